@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "newswired",
+    products: [
+        .executable(name: "newswired", targets: ["newswired"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // C libraries, each behind a module map and a shim of typed static inline wrappers.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // The pipeline, one folder per stage (see docs/ARCHITECTURE.md).
+        .target(
+            name: "NewswireCore",
+            dependencies: [
+                "CCurl", "CLibXML2", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "newswired",
+            dependencies: [
+                "NewswireCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // A small programmable HTTP/1.1 server for integration tests (real sockets on 127.0.0.1).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NewswireCoreTests", dependencies: ["NewswireCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["NewswireCore", "TestSupport"]),
+    ]
+)

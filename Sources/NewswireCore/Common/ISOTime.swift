@@ -1,0 +1,82 @@
+import Foundation
+
+/// ISO 8601 UTC timestamps ("YYYY-MM-DDTHH:MM:SSZ") without a formatter object per call.
+public enum ISOTime {
+    /// Formats a date as `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds, rounded down).
+    public static func format(_ date: Date) -> String {
+        let f = fields(Int64(date.timeIntervalSince1970.rounded(.down)))
+        return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2))Z"
+    }
+
+    /// The UTC day of a date, `YYYY-MM-DD` (the name of its archive file).
+    public static func day(_ date: Date) -> String {
+        let f = fields(Int64(date.timeIntervalSince1970.rounded(.down)))
+        return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))"
+    }
+
+    /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (what `format` writes). Other forms belong to the parser's date code.
+    public static func parse(_ s: String) -> Date? {
+        let u = Array(s.utf8)
+        guard u.count == 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u[19] == 90 else { return nil }
+        func num(_ a: Int, _ b: Int) -> Int? {
+            var v = 0
+            for i in a..<b {
+                let d = Int(u[i]) - 48
+                guard (0...9).contains(d) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13),
+              let mi = num(14, 16), let se = num(17, 19) else { return nil }
+        return fromFields(year: y, month: mo, day: d, hour: h, minute: mi, second: se)
+    }
+
+    /// A date from civil UTC fields, or nil when they do not name a real instant (no wrap-around).
+    public static func fromFields(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Date? {
+        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
+              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
+        let days = daysFromCivil(year, month, day)
+        let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+        return Date(timeIntervalSince1970: TimeInterval(secs))
+    }
+
+    public static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    // Howard Hinnant's days_from_civil / civil_from_days.
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    private static func fields(_ t: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        var days = Int(t / 86_400)
+        var rem = Int(t % 86_400)
+        if rem < 0 { rem += 86_400; days -= 1 }
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+    }
+
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import NewswireCore
+
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
+        abstract: "Parse one feed (a file, or a URL fetched once) and print the normalized result.",
+        discussion: "With --json, prints exactly the `newswired parse --json` schema of docs/ARCHITECTURE.md."
+    )
+
+    @Flag(name: .long, help: "Print the normalized JSON schema (the default prints a short summary).")
+    var json = false
+
+    @Argument(help: "A feed file path, or an http(s) URL.")
+    var source: String
+
+    func run() throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: source))
+        } catch {
+            throw ValidationError("cannot read \(source): \(error.localizedDescription)")
+        }
+        let feed: ParsedFeed
+        do {
+            feed = try FeedParser.parse(data, documentURL: URL(fileURLWithPath: source).absoluteString)
+        } catch {
+            FileHandle.standardError.write(Data("newswired: \(source): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try enc.encode(feed) + Data("\n".utf8))
+        } else {
+            print("format=\(feed.format.rawValue) bozo=\(feed.bozo) entries=\(feed.entries.count) title=\(feed.feed.title ?? "-")")
+            for e in feed.entries { print("- \(e.title ?? e.link ?? e.id ?? "(untitled)")") }
+        }
+    }
+}

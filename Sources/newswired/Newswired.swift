@@ -1,0 +1,12 @@
+import ArgumentParser
+import NewswireCore
+
+@main
+struct Newswired: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "newswired",
+        abstract: "A newswire ingestion daemon: fetch feeds, deduplicate, classify against the WAIC governance topic model, archive.",
+        version: NewswireVersion.string,
+        subcommands: [ParseCommand.self, ClassifyCommand.self, ModelCommand.self]
+    )
+}
