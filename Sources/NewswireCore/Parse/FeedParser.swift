@@ -22,8 +22,9 @@ public enum FeedParser {
             return try JSONFeedParser.parse(data, documentURL: documentURL, limits: limits)
         }
         let decoded = try DocumentDecoder.decode(data, contentType: contentType)
+        let repaired = EntityRepair.repair(decoded.utf8)
         let builder = FeedBuilder(documentURL: documentURL, limits: limits)
-        let report = try XMLStreamParser.parse(utf8: decoded.utf8, sink: builder, limits: limits)
+        let report = try XMLStreamParser.parse(utf8: repaired.bytes, sink: builder, limits: limits)
         builder.finish()
         var feed = builder.result
 
@@ -44,6 +45,10 @@ public enum FeedParser {
         if report.recovered {
             feed.bozo = true
             feed.bozoReason = report.firstError
+        }
+        if let repair = repaired.firstRepair {
+            feed.bozo = true
+            feed.bozoReason = feed.bozoReason ?? repair
         }
         if let problem = decoded.problem {
             feed.bozo = true

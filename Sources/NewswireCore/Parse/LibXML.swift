@@ -398,3 +398,11 @@ enum LibXML {
         return (result, invalid)
     }
 }
+
+extension LibXML {
+    /// The character an HTML 4 named entity stands for (`nbsp` → U+00A0), from libxml2's HTML table.
+    static func htmlEntity(named name: String) -> Unicode.Scalar? {
+        guard let desc = htmlEntityLookup(name) else { return nil }
+        return Unicode.Scalar(desc.pointee.value)
+    }
+}
