@@ -7,6 +7,7 @@ struct Newswired: ParsableCommand {
         commandName: "newswired",
         abstract: "A newswire ingestion daemon: fetch feeds, deduplicate, classify against the WAIC governance topic model, archive.",
         version: NewswireVersion.string,
-        subcommands: [ParseCommand.self, ClassifyCommand.self, ModelCommand.self]
+        subcommands: [RunCommand.self, OnceCommand.self, ParseCommand.self, ClassifyCommand.self, ModelCommand.self,
+                      CheckConfigCommand.self]
     )
 }

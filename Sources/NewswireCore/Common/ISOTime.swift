@@ -80,3 +80,16 @@ public enum ISOTime {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }
+
+extension ISOTime {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, for log lines.
+    public static func formatMillis(_ date: Date) -> String {
+        let t = date.timeIntervalSince1970
+        let whole = t.rounded(.down)
+        let ms = Int((t - whole) * 1000)
+        var s = format(date)
+        s.removeLast()
+        let msText = String(ms)
+        return s + "." + String(repeating: "0", count: 3 - msText.count) + msText + "Z"
+    }
+}

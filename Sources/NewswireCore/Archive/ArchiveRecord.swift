@@ -1,0 +1,94 @@
+import Foundation
+
+/// One unique item as the archive records it: schema 1 of the JSONL contract (README, "The archive").
+public struct ArchiveRecord: Sendable, Equatable {
+    public static let schema = 1
+
+    /// Hex SHA-256 of the normalized title and body (the content hash).
+    public var id: String
+    /// The feed it was first seen in.
+    public var feed: String
+    public var guid: String?
+    /// Canonical article URL.
+    public var url: String?
+    public var title: String?
+    public var published: Date?
+    public var fetched: Date
+    public var author: String?
+    public var categories: [String]
+    public var summary: String?
+    public var content: String?
+    public var relevant: Bool
+    public var relevance: Double
+    public var topics: [TopicScore]
+    public var nearDuplicateOf: String?
+    public var revisionOf: String?
+    public var story: String?
+
+    public init(id: String, feed: String, guid: String?, url: String?, title: String?, published: Date?,
+                fetched: Date, author: String?, categories: [String], summary: String?, content: String?,
+                relevant: Bool, relevance: Double, topics: [TopicScore], nearDuplicateOf: String? = nil,
+                revisionOf: String? = nil, story: String? = nil) {
+        self.id = id
+        self.feed = feed
+        self.guid = guid
+        self.url = url
+        self.title = title
+        self.published = published
+        self.fetched = fetched
+        self.author = author
+        self.categories = categories
+        self.summary = summary
+        self.content = content
+        self.relevant = relevant
+        self.relevance = relevance
+        self.topics = topics
+        self.nearDuplicateOf = nearDuplicateOf
+        self.revisionOf = revisionOf
+        self.story = story
+    }
+
+    /// The UTC day file this record belongs to (day of first sighting).
+    public var day: String { ISOTime.day(fetched) }
+
+    /// The record as one JSON line (without the newline), keys in contract order.
+    public func jsonLine() -> String {
+        var w = JSONObjectWriter()
+        w.field("schema", Self.schema)
+        w.field("id", id)
+        w.field("feed", feed)
+        w.field("guid", guid)
+        w.field("url", url)
+        w.field("title", title)
+        w.field("published", published.map(ISOTime.format))
+        w.field("fetched", ISOTime.format(fetched))
+        w.field("author", author)
+        w.field("categories", strings: categories)
+        w.field("summary", summary)
+        w.field("content", content)
+        w.field("relevant", relevant)
+        w.field("relevance", number: relevance)
+        w.field("topics", raw: Self.topicsJSON(topics))
+        w.field("near_duplicate_of", nearDuplicateOf)
+        w.field("revision_of", revisionOf)
+        w.field("story", story)
+        return w.finish()
+    }
+
+    public static func topicsJSON(_ topics: [TopicScore]) -> String {
+        var out = "["
+        for (i, t) in topics.enumerated() {
+            if i > 0 { out += "," }
+            var w = JSONObjectWriter()
+            w.field("id", t.id)
+            w.field("score", number: t.score)
+            w.field("terms", strings: t.terms)
+            out += w.finish()
+        }
+        return out + "]"
+    }
+
+    static func topics(fromJSON text: String) -> [TopicScore] {
+        (try? JSONDecoder().decode([TopicScore].self, from: Data(text.utf8))) ?? []
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Appends archive records to `<state>/archive/YYYY-MM-DD.jsonl`, one line per unique item.
+///
+/// Records are written only after the store committed them, then marked archived in the store.
+/// `reconcile` repairs the gap a crash can leave between the two: an item committed but not marked is
+/// appended unless its line is already in its day file, so nothing is lost and nothing written twice.
+public struct ArchiveWriter: Sendable {
+    public let directory: URL
+
+    public init(stateDirectory: URL) {
+        directory = stateDirectory.appendingPathComponent("archive", isDirectory: true)
+    }
+
+    public func fileURL(day: String) -> URL {
+        directory.appendingPathComponent("\(day).jsonl")
+    }
+
+    /// Appends the records to their day files and flushes them to disk.
+    public func append(_ records: [ArchiveRecord]) throws(StoreError) {
+        guard !records.isEmpty else { return }
+        var byDay: [String: String] = [:]
+        var order: [String] = []
+        for r in records {
+            let day = r.day
+            if byDay[day] == nil { order.append(day) }
+            byDay[day, default: ""] += r.jsonLine() + "\n"
+        }
+        for day in order {
+            try appendText(byDay[day]!, to: fileURL(day: day))
+        }
+    }
+
+    /// Appends every committed-but-unarchived item that its day file lacks, then marks them archived.
+    /// Returns how many lines were written.
+    @discardableResult
+    public func reconcile(store: ItemStore) throws(StoreError) -> Int {
+        let pending = try store.unarchivedItems()
+        guard !pending.isEmpty else { return 0 }
+        var missing: [ArchiveRecord] = []
+        var known: [String: Set<String>] = [:]
+        for r in pending {
+            let day = r.day
+            if known[day] == nil { known[day] = try ids(in: fileURL(day: day)) }
+            if !known[day]!.contains(r.id) { missing.append(r) }
+        }
+        try append(missing)
+        try store.markArchived(ids: pending.map(\.id))
+        return missing.count
+    }
+
+    /// The item ids in a day file.
+    func ids(in file: URL) throws(StoreError) -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
+        var out = Set<String>()
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            if let id = Self.id(ofLine: line) { out.insert(id) }
+        }
+        return out
+    }
+
+    /// The id of a complete archive line: lines begin `{"schema":1,"id":"<64 hex>"`.
+    static func id<S: Collection<UInt8>>(ofLine line: S) -> String? {
+        let prefix = Array(#"{"schema":1,"id":""#.utf8)
+        let bytes = Array(line)
+        guard bytes.count > prefix.count + 64, bytes.starts(with: prefix), bytes.last == UInt8(ascii: "}") else { return nil }
+        return String(decoding: bytes[prefix.count..<prefix.count + 64], as: UTF8.self)
+    }
+
+    private func appendText(_ text: String, to file: URL) throws(StoreError) {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(path: directory.path, message: "cannot create the archive directory: \(error.localizedDescription)")
+        }
+        let fd = open(file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw StoreError(path: file.path, message: "cannot open for appending: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        try dropTornTail(fd: fd, path: file.path)
+        var bytes = Array(text.utf8)
+        let ok = bytes.withUnsafeMutableBytes { buf -> Bool in
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                off += n
+            }
+            return true
+        }
+        guard ok, fsync(fd) == 0 else {
+            throw StoreError(path: file.path, message: "cannot write: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A crash in the middle of a write can leave a partial last line; cut it back to the last newline
+    /// (its item is still unarchived in the store and is written again whole).
+    private func dropTornTail(fd: Int32, path: String) throws(StoreError) {
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { return }
+        var last: UInt8 = 0
+        guard pread(fd, &last, 1, st.st_size - 1) == 1, last != UInt8(ascii: "\n") else { return }
+        var end = st.st_size
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while end > 0 {
+            let start = max(0, end - 4096)
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(end - start), start) }
+            guard n > 0 else { break }
+            if let i = chunk[0..<n].lastIndex(of: UInt8(ascii: "\n")) {
+                end = start + off_t(i) + 1
+                break
+            }
+            end = start
+        }
+        guard ftruncate(fd, end) == 0 else {
+            throw StoreError(path: path, message: "cannot cut a torn last line: \(String(cString: strerror(errno)))")
+        }
+    }
+}

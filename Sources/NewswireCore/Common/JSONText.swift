@@ -1,0 +1,114 @@
+/// Builds one JSON object as text, keys in the order written.
+///
+/// Strings escape `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026` (as Go's encoding/json does), so no text
+/// taken from a feed can become active markup in any page that embeds an archive line; `jq` reads them
+/// back as the original characters.
+public struct JSONObjectWriter {
+    public private(set) var text = "{"
+    private var first = true
+
+    public init() {}
+
+    private mutating func key(_ k: String) {
+        if !first { text += "," }
+        first = false
+        text += "\""
+        text += k
+        text += "\":"
+    }
+
+    public mutating func field(_ k: String, _ v: String?) {
+        key(k)
+        if let v { JSONText.appendString(v, to: &text) } else { text += "null" }
+    }
+
+    public mutating func field(_ k: String, _ v: Int?) {
+        key(k)
+        text += v.map(String.init) ?? "null"
+    }
+
+    public mutating func field(_ k: String, _ v: Bool) {
+        key(k)
+        text += v ? "true" : "false"
+    }
+
+    public mutating func field(_ k: String, number v: Double) {
+        key(k)
+        text += JSONText.number(v)
+    }
+
+    public mutating func field(_ k: String, strings: [String]) {
+        key(k)
+        text += "["
+        for (i, s) in strings.enumerated() {
+            if i > 0 { text += "," }
+            JSONText.appendString(s, to: &text)
+        }
+        text += "]"
+    }
+
+    /// A value already rendered as JSON.
+    public mutating func field(_ k: String, raw: String) {
+        key(k)
+        text += raw
+    }
+
+    public func finish() -> String { text + "}" }
+}
+
+public enum JSONText {
+    public static func appendString(_ s: String, to out: inout String) {
+        out += "\""
+        var needsEscape = false
+        for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C || u == 0x3C || u == 0x3E || u == 0x26 {
+            needsEscape = true
+            break
+        }
+        if !needsEscape {
+            out += s
+        } else {
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "<": out += "\\u003c"
+                case ">": out += "\\u003e"
+                case "&": out += "\\u0026"
+                default:
+                    if u.value < 0x20 {
+                        let hex = String(u.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(u)
+                    }
+                }
+            }
+        }
+        out += "\""
+    }
+
+    public static func string(_ s: String) -> String {
+        var out = ""
+        appendString(s, to: &out)
+        return out
+    }
+
+    /// A finite number with at most 4 decimals ("0.8125", "1", "0").
+    public static func number(_ v: Double) -> String {
+        guard v.isFinite else { return "0" }
+        let scaled = (v * 10_000).rounded()
+        if scaled == scaled.rounded(.towardZero), abs(scaled) < 1e15 {
+            let i = Int64(scaled)
+            let whole = i / 10_000, frac = abs(i % 10_000)
+            if frac == 0 { return (i < 0 && whole == 0 ? "-" : "") + String(whole) }
+            var f = String(frac)
+            f = String(repeating: "0", count: 4 - f.count) + f
+            while f.hasSuffix("0") { f.removeLast() }
+            return (i < 0 && whole == 0 ? "-" : "") + "\(whole).\(f)"
+        }
+        return String(v)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// The daemon's settings, read from a YAML file (config/newswired.yaml documents every key).
+public struct DaemonConfig: Sendable, Equatable {
+    public struct Poll: Sendable, Equatable {
+        /// Default interval between two fetches of a feed, seconds.
+        public var interval: Int = 900
+        /// No feed is polled more often than this, whatever it or the config says.
+        public var minInterval: Int = 300
+        /// No feed waits longer than this between polls.
+        public var maxInterval: Int = 21_600
+        /// Random spread applied to every next-due time, as a fraction of the interval (0...0.5).
+        public var jitter: Double = 0.1
+    }
+
+    public struct Fetch: Sendable, Equatable {
+        /// Total time allowed for one transfer, seconds.
+        public var timeout: Int = 30
+        public var connectTimeout: Int = 10
+        /// A transfer slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds is aborted.
+        public var lowSpeedLimit: Int = 100
+        public var lowSpeedTime: Int = 15
+        /// Largest decoded body accepted, bytes.
+        public var maxBodyBytes: Int = 8 << 20
+        public var maxRedirects: Int = 5
+        /// Transfers at once, all hosts together.
+        public var maxConcurrent: Int = 16
+        /// Connections at once to one host.
+        public var maxPerHost: Int = 2
+        /// A URL or e-mail identifying the operator, sent in the User-Agent.
+        public var contact: String = "https://github.com/newswired/newswired"
+    }
+
+    public struct Backoff: Sendable, Equatable {
+        /// Delay after the first failure, seconds; doubled on every further failure.
+        public var initial: Int = 60
+        /// Longest delay between retries of a failing feed, seconds.
+        public var max: Int = 21_600
+    }
+
+    /// The file this config came from (for error messages and relative paths).
+    public var file: String
+    /// The feed list: feeds written in the config itself, plus those of `feedsFile`.
+    public var feeds: [FeedConfig] = []
+    /// An OPML file or a plain list of URLs, resolved against the config's folder.
+    public var feedsFile: String?
+    public var poll = Poll()
+    public var fetch = Fetch()
+    public var backoff = Backoff()
+    /// Seconds that transfers in flight get to finish after SIGTERM.
+    public var shutdownGrace: Int = 10
+    /// trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+    /// The topic model file, resolved against the config's folder.
+    public var model: String = "topics/waic-governance.json"
+
+    public init(file: String) {
+        self.file = file
+    }
+
+    /// The config's folder, against which relative paths are resolved.
+    public var directory: URL { URL(fileURLWithPath: file).deletingLastPathComponent() }
+
+    public func resolve(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path).standardizedFileURL
+    }
+
+    public var modelURL: URL { resolve(model) }
+}
+
+/// One configured feed.
+public struct FeedConfig: Sendable, Equatable, Hashable {
+    public var url: String
+    public var title: String?
+    /// Per-feed interval in seconds, overriding `poll.interval` (still clamped by min/max).
+    public var interval: Int?
+    /// Allow a file:// URL for this feed (never allowed by default).
+    public var allowFile: Bool = false
+    public var tags: [String] = []
+
+    public init(url: String, title: String? = nil, interval: Int? = nil, allowFile: Bool = false, tags: [String] = []) {
+        self.url = url
+        self.title = title
+        self.interval = interval
+        self.allowFile = allowFile
+        self.tags = tags
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+
+/// Everything that happens to one fetched feed: parse, hash, dedup against the content-hash store,
+/// classify the new items, commit, append them to the archive, update the feed's HTTP and schedule
+/// state, and log. A failure of one feed is logged and scheduled for retry; it never escapes.
+///
+/// Used from one thread (the daemon's loop or a one-shot command).
+public final class Pipeline: @unchecked Sendable {
+    public let store: ItemStore
+    public let archive: ArchiveWriter
+    public var classifier: TopicClassifier
+    public var policy: SchedulePolicy
+    let logger: Logger
+    private var rng = SystemRandomNumberGenerator()
+    private var fetchCounter = 0
+
+    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy, logger: Logger) {
+        self.store = store
+        self.archive = archive
+        self.classifier = classifier
+        self.policy = policy
+        self.logger = logger
+    }
+
+    /// The result of one feed's fetch, for the caller's summary.
+    public struct FeedResult: Sendable {
+        public var fetched: Bool
+        public var newItems: Int
+        public var duplicates: Int
+        public var nextDueAt: Int
+    }
+
+    /// The conditional-GET request for a feed, from its stored state.
+    public func request(for feed: FeedConfig) throws(StoreError) -> FetchRequest {
+        let state = try store.feedState(url: feed.url)
+        return FetchRequest(url: feed.url, etag: state?.etag, lastModified: state?.lastModified, allowFile: feed.allowFile)
+    }
+
+    /// Handles one transfer's outcome. Store errors are logged and reported as a failed fetch.
+    @discardableResult
+    public func handle(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, now: Date = Date()) -> FeedResult {
+        fetchCounter += 1
+        let fetchID = String(fetchCounter)
+        var log = logger
+        log[metadataKey: "feed"] = .string(feed.url)
+        log[metadataKey: "fetch"] = .string(fetchID)
+        do {
+            return try process(feed: feed, outcome: outcome, now: now, log: log)
+        } catch {
+            log.error("store", metadata: ["error": "\(error)"])
+            return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: Int(now.timeIntervalSince1970) + 60)
+        }
+    }
+
+    private func process(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, now: Date, log: Logger) throws -> FeedResult {
+        let nowSec = Int(now.timeIntervalSince1970)
+        var state = try store.feedState(url: feed.url) ?? FeedState(url: feed.url)
+        state.lastFetchAt = nowSec
+
+        func fail(_ code: String, _ message: String, status: Int?, ms: Int, retryAfter: Int? = nil, disable: Bool = false) throws -> FeedResult {
+            state.consecutiveErrors += 1
+            state.lastStatus = status
+            state.lastError = "\(code): \(message)"
+            state.disabled = disable
+            state.nextDueAt = policy.nextAfterFailure(now: nowSec, failures: state.consecutiveErrors, retryAfter: retryAfter, using: &rng)
+            try store.saveFeedState(state)
+            var meta: Logger.Metadata = [
+                "error_code": .string(code), "error": .string(message), "ms": "\(ms)",
+                "failures": "\(state.consecutiveErrors)",
+            ]
+            if let status { meta["status"] = "\(status)" }
+            if disable {
+                meta["disabled"] = "true"
+            } else {
+                meta["retry_at"] = .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))
+            }
+            log.error("fetch", metadata: meta)
+            return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: state.nextDueAt!)
+        }
+
+        let response: FetchResponse
+        switch outcome {
+        case .failure(let error):
+            if error.code == .aborted {
+                log.notice("fetch", metadata: ["error_code": "aborted", "error": .string(error.message), "ms": "\(error.elapsedMs)"])
+                return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: nowSec)
+            }
+            return try fail(error.code.rawValue, error.message, status: nil, ms: error.elapsedMs)
+        case .success(let r):
+            response = r
+        }
+
+        switch response.status {
+        case 304:
+            state.lastStatus = 304
+            state.lastError = nil
+            state.consecutiveErrors = 0
+            state.lastSuccessAt = nowSec
+            state.etag = response.etag ?? state.etag
+            state.lastModified = response.lastModified ?? state.lastModified
+            state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: policy.interval(feed: feed, hint: nil), using: &rng)
+            try store.saveFeedState(state)
+            log.info("fetch", metadata: ["status": "304", "new": "0", "duplicate": "0", "ms": "\(response.elapsedMs)",
+                                         "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))])
+            return FeedResult(fetched: true, newItems: 0, duplicates: 0, nextDueAt: state.nextDueAt!)
+        case 200...299:
+            break
+        case 410:
+            return try fail("gone", "the server says the feed is gone for good (410); feed disabled", status: 410,
+                            ms: response.elapsedMs, disable: true)
+        case 429, 503:
+            let ra = SchedulePolicy.retryAfterSeconds(response.headers["retry-after"], now: now)
+            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs, retryAfter: ra)
+        default:
+            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs)
+        }
+
+        let parsed: ParsedFeed
+        do {
+            parsed = try FeedParser.parse(response.body, documentURL: response.effectiveURL, contentType: response.contentType)
+        } catch {
+            return try fail("parse", error.description, status: response.status, ms: response.elapsedMs)
+        }
+        if parsed.bozo {
+            log.warning("parse", metadata: ["bozo": "true", "reason": .string(parsed.bozoReason ?? "not well-formed")])
+        }
+
+        var fresh: [(ArchiveRecord, Classification)] = []
+        var duplicates = 0
+        let interval = policy.interval(feed: feed, hint: parsed.pollHint)
+        try store.transaction {
+            for entry in parsed.entries {
+                let id = ContentHash.of(entry)
+                let url = entry.link.flatMap(URLCanonicalizer.canonicalize)
+                if try store.containsItem(id: id) {
+                    duplicates += 1
+                } else {
+                    var revisionOf: String?
+                    if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid), earlier != id {
+                        revisionOf = earlier
+                    }
+                    let c = classifier.classify(ClassifierInput(title: entry.title, summary: entry.summary, content: entry.content))
+                    let record = ArchiveRecord(
+                        id: id, feed: feed.url, guid: entry.id, url: url, title: entry.title, published: entry.published ?? entry.updated,
+                        fetched: now, author: entry.author, categories: entry.categories, summary: entry.summary,
+                        content: entry.content, relevant: c.relevant, relevance: c.relevance, topics: c.topics,
+                        revisionOf: revisionOf)
+                    try store.insertItem(record, language: c.language)
+                    fresh.append((record, c))
+                }
+                try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: url, at: now)
+            }
+            state.lastStatus = response.status
+            state.lastError = nil
+            state.consecutiveErrors = 0
+            state.lastSuccessAt = nowSec
+            if !fresh.isEmpty { state.lastNewItemAt = nowSec }
+            state.title = parsed.feed.title ?? state.title
+            state.etag = response.etag
+            state.lastModified = response.lastModified
+            state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: interval, using: &rng)
+            try store.saveFeedState(state)
+        }
+        // Committed: now the archive, then the mark that says it is there.
+        let records = fresh.map(\.0)
+        try archive.append(records)
+        try store.markArchived(ids: records.map(\.id))
+
+        log.info("fetch", metadata: [
+            "status": "\(response.status)", "new": "\(fresh.count)", "duplicate": "\(duplicates)",
+            "entries": "\(parsed.entries.count)", "bytes": "\(response.body.count)", "ms": "\(response.elapsedMs)",
+            "format": .string(parsed.format.rawValue),
+            "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!)))),
+        ])
+        for (r, c) in fresh {
+            var meta: Logger.Metadata = [
+                "id": .string(r.id), "title": .string(r.title ?? ""), "relevant": "\(c.relevant)",
+                "relevance": .string(JSONText.number(c.relevance)),
+                "topics": .string(c.topics.map { "\($0.id):\(JSONText.number($0.score))" }.joined(separator: ",")),
+                "url": .string(r.url ?? ""),
+            ]
+            if let rev = r.revisionOf { meta["revision_of"] = .string(rev) }
+            log.info("item", metadata: meta)
+        }
+        return FeedResult(fetched: true, newItems: fresh.count, duplicates: duplicates, nextDueAt: state.nextDueAt!)
+    }
+}

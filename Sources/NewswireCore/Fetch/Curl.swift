@@ -1,0 +1,225 @@
+import Foundation
+internal import CCurl
+
+/// Fetches feeds with libcurl's multi interface: many transfers on the calling thread.
+///
+/// Not thread-safe: one owner drives it from one thread (the invariant behind `@unchecked Sendable`).
+/// Every limit holds on libcurl 7.88, where CURLOPT_MAXFILESIZE only rejects an announced length:
+/// the write callback counts decoded bytes and aborts past `maxBodyBytes`.
+public final class Fetcher: @unchecked Sendable {
+    private let multi: UnsafeMutableRawPointer
+    public let options: FetchOptions
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    public init(options: FetchOptions) {
+        _ = Self.globalInit
+        self.options = options
+        multi = curl_multi_init()!
+        ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.maxPerHost)
+        ccurl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.maxConcurrent)
+        ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+    }
+
+    deinit {
+        curl_multi_cleanup(multi)
+    }
+
+    /// Runs every request, at most `maxConcurrent` at a time, calling `completion` as each ends.
+    /// `shouldAbort` is asked between polls (at least every 100 ms): `.stopStarting` starts no new
+    /// transfer, `.abortAll` ends the ones in flight with `FetchError.aborted`.
+    public func fetch(_ requests: [FetchRequest],
+                      control: () -> FetchControl = { .proceed },
+                      completion: (FetchRequest, Result<FetchResponse, FetchError>) -> Void) {
+        var queue = requests[...]
+        var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var stopStarting = false
+
+        func finish(_ t: Transfer, _ code: CURLcode) {
+            curl_multi_remove_handle(multi, t.easy)
+            active[t.easy] = nil
+            completion(t.request, t.result(code))
+        }
+
+        while !queue.isEmpty || !active.isEmpty {
+            switch control() {
+            case .proceed: break
+            case .stopStarting: stopStarting = true
+            case .abortAll:
+                for t in Array(active.values) {
+                    curl_multi_remove_handle(multi, t.easy)
+                    active[t.easy] = nil
+                    completion(t.request, .failure(FetchError(.aborted, "aborted at shutdown", elapsedMs: t.elapsedMs)))
+                }
+                return
+            }
+            if stopStarting { queue.removeAll() }
+            while active.count < options.maxConcurrent, let req = queue.popFirst() {
+                let t = Transfer(request: req, options: options)
+                if let err = t.setupError {
+                    completion(req, .failure(err))
+                    continue
+                }
+                active[t.easy] = t
+                curl_multi_add_handle(multi, t.easy)
+            }
+            if active.isEmpty { continue }
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let t = active[easy] else { continue }
+                finish(t, msg.pointee.data.result)
+            }
+            if !active.isEmpty {
+                var numfds: Int32 = 0
+                curl_multi_poll(multi, nil, 0, 100, &numfds)
+            }
+        }
+    }
+}
+
+/// What the fetch loop should do next (asked between polls).
+public enum FetchControl: Sendable {
+    case proceed
+    case stopStarting
+    case abortAll
+}
+
+/// One transfer: owns its easy handle and header list, which must outlive the transfer.
+private final class Transfer {
+    let request: FetchRequest
+    let easy: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// libcurl writes its detailed message here; allocated once so its address is stable.
+    private let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        p.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        return p
+    }()
+    private let maxBytes: Int
+    private let started = DispatchTime.now()
+    var body = Data()
+    var headers: [String: String] = [:]
+    var overLimit = false
+    var setupError: FetchError?
+
+    init(request: FetchRequest, options: FetchOptions) {
+        self.request = request
+        self.maxBytes = options.maxBodyBytes
+        easy = curl_easy_init()!
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let isFile = request.url.lowercased().hasPrefix("file:")
+        if isFile && !request.allowFile {
+            setupError = FetchError(.protocolRefused, "file:// is refused unless the feed entry sets allow_file")
+        }
+        ccurl_easy_setopt_string(easy, CURLOPT_URL, request.url)
+        ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, request.allowFile ? "http,https,file" : "http,https")
+        ccurl_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
+        ccurl_easy_setopt_long(easy, CURLOPT_MAXREDIRS, options.maxRedirects)
+        ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT, options.connectTimeout)
+        ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT, options.timeout)
+        ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedLimit)
+        ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, options.lowSpeedTime)
+        ccurl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes))
+        ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl can decode
+        ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
+        ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        ccurl_easy_setopt_string(easy, CURLOPT_USERAGENT, options.userAgent)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
+        ccurl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, transferWrite)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        ccurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, transferHeader)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+
+        var lines = ["Accept: application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"]
+        if let etag = request.etag { lines.append("If-None-Match: \(etag)") }
+        if let lm = request.lastModified { lines.append("If-Modified-Since: \(lm)") }
+        for line in lines { headerList = curl_slist_append(headerList, line) }
+        ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    var elapsedMs: Int { Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000) }
+
+    func append(_ ptr: UnsafeRawPointer, _ n: Int) -> Bool {
+        if body.count + n > maxBytes {
+            overLimit = true
+            return false
+        }
+        body.append(ptr.assumingMemoryBound(to: UInt8.self), count: n)
+        return true
+    }
+
+    func header(_ line: String) {
+        if line.hasPrefix("HTTP/") {
+            headers.removeAll()  // a new response in a redirect chain
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        headers[name] = value
+    }
+
+    func result(_ code: CURLcode) -> Result<FetchResponse, FetchError> {
+        let ms = elapsedMs
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            return .failure(FetchError(Self.errorCode(code, overLimit: overLimit),
+                                       overLimit ? "body larger than \(maxBytes) bytes" : text, elapsedMs: ms))
+        }
+        var status = 0
+        ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        var redirects = 0
+        ccurl_easy_getinfo_long(easy, CURLINFO_REDIRECT_COUNT, &redirects)
+        var urlPtr: UnsafeMutablePointer<CChar>?
+        ccurl_easy_getinfo_string(easy, CURLINFO_EFFECTIVE_URL, &urlPtr)
+        let effective = urlPtr.map { String(cString: $0) } ?? request.url
+        if request.url.lowercased().hasPrefix("file:") { status = 200 }
+        return .success(FetchResponse(status: status, headers: headers, body: body, effectiveURL: effective,
+                                      redirects: redirects, elapsedMs: ms))
+    }
+
+    static func errorCode(_ code: CURLcode, overLimit: Bool) -> FetchError.Code {
+        if overLimit { return .tooLarge }
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .dns
+        case CURLE_COULDNT_CONNECT: return .connect
+        case CURLE_OPERATION_TIMEDOUT: return .timeout
+        case CURLE_FILESIZE_EXCEEDED: return .tooLarge
+        case CURLE_TOO_MANY_REDIRECTS: return .tooManyRedirects
+        case CURLE_UNSUPPORTED_PROTOCOL: return .protocolRefused
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+             CURLE_SSL_INVALIDCERTSTATUS:
+            return .tls
+        default: return .transport
+        }
+    }
+}
+
+private func transferWrite(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int, _ nmemb: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    guard let ptr, let userdata else { return 0 }
+    let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let n = size * nmemb
+    return t.append(UnsafeRawPointer(ptr), n) ? n : 0
+}
+
+private func transferHeader(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int, _ nmemb: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    guard let ptr, let userdata else { return 0 }
+    let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let n = size * nmemb
+    let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
+    t.header(line)
+    return n
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// One feed to fetch, with what we know from the last time (sent back for a conditional GET).
+public struct FetchRequest: Sendable, Equatable {
+    public var url: String
+    public var etag: String?
+    public var lastModified: String?
+    /// file:// is refused unless the feed entry explicitly allows it.
+    public var allowFile: Bool
+
+    public init(url: String, etag: String? = nil, lastModified: String? = nil, allowFile: Bool = false) {
+        self.url = url
+        self.etag = etag
+        self.lastModified = lastModified
+        self.allowFile = allowFile
+    }
+}
+
+/// A completed HTTP exchange (any status: the pipeline decides what a 404 means).
+public struct FetchResponse: Sendable {
+    public var status: Int
+    /// Header names lower-cased; the final response's headers only (after redirects).
+    public var headers: [String: String]
+    /// The decoded body (gzip/deflate/br undone), at most the configured limit.
+    public var body: Data
+    public var effectiveURL: String
+    public var redirects: Int
+    public var elapsedMs: Int
+
+    public var etag: String? { headers["etag"] }
+    public var lastModified: String? { headers["last-modified"] }
+    public var contentType: String? { headers["content-type"] }
+
+    public init(status: Int, headers: [String: String], body: Data, effectiveURL: String, redirects: Int, elapsedMs: Int) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.effectiveURL = effectiveURL
+        self.redirects = redirects
+        self.elapsedMs = elapsedMs
+    }
+}
+
+/// Why a transfer produced no HTTP response.
+public struct FetchError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case dns
+        case connect
+        case timeout
+        case tooLarge = "too_large"
+        case tls
+        case tooManyRedirects = "too_many_redirects"
+        case protocolRefused = "protocol_refused"
+        case aborted
+        case transport
+    }
+
+    public var code: Code
+    public var message: String
+    public var elapsedMs: Int
+
+    public init(_ code: Code, _ message: String, elapsedMs: Int = 0) {
+        self.code = code
+        self.message = message
+        self.elapsedMs = elapsedMs
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// Transfer limits and politeness settings.
+public struct FetchOptions: Sendable {
+    public var timeout: Int = 30
+    public var connectTimeout: Int = 10
+    public var lowSpeedLimit: Int = 100
+    public var lowSpeedTime: Int = 15
+    public var maxBodyBytes: Int = 8 << 20
+    public var maxRedirects: Int = 5
+    public var maxConcurrent: Int = 16
+    public var maxPerHost: Int = 2
+    public var userAgent: String = "newswired/\(NewswireVersion.string)"
+
+    public init() {}
+
+    public init(_ c: DaemonConfig.Fetch) {
+        timeout = c.timeout
+        connectTimeout = c.connectTimeout
+        lowSpeedLimit = c.lowSpeedLimit
+        lowSpeedTime = c.lowSpeedTime
+        maxBodyBytes = c.maxBodyBytes
+        maxRedirects = c.maxRedirects
+        maxConcurrent = c.maxConcurrent
+        maxPerHost = c.maxPerHost
+        userAgent = "newswired/\(NewswireVersion.string) (+\(c.contact))"
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Decides when a feed is fetched next: its interval after a success, exponential backoff with jitter
+/// after a failure (never giving up), `Retry-After` when the server asks for it.
+public struct SchedulePolicy: Sendable {
+    public var poll: DaemonConfig.Poll
+    public var backoff: DaemonConfig.Backoff
+
+    public init(poll: DaemonConfig.Poll, backoff: DaemonConfig.Backoff) {
+        self.poll = poll
+        self.backoff = backoff
+    }
+
+    /// Seconds between two polls of a healthy feed: the feed's configured interval (else the default),
+    /// lengthened to what the feed itself asks (RSS `ttl`, `sy:updatePeriod`), clamped to [min, max].
+    public func interval(feed: FeedConfig, hint: PollHint?) -> Int {
+        var seconds = feed.interval ?? poll.interval
+        if let ttl = hint?.ttlMinutes, ttl > 0 { seconds = max(seconds, ttl * 60) }
+        if let sy = hint?.syndicationPeriodSeconds, sy > 0 { seconds = max(seconds, sy) }
+        return min(max(seconds, poll.minInterval), poll.maxInterval)
+    }
+
+    /// The next due time after a success.
+    public func nextAfterSuccess(now: Int, interval: Int, using rng: inout some RandomNumberGenerator) -> Int {
+        now + jittered(interval, fraction: poll.jitter, using: &rng)
+    }
+
+    /// The delay after the `failures`-th failure in a row: initial × 2^(failures−1), capped, ±10 % jitter.
+    public func backoffDelay(failures: Int, using rng: inout some RandomNumberGenerator) -> Int {
+        let exponent = min(max(failures - 1, 0), 30)
+        let raw = min(Double(backoff.initial) * pow(2, Double(exponent)), Double(backoff.max))
+        return min(jittered(Int(raw), fraction: 0.1, using: &rng), backoff.max)
+    }
+
+    /// The next due time after a failure; a server's `Retry-After` wins when it asks for longer
+    /// (but never beyond the backoff cap).
+    public func nextAfterFailure(now: Int, failures: Int, retryAfter: Int? = nil,
+                                 using rng: inout some RandomNumberGenerator) -> Int {
+        var delay = backoffDelay(failures: failures, using: &rng)
+        if let retryAfter { delay = min(max(delay, retryAfter), backoff.max) }
+        return now + delay
+    }
+
+    private func jittered(_ seconds: Int, fraction: Double, using rng: inout some RandomNumberGenerator) -> Int {
+        guard fraction > 0, seconds > 1 else { return seconds }
+        let spread = Double(seconds) * fraction
+        return max(1, Int((Double(seconds) + Double.random(in: -spread...spread, using: &rng)).rounded()))
+    }
+
+    /// `Retry-After` as seconds from `now`: either delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+    public static func retryAfterSeconds(_ value: String?, now: Date) -> Int? {
+        guard let v = value?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+        if let s = Int(v) { return max(0, s) }
+        guard let date = HTTPDate.parse(v) else { return nil }
+        return max(0, Int(date.timeIntervalSince(now).rounded(.up)))
+    }
+}
+
+/// The IMF-fixdate form of HTTP dates ("Sun, 06 Nov 1994 08:49:37 GMT"), and the obsolete RFC 850 and
+/// asctime forms that RFC 9110 still asks recipients to accept.
+public enum HTTPDate {
+    static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    public static func parse(_ s: String) -> Date? {
+        let parts = s.replacingOccurrences(of: ",", with: " ").split(whereSeparator: { $0 == " " || $0 == "-" })
+            .map { $0.lowercased() }
+        // IMF-fixdate: wkday DD Mon YYYY HH:MM:SS GMT; RFC 850: weekday DD-Mon-YY HH:MM:SS GMT
+        if parts.count >= 5, let day = Int(parts[1]), let mon = months.firstIndex(of: String(parts[2].prefix(3))),
+           var year = Int(parts[3]) {
+            if year < 100 { year += year < 70 ? 2000 : 1900 }
+            return time(parts[4]).flatMap { ISOTime.fromFields(year: year, month: mon + 1, day: day, hour: $0.0, minute: $0.1, second: $0.2) }
+        }
+        // asctime: wkday Mon D HH:MM:SS YYYY
+        if parts.count == 5, let mon = months.firstIndex(of: String(parts[1].prefix(3))), let day = Int(parts[2]),
+           let year = Int(parts[4]) {
+            return time(parts[3]).flatMap { ISOTime.fromFields(year: year, month: mon + 1, day: day, hour: $0.0, minute: $0.1, second: $0.2) }
+        }
+        return nil
+    }
+
+    private static func time(_ s: String) -> (Int, Int, Int)? {
+        let t = s.split(separator: ":").compactMap { Int($0) }
+        guard t.count == 3 else { return nil }
+        return (t[0], t[1], t[2])
+    }
+}

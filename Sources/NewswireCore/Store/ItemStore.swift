@@ -1,0 +1,272 @@
+import Foundation
+
+/// The content-hash store: feeds and their HTTP/schedule state, unique items keyed by content hash,
+/// and every sighting of an item. SQLite in WAL mode, one file under the state directory.
+///
+/// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
+public final class ItemStore: @unchecked Sendable {
+    public static let fileName = "newswired.sqlite3"
+    static let schemaVersion = 1
+
+    let db: SQLiteConnection
+    public let path: String
+
+    /// Opens (creating when needed) the store under `stateDirectory`.
+    public init(stateDirectory: URL, readOnly: Bool = false) throws(StoreError) {
+        let dir = stateDirectory.path
+        if !readOnly {
+            do {
+                try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(path: dir, message: "cannot create the state directory: \(error.localizedDescription)")
+            }
+        }
+        path = stateDirectory.appendingPathComponent(Self.fileName).path
+        db = try SQLiteConnection(path: path, readOnly: readOnly)
+        if !readOnly {
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            try migrate()
+        }
+    }
+
+    private func migrate() throws(StoreError) {
+        let version = try db.query("PRAGMA user_version").first?.first?.int ?? 0
+        if version > Int64(Self.schemaVersion) {
+            throw StoreError(path: path, message: "store schema \(version) is newer than this newswired understands (\(Self.schemaVersion))")
+        }
+        if version < 1 {
+            try db.execute("""
+            BEGIN;
+            CREATE TABLE feeds(
+                url TEXT PRIMARY KEY,
+                title TEXT,
+                etag TEXT,
+                last_modified TEXT,
+                last_status INTEGER,
+                last_error TEXT,
+                last_fetch_at INTEGER,
+                last_success_at INTEGER,
+                last_new_item_at INTEGER,
+                consecutive_errors INTEGER NOT NULL DEFAULT 0,
+                next_due_at INTEGER,
+                disabled INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE items(
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                feed_url TEXT NOT NULL,
+                guid TEXT,
+                url TEXT,
+                title TEXT,
+                published TEXT,
+                fetched TEXT NOT NULL,
+                author TEXT,
+                categories TEXT NOT NULL,
+                summary TEXT,
+                content TEXT,
+                relevant INTEGER NOT NULL,
+                relevance REAL NOT NULL,
+                topics TEXT NOT NULL,
+                near_duplicate_of TEXT,
+                revision_of TEXT,
+                story TEXT,
+                language TEXT,
+                archived INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX items_unarchived ON items(seq) WHERE archived = 0;
+            CREATE TABLE sightings(
+                item_id TEXT NOT NULL,
+                feed_url TEXT NOT NULL,
+                guid TEXT NOT NULL DEFAULT '',
+                url TEXT,
+                first_seen TEXT NOT NULL,
+                last_seen TEXT NOT NULL,
+                count INTEGER NOT NULL DEFAULT 1,
+                PRIMARY KEY(item_id, feed_url, guid)
+            ) WITHOUT ROWID;
+            CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
+            PRAGMA user_version = 1;
+            COMMIT;
+            """)
+        }
+    }
+
+    /// Runs `body` as one transaction.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try db.transaction(body)
+    }
+
+    // MARK: Feeds
+
+    public func feedState(url: String) throws(StoreError) -> FeedState? {
+        try db.query("""
+            SELECT url, title, etag, last_modified, last_status, last_error, last_fetch_at, last_success_at,
+                   last_new_item_at, consecutive_errors, next_due_at, disabled FROM feeds WHERE url = ?
+            """, [.text(url)]).first.map(FeedState.init(row:))
+    }
+
+    public func allFeedStates() throws(StoreError) -> [FeedState] {
+        try db.query("""
+            SELECT url, title, etag, last_modified, last_status, last_error, last_fetch_at, last_success_at,
+                   last_new_item_at, consecutive_errors, next_due_at, disabled FROM feeds ORDER BY url
+            """).map(FeedState.init(row:))
+    }
+
+    public func saveFeedState(_ s: FeedState) throws(StoreError) {
+        try db.query("""
+            INSERT INTO feeds(url, title, etag, last_modified, last_status, last_error, last_fetch_at,
+                              last_success_at, last_new_item_at, consecutive_errors, next_due_at, disabled)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?)
+            ON CONFLICT(url) DO UPDATE SET title=excluded.title, etag=excluded.etag,
+                last_modified=excluded.last_modified, last_status=excluded.last_status,
+                last_error=excluded.last_error, last_fetch_at=excluded.last_fetch_at,
+                last_success_at=excluded.last_success_at, last_new_item_at=excluded.last_new_item_at,
+                consecutive_errors=excluded.consecutive_errors, next_due_at=excluded.next_due_at,
+                disabled=excluded.disabled
+            """, [.text(s.url), SQLValue(s.title), SQLValue(s.etag), SQLValue(s.lastModified), SQLValue(s.lastStatus),
+                  SQLValue(s.lastError), SQLValue(s.lastFetchAt), SQLValue(s.lastSuccessAt), SQLValue(s.lastNewItemAt),
+                  .integer(Int64(s.consecutiveErrors)), SQLValue(s.nextDueAt), SQLValue(s.disabled)])
+    }
+
+    // MARK: Items
+
+    public func containsItem(id: String) throws(StoreError) -> Bool {
+        try !db.query("SELECT 1 FROM items WHERE id = ?", [.text(id)]).isEmpty
+    }
+
+    /// The newest item this feed published under this GUID, if any.
+    public func itemID(feedURL: String, guid: String) throws(StoreError) -> String? {
+        try db.query("""
+            SELECT s.item_id FROM sightings s JOIN items i ON i.id = s.item_id
+            WHERE s.feed_url = ? AND s.guid = ? ORDER BY i.seq DESC LIMIT 1
+            """, [.text(feedURL), .text(guid)]).first?.first?.text
+    }
+
+    public func insertItem(_ r: ArchiveRecord, language: String?) throws(StoreError) {
+        try db.query("""
+            INSERT INTO items(id, feed_url, guid, url, title, published, fetched, author, categories, summary,
+                              content, relevant, relevance, topics, near_duplicate_of, revision_of, story, language)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """, [.text(r.id), .text(r.feed), SQLValue(r.guid), SQLValue(r.url), SQLValue(r.title),
+                  SQLValue(r.published.map(ISOTime.format)), .text(ISOTime.format(r.fetched)), SQLValue(r.author),
+                  .text(Self.stringsJSON(r.categories)), SQLValue(r.summary), SQLValue(r.content), SQLValue(r.relevant),
+                  .real(r.relevance), .text(ArchiveRecord.topicsJSON(r.topics)), SQLValue(r.nearDuplicateOf),
+                  SQLValue(r.revisionOf), SQLValue(r.story), SQLValue(language)])
+    }
+
+    /// Records that `itemID` was seen in `feedURL` under `guid` at `time`: a new sighting row for a new
+    /// (item, feed, guid), otherwise its last-seen time and count move on.
+    public func recordSighting(itemID: String, feedURL: String, guid: String?, url: String?, at time: Date) throws(StoreError) {
+        let t = ISOTime.format(time)
+        try db.query("""
+            INSERT INTO sightings(item_id, feed_url, guid, url, first_seen, last_seen) VALUES(?,?,?,?,?,?)
+            ON CONFLICT(item_id, feed_url, guid) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1,
+                url = coalesce(excluded.url, url)
+            """, [.text(itemID), .text(feedURL), .text(guid ?? ""), SQLValue(url), .text(t), .text(t)])
+    }
+
+    public func sightings(itemID: String) throws(StoreError) -> [Sighting] {
+        try db.query("""
+            SELECT feed_url, guid, url, first_seen, last_seen, count FROM sightings WHERE item_id = ?
+            ORDER BY first_seen, feed_url
+            """, [.text(itemID)]).map { row in
+            Sighting(feedURL: row[0].text ?? "", guid: row[1].text.flatMap { $0.isEmpty ? nil : $0 }, url: row[2].text,
+                     firstSeen: row[3].text.flatMap(ISOTime.parse) ?? Date(timeIntervalSince1970: 0),
+                     lastSeen: row[4].text.flatMap(ISOTime.parse) ?? Date(timeIntervalSince1970: 0),
+                     count: Int(row[5].int ?? 1))
+        }
+    }
+
+    static let recordColumns = """
+        id, feed_url, guid, url, title, published, fetched, author, categories, summary, content, relevant,
+        relevance, topics, near_duplicate_of, revision_of, story
+        """
+
+    public func item(id: String) throws(StoreError) -> ArchiveRecord? {
+        try db.query("SELECT \(Self.recordColumns) FROM items WHERE id = ?", [.text(id)]).first.map(Self.record(row:))
+    }
+
+    /// Items committed to the store but not yet confirmed in the JSONL archive, oldest first.
+    public func unarchivedItems() throws(StoreError) -> [ArchiveRecord] {
+        try db.query("SELECT \(Self.recordColumns) FROM items WHERE archived = 0 ORDER BY seq").map(Self.record(row:))
+    }
+
+    public func markArchived(ids: [String]) throws(StoreError) {
+        for id in ids {
+            try db.query("UPDATE items SET archived = 1 WHERE id = ?", [.text(id)])
+        }
+    }
+
+    public func itemCount() throws(StoreError) -> Int {
+        Int(try db.query("SELECT count(*) FROM items").first?.first?.int ?? 0)
+    }
+
+    static func record(row: [SQLValue]) -> ArchiveRecord {
+        ArchiveRecord(
+            id: row[0].text ?? "", feed: row[1].text ?? "", guid: row[2].text, url: row[3].text, title: row[4].text,
+            published: row[5].text.flatMap(ISOTime.parse),
+            fetched: row[6].text.flatMap(ISOTime.parse) ?? Date(timeIntervalSince1970: 0),
+            author: row[7].text, categories: strings(fromJSON: row[8].text ?? "[]"), summary: row[9].text,
+            content: row[10].text, relevant: (row[11].int ?? 0) != 0, relevance: row[12].double ?? 0,
+            topics: ArchiveRecord.topics(fromJSON: row[13].text ?? "[]"), nearDuplicateOf: row[14].text,
+            revisionOf: row[15].text, story: row[16].text)
+    }
+
+    static func stringsJSON(_ a: [String]) -> String {
+        var out = "["
+        for (i, s) in a.enumerated() {
+            if i > 0 { out += "," }
+            JSONText.appendString(s, to: &out)
+        }
+        return out + "]"
+    }
+
+    static func strings(fromJSON text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}
+
+/// A feed's HTTP and schedule state as the store keeps it. Times are Unix seconds.
+public struct FeedState: Sendable, Equatable {
+    public var url: String
+    public var title: String?
+    public var etag: String?
+    public var lastModified: String?
+    public var lastStatus: Int?
+    public var lastError: String?
+    public var lastFetchAt: Int?
+    public var lastSuccessAt: Int?
+    public var lastNewItemAt: Int?
+    public var consecutiveErrors: Int = 0
+    public var nextDueAt: Int?
+    public var disabled: Bool = false
+
+    public init(url: String) {
+        self.url = url
+    }
+
+    init(row: [SQLValue]) {
+        url = row[0].text ?? ""
+        title = row[1].text
+        etag = row[2].text
+        lastModified = row[3].text
+        lastStatus = row[4].int.map(Int.init)
+        lastError = row[5].text
+        lastFetchAt = row[6].int.map(Int.init)
+        lastSuccessAt = row[7].int.map(Int.init)
+        lastNewItemAt = row[8].int.map(Int.init)
+        consecutiveErrors = Int(row[9].int ?? 0)
+        nextDueAt = row[10].int.map(Int.init)
+        disabled = (row[11].int ?? 0) != 0
+    }
+}
+
+/// One place an item was seen: a feed, under a GUID, at a URL, first and last time, how often.
+public struct Sighting: Sendable, Equatable {
+    public var feedURL: String
+    public var guid: String?
+    public var url: String?
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var count: Int
+}

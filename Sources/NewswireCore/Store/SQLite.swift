@@ -1,0 +1,173 @@
+import Foundation
+internal import CSQLite
+
+/// A store failure: what was being done, and SQLite's own message.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "store \(path): \(message)" }
+}
+
+/// A value bound to, or read from, an SQL statement.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var text: String? { if case .text(let s) = self { return s }; return nil }
+    public var int: Int64? {
+        switch self {
+        case .integer(let v): return v
+        case .real(let v): return Int64(v)
+        default: return nil
+        }
+    }
+    public var double: Double? {
+        switch self {
+        case .real(let v): return v
+        case .integer(let v): return Double(v)
+        default: return nil
+        }
+    }
+}
+
+extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(_ s: String?) { self = s.map(SQLValue.text) ?? .null }
+    public init(_ i: Int?) { self = i.map { .integer(Int64($0)) } ?? .null }
+    public init(_ b: Bool) { self = .integer(b ? 1 : 0) }
+}
+
+/// One SQLite connection. Not thread-safe: its owner uses it from one thread at a time
+/// (the invariant behind `@unchecked Sendable`). Prepared statements are cached by SQL text.
+final class SQLiteConnection: @unchecked Sendable {
+    private let db: OpaquePointer
+    let path: String
+    private var cache: [String: OpaquePointer] = [:]
+
+    init(path: String, readOnly: Bool = false) throws(StoreError) {
+        var handle: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite3_close_v2(handle) }
+            throw StoreError(path: path, message: "cannot open: \(msg)")
+        }
+        self.db = handle
+        self.path = path
+        sqlite3_busy_timeout(db, 5000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        for stmt in cache.values { sqlite3_finalize(stmt) }
+        sqlite3_close_v2(db)
+    }
+
+    private func error(_ what: String) -> StoreError {
+        StoreError(path: path, message: "\(what): \(String(cString: sqlite3_errmsg(db)))")
+    }
+
+    /// Runs one or more statements without results.
+    func execute(_ sql: String) throws(StoreError) {
+        var err: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(err)
+            throw StoreError(path: path, message: msg)
+        }
+    }
+
+    private func prepared(_ sql: String) throws(StoreError) -> OpaquePointer {
+        if let s = cache[sql] { return s }
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil) == SQLITE_OK, let stmt else {
+            throw error("cannot prepare \(sql.prefix(60))")
+        }
+        cache[sql] = stmt
+        return stmt
+    }
+
+    private func bind(_ stmt: OpaquePointer, _ args: [SQLValue]) throws(StoreError) {
+        for (i, v) in args.enumerated() {
+            let idx = Int32(i + 1)
+            let rc: Int32
+            switch v {
+            case .null: rc = sqlite3_bind_null(stmt, idx)
+            case .integer(let x): rc = sqlite3_bind_int64(stmt, idx, x)
+            case .real(let x): rc = sqlite3_bind_double(stmt, idx, x)
+            case .text(let s):
+                rc = s.utf8CString.withUnsafeBufferPointer { buf in
+                    csqlite_bind_text_transient(stmt, idx, buf.baseAddress, Int32(buf.count - 1))
+                }
+            }
+            if rc != SQLITE_OK { throw error("cannot bind parameter \(idx)") }
+        }
+    }
+
+    /// Runs a statement and returns every row.
+    @discardableResult
+    func query(_ sql: String, _ args: [SQLValue] = []) throws(StoreError) -> [[SQLValue]] {
+        var rows: [[SQLValue]] = []
+        try forEach(sql, args) { rows.append($0) }
+        return rows
+    }
+
+    /// Runs a statement, handing each row to `body` as it is read.
+    func forEach(_ sql: String, _ args: [SQLValue] = [], _ body: ([SQLValue]) throws(StoreError) -> Void) throws(StoreError) {
+        let stmt = try prepared(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, args)
+        let columns = sqlite3_column_count(stmt)
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else { throw error("cannot run \(sql.prefix(60))") }
+            var row: [SQLValue] = []
+            row.reserveCapacity(Int(columns))
+            for c in 0..<columns {
+                switch sqlite3_column_type(stmt, c) {
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(stmt, c)))
+                case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(stmt, c)))
+                case SQLITE_NULL: row.append(.null)
+                default:
+                    if let p = sqlite3_column_text(stmt, c) {
+                        let n = Int(sqlite3_column_bytes(stmt, c))
+                        row.append(.text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)))
+                    } else {
+                        row.append(.null)
+                    }
+                }
+            }
+            try body(row)
+        }
+    }
+
+    /// Runs `body` in one transaction (BEGIN IMMEDIATE: the writer takes its lock up front).
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let v = try body()
+            try execute("COMMIT")
+            return v
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    var changes: Int { Int(sqlite3_changes(db)) }
+}

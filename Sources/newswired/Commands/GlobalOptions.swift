@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NewswireCore
+
+/// Options every daemon-facing command takes: where the config, the state and the feed list are.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The config file.",
+        discussion: "Default: $NEWSWIRED_CONFIG, else ./config/newswired.yaml when run from a checkout, else /etc/newswired/newswired.yaml.",
+        valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The state directory (store, archive, log).",
+        discussion: "Default: $STATE_DIRECTORY (set by systemd), else /var/lib/newswired for a config under /etc, else ./state.",
+        valueName: "dir"))
+    var state: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A feed list (OPML, or one URL per line) used instead of the config's feeds.", valueName: "file"))
+    var feeds: String?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp(
+        "trace, debug, info, notice, warning, error or critical (default: the config's log_level).", valueName: "level"))
+    var logLevel: String?
+
+    func validate() throws {
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    var configPath: String {
+        if let config { return config }
+        if let env = ProcessInfo.processInfo.environment["NEWSWIRED_CONFIG"], !env.isEmpty { return env }
+        if FileManager.default.fileExists(atPath: "config/newswired.yaml") { return "config/newswired.yaml" }
+        return "/etc/newswired/newswired.yaml"
+    }
+
+    func loadConfig() throws -> DaemonConfig {
+        do {
+            return try ConfigLoader.load(file: configPath)
+        } catch {
+            throw CLIError.config(error)
+        }
+    }
+
+    func stateDirectory(for config: DaemonConfig) -> URL {
+        if let state { return URL(fileURLWithPath: state, isDirectory: true) }
+        if let env = ProcessInfo.processInfo.environment["STATE_DIRECTORY"], !env.isEmpty {
+            // systemd may pass several, separated by ':'; the first is ours.
+            return URL(fileURLWithPath: String(env.split(separator: ":")[0]), isDirectory: true)
+        }
+        if config.file.hasPrefix("/etc/") { return URL(fileURLWithPath: "/var/lib/newswired", isDirectory: true) }
+        return URL(fileURLWithPath: "state", isDirectory: true)
+    }
+
+    /// `--feeds` when given, else the config's own list plus its `feeds_file`.
+    func feedList(for config: DaemonConfig) throws -> [FeedConfig] {
+        do {
+            if let feeds { return try FeedList.load(file: feeds) }
+            var list = config.feeds
+            if let file = config.feedsFile {
+                let seen = Set(list.map(\.url))
+                list += try FeedList.load(file: config.resolve(file).path).filter { !seen.contains($0.url) }
+            }
+            return list
+        } catch {
+            throw CLIError.config(error)
+        }
+    }
+
+    func bootstrapLogging(config: DaemonConfig?) {
+        let level = logLevel.flatMap(Logger.Level.init(rawValue:))
+            ?? config.flatMap { Logger.Level(rawValue: $0.logLevel) } ?? .info
+        Logs.bootstrap(level: level)
+    }
+}
+
+/// Errors a command reports on stderr with a specific exit status.
+enum CLIError: Error, CustomStringConvertible {
+    /// A configuration problem: exit status 78 (EX_CONFIG), which the systemd unit does not restart on.
+    case config(ConfigError)
+
+    var description: String {
+        switch self {
+        case .config(let e): return e.description
+        }
+    }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning configuration and store errors into one clear line on stderr and an exit status.
+    func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
+            throw ExitCode(78)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
+            throw ExitCode(78)
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
+            throw ExitCode(74)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NewswireCore
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon in the foreground: poll every feed at its interval until SIGTERM or SIGINT.",
+        discussion: """
+        Sends READY=1 to systemd (Type=notify) once the store is open and the schedule loaded. On SIGTERM or \
+        SIGINT it starts no new transfer, lets those in flight finish within shutdown_grace, commits and \
+        archives what they brought, and exits 0; a second signal exits at once.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reportingErrors {
+            let config = try global.loadConfig()
+            global.bootstrapLogging(config: config)
+            let feeds = try global.feedList(for: config)
+            let logger = Logger(label: "newswired")
+            let stop = StopSignal()
+            stop.install()  // before READY=1: a signal raised earlier would be lost
+            let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config), logger: logger)
+            if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
+            daemon.run(stop: stop)
+        }
+    }
+}
+
+struct OnceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "once",
+        abstract: "Fetch every feed once, archive what is new, and exit (for cron).",
+        discussion: "Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 78 on a configuration error."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        var status: Int32 = 0
+        try reportingErrors {
+            let config = try global.loadConfig()
+            global.bootstrapLogging(config: config)
+            let feeds = try global.feedList(for: config)
+            let logger = Logger(label: "newswired")
+            let stop = StopSignal()
+            stop.install()
+            let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config), logger: logger)
+            if feeds.isEmpty {
+                logger.warning("config", metadata: ["error": "no feeds configured; nothing to fetch"])
+                return
+            }
+            let summary = daemon.runOnce(stop: stop)
+            if summary.fetched == 0 { status = 1 }
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check the config, the feed list and the topic model; print a summary or the first error (file:line: key: problem)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reportingErrors {
+            let config = try global.loadConfig()
+            let feeds = try global.feedList(for: config)
+            do {
+                _ = try TopicModel.load(contentsOf: config.modelURL)
+            } catch {
+                throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
+            }
+            print("config \(config.file): ok")
+            print("feeds: \(feeds.count)")
+            print("model: \(config.modelURL.path)")
+            print("state: \(global.stateDirectory(for: config).path)")
+        }
+    }
+}
