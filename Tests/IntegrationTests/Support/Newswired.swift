@@ -32,7 +32,7 @@ enum Newswired {
 }
 
 /// A fresh temporary directory per test: `state/` for the daemon, the feed list and the captured output beside
-/// it. Removed when the object goes away.
+/// it. Removed when the object goes away (unless NEWSWIRED_ITEST_KEEP=1).
 final class TestSandbox {
     let root: URL
     var state: URL { root.appendingPathComponent("state") }
@@ -44,7 +44,14 @@ final class TestSandbox {
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(at: root) }
+    /// Set `NEWSWIRED_ITEST_KEEP=1` to keep every sandbox (state, feed list, captured output) for inspection.
+    deinit {
+        if ProcessInfo.processInfo.environment["NEWSWIRED_ITEST_KEEP"] == "1" {
+            print("newswired integration test sandbox kept at \(root.path)")
+        } else {
+            try? FileManager.default.removeItem(at: root)
+        }
+    }
 
     /// Writes the feed list: one URL per line, with a comment line, as the contract allows.
     func writeFeeds(_ urls: [String]) throws {
