@@ -73,7 +73,7 @@ public struct ArchiveWriter: Sendable {
         } catch {
             throw StoreError(path: directory.path, message: "cannot create the archive directory: \(error.localizedDescription)")
         }
-        let fd = open(file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(file.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw StoreError(path: file.path, message: "cannot open for appending: \(String(cString: strerror(errno)))")
         }

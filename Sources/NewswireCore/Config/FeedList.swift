@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Reads a feed list: OPML (outline elements with xmlUrl) or plain text, one URL per line, `#` comments.
 public enum FeedList {
@@ -37,15 +34,16 @@ public enum FeedList {
 /// OPML 2.0 feed lists (the outline `xmlUrl` attributes; enclosing outlines become tags).
 public enum OPML {
     public static func parseFeeds(_ data: Data, file: String) throws(ConfigError) -> [FeedConfig] {
-        let delegate = OPMLDelegate()
-        let parser = XMLParser(data: data)
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = delegate
-        guard parser.parse() else {
-            let err = parser.parserError.map { "\($0.localizedDescription)" } ?? "unknown error"
-            throw ConfigError(file: file, line: parser.lineNumber, message: "not well-formed OPML: \(err)")
+        let reader = OPMLReader()
+        do {
+            let report = try XMLStreamParser.parse(utf8: Array(data), sink: reader, limits: .default)
+            if let problem = report.firstError, reader.feeds.isEmpty {
+                throw ParseError(.malformed, problem)
+            }
+        } catch {
+            throw ConfigError(file: file, message: "not well-formed OPML: \(error)")
         }
-        return delegate.feeds
+        return reader.feeds
     }
 
     /// OPML 2.0 text for a feed list.
@@ -65,29 +63,34 @@ public enum OPML {
     }
 }
 
-private final class OPMLDelegate: NSObject, XMLParserDelegate {
+/// Collects the feeds of an OPML document from libxml2's streaming events.
+private final class OPMLReader: XMLEventSink {
     var feeds: [FeedConfig] = []
     private var seen = Set<String>()
     private var folders: [String?] = []
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
-                qualifiedName: String?, attributes: [String: String]) {
-        guard name == "outline" else { return }
-        if let url = attributes["xmlUrl"] ?? attributes["xmlurl"], !url.isEmpty {
+    func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
+        guard local == "outline" else { return }
+        var attrs: [String: String] = [:]
+        for a in attributes { attrs[a.local] = a.value }
+        if let url = attrs["xmlUrl"] ?? attrs["xmlurl"], !url.isEmpty {
             var tags = folders.compactMap { $0 }
-            if let cats = attributes["category"] {
-                tags += cats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let cats = attrs["category"] {
+                tags += cats.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }.filter { !$0.isEmpty }
             }
             if seen.insert(url).inserted {
-                feeds.append(FeedConfig(url: url, title: attributes["title"] ?? attributes["text"], tags: tags))
+                feeds.append(FeedConfig(url: url, title: attrs["title"] ?? attrs["text"], tags: tags))
             }
             folders.append(nil)
         } else {
-            folders.append(attributes["title"] ?? attributes["text"])
+            folders.append(attrs["title"] ?? attrs["text"])
         }
     }
 
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        if name == "outline", !folders.isEmpty { folders.removeLast() }
+    func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError) {
+        if local == "outline", !folders.isEmpty { folders.removeLast() }
     }
+
+    func text(_ s: String) throws(ParseError) {}
 }

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import NewswireCore
+
+/// A deterministic generator for jitter (SplitMix64).
+struct SeededRNG: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct SchedulePolicyTests {
+    let policy = SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff())
+
+    @Test func intervalHonoursFeedConfigHintsAndClamps() {
+        #expect(policy.interval(feed: FeedConfig(url: "u"), hint: nil) == 900)
+        #expect(policy.interval(feed: FeedConfig(url: "u", interval: 60), hint: nil) == 300)  // min 5m
+        #expect(policy.interval(feed: FeedConfig(url: "u", interval: 86_400), hint: nil) == 21_600)  // max 6h
+        #expect(policy.interval(feed: FeedConfig(url: "u"), hint: PollHint(ttlMinutes: 60)) == 3600)
+        #expect(policy.interval(feed: FeedConfig(url: "u"), hint: PollHint(syndicationPeriodSeconds: 43_200)) == 21_600)
+    }
+
+    @Test func backoffDoublesWithJitterUpToTheCap() {
+        var rng = SeededRNG(state: 1)
+        for failures in 1...12 {
+            let d = policy.backoffDelay(failures: failures, using: &rng)
+            let base = min(60 * (1 << (failures - 1)), 21_600)
+            #expect(Double(d) >= Double(base) * 0.9 - 1)
+            #expect(d <= 21_600)
+            #expect(Double(d) <= Double(base) * 1.1 + 1)
+        }
+        #expect(policy.backoffDelay(failures: 1000, using: &rng) <= 21_600)
+    }
+
+    @Test func successJitterStaysWithinTheFraction() {
+        var rng = SeededRNG(state: 7)
+        let dues = (0..<200).map { _ in policy.nextAfterSuccess(now: 0, interval: 1000, using: &rng) }
+        #expect(dues.allSatisfy { (900...1100).contains($0) })
+        #expect(Set(dues).count > 20)  // really spread
+    }
+
+    @Test func retryAfterWinsWhenLonger() {
+        var rng = SeededRNG(state: 3)
+        #expect(policy.nextAfterFailure(now: 0, failures: 1, retryAfter: 3600, using: &rng) == 3600)
+        #expect(policy.nextAfterFailure(now: 0, failures: 1, retryAfter: 999_999, using: &rng) == 21_600)
+    }
+
+    @Test func parsesRetryAfterInBothForms() {
+        let now = ISOTime.parse("2025-07-26T10:00:00Z")!
+        #expect(SchedulePolicy.retryAfterSeconds("120", now: now) == 120)
+        #expect(SchedulePolicy.retryAfterSeconds("Sat, 26 Jul 2025 10:05:00 GMT", now: now) == 300)
+        #expect(SchedulePolicy.retryAfterSeconds("Saturday, 26-Jul-25 10:01:00 GMT", now: now) == 60)
+        #expect(SchedulePolicy.retryAfterSeconds("Sat Jul 26 10:00:30 2025", now: now) == 30)
+        #expect(SchedulePolicy.retryAfterSeconds("Fri, 25 Jul 2025 10:00:00 GMT", now: now) == 0)
+        #expect(SchedulePolicy.retryAfterSeconds("soon", now: now) == nil)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import NewswireCore
+
+/// A fresh state directory per test, removed afterwards.
+final class TempState {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("newswired-test-\(UUID().uuidString)", isDirectory: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_500_000)) -> ArchiveRecord {
+    ArchiveRecord(id: ContentHash.of(title: "title \(n)", body: "body \(n)"), feed: "https://feed.example/rss",
+                  guid: "g\(n)", url: "https://news.example/\(n)", title: "title \(n)", published: nil, fetched: fetched,
+                  author: nil, categories: ["AI"], summary: "body \(n)", content: nil, relevant: n % 2 == 0,
+                  relevance: 0.5, topics: [TopicScore(id: "governance-body", score: 0.75, terms: ["waico"])])
+}
+
+@Suite struct StoreArchiveTests {
+    @Test func storeIsWALAndKeepsItemsAndSightings() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        #expect(try store.db.query("PRAGMA journal_mode").first?.first?.text == "wal")
+        let r = sampleRecord(1)
+        try store.transaction {
+            try store.insertItem(r, language: "en")
+            try store.recordSighting(itemID: r.id, feedURL: r.feed, guid: "g1", url: r.url, at: r.fetched)
+            try store.recordSighting(itemID: r.id, feedURL: "https://other.example/atom", guid: "x", url: r.url, at: r.fetched)
+            try store.recordSighting(itemID: r.id, feedURL: r.feed, guid: "g1", url: r.url, at: r.fetched.addingTimeInterval(60))
+        }
+        #expect(try store.containsItem(id: r.id))
+        #expect(try store.item(id: r.id) == r)
+        let s = try store.sightings(itemID: r.id)
+        #expect(s.count == 2)
+        #expect(s.first { $0.feedURL == r.feed }?.count == 2)
+        #expect(try store.itemID(feedURL: r.feed, guid: "g1") == r.id)
+        #expect(try store.itemID(feedURL: r.feed, guid: "nope") == nil)
+    }
+
+    @Test func feedStateRoundTrips() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        var s = FeedState(url: "https://feed.example/rss")
+        s.etag = "\"abc\""
+        s.lastModified = "Sat, 26 Jul 2025 10:00:00 GMT"
+        s.consecutiveErrors = 3
+        s.nextDueAt = 1_753_500_000
+        try store.saveFeedState(s)
+        #expect(try store.feedState(url: s.url) == s)
+        s.consecutiveErrors = 0
+        try store.saveFeedState(s)
+        #expect(try store.allFeedStates() == [s])
+    }
+
+    @Test func archiveLinesCarryTheContractFields() throws {
+        let line = sampleRecord(2).jsonLine()
+        let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        let expected: Set<String> = ["schema", "id", "feed", "guid", "url", "title", "published", "fetched", "author",
+                                     "categories", "summary", "content", "relevant", "relevance", "topics",
+                                     "near_duplicate_of", "revision_of", "story"]
+        #expect(Set(obj.keys) == expected)
+        #expect(obj["schema"] as? Int == 1)
+        #expect(obj["fetched"] as? String == "2025-07-26T03:20:00Z")
+        #expect(obj["published"] is NSNull)
+        let topics = obj["topics"] as! [[String: Any]]
+        #expect(topics.first?["id"] as? String == "governance-body")
+        #expect(topics.first?["score"] as? Double == 0.75)
+        #expect(line.hasPrefix(#"{"schema":1,"id":""#))
+    }
+
+    @Test func archiveTextNeverCarriesActiveMarkup() throws {
+        var r = sampleRecord(3)
+        r.title = "<script>alert(1)</script> & \"quotes\"\n"
+        let line = r.jsonLine()
+        #expect(!line.contains("<"))
+        #expect(!line.contains(">"))
+        #expect(!line.contains("\n"))
+        let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        #expect(obj["title"] as? String == r.title)
+    }
+
+    @Test func reconcileAppendsMissingItemsExactlyOnce() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        let archive = ArchiveWriter(stateDirectory: tmp.url)
+        let a = sampleRecord(1), b = sampleRecord(2), c = sampleRecord(3)
+        try store.transaction { for r in [a, b, c] { try store.insertItem(r, language: nil) } }
+        // a: archived and marked; b: crash after the append, before the mark; c: crash before the append.
+        try archive.append([a, b])
+        try store.markArchived(ids: [a.id])
+        #expect(try archive.reconcile(store: store) == 1)
+        #expect(try archive.reconcile(store: store) == 0)
+        let lines = try String(contentsOf: archive.fileURL(day: a.day), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(Set(lines.compactMap { ArchiveWriter.id(ofLine: Array($0.utf8)) }) == [a.id, b.id, c.id])
+        #expect(try store.unarchivedItems().isEmpty)
+    }
+
+    @Test func aTornLastLineIsCutAndWrittenAgainWhole() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        let archive = ArchiveWriter(stateDirectory: tmp.url)
+        let a = sampleRecord(1), b = sampleRecord(2)
+        try store.transaction { for r in [a, b] { try store.insertItem(r, language: nil) } }
+        try archive.append([a])
+        try store.markArchived(ids: [a.id])
+        // b's line was cut off halfway by a crash.
+        let file = archive.fileURL(day: b.day)
+        let handle = try FileHandle(forWritingTo: file)
+        handle.seekToEndOfFile()
+        handle.write(Data(b.jsonLine().prefix(40).utf8))
+        try handle.close()
+        #expect(try archive.reconcile(store: store) == 1)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text == a.jsonLine() + "\n" + b.jsonLine() + "\n")
+    }
+}
