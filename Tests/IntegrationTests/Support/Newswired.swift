@@ -105,7 +105,7 @@ final class RunningNewswired {
     private let stdoutURL: URL
     private let stderrURL: URL
 
-    init(arguments: [String], outputPrefix: URL) throws {
+    init(arguments: [String], outputPrefix: URL, environment extra: [String: String] = [:]) throws {
         let binary = Newswired.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw HarnessError("no newswired binary at \(binary.path): run `swift build` first or set NEWSWIRED_BIN")
@@ -116,7 +116,7 @@ final class RunningNewswired {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = binary
         process.arguments = arguments
-        process.environment = Newswired.environment
+        process.environment = Newswired.environment.merging(extra) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
