@@ -45,7 +45,7 @@ struct DocumentDecoder {
         } else if let sniffed {
             // The declaration may refine the family (utf-16 -> utf-16le); the bytes decide the width.
             chosen = sniffed
-            if sniffed == "cp037", let declared { chosen = declared }
+            if sniffed == "cp037", let declared, LibXML.knowsEncoding(canonical(declared)) { chosen = declared }
         } else if let declared {
             chosen = declared
         } else {
@@ -63,7 +63,8 @@ struct DocumentDecoder {
         if chosen == "utf-8" || chosen == "us-ascii" {
             return decodeUTF8(bytes, label: chosen)
         }
-        if chosen == "windows-1252" || chosen == "iso-8859-1" && !LibXML.knowsEncoding("iso-8859-1") {
+        // ISO-8859-1 labels are read as its superset windows-1252, as browsers do.
+        if chosen == "windows-1252" || chosen == "iso-8859-1" {
             return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252", problem: nil)
         }
         if let (out, invalid) = LibXML.transcodeToUTF8(bytes, from: chosen) {
@@ -127,8 +128,11 @@ struct DocumentDecoder {
         case "utf-16be", "utf-16le", "utf-32be", "utf-32le": return name.lowercased()
         case "utf32", "utf-32", "ucs-4": return "utf-32"
         case "cp1252", "windows-1252", "x-cp1252": return "windows-1252"
-        case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1": return "iso-8859-1"
-        default: return name.lowercased()
+        case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
+        default:
+            let n = name.lowercased()
+            if !n.isEmpty, n.allSatisfy(\.isNumber) { return "cp" + n }
+            return n
         }
     }
 

@@ -73,6 +73,12 @@ enum EntityRepair {
                 valid = j > start && j < n && bytes[j] == UInt8(ascii: ";")
                 if valid {
                     j += 1
+                    if hex, bytes[i + 2] == UInt8(ascii: "X") {
+                        // XML allows only a lower-case x.
+                        out.append(contentsOf: Array("&#x".utf8)); out.append(contentsOf: bytes[(i + 3)..<j]); i = j
+                        if first == nil { first = "upper-case X in a character reference" }
+                        continue
+                    }
                     out.append(contentsOf: bytes[i..<j]); i = j; continue
                 }
             } else {

@@ -37,6 +37,9 @@ final class FeedBuilder: XMLEventSink {
         var guidBase: String?
         var contentCandidates: [String] = []
         var itunesSummary: String?
+        var aboutID: String?
+        var mediaTitle: String?
+        var mediaDescription: String?
         var authorSet = false
         var publishedSet = false
         var updatedSet = false
@@ -59,6 +62,8 @@ final class FeedBuilder: XMLEventSink {
     private var syPeriod: String?
     private var syFrequency: Int?
     private var sawFeedStructure = false
+    private var ownerName: String?
+    private var rootURI: String?
     private var isAtomDocument = false
 
     init(documentURL: String?, limits: ParseLimits) {
@@ -72,7 +77,9 @@ final class FeedBuilder: XMLEventSink {
     // MARK: XMLEventSink
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
-        let ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
+        var ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
+        if stack.isEmpty { rootURI = namespace }
+        if ns == .other, prefix == nil, namespace != nil, namespace == rootURI { ns = .none }
         let parentBase = stack.last?.base ?? documentURL
         var base = parentBase
         if let xb = attributes.first(where: { $0.local == "base" && ($0.prefix == "xml" || $0.namespace?.hasSuffix("XML/1998/namespace") == true) })?.value {
@@ -120,6 +127,8 @@ final class FeedBuilder: XMLEventSink {
             if let p = person?.display {
                 if entryState != nil {
                     if !entryState!.authorSet { entryState!.entry.author = p; entryState!.authorSet = true }
+                } else if frame.local.lowercased() == "owner" {
+                    ownerName = ownerName ?? p
                 } else if !feedAuthorSet, frame.local == "author" {
                     result.feed.author = p; feedAuthorSet = true
                 }
@@ -149,14 +158,14 @@ final class FeedBuilder: XMLEventSink {
         rootName = local
         rootNamespace = ns
         let version = attributes.first(where: { $0.local == "version" && $0.namespace == nil })?.value.trimmingSpaces()
-        switch local {
+        switch local.lowercased() {
         case "rss":
             sawFeedStructure = true
             if let v = version {
                 if v.hasPrefix("2") { result.format = .rss20 }
                 else if v.hasPrefix("0.9") { result.format = .rss09x }
             }
-        case "RDF":
+        case "rdf":
             sawFeedStructure = true
         case "feed":
             sawFeedStructure = true
@@ -179,10 +188,10 @@ final class FeedBuilder: XMLEventSink {
         if parentRole == .person { return .capture }
         if parentRole == .image { return .capture }
         if parentRole == .mediaContent { return .ignore }
-        if ns == .rss10 && result.format == .unknown && rootName == "RDF" { result.format = .rss10 }
-        if ns == .rss090 && result.format == .unknown && rootName == "RDF" { result.format = .rss09x }
+        if ns == .rss10 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss10 }
+        if ns == .rss090 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss09x }
         if ns.isCore {
-            switch local {
+            switch local.lowercased() {
             case "channel", "feed":
                 return entryState == nil ? .container : .ignore
             case "item", "entry":
@@ -191,6 +200,9 @@ final class FeedBuilder: XMLEventSink {
                     throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries")
                 }
                 entryState = EntryState()
+                if let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
+                    entryState!.aboutID = about
+                }
                 return .container
             case "author", "contributor":
                 if ns.isAtom || isAtomDocument || hasChildElementsLikely(attributes) {
@@ -205,7 +217,7 @@ final class FeedBuilder: XMLEventSink {
                     return .image
                 }
                 return .ignore
-            case "textinput", "textInput", "skipHours", "skipDays", "cloud", "items":
+            case "textinput", "skiphours", "skipdays", "cloud", "items":
                 return .ignore
             case "source":
                 return ns.isAtom || isAtomDocument ? .ignore : .capture
@@ -234,7 +246,7 @@ final class FeedBuilder: XMLEventSink {
         }
         switch ns.key(local) {
         case "itunes:image":
-            if entryState == nil, let href = attributes.first(where: { $0.local == "href" })?.value {
+            if entryState == nil, let href = attributes.first(where: { $0.local == "href" || $0.local == "url" })?.value {
                 imageURL = nil
                 if result.feed.image == nil { result.feed.image = resolve(href, base: base) }
             }
@@ -243,14 +255,21 @@ final class FeedBuilder: XMLEventSink {
             if let t = attributes.first(where: { $0.local == "text" })?.value.trimmingSpaces(), !t.isEmpty {
                 addCategory(t)
             }
-            return .ignore
+            return .container
         case "itunes:owner":
+            if entryState == nil { person = Person(); return .person }
             return .ignore
         case "media:group":
             return .container
-        case "media:content", "media:thumbnail":
-            return .mediaContent
-        case "admin:generatorAgent":
+        case "media:content", "media:thumbnail", "media:player":
+            return .container
+        case "media:category":
+            if let label = attributes.first(where: { $0.local == "label" })?.value.trimmingSpaces(), !label.isEmpty {
+                addCategory(label)
+                return .ignore
+            }
+            return .capture
+        case "admin:generatoragent":
             if entryState == nil, result.feed.generator == nil,
                let r = attributes.first(where: { $0.local == "resource" })?.value.trimmingSpaces(), !r.isEmpty {
                 result.feed.generator = r
@@ -286,7 +305,9 @@ final class FeedBuilder: XMLEventSink {
         let type = (attr(frame, "type") ?? "").lowercased().trimmingSpaces()
         let mode = (attr(frame, "mode") ?? "").lowercased()
         var out: String
-        if mode == "base64" {
+        let binaryType = !type.isEmpty && !["text", "html", "xhtml"].contains(type) && !type.hasPrefix("text/")
+            && !type.hasSuffix("+xml") && !type.hasSuffix("/xml") && frame.ns == .atom10
+        if mode == "base64" || binaryType {
             let decoded = Data(base64Encoded: c.raw.filter { !$0.isWhitespace }).map { String(decoding: $0, as: UTF8.self) } ?? ""
             out = type.contains("html") ? PlainText.fromHTML(decoded) : PlainText.guess(decoded)
         } else if c.hasChildren {
@@ -312,7 +333,7 @@ final class FeedBuilder: XMLEventSink {
     private func finishLeaf(_ frame: Frame, _ c: Capture) throws(ParseError) {
         let parentRole = stack.last?.role
         if parentRole == .person {
-            switch frame.local {
+            switch frame.local.lowercased() {
             case "name": if person?.name == nil { person?.name = plain(c) }
             case "email": if person?.email == nil { person?.email = plain(c) }
             default: break
@@ -345,9 +366,9 @@ final class FeedBuilder: XMLEventSink {
         case "language", "dc:language":
             if let l = plain(c) { result.feed.language = l }
         case "updated", "modified",
-             "lastBuildDate", "dc:date", "dcterms:modified":
-            if result.feed.updated == nil, let s = plain(c) { result.feed.updated = FeedDate.parse(s) }
-        case "author", "managingEditor", "dc:creator",
+             "lastbuilddate", "dc:date", "dcterms:modified":
+            if let s = plain(c), let d = FeedDate.parse(s) { result.feed.updated = d }
+        case "author", "managingeditor", "dc:creator",
              "dc:author", "itunes:author":
             if !feedAuthorSet, let s = plain(c) { result.feed.author = personName(s); feedAuthorSet = true }
         case "generator":
@@ -358,9 +379,9 @@ final class FeedBuilder: XMLEventSink {
             if let u = plain(c) { result.feed.image = resolve(u, base: f.base) }
         case "ttl":
             ttl = plain(c).flatMap { Int($0) }
-        case "sy:updatePeriod":
+        case "sy:updateperiod":
             syPeriod = plain(c)?.lowercased()
-        case "sy:updateFrequency":
+        case "sy:updatefrequency":
             syFrequency = plain(c).flatMap { Int($0) }
         default:
             break
@@ -382,28 +403,31 @@ final class FeedBuilder: XMLEventSink {
                 if entryState!.entry.id == nil { entryState!.entry.id = g }
             }
         case "id":
-            if entryState!.entry.id == nil { entryState!.entry.id = plain(c) }
+            if entryState!.entry.id == nil, let v = plain(c) {
+                entryState!.entry.id = v
+                if entryState!.guid == nil { entryState!.guid = v; entryState!.guidIsPermalink = true }
+            }
+        case "media:title":
+            entryState!.mediaTitle = entryState!.mediaTitle ?? textValue(f, c, atomish: false)
+        case "media:description":
+            entryState!.mediaDescription = entryState!.mediaDescription ?? textValue(f, c, atomish: false)
         case "description", "summary", "dc:description":
             if entryState!.entry.summary == nil { entryState!.entry.summary = textValue(f, c, atomish: atomish) }
         case "itunes:summary":
             entryState!.itunesSummary = entryState!.itunesSummary ?? textValue(f, c, atomish: false)
-        case "content:encoded", "content", "xhtml:body", "fullitem", "other:fullitem":
+        case "content:encoded", "content", "xhtml:body", "body", "fullitem", "other:fullitem":
             if f.local == "content", (attr(f, "src") != nil) { break }
             if let t = textValue(f, c, atomish: atomish || f.local == "content") { entryState!.contentCandidates.append(t) }
-        case "pubDate", "published", "issued",
+        case "pubdate", "published", "issued",
              "dcterms:issued":
-            if !entryState!.publishedSet, let s = plain(c) {
-                entryState!.entry.published = FeedDate.parse(s); entryState!.publishedSet = entryState!.entry.published != nil
-            }
+            if let s = plain(c), let d = FeedDate.parse(s) { entryState!.entry.published = d }
         case "updated", "modified", "dc:date", "dcterms:modified":
-            if !entryState!.updatedSet, let s = plain(c) {
-                entryState!.entry.updated = FeedDate.parse(s); entryState!.updatedSet = entryState!.entry.updated != nil
-            }
+            if let s = plain(c), let d = FeedDate.parse(s) { entryState!.entry.updated = d }
         case "author", "dc:creator", "dc:author", "itunes:author":
             if !entryState!.authorSet, let s = plain(c) {
                 entryState!.entry.author = personName(s); entryState!.authorSet = true
             }
-        case "category", "dc:subject":
+        case "category", "dc:subject", "media:category":
             if let t = plain(c) { addCategory(t) }
         default:
             break
@@ -445,7 +469,7 @@ final class FeedBuilder: XMLEventSink {
     private func addCategory(_ term: String) {
         let t = PlainText.collapse(term)
         guard !t.isEmpty else { return }
-        if entryState != nil { entryState!.entry.categories.append(t) }
+        if entryState != nil, !entryState!.entry.categories.contains(t) { entryState!.entry.categories.append(t) }
     }
 
     private func finishEntry() {
@@ -455,12 +479,17 @@ final class FeedBuilder: XMLEventSink {
             st.entry.link = resolve(g, base: st.guidBase) ?? g
         }
         if st.entry.summary == nil { st.entry.summary = st.itunesSummary }
+        if st.entry.id == nil { st.entry.id = st.aboutID }
+        if st.entry.title == nil { st.entry.title = st.mediaTitle }
+        if st.entry.summary == nil { st.entry.summary = st.mediaDescription }
         st.entry.content = st.contentCandidates.max(by: { $0.count < $1.count })
         result.entries.append(st.entry)
     }
 
     private func finishDocument() {
         if let entryState, entryState.entry != FeedEntry() || !entryState.contentCandidates.isEmpty { finishEntry() }
+        if !feedLinkSet, let id = result.feed.id { result.feed.link = id }
+        if result.feed.author == nil { result.feed.author = ownerName }
         result.pollHint.ttlMinutes = ttl
         if let p = syPeriod {
             let seconds: Int? = ["hourly": 3600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592_000,

@@ -165,7 +165,9 @@ final class XMLStreamParser {
             for i in 0..<nbAttributes {
                 guard let aLocal = attributes[i * 5], let start = attributes[i * 5 + 3], let end = attributes[i * 5 + 4] else { continue }
                 let count = end - start
-                let value = count > 0 ? String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) : ""
+                var value = count > 0 ? String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) : ""
+                // Without entity substitution libxml2 hands out `&` in attribute values as "&#38;".
+                if value.contains("&#38;") { value = value.replacingOccurrences(of: "&#38;", with: "&") }
                 attrs.append(XMLAttribute(local: String(cString: aLocal), prefix: attributes[i * 5 + 1].map { String(cString: $0) },
                                           namespace: attributes[i * 5 + 2].map { String(cString: $0) }, value: value))
             }
@@ -200,7 +202,15 @@ final class XMLStreamParser {
     private func onUndeclaredEntity(_ name: UnsafePointer<xmlChar>?) {
         guard parked == nil, let name else { return }
         let text: String
-        if let desc = htmlEntityLookup(name), let scalar = Unicode.Scalar(desc.pointee.value) {
+        if let ctxt, let ent = xmlSAX2GetEntity(ctxt, name), ent.pointee.etype == XML_INTERNAL_GENERAL_ENTITY {
+            // A declared internal entity whose replacement libxml2 did not deliver as characters (SAX mode).
+            text = ent.pointee.content.map { String(cString: $0) } ?? ""
+            textBytes += text.utf8.count
+            if textBytes > limits.maxDocumentTextBytes {
+                park(ParseError(.limitExceeded, "document text exceeds \(limits.maxDocumentTextBytes) bytes"))
+                return
+            }
+        } else if let desc = htmlEntityLookup(name), let scalar = Unicode.Scalar(desc.pointee.value) {
             text = String(Character(scalar))
         } else {
             text = "&" + String(cString: name) + ";"

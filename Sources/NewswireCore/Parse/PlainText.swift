@@ -30,9 +30,36 @@ enum PlainText {
 
     /// Text that may or may not be HTML (RSS without a type): HTML-looking text is converted, other text collapsed.
     static func guess(_ s: String) -> String {
-        if s.utf8.contains(UInt8(ascii: "<")) || s.utf8.contains(UInt8(ascii: "&")) { return fromHTML(s) }
-        return collapse(s)
+        looksLikeHTML(s) ? fromHTML(s) : collapse(s)
     }
+
+    /// `<` followed by a letter, `/`, `!` or `?`, or an entity reference (`&amp;`, `&#38;`, `&#x26;`).
+    static func looksLikeHTML(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        var i = 0
+        while i < u.count {
+            let c = u[i]
+            if c == UInt8(ascii: "<"), i + 1 < u.count {
+                let n = u[i + 1]
+                if isLetter(n) || n == UInt8(ascii: "/") || n == UInt8(ascii: "!") || n == UInt8(ascii: "?") { return true }
+            } else if c == UInt8(ascii: "&"), i + 1 < u.count {
+                var j = i + 1
+                if u[j] == UInt8(ascii: "#") {
+                    j += 1
+                    if j < u.count, u[j] == UInt8(ascii: "x") || u[j] == UInt8(ascii: "X") { j += 1 }
+                    if j < u.count, isHex(u[j]) { return true }
+                } else if isLetter(u[j]) {
+                    while j < u.count, isLetter(u[j]) || isHex(u[j]) { j += 1 }
+                    if j < u.count, u[j] == UInt8(ascii: ";") { return true }
+                }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    private static func isLetter(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
+    private static func isHex(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) }
 
     static func isSpace(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
@@ -44,8 +71,7 @@ enum PlainText {
 
 /// Collects the visible text of an HTML document from libxml2's HTML SAX events.
 final class HTMLTextExtractor: HTMLEventSink {
-    private static let dropped: Set<String> = ["script", "style", "noscript", "template", "head", "title", "object",
-                                                "applet", "iframe"]
+    private static let dropped: Set<String> = ["script", "style", "noscript", "template", "head", "title"]
     private static let blocks: Set<String> = [
         "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure",
         "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img", "li", "main", "nav", "ol", "p",
