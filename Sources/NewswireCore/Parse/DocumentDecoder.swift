@@ -16,6 +16,30 @@ struct DocumentDecoder {
     }
 
     static func decode(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
+        var d = try decodeBytes(data, contentType: contentType)
+        d.utf8 = relabelDeclaration(d.utf8)
+        return d
+    }
+
+    /// Rewrites the XML declaration's `encoding` to UTF-8: the bytes are UTF-8 now, and libxml2 rejects
+    /// some real-world labels ("437") as invalid names.
+    static func relabelDeclaration(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
+        let limit = min(bytes.count, 512)
+        guard let end = (0..<max(0, limit - 1)).first(where: { bytes[$0] == UInt8(ascii: "?") && bytes[$0 + 1] == UInt8(ascii: ">") })
+        else { return bytes }
+        let decl = String(decoding: bytes[0..<end], as: UTF8.self)
+        guard let r = decl.range(of: "encoding") else { return bytes }
+        var rest = decl[r.upperBound...]
+        rest = rest.drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
+        guard let q = rest.first, q == "\"" || q == "'" else { return bytes }
+        let afterQuote = rest.dropFirst()
+        guard let close = afterQuote.firstIndex(of: q) else { return bytes }
+        let newDecl = String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])
+        return Array(newDecl.utf8) + bytes[end...]
+    }
+
+    private static func decodeBytes(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
         var bytes = [UInt8](data)
         // 1. Byte-order marks.
         var bomEncoding: String?
@@ -141,6 +165,10 @@ struct DocumentDecoder {
         0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
         0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
+
+    static func cp1252Scalar(_ b: UInt8) -> UInt32 {
+        (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)
+    }
 
     static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
         var s = String.UnicodeScalarView()

@@ -203,13 +203,9 @@ final class XMLStreamParser {
         guard parked == nil, let name else { return }
         let text: String
         if let ctxt, let ent = xmlSAX2GetEntity(ctxt, name), ent.pointee.etype == XML_INTERNAL_GENERAL_ENTITY {
-            // A declared internal entity whose replacement libxml2 did not deliver as characters (SAX mode).
-            text = ent.pointee.content.map { String(cString: $0) } ?? ""
-            textBytes += text.utf8.count
-            if textBytes > limits.maxDocumentTextBytes {
-                park(ParseError(.limitExceeded, "document text exceeds \(limits.maxDocumentTextBytes) bytes"))
-                return
-            }
+            // A declared internal entity: libxml2 already delivered its replacement text as characters.
+            _ = ent
+            return
         } else if let desc = htmlEntityLookup(name), let scalar = Unicode.Scalar(desc.pointee.value) {
             text = String(Character(scalar))
         } else {
