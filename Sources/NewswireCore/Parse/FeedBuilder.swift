@@ -91,6 +91,14 @@ final class FeedBuilder: XMLEventSink {
             return
         }
         let parentRole = stack.last!.role
+        if !sawFeedStructure {
+            // Not (yet) inside a feed: look for one nested in a wrapper (an XHTML page holding an Atom feed).
+            if ["feed", "rss", "rdf", "channel"].contains(local.lowercased()), ns.isCore || ns == .rdf {
+                try startRoot(local: local, ns: ns, attributes: attributes)
+            }
+            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .root))
+            return
+        }
         switch parentRole {
         case .ignore:
             stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .ignore))
