@@ -271,12 +271,12 @@ final class FeedBuilder: XMLEventSink {
             return .container
         case "media:content", "media:thumbnail", "media:player":
             return .container
-        case "media:category":
-            if let label = attributes.first(where: { $0.local == "label" })?.value.trimmingSpaces(), !label.isEmpty {
-                addCategory(label)
-                return .ignore
+        case "itunes:link":
+            if entryState == nil, attributes.first(where: { $0.local == "rel" })?.value.lowercased() == "image",
+               let href = attributes.first(where: { $0.local == "href" })?.value, result.feed.image == nil {
+                result.feed.image = resolve(href, base: base)
             }
-            return .capture
+            return .ignore
         case "admin:generatoragent":
             if entryState == nil, result.feed.generator == nil,
                let r = attributes.first(where: { $0.local == "resource" })?.value.trimmingSpaces(), !r.isEmpty {
@@ -436,7 +436,7 @@ final class FeedBuilder: XMLEventSink {
                 entryState!.entry.author = personName(s); entryState!.authorSet = true
             }
         case "category", "dc:subject", "media:category":
-            if let t = plain(c) { addCategory(t) }
+            if let t = plain(c) ?? attr(f, "label") { addCategory(t) }
         default:
             break
         }
