@@ -495,7 +495,7 @@ final class FeedBuilder: XMLEventSink {
     }
 
     private func finishDocument() {
-        if let entryState, entryState.entry != FeedEntry() || !entryState.contentCandidates.isEmpty { finishEntry() }
+        if entryState != nil { finishEntry() }  // a truncated document: keep the entry that was open
         if !feedLinkSet, let id = result.feed.id { result.feed.link = id }
         if result.feed.author == nil { result.feed.author = ownerName }
         result.pollHint.ttlMinutes = ttl

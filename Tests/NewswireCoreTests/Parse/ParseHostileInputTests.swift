@@ -84,3 +84,21 @@ import Testing
         #expect(feed.feed.title?.contains("root:") == false)
     }
 }
+
+@Suite struct ParseHostileAttributeTests {
+    @Test func entityBlowupInAttributesIsBounded() {
+        // Attribute values are always expanded by libxml2; every expansion is charged to the document budget.
+        let big = String(repeating: "q", count: 100_000)
+        let refs = String(repeating: "&big;", count: 50)
+        let items = String(repeating: "<item><enclosure url=\"\(refs)\" type=\"a\"/></item>", count: 2_000)
+        let doc = "<!DOCTYPE rss [<!ENTITY big \"\(big)\">]><rss version=\"2.0\"><channel>\(items)</channel></rss>"
+        let start = Date()
+        #expect {
+            try FeedParser.parse(Data(doc.utf8))
+        } throws: { error in
+            let e = error as? ParseError
+            return e?.code == .limitExceeded && (e?.message.contains("entity expansion") ?? false)
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+}
