@@ -13,7 +13,7 @@ final class FeedBuilder: XMLEventSink {
         var role: Role
     }
 
-    private enum Role { case root, container, ignore, capture, inside, person, image, mediaContent }
+    private enum Role { case root, container, ignore, capture, inside, person, image }
 
     /// Text of the element being read. `raw` is its character data, `markup` the same with child elements
     /// serialized (used when the element holds XHTML or unescaped HTML).
@@ -149,7 +149,7 @@ final class FeedBuilder: XMLEventSink {
             if frame.ns.isCore, frame.local == "item" || frame.local == "entry", entryState != nil {
                 finishEntry()
             }
-        case .root, .ignore, .mediaContent:
+        case .root, .ignore:
             break
         }
         if stack.isEmpty { finishDocument() }
@@ -195,7 +195,6 @@ final class FeedBuilder: XMLEventSink {
                                parentRole: Role) throws(ParseError) -> Role {
         if parentRole == .person { return .capture }
         if parentRole == .image { return .capture }
-        if parentRole == .mediaContent { return .ignore }
         if ns == .rss10 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss10 }
         if ns == .rss090 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss09x }
         if ns.isCore {
@@ -213,7 +212,7 @@ final class FeedBuilder: XMLEventSink {
                 }
                 return .container
             case "author", "contributor":
-                if ns.isAtom || isAtomDocument || hasChildElementsLikely(attributes) {
+                if ns.isAtom || isAtomDocument {
                     if local == "contributor" { return .ignore }
                     person = Person()
                     return .person
@@ -290,8 +289,6 @@ final class FeedBuilder: XMLEventSink {
         }
     }
 
-    private func hasChildElementsLikely(_ attributes: [XMLAttribute]) -> Bool { false }
-
     private func appendCapture(markup: String, raw: String) throws(ParseError) {
         capture!.markup += markup
         capture!.raw += raw
@@ -324,9 +321,8 @@ final class FeedBuilder: XMLEventSink {
             out = PlainText.collapse(c.raw)
         } else if type == "html" || type == "text/html" || type == "xhtml" || type == "application/xhtml+xml" || mode == "escaped" {
             out = PlainText.fromHTML(c.raw)
-        } else if atomish && type.isEmpty {
-            out = PlainText.guess(c.raw)
         } else {
+            // No type (RSS), or Atom's default: markup-looking text is read as HTML, like feedparser does.
             out = PlainText.guess(c.raw)
         }
         out = out.trimmingSpaces()
@@ -498,6 +494,10 @@ final class FeedBuilder: XMLEventSink {
         if entryState != nil { finishEntry() }  // a truncated document: keep the entry that was open
         if !feedLinkSet, let id = result.feed.id { result.feed.link = id }
         if result.feed.author == nil { result.feed.author = ownerName }
+        if isAtomDocument, let author = result.feed.author {
+            // RFC 4287 4.2.1: an entry without atom:author inherits the feed's.
+            for i in result.entries.indices where result.entries[i].author == nil { result.entries[i].author = author }
+        }
         result.pollHint.ttlMinutes = ttl
         if let p = syPeriod {
             let seconds: Int? = ["hourly": 3600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592_000,
