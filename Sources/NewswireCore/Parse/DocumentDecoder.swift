@@ -64,7 +64,7 @@ struct DocumentDecoder {
         var chosen: String
         if let bomEncoding {
             chosen = bomEncoding
-        } else if let httpCharset {
+        } else if let httpCharset, isUsable(httpCharset) {
             chosen = httpCharset
         } else if let sniffed {
             // The declaration may refine the family (utf-16 -> utf-16le); the bytes decide the width.
@@ -98,6 +98,12 @@ struct DocumentDecoder {
         var d = decodeUTF8(bytes, label: "utf-8")
         d.problem = d.problem ?? "unknown encoding \(chosen); read as utf-8"
         return d
+    }
+
+    /// A charset we can decode (an unknown HTTP charset falls back to the document's own declaration).
+    private static func isUsable(_ name: String) -> Bool {
+        let c = canonical(name)
+        return ["utf-8", "us-ascii", "windows-1252", "iso-8859-1", "utf-16", "utf-32"].contains(c) || LibXML.knowsEncoding(c)
     }
 
     private static func decodeUTF8(_ bytes: [UInt8], label: String) -> Decoded {

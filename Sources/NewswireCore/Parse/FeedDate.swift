@@ -117,6 +117,10 @@ public enum FeedDate {
             if let m = months[String(t.prefix(3))], t.first!.isLetter, t.count >= 3 {
                 if month == nil { month = m; continue }
             }
+            if t.count > 1, t.first == "+" || t.first == "-", offset == nil, let z = zoneOffset(t) {
+                offset = z
+                continue
+            }
             if t.contains(":") {
                 // time, maybe with a glued zone ("10:00:00gmt", "10:00:00+0100")
                 var timePart = t

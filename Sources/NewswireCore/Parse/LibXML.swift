@@ -69,6 +69,7 @@ final class XMLStreamParser {
 
     /// Parses UTF-8 bytes, delivering events to `sink`. Throws the first error a sink or a limit raised.
     static func parse(utf8 bytes: [UInt8], sink: XMLEventSink, limits: ParseLimits) throws(ParseError) -> XMLParseReport {
+        LibXML.initializeOnce()
         let p = XMLStreamParser(sink: sink, limits: limits)
         return try p.run(bytes)
     }
@@ -291,6 +292,7 @@ final class HTMLStreamParser {
     }
 
     static func parse(utf8 bytes: [UInt8], sink: HTMLEventSink) {
+        LibXML.initializeOnce()
         let p = HTMLStreamParser(sink: sink)
         p.run(bytes)
     }
@@ -353,6 +355,14 @@ final class HTMLStreamParser {
 
 /// Small libxml2 utilities: URI resolution and charset conversion (iconv behind libxml2's handlers).
 enum LibXML {
+    /// libxml2's global tables must be set up once before threads use it (Swift runs this exactly once).
+    private static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
+    static func initializeOnce() { _ = initialized }
+
     /// Resolves `reference` against `base` (RFC 3986). nil when libxml2 cannot build a URI.
     static func resolveURI(_ reference: String, base: String) -> String? {
         guard let out = xmlBuildURI(reference, base) else { return nil }

@@ -110,7 +110,7 @@ final class HTMLAlternateCollector: HTMLEventSink {
     private(set) var hrefs: [String] = []
     private(set) var base: String?
     private static let feedTypes: Set<String> = ["application/rss+xml", "application/atom+xml", "application/feed+json",
-                                                  "application/rdf+xml", "application/json"]
+                                                  "application/rdf+xml"]
 
     func startElement(_ name: String, attributes: [(name: String, value: String)]) {
         if name == "base", base == nil, let href = attributes.first(where: { $0.name.lowercased() == "href" })?.value {

@@ -51,3 +51,19 @@ import Testing
         #expect(try FeedParser.parse(Data(bytes)).feed.title == "한")
     }
 }
+
+@Suite struct ParseEncodingPrecedenceTests {
+    @Test func unknownHTTPCharsetFallsBackToDeclaration() throws {
+        let bytes = Array("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>caf".utf8) + [0xE9]
+            + Array("</title></channel></rss>".utf8)
+        let feed = try FeedParser.parse(Data(bytes), contentType: "text/xml; charset=no-such-charset")
+        #expect(feed.feed.title == "café")
+    }
+
+    @Test func byteOrderMarkBeatsHTTPCharset() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("<rss version=\"2.0\"><channel><title>\u{E9}</title></channel></rss>".utf8)
+        let feed = try FeedParser.parse(Data(bytes), contentType: "application/xml; charset=iso-8859-1")
+        #expect(feed.feed.title == "é")
+        #expect(!feed.bozo)
+    }
+}

@@ -30,3 +30,11 @@ import Testing
         #expect(FeedDate.parse(input) == nil)
     }
 }
+
+@Suite struct ParseFeedDateZoneTests {
+    @Test func colonZoneInRFC822() {
+        #expect(FeedDate.parse("Sat, 26 Jul 2025 10:00:00 +02:00").map(ISOTime.format) == "2025-07-26T08:00:00Z")
+        #expect(FeedDate.parse("Sat, 26 Jul 2025 10:00:00-0300").map(ISOTime.format) == "2025-07-26T13:00:00Z")
+        #expect(FeedDate.parse("Sat, 26-Jul-2025 10:00:00 GMT+1").map(ISOTime.format) == "2025-07-26T09:00:00Z")
+    }
+}
