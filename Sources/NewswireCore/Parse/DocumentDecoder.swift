@@ -172,6 +172,12 @@ struct DocumentDecoder {
         0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
 
+    /// The windows-1252 byte of a character from its 0x80–0x9F range (€, ’, …), if it is one.
+    static func cp1252Byte(for scalar: UInt32) -> UInt8? {
+        guard let i = cp1252High.firstIndex(of: scalar), scalar != 0xFFFD else { return nil }
+        return UInt8(0x80 + i)
+    }
+
     static func cp1252Scalar(_ b: UInt8) -> UInt32 {
         (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)
     }

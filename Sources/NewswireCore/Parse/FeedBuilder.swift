@@ -63,6 +63,7 @@ final class FeedBuilder: XMLEventSink {
     private var syFrequency: Int?
     private var sawFeedStructure = false
     private var ownerName: String?
+    private var feedIDElement: String?
     private var rootURI: String?
     private var isAtomDocument = false
 
@@ -200,6 +201,10 @@ final class FeedBuilder: XMLEventSink {
         if ns.isCore {
             switch local.lowercased() {
             case "channel", "feed":
+                if entryState == nil, result.feed.id == nil,
+                   let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
+                    result.feed.id = about  // RSS 1.0: the channel's URI
+                }
                 return entryState == nil ? .container : .ignore
             case "item", "entry":
                 if entryState != nil { return .ignore }
@@ -325,7 +330,7 @@ final class FeedBuilder: XMLEventSink {
             // No type (RSS), or Atom's default: markup-looking text is read as HTML, like feedparser does.
             out = PlainText.guess(c.raw)
         }
-        out = out.trimmingSpaces()
+        out = PlainText.repairingMojibake(out.trimmingSpaces())
         return out.isEmpty ? nil : out
     }
 
@@ -366,7 +371,7 @@ final class FeedBuilder: XMLEventSink {
              "dc:description", "itunes:subtitle":
             if result.feed.subtitle == nil { result.feed.subtitle = textValue(f, c, atomish: atomish) }
         case "id":
-            if result.feed.id == nil { result.feed.id = plain(c) }
+            if feedIDElement == nil, let v = plain(c) { result.feed.id = v; feedIDElement = v }
         case "language", "dc:language":
             if let l = plain(c) { result.feed.language = l }
         case "updated", "modified",
@@ -492,7 +497,7 @@ final class FeedBuilder: XMLEventSink {
 
     private func finishDocument() {
         if entryState != nil { finishEntry() }  // a truncated document: keep the entry that was open
-        if !feedLinkSet, let id = result.feed.id { result.feed.link = id }
+        if !feedLinkSet, let id = feedIDElement { result.feed.link = id }  // feedparser: an id is a permalink
         if result.feed.author == nil { result.feed.author = ownerName }
         if isAtomDocument, let author = result.feed.author {
             // RFC 4287 4.2.1: an entry without atom:author inherits the feed's.

@@ -61,6 +61,23 @@ enum PlainText {
     private static func isLetter(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
     private static func isHex(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) }
 
+    /// UTF-8 that was read as windows-1252/latin-1 somewhere upstream ("cafÃ©", "â€¦") is read back as
+    /// UTF-8 when every character maps to one byte and those bytes are valid, multi-byte UTF-8.
+    static func repairingMojibake(_ s: String) -> String {
+        var bytes: [UInt8] = []
+        var sawHigh = false
+        for ch in s.unicodeScalars {
+            let v = ch.value
+            if v < 0x80 { bytes.append(UInt8(v)); continue }
+            sawHigh = true
+            if v <= 0xFF { bytes.append(UInt8(v)); continue }
+            guard let b = DocumentDecoder.cp1252Byte(for: v) else { return s }
+            bytes.append(b)
+        }
+        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        return fixed
+    }
+
     static func isSpace(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B: return true

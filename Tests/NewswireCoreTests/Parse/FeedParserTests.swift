@@ -156,3 +156,50 @@ private func parse(_ xml: String, url: String? = nil, contentType: String? = nil
         #expect(PlainText.fromHTML("<img src=x onerror=alert(1)>text") == "text")
     }
 }
+
+@Suite struct ParseTextRepairTests {
+    @Test func mojibakeIsReadBackAsUTF8() {
+        #expect(PlainText.repairingMojibake("caf\u{C3}\u{A9}") == "café")
+        #expect(PlainText.repairingMojibake("\u{E2}\u{20AC}\u{A6}") == "…")
+        #expect(PlainText.repairingMojibake("café") == "café")  // genuine latin-1 text is left alone
+        #expect(PlainText.repairingMojibake("naïve – ok") == "naïve – ok")
+    }
+
+    @Test func nonFeedXMLIsNotAFeed() {
+        #expect {
+            try FeedParser.parse(Data("<config><x/></config>".utf8))
+        } throws: { ($0 as? ParseError)?.code == .notAFeed }
+    }
+
+    @Test func garbageIsMalformed() {
+        #expect {
+            try FeedParser.parse(Data([0x01, 0x02, 0x03, 0xFF, 0x00]))
+        } throws: { ($0 as? ParseError)?.code == .malformed }
+    }
+
+    @Test func bozoReasonNamesLineAndColumn() throws {
+        let feed = try FeedParser.parse(Data("<rss version=\"2.0\">\n<channel><title>x</titel></channel></rss>".utf8))
+        #expect(feed.bozo)
+        #expect(feed.bozoReason?.hasPrefix("line 2, column") == true)
+    }
+
+    @Test func atomFeedInsideXHTMLPage() throws {
+        let doc = """
+        <html xmlns="http://www.w3.org/1999/xhtml"><body>
+        <feed xmlns="http://www.w3.org/2005/Atom"><title>Inner</title><entry><id>1</id><title>E</title></entry></feed>
+        </body></html>
+        """
+        let feed = try FeedParser.parse(Data(doc.utf8))
+        #expect(feed.format == .atom10)
+        #expect(feed.feed.title == "Inner")
+        #expect(feed.entries.map(\.title) == ["E"])
+    }
+
+    @Test func pollHintFromHourlySyndication() throws {
+        let doc = """
+        <rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel>
+        <sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency></channel></rss>
+        """
+        #expect(try FeedParser.parse(Data(doc.utf8)).pollHint == PollHint(ttlMinutes: nil, syndicationPeriodSeconds: 1800))
+    }
+}
