@@ -102,7 +102,7 @@ final class FeedBuilder: XMLEventSink {
         }
         switch parentRole {
         case .ignore:
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .ignore))
+            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .ignore))
             return
         case .capture, .inside:
             if capture != nil {
@@ -114,7 +114,7 @@ final class FeedBuilder: XMLEventSink {
                 tag += ">"
                 try appendCapture(markup: tag, raw: "")
             }
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .inside))
+            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .inside))
             return
         default: break
         }
