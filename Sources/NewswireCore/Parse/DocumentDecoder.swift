@@ -161,7 +161,7 @@ struct DocumentDecoder {
         case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
         default:
             let n = name.lowercased()
-            if !n.isEmpty, n.allSatisfy(\.isNumber) { return "cp" + n }
+            if !n.isEmpty, n.allSatisfy(\.isASCIIDigit) { return "cp" + n }
             return n
         }
     }

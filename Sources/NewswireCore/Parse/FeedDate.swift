@@ -134,7 +134,7 @@ public enum FeedDate {
                 if let zonePart, let z = zoneOffset(zonePart) { offset = z }
                 continue
             }
-            if t.allSatisfy(\.isNumber) { numbers.append(t); continue }
+            if t.allSatisfy(\.isASCIIDigit) { numbers.append(t); continue }
             if offset == nil, let z = zoneOffset(t) { offset = z; continue }
             // day names and noise ("mon", "at") are ignored
         }
@@ -168,7 +168,7 @@ public enum FeedDate {
             return nil
         }
         let digits = z.dropFirst().filter { $0 != ":" }
-        guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(\.isNumber) else { return nil }
+        guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(\.isASCIIDigit) else { return nil }
         let h: Int, m: Int
         if digits.count <= 2 { h = Int(digits)!; m = 0 } else {
             h = Int(digits.prefix(digits.count - 2))!; m = Int(digits.suffix(2))!
@@ -178,4 +178,9 @@ public enum FeedDate {
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+}
+
+extension Character {
+    /// 0–9 only (`isNumber` also accepts "½" and other scripts' digits, which `Int()` rejects).
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -38,3 +38,15 @@ import Testing
         #expect(FeedDate.parse("Sat, 26-Jul-2025 10:00:00 GMT+1").map(ISOTime.format) == "2025-07-26T09:00:00Z")
     }
 }
+
+@Suite struct ParseFeedDateHostileTests {
+    @Test func unreadableZoneIsIgnored() {
+        #expect(FeedDate.parse("Sat, 26 Jul 2025 10:00:00 +١٢٣٤").map(ISOTime.format) == "2025-07-26T10:00:00Z")
+    }
+
+    @Test(arguments: ["Sat, ½ Jul 2025 10:00:00 GMT", "2025-07-26T10:00:00+½",
+                      "26 Jul 2025 10:½:00", String(repeating: "9", count: 60), "Sat, 26 Jul 99999999999999999999 10:00:00"])
+    func oddInputGivesNilWithoutCrashing(input: String) {
+        #expect(FeedDate.parse(input) == nil)
+    }
+}
