@@ -39,6 +39,7 @@ struct ParseCommand: ParsableCommand {
             FileHandle.standardOutput.write(try enc.encode(feed) + Data("\n".utf8))
         } else {
             print("format=\(feed.format.rawValue) bozo=\(feed.bozo) entries=\(feed.entries.count) title=\(feed.feed.title ?? "-")")
+            if let reason = feed.bozoReason { print("bozo_reason=\(reason)") }
             for e in feed.entries { print("- \(e.title ?? e.link ?? e.id ?? "(untitled)")") }
         }
     }
