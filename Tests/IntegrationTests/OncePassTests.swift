@@ -116,7 +116,7 @@ import TestSupport
             #expect(exchanges.count == 1)
             let request = try #require(exchanges.first?.request)
             #expect(request.headers["If-None-Match"] == version.etag)
-            #expect(request.headers["If-Modified-Since"] == version.lastModified.map(HTTPDate.format))
+            #expect(request.headers["If-Modified-Since"] == version.lastModified.map(IMFFixdate.format))
             #expect(exchanges.first?.status == 304)
 
             let fetch = second.log.events("fetch", feed: url)
