@@ -37,6 +37,8 @@ final class TestSandbox {
     let root: URL
     var state: URL { root.appendingPathComponent("state") }
     var feedsFile: URL { root.appendingPathComponent("feeds.txt") }
+    /// The shipped config unless `writeConfig` made one for this test.
+    private(set) var configFile = Newswired.config
     private var runs = 0
 
     init() throws {
@@ -59,8 +61,21 @@ final class TestSandbox {
         try text.write(to: feedsFile, atomically: true, encoding: .utf8)
     }
 
+    /// Writes a config of this test's own, `yaml` plus the shipped config's topic model (as an absolute path, so
+    /// that it still resolves from the sandbox); keys not given keep their defaults.
+    func writeConfig(_ yaml: String) throws {
+        let shipped = try String(contentsOf: Newswired.config, encoding: .utf8)
+        let modelLine = shipped.split(separator: "\n").first { $0.hasPrefix("model:") }
+        let model = modelLine.map { $0.dropFirst("model:".count).split(separator: "#").first ?? "" }
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? "topics/waic-governance.json" // DaemonConfig's default
+        let modelPath = model.hasPrefix("/") ? model
+            : Newswired.config.deletingLastPathComponent().appendingPathComponent(model).standardizedFileURL.path
+        configFile = root.appendingPathComponent("newswired.yaml")
+        try "# written by an integration test\nmodel: \(modelPath)\n\(yaml)\n".write(to: configFile, atomically: true, encoding: .utf8)
+    }
+
     func arguments(_ command: String) -> [String] {
-        [command, "--config", Newswired.config.path, "--state", state.path, "--feeds", feedsFile.path]
+        [command, "--config", configFile.path, "--state", state.path, "--feeds", feedsFile.path]
     }
 
     /// Runs `newswired once` to completion (killed after `timeout` seconds).
