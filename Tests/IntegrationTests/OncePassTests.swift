@@ -242,4 +242,60 @@ import TestSupport
         #expect(run.log.events("fetch", feed: rss).map(\.status) == [200])
         #expect(run.log.events("fetch", feed: atom).map(\.status) == [200])
     }
+
+    @Test func feedListInOPMLIsRead() throws {
+        let feeds = try Self.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let rss = feeds.url("/world.rss?lang=en&edition=intl"), atom = feeds.url("/policy.atom")
+        try sandbox.writeFeedsOPML([rss, atom])
+
+        let run = try sandbox.once()
+        #expect(run.exitCode == 0, "stderr:\n\(run.stderr)")
+        #expect(feeds.server.requests(path: "/world.rss").map(\.target) == ["/world.rss?lang=en&edition=intl"],
+                "the OPML attribute's &amp; is decoded")
+        #expect(run.log.events("fetch", feed: rss).map(\.status) == [200], "\(run.log.events("fetch"))")
+        #expect(run.log.events("fetch", feed: atom).map(\.status) == [200])
+        let records = try sandbox.archive()
+        #expect(records.count == 7)
+        #expect(Set(records.compactMap(\.feed)) == [rss, atom])
+    }
+
+    @Test func onceFailsOnlyWhenNothingCouldBeFetched() throws {
+        let feeds = try FeedServer([])
+        defer { feeds.stop() }
+        feeds.server.route("/broken.xml") { _ in .text("upstream exploded\n", status: 500) }
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let broken = feeds.url("/broken.xml"), refused = closed.url("/feed.xml")
+        try sandbox.writeFeeds([broken, refused])
+
+        let run = try sandbox.once()
+        #expect(run.exitCode != 0, "nothing could be fetched; stderr:\n\(run.stderr)")
+        #expect(run.log.errors(feed: broken).count == 1)
+        #expect(run.log.errors(feed: refused).count == 1)
+        #expect(try sandbox.archive().isEmpty)
+    }
+
+    /// `&amp;` in a link is one `&` of the URL, whether it is an attribute (Atom `href`) or text (RSS `<link>`).
+    @Test(arguments: [
+        ("escaped-urls.atom.xml", "https://policydesk.example/brief?id=42&page=2"),
+        ("escaped-urls.rss.xml", "https://www.globalwire.example/brief?id=7&lang=en"),
+    ])
+    func escapedAmpersandsInLinksAreDecoded(fixture: String, canonicalURL: String) throws {
+        let feeds = try FeedServer([("/feed", fixture)])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/feed")])
+
+        let run = try sandbox.once()
+        #expect(run.exitCode == 0, "stderr:\n\(run.stderr)")
+        let records = try sandbox.archive()
+        #expect(records.count == 1)
+        #expect(records.first?["url"] == .string(canonicalURL), "decoded, tracking parameter dropped")
+    }
 }

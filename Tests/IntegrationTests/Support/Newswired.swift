@@ -36,13 +36,15 @@ enum Newswired {
 final class TestSandbox {
     let root: URL
     var state: URL { root.appendingPathComponent("state") }
-    var feedsFile: URL { root.appendingPathComponent("feeds.txt") }
+    /// `feeds.txt` (one URL per line), or `feeds.opml` after `writeFeedsOPML`.
+    private(set) var feedsFile: URL
     /// The shipped config unless `writeConfig` made one for this test.
     private(set) var configFile = Newswired.config
     private var runs = 0
 
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("newswired-itest-\(UUID().uuidString)")
+        feedsFile = root.appendingPathComponent("feeds.txt")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
     }
 
@@ -59,6 +61,29 @@ final class TestSandbox {
     func writeFeeds(_ urls: [String]) throws {
         let text = "# feeds for an integration test\n" + urls.joined(separator: "\n") + "\n"
         try text.write(to: feedsFile, atomically: true, encoding: .utf8)
+    }
+
+    /// Writes the feed list as OPML 2.0 instead (`feeds.opml`), each feed in a folder outline; `&` in URLs is
+    /// escaped as XML requires.
+    func writeFeedsOPML(_ urls: [String]) throws {
+        let outlines = urls.enumerated().map { n, url in
+            let xmlURL = url.replacingOccurrences(of: "&", with: "&amp;")
+            return "      <outline type=\"rss\" text=\"Feed \(n + 1)\" xmlUrl=\"\(xmlURL)\"/>"
+        }.joined(separator: "\n")
+        let opml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <opml version="2.0">
+              <head><title>integration test feeds</title></head>
+              <body>
+                <outline text="News &amp; policy">
+            \(outlines)
+                </outline>
+              </body>
+            </opml>
+
+            """
+        feedsFile = root.appendingPathComponent("feeds.opml")
+        try opml.write(to: feedsFile, atomically: true, encoding: .utf8)
     }
 
     /// Writes a config of this test's own, `yaml` plus the shipped config's topic model (as an absolute path, so
