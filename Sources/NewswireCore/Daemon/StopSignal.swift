@@ -2,12 +2,13 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Turns SIGTERM and SIGINT into a stop request the daemon loop can poll and sleep on.
-/// The first signal asks for a graceful stop; a second one exits at once.
+/// Turns SIGTERM and SIGINT into a stop request, and SIGHUP into a reload request, that the daemon loop
+/// can poll and sleep on. The first stop signal asks for a graceful stop; a second one exits at once.
 public final class StopSignal: Sendable {
     private struct State {
         var requestedAt: DispatchTime?
         var signalName: String?
+        var reloadPending = false
     }
 
     private let state = Mutex(State())
@@ -19,12 +20,16 @@ public final class StopSignal: Sendable {
     public init() {}
 
     /// Installs the handlers. Call before announcing readiness: a signal raised before its source exists is lost.
-    public func install(signals: [Int32] = [SIGTERM, SIGINT]) {
+    public func install(signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]) {
         for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [weak self] in
                 guard let self else { return }
+                if sig == SIGHUP {
+                    self.requestReload()
+                    return
+                }
                 if self.isRequested { _exit(1) }  // a second signal: exit at once
                 self.request(name: sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal \(sig)")
             }
@@ -43,6 +48,19 @@ public final class StopSignal: Sendable {
         wake.signal()
     }
 
+    public func requestReload() {
+        state.withLock { $0.reloadPending = true }
+        wake.signal()
+    }
+
+    /// True once per SIGHUP received (several before the loop looks count as one).
+    public func takeReload() -> Bool {
+        state.withLock { s in
+            defer { s.reloadPending = false }
+            return s.reloadPending
+        }
+    }
+
     public var isRequested: Bool { state.withLock { $0.requestedAt != nil } }
     public var signalName: String? { state.withLock { $0.signalName } }
 
@@ -53,7 +71,7 @@ public final class StopSignal: Sendable {
         }
     }
 
-    /// Sleeps up to `seconds`, returning early when a stop is requested.
+    /// Sleeps up to `seconds`, returning early when a stop or a reload is requested.
     public func sleep(seconds: Double) {
         guard !isRequested, seconds > 0 else { return }
         _ = wake.wait(timeout: .now() + seconds)

@@ -8,9 +8,11 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run the daemon in the foreground: poll every feed at its interval until SIGTERM or SIGINT.",
         discussion: """
-        Sends READY=1 to systemd (Type=notify) once the store is open and the schedule loaded. On SIGTERM or \
-        SIGINT it starts no new transfer, lets those in flight finish within shutdown_grace, commits and \
-        archives what they brought, and exits 0; a second signal exits at once.
+        Sends READY=1 to systemd (Type=notify) once the store is open and the schedule loaded. SIGHUP \
+        reloads the config, the feed list and the topic model at once (a broken one is logged with file, line \
+        and key, and the old one keeps running). On SIGTERM or SIGINT it starts no new transfer, lets those in \
+        flight finish within shutdown_grace, commits and archives what they brought, and exits 0; a second \
+        signal exits at once.
         """
     )
 
@@ -26,7 +28,16 @@ struct RunCommand: ParsableCommand {
             stop.install()  // before READY=1: a signal raised earlier would be lost
             let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config), logger: logger)
             if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
-            daemon.run(stop: stop)
+            let options = global
+            daemon.run(stop: stop) {
+                do {
+                    let config = try options.loadConfig()
+                    return Daemon.Settings(config: config, feeds: try options.feedList(for: config),
+                                           model: try Daemon.Settings.loadModel(for: config))
+                } catch CLIError.config(let error) {
+                    throw error  // the daemon logs its file, line and key as fields
+                }
+            }
         }
     }
 }
