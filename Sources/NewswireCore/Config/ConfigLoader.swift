@@ -35,6 +35,28 @@ public enum ConfigLoader {
             case "shutdown_grace": config.shutdownGrace = try r.duration(v, key: key, allowZero: true)
             case "log_level":
                 config.logLevel = try r.oneOf(v, key: key, ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+            case "log_levels":
+                for (k2, v2) in try r.mapping(v, key: key) {
+                    let sub = try r.keyName(k2), path = "log_levels.\(sub)"
+                    guard DaemonConfig.logModules.contains(sub) else {
+                        throw r.error(k2, path, "unknown log module (one of \(DaemonConfig.logModules.joined(separator: ", ")))")
+                    }
+                    config.logLevels[sub] = try r.oneOf(v2, key: path, ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+                }
+            case "log_file": config.logFile = try r.bool(v, key: key)
+            case "metrics":
+                for (k2, v2) in try r.mapping(v, key: key) {
+                    let sub = try r.keyName(k2), path = "metrics.\(sub)"
+                    switch sub {
+                    case "listen":
+                        let addr = try r.string(v2, key: path)
+                        guard ListenAddress(addr) != nil else {
+                            throw r.error(v2, path, "expected a loopback address and port such as 127.0.0.1:9464 or [::1]:9464, got '\(addr)'")
+                        }
+                        config.metricsListen = addr
+                    default: throw r.unknown(k2, path)
+                    }
+                }
             case "poll":
                 for (k2, v2) in try r.mapping(v, key: key) {
                     let sub = try r.keyName(k2), path = "poll.\(sub)"
@@ -226,6 +248,38 @@ private struct Reader {
             throw error(node, key, "expected an http(s) URL, got '\(s)'")
         }
         return s
+    }
+}
+
+/// A loopback listen address: `127.0.0.1:9464`, `[::1]:9464`, `localhost:9464` (port 0: any free port).
+public struct ListenAddress: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var isIPv6: Bool
+
+    public init?(_ text: String) {
+        var hostPart: Substring, portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portPart), (0...65_535).contains(port) else { return nil }
+        if hostPart == "localhost" { hostPart = "127.0.0.1" }
+        let parts = hostPart.split(separator: ".", omittingEmptySubsequences: false)
+        if hostPart == "::1" {
+            isIPv6 = true
+        } else if parts.count == 4, parts[0] == "127", parts.allSatisfy({ UInt8($0) != nil }) {
+            isIPv6 = false
+        } else {
+            return nil
+        }
+        host = String(hostPart)
+        self.port = port
     }
 }
 

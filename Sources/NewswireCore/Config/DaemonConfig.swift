@@ -51,6 +51,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var shutdownGrace: Int = 10
     /// trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// Levels per module (daemon, fetch, parse, item, store), overriding `logLevel`.
+    public var logLevels: [String: String] = [:]
+    /// Also write the log to `<state>/log/newswired.log` (reopened on SIGUSR1, for logrotate).
+    public var logFile: Bool = false
+    /// Where Prometheus metrics and /healthz are served (`127.0.0.1:9464`); nil: off. Loopback only.
+    public var metricsListen: String?
     /// The topic model file, resolved against the config's folder.
     public var model: String = "topics/waic-governance.json"
 
@@ -66,6 +72,9 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     public var modelURL: URL { resolve(model) }
+
+    /// The log modules `log_levels` may name.
+    public static let logModules = ["daemon", "fetch", "parse", "item", "store", "metrics"]
 }
 
 /// One configured feed.

@@ -3,13 +3,19 @@ import Logging
 
 /// The daemon: a loop over a due-time schedule of feeds, fetching what is due with libcurl's multi
 /// interface and handing each finished transfer to the pipeline, until asked to stop.
+///
+/// The loop is also the daemon's heartbeat: it feeds the systemd watchdog and the /healthz endpoint after
+/// real work (a tick of the loop, or a poll of the fetch loop), never from a free-running timer, so a hung
+/// loop stops both.
 public final class Daemon: @unchecked Sendable {
     public private(set) var config: DaemonConfig
     public private(set) var feeds: [FeedConfig]
     let pipeline: Pipeline
     private(set) var fetcher: Fetcher
-    let logger: Logger
+    let logger = Logger(label: "daemon")
     let notifier: SystemdNotifier
+    public let heartbeat = LoopHeartbeat()
+    private var lastWatchdogPing = DispatchTime.now()
 
     /// Everything a reload replaces at once.
     public struct Settings: Sendable {
@@ -36,23 +42,21 @@ public final class Daemon: @unchecked Sendable {
     /// Reads the settings again (config, feed list, model) for a reload.
     public typealias SettingsLoader = @Sendable () throws -> Settings
 
-    public convenience init(config: DaemonConfig, feeds: [FeedConfig], stateDirectory: URL, logger: Logger,
+    public convenience init(config: DaemonConfig, feeds: [FeedConfig], stateDirectory: URL,
                             notifier: SystemdNotifier = SystemdNotifier()) throws {
         try self.init(settings: Settings(config: config, feeds: feeds, model: Settings.loadModel(for: config)),
-                      stateDirectory: stateDirectory, logger: logger, notifier: notifier)
+                      stateDirectory: stateDirectory, notifier: notifier)
     }
 
-    public init(settings: Settings, stateDirectory: URL, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) throws {
+    public init(settings: Settings, stateDirectory: URL, notifier: SystemdNotifier = SystemdNotifier()) throws {
         let config = settings.config
         self.config = config
         self.feeds = settings.feeds
-        self.logger = logger
         self.notifier = notifier
         let store = try ItemStore(stateDirectory: stateDirectory)
-        let model = settings.model
         pipeline = Pipeline(store: store, archive: ArchiveWriter(stateDirectory: stateDirectory),
-                            classifier: TopicClassifier(model: model),
-                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff), logger: logger)
+                            classifier: TopicClassifier(model: settings.model),
+                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff))
         fetcher = Fetcher(options: FetchOptions(config.fetch))
         let repaired = try pipeline.archive.reconcile(store: store)
         if repaired > 0 {
@@ -83,50 +87,92 @@ public final class Daemon: @unchecked Sendable {
 
     /// Polls every feed at its interval until `stop` is requested; in-flight transfers get
     /// `shutdownGrace` seconds to finish (and are committed and archived), the rest are aborted.
+    /// SIGHUP (through `stop`) reloads with `reload`.
     public func run(stop: StopSignal, reload: SettingsLoader? = nil) {
         var due: [String: Int] = [:]
         let now = Int(Date().timeIntervalSince1970)
         for feed in feeds {
-            guard let state = try? pipeline.store.feedState(url: feed.url) else {
-                due[feed.url] = now  // never fetched: now
-                continue
-            }
-            if state.disabled { continue }
-            due[feed.url] = max(now, state.nextDueAt ?? now)  // resume the persisted schedule
+            if let at = initialDue(feed, now: now) { due[feed.url] = at }
         }
-        logger.info("start", metadata: ["feeds": "\(feeds.count)", "scheduled": "\(due.count)", "version": .string(NewswireVersion.string)])
-        notifier.notify("READY=1\nSTATUS=\(due.count) feeds scheduled")
+        logger.info("start", metadata: [
+            "feeds": "\(feeds.count)", "scheduled": "\(due.count)", "version": .string(NewswireVersion.string),
+            "watchdog": .string(notifier.watchdogInterval.map { "\($0)s" } ?? "off"),
+        ])
+        tick()
+        notifier.notify("READY=1\nSTATUS=\(statusLine())")
 
+        // Wake at least this often, to tick (watchdog, /healthz) even when nothing is due.
+        let tickPeriod = min(5.0, (notifier.watchdogInterval ?? 10) / 2)
         while !stop.isRequested {
+            tick()
             if stop.takeReload(), let reload {
                 self.reload(reload, due: &due)
             }
             let t = Int(Date().timeIntervalSince1970)
             let ready = feeds.filter { (due[$0.url] ?? Int.max) <= t }
             if !ready.isEmpty {
-                let summary = fetch(ready, stop: stop) { feed, result in due[feed.url] = result.nextDueAt }
-                notifier.notify("STATUS=last pass: \(summary.fetched) fetched, \(summary.failed) failing, \(summary.newItems) new")
+                let oldest = ready.compactMap { due[$0.url] }.min() ?? t
+                DaemonMetrics.scheduleLag(seconds: t - oldest)
+                _ = fetch(ready, stop: stop) { feed, result in due[feed.url] = result.nextDueAt }
+                notifier.notify("STATUS=\(statusLine())")
             }
-            guard let next = due.values.min() else {
-                stop.sleep(seconds: 60)
-                continue
-            }
-            stop.sleep(seconds: Double(max(0, next - Int(Date().timeIntervalSince1970))))
+            let next = due.values.min().map { Double($0 - Int(Date().timeIntervalSince1970)) } ?? tickPeriod
+            stop.sleep(seconds: max(0, min(next, tickPeriod)))
         }
         notifier.notify("STOPPING=1")
         logger.info("stop", metadata: ["signal": .string(stop.signalName ?? "request")])
     }
 
+    /// When a feed is first due after start: now if never fetched, else its persisted time (a restart
+    /// resumes the schedule instead of refetching everything); nil when the feed is disabled.
+    private func initialDue(_ feed: FeedConfig, now: Int) -> Int? {
+        guard let state = try? pipeline.store.feedState(url: feed.url) else { return now }
+        if state.disabled { return nil }
+        return max(now, state.nextDueAt ?? now)
+    }
+
+    /// One beat of the loop: /healthz, the loop metric, and a watchdog ping when half its interval passed.
+    private func tick() {
+        heartbeat.beat()
+        DaemonMetrics.tick(at: Date())
+        if let interval = notifier.watchdogInterval {
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - lastWatchdogPing.uptimeNanoseconds) / 1e9
+            if elapsed >= interval / 2 {
+                notifier.notify("WATCHDOG=1")
+                lastWatchdogPing = .now()
+            }
+        }
+    }
+
+    /// "12 feeds: 10 ok, 1 failing, 1 disabled; 34 new today; last new 2025-07-26T10:00:00Z "Title""
+    func statusLine() -> String {
+        let configured = Set(feeds.map(\.url))
+        let states = ((try? pipeline.store.allFeedStates()) ?? []).filter { configured.contains($0.url) }
+        let disabled = states.filter(\.disabled).count
+        let failing = states.filter { !$0.disabled && $0.consecutiveErrors > 0 }.count
+        let ok = feeds.count - disabled - failing
+        DaemonMetrics.feeds(ok: ok, failing: failing, disabled: disabled)
+        let midnight = ISOTime.parse(ISOTime.day(Date()) + "T00:00:00Z") ?? Date()
+        let today = (try? pipeline.store.itemCount(since: midnight)) ?? 0
+        var line = "\(feeds.count) feeds: \(ok) ok, \(failing) failing, \(disabled) disabled; \(today) new today"
+        if let last = try? pipeline.store.lastItem() {
+            let title = (last.title ?? "(untitled)").replacingOccurrences(of: "\n", with: " ")
+            line += "; last new \(ISOTime.format(last.fetched)) \"\(title.prefix(80))\""
+        }
+        return line
+    }
+
     /// Applies new settings atomically, or keeps the old ones and logs why.
     private func reload(_ load: SettingsLoader, due: inout [String: Int]) {
-        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(DispatchTime.now().uptimeNanoseconds / 1000)")
-        defer { notifier.notify("READY=1") }
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+        defer { notifier.notify("READY=1\nSTATUS=\(statusLine())") }
         let settings: Settings
         do {
             settings = try load()
         } catch {
             var meta: Logger.Metadata = ["error": "\(error)", "kept": "previous config"]
             if let c = error as? ConfigError {
+                meta["error"] = .string(c.message)
                 meta["file"] = .string(c.file)
                 if let line = c.line { meta["line"] = "\(line)" }
                 if let key = c.key { meta["key"] = .string(key) }
@@ -138,9 +184,7 @@ public final class Daemon: @unchecked Sendable {
         let now = Int(Date().timeIntervalSince1970)
         for url in old.subtracting(new) { due[url] = nil }
         for feed in settings.feeds where !old.contains(feed.url) {
-            let state = try? pipeline.store.feedState(url: feed.url)
-            if state?.disabled == true { continue }
-            due[feed.url] = max(now, state?.nextDueAt ?? now)
+            if let at = initialDue(feed, now: now) { due[feed.url] = at }
         }
         config = settings.config
         feeds = settings.feeds
@@ -173,6 +217,7 @@ public final class Daemon: @unchecked Sendable {
         }
         let grace = Double(config.shutdownGrace)
         fetcher.fetch(requests, control: {
+            tick()  // the fetch loop polls at least every 100 ms: a tick of the scheduling loop
             guard let s = stop?.secondsSinceRequest else { return .proceed }
             return s >= grace ? .abortAll : .stopStarting
         }) { request, outcome in

@@ -11,16 +11,17 @@ public final class Pipeline: @unchecked Sendable {
     public let archive: ArchiveWriter
     public var classifier: TopicClassifier
     public var policy: SchedulePolicy
-    let logger: Logger
+    /// One logger per module, so `log_levels` can set each: fetch lines, parse warnings, new items, store errors.
+    let fetchLog = Logger(label: "fetch"), parseLog = Logger(label: "parse"), itemLog = Logger(label: "item"),
+        storeLog = Logger(label: "store")
     private var rng = SystemRandomNumberGenerator()
     private var fetchCounter = 0
 
-    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy, logger: Logger) {
+    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
         self.store = store
         self.archive = archive
         self.classifier = classifier
         self.policy = policy
-        self.logger = logger
     }
 
     /// The result of one feed's fetch, for the caller's summary.
@@ -42,23 +43,29 @@ public final class Pipeline: @unchecked Sendable {
     public func handle(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, now: Date = Date()) -> FeedResult {
         fetchCounter += 1
         let fetchID = String(fetchCounter)
-        var log = logger
-        log[metadataKey: "feed"] = .string(feed.url)
-        log[metadataKey: "fetch"] = .string(fetchID)
+        let context: Logger.Metadata = ["feed": .string(feed.url), "fetch": .string(fetchID)]
         do {
-            return try process(feed: feed, outcome: outcome, now: now, log: log)
+            return try process(feed: feed, outcome: outcome, now: now, context: context)
         } catch {
-            log.error("store", metadata: ["error": "\(error)"])
+            storeLog.error("store", metadata: context.merging(["error": "\(error)"]) { $1 })
             return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: Int(now.timeIntervalSince1970) + 60)
         }
     }
 
-    private func process(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, now: Date, log: Logger) throws -> FeedResult {
+    private func process(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, now: Date,
+                         context: Logger.Metadata) throws -> FeedResult {
+        var log = fetchLog, parseLog = parseLog, itemLog = itemLog
+        for (k, v) in context {
+            log[metadataKey: k] = v
+            parseLog[metadataKey: k] = v
+            itemLog[metadataKey: k] = v
+        }
         let nowSec = Int(now.timeIntervalSince1970)
         var state = try store.feedState(url: feed.url) ?? FeedState(url: feed.url)
         state.lastFetchAt = nowSec
 
-        func fail(_ code: String, _ message: String, status: Int?, ms: Int, retryAfter: Int? = nil, disable: Bool = false) throws -> FeedResult {
+        func fail(_ code: String, _ message: String, status: Int?, ms: Int, bytes: Int = 0, retryAfter: Int? = nil,
+                  disable: Bool = false) throws -> FeedResult {
             state.consecutiveErrors += 1
             state.lastStatus = status
             state.lastError = "\(code): \(message)"
@@ -76,6 +83,7 @@ public final class Pipeline: @unchecked Sendable {
                 meta["retry_at"] = .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))
             }
             log.error("fetch", metadata: meta)
+            DaemonMetrics.fetch(outcome: code, bytes: bytes, milliseconds: ms)
             return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: state.nextDueAt!)
         }
 
@@ -84,6 +92,7 @@ public final class Pipeline: @unchecked Sendable {
         case .failure(let error):
             if error.code == .aborted {
                 log.notice("fetch", metadata: ["error_code": "aborted", "error": .string(error.message), "ms": "\(error.elapsedMs)"])
+                DaemonMetrics.fetch(outcome: "aborted", bytes: 0, milliseconds: error.elapsedMs)
                 return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: nowSec)
             }
             return try fail(error.code.rawValue, error.message, status: nil, ms: error.elapsedMs)
@@ -101,6 +110,7 @@ public final class Pipeline: @unchecked Sendable {
             state.lastModified = response.lastModified ?? state.lastModified
             state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: policy.interval(feed: feed, hint: nil), using: &rng)
             try store.saveFeedState(state)
+            DaemonMetrics.fetch(outcome: "not_modified", bytes: 0, milliseconds: response.elapsedMs)
             log.info("fetch", metadata: ["status": "304", "new": "0", "duplicate": "0", "ms": "\(response.elapsedMs)",
                                          "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))])
             return FeedResult(fetched: true, newItems: 0, duplicates: 0, nextDueAt: state.nextDueAt!)
@@ -108,22 +118,25 @@ public final class Pipeline: @unchecked Sendable {
             break
         case 410:
             return try fail("gone", "the server says the feed is gone for good (410); feed disabled", status: 410,
-                            ms: response.elapsedMs, disable: true)
+                            ms: response.elapsedMs, bytes: response.body.count, disable: true)
         case 429, 503:
             let ra = SchedulePolicy.retryAfterSeconds(response.headers["retry-after"], now: now)
-            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs, retryAfter: ra)
+            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs,
+                            bytes: response.body.count, retryAfter: ra)
         default:
-            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs)
+            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs,
+                            bytes: response.body.count)
         }
 
         let parsed: ParsedFeed
         do {
             parsed = try FeedParser.parse(response.body, documentURL: response.effectiveURL, contentType: response.contentType)
         } catch {
-            return try fail("parse", error.description, status: response.status, ms: response.elapsedMs)
+            return try fail("parse", error.description, status: response.status, ms: response.elapsedMs,
+                            bytes: response.body.count)
         }
         if parsed.bozo {
-            log.warning("parse", metadata: ["bozo": "true", "reason": .string(parsed.bozoReason ?? "not well-formed")])
+            parseLog.warning("parse", metadata: ["bozo": "true", "reason": .string(parsed.bozoReason ?? "not well-formed")])
         }
 
         var fresh: [(ArchiveRecord, Classification)] = []
@@ -167,6 +180,10 @@ public final class Pipeline: @unchecked Sendable {
         try archive.append(records)
         try store.markArchived(ids: records.map(\.id))
 
+        DaemonMetrics.fetch(outcome: "ok", bytes: response.body.count, milliseconds: response.elapsedMs)
+        DaemonMetrics.items(kind: "new", count: fresh.count)
+        DaemonMetrics.items(kind: "duplicate", count: duplicates)
+        DaemonMetrics.items(kind: "revision", count: fresh.filter { $0.0.revisionOf != nil }.count)
         log.info("fetch", metadata: [
             "status": "\(response.status)", "new": "\(fresh.count)", "duplicate": "\(duplicates)",
             "entries": "\(parsed.entries.count)", "bytes": "\(response.body.count)", "ms": "\(response.elapsedMs)",
@@ -181,7 +198,8 @@ public final class Pipeline: @unchecked Sendable {
                 "url": .string(r.url ?? ""),
             ]
             if let rev = r.revisionOf { meta["revision_of"] = .string(rev) }
-            log.info("item", metadata: meta)
+            itemLog.info("item", metadata: meta)
+            if c.relevant { DaemonMetrics.relevant(topics: c.topics.map(\.id)) }
         }
         return FeedResult(fetched: true, newItems: fresh.count, duplicates: duplicates, nextDueAt: state.nextDueAt!)
     }

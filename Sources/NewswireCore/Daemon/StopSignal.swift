@@ -20,7 +20,10 @@ public final class StopSignal: Sendable {
     public init() {}
 
     /// Installs the handlers. Call before announcing readiness: a signal raised before its source exists is lost.
-    public func install(signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]) {
+    /// SIGUSR1 calls `onReopenLog` (from a Dispatch queue) when given.
+    public func install(signals: [Int32] = [SIGTERM, SIGINT, SIGHUP], onReopenLog: (@Sendable () -> Void)? = nil) {
+        var signals = signals
+        if onReopenLog != nil { signals.append(SIGUSR1) }
         for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -28,6 +31,10 @@ public final class StopSignal: Sendable {
                 guard let self else { return }
                 if sig == SIGHUP {
                     self.requestReload()
+                    return
+                }
+                if sig == SIGUSR1 {
+                    onReopenLog?()
                     return
                 }
                 if self.isRequested { _exit(1) }  // a second signal: exit at once

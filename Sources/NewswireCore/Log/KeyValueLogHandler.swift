@@ -29,21 +29,14 @@ public struct KeyValueLogHandler: LogHandler {
         var all = metadata
         if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
         if let error = event.error { all["error"] = "\(error)" }
-        var out = ""
-        if sink.journal {
-            out += "<\(Self.syslogPriority(level))>"
-        } else {
-            out += "ts=\(ISOTime.formatMillis(Date())) "
-        }
-        out += "level=\(level.rawValue) event=\(Self.quote(message.description))"
+        var body = "level=\(level.rawValue) event=\(Self.quote(message.description))"
         if let feed = all.removeValue(forKey: "feed") {
-            out += " feed=\(Self.quote(Self.render(feed)))"
+            body += " feed=\(Self.quote(Self.render(feed)))"
         }
         for key in all.keys.sorted() {
-            out += " \(key)=\(Self.quote(Self.render(all[key]!)))"
+            body += " \(key)=\(Self.quote(Self.render(all[key]!)))"
         }
-        out += "\n"
-        sink.write(out)
+        sink.write(body: body, priority: Self.syslogPriority(level))
     }
 
     static func syslogPriority(_ level: Logger.Level) -> Int {
@@ -104,11 +97,15 @@ public struct KeyValueLogHandler: LogHandler {
     }
 }
 
-/// Where log lines go: standard error, whole lines at a time.
+/// Where log lines go: standard error, and optionally a log file, whole lines at a time.
 public final class LogSink: Sendable {
-    /// Lines go to the journal: no own timestamp, syslog priority prefixes.
+    /// Standard error goes to the journal: no own timestamp there, syslog priority prefixes instead.
     public let journal: Bool
-    private let lock = Mutex(())
+    private struct File {
+        var path: String
+        var fd: Int32
+    }
+    private let lock = Mutex<File?>(nil)
 
     public init(journal: Bool) {
         self.journal = journal
@@ -116,16 +113,47 @@ public final class LogSink: Sendable {
 
     public static let standardError = LogSink(journal: LogSink.stderrIsJournal())
 
-    func write(_ line: String) {
-        lock.withLock { _ in
-            var bytes = Array(line.utf8)
-            bytes.withUnsafeMutableBytes { buf in
-                var off = 0
-                while off < buf.count {
-                    let n = Foundation.write(2, buf.baseAddress! + off, buf.count - off)
-                    if n <= 0 { if errno == EINTR { continue }; return }
-                    off += n
-                }
+    /// Also appends every line to `path` (its directory is created). Reopened by `reopen()`.
+    public func openFile(path: String) throws {
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                                                withIntermediateDirectories: true)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw StoreError(path: path, message: "cannot open the log file: \(String(cString: strerror(errno)))")
+        }
+        lock.withLock { file in
+            if let old = file { close(old.fd) }
+            file = File(path: path, fd: fd)
+        }
+    }
+
+    /// Reopens the log file under its name (after logrotate moved it away). Safe from any thread.
+    public func reopen() {
+        lock.withLock { file in
+            guard let f = file else { return }
+            let fd = open(f.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+            guard fd >= 0 else { return }  // keep writing to the old file rather than lose lines
+            close(f.fd)
+            file = File(path: f.path, fd: fd)
+        }
+    }
+
+    func write(body: String, priority: Int) {
+        let stamped = "ts=\(ISOTime.formatMillis(Date())) \(body)\n"
+        lock.withLock { file in
+            Self.writeAll(2, journal ? "<\(priority)>\(body)\n" : stamped)
+            if let f = file { Self.writeAll(f.fd, stamped) }
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ line: String) {
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = Foundation.write(fd, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { if errno == EINTR { continue }; return }
+                off += n
             }
         }
     }
@@ -141,9 +169,12 @@ public final class LogSink: Sendable {
     }
 }
 
-/// Installs the key=value handler as the process's swift-log backend.
+/// Installs the key=value handler as the process's swift-log backend. A logger's label is its module
+/// (daemon, fetch, parse, item, store, metrics); `moduleLevels` overrides `level` per module.
 public enum Logs {
-    public static func bootstrap(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in KeyValueLogHandler(label: label, level: level) }
+    public static func bootstrap(level: Logger.Level, moduleLevels: [String: Logger.Level] = [:], sink: LogSink = .standardError) {
+        LoggingSystem.bootstrap { label in
+            KeyValueLogHandler(label: label, level: moduleLevels[label] ?? level, sink: sink)
+        }
     }
 }

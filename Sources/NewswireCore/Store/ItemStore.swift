@@ -74,6 +74,7 @@ public final class ItemStore: @unchecked Sendable {
                 archived INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX items_unarchived ON items(seq) WHERE archived = 0;
+            CREATE INDEX items_fetched ON items(fetched);
             CREATE TABLE sightings(
                 item_id TEXT NOT NULL,
                 feed_url TEXT NOT NULL,
@@ -195,6 +196,26 @@ public final class ItemStore: @unchecked Sendable {
         for id in ids {
             try db.query("UPDATE items SET archived = 1 WHERE id = ?", [.text(id)])
         }
+    }
+
+    /// Items first seen at or after `time`.
+    public func itemCount(since time: Date) throws(StoreError) -> Int {
+        Int(try db.query("SELECT count(*) FROM items WHERE fetched >= ?", [.text(ISOTime.format(time))]).first?.first?.int ?? 0)
+    }
+
+    /// Title and first-seen time of the newest item.
+    public func lastItem() throws(StoreError) -> (title: String?, fetched: Date)? {
+        try db.query("SELECT title, fetched FROM items ORDER BY seq DESC LIMIT 1").first.map {
+            ($0[0].text, $0[1].text.flatMap(ISOTime.parse) ?? Date(timeIntervalSince1970: 0))
+        }
+    }
+
+    /// Items per UTC day of first sighting, newest day first.
+    public func itemsPerDay(limit: Int) throws(StoreError) -> [(day: String, items: Int, relevant: Int)] {
+        try db.query("""
+            SELECT substr(fetched, 1, 10) AS day, count(*), sum(relevant) FROM items
+            GROUP BY day ORDER BY day DESC LIMIT ?
+            """, [.integer(Int64(limit))]).map { ($0[0].text ?? "", Int($0[1].int ?? 0), Int($0[2].int ?? 0)) }
     }
 
     public func itemCount() throws(StoreError) -> Int {

@@ -71,10 +71,24 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    func bootstrapLogging(config: DaemonConfig?) {
+    /// Installs the key=value log handler: `--log-level` over the config's `log_level`, per-module
+    /// `log_levels`, and the log file `<state>/log/newswired.log` when `log_file` is on.
+    func bootstrapLogging(config: DaemonConfig?) throws {
         let level = logLevel.flatMap(Logger.Level.init(rawValue:))
             ?? config.flatMap { Logger.Level(rawValue: $0.logLevel) } ?? .info
-        Logs.bootstrap(level: level)
+        var modules: [String: Logger.Level] = [:]
+        for (module, name) in config?.logLevels ?? [:] { modules[module] = Logger.Level(rawValue: name) }
+        if logLevel != nil { modules.removeAll() }  // the command line wins over the file
+        let sink = LogSink.standardError
+        if let config, config.logFile {
+            let path = stateDirectory(for: config).appendingPathComponent("log/newswired.log").path
+            do {
+                try sink.openFile(path: path)
+            } catch {
+                throw CLIError.config(ConfigError(file: config.file, key: "log_file", message: "\(error)"))
+            }
+        }
+        Logs.bootstrap(level: level, moduleLevels: modules, sink: sink)
     }
 }
 

@@ -8,11 +8,13 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run the daemon in the foreground: poll every feed at its interval until SIGTERM or SIGINT.",
         discussion: """
-        Sends READY=1 to systemd (Type=notify) once the store is open and the schedule loaded. SIGHUP \
-        reloads the config, the feed list and the topic model at once (a broken one is logged with file, line \
-        and key, and the old one keeps running). On SIGTERM or SIGINT it starts no new transfer, lets those in \
-        flight finish within shutdown_grace, commits and archives what they brought, and exits 0; a second \
-        signal exits at once.
+        Sends READY=1 to systemd (Type=notify) once the store is open and the schedule loaded, WATCHDOG=1 \
+        from the scheduling loop (at half of WATCHDOG_USEC) and a one-line STATUS=. SIGHUP reloads the \
+        config, the feed list and the topic model at once (a broken one is logged with file, line and key, and \
+        the old one keeps running). SIGUSR1 reopens the log file (for logrotate). On SIGTERM or SIGINT it \
+        starts no new transfer, lets those in flight finish within shutdown_grace, commits and archives what \
+        they brought, and exits 0; a second signal exits at once. With metrics.listen set, /metrics \
+        (Prometheus) and /healthz are served there.
         """
     )
 
@@ -21,13 +23,20 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let config = try global.loadConfig()
-            global.bootstrapLogging(config: config)
+            try global.bootstrapLogging(config: config)
             let feeds = try global.feedList(for: config)
-            let logger = Logger(label: "newswired")
+            let logger = Logger(label: "daemon")
             let stop = StopSignal()
-            stop.install()  // before READY=1: a signal raised earlier would be lost
-            let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config), logger: logger)
+            stop.install(onReopenLog: { LogSink.standardError.reopen() })  // before READY=1: a signal raised earlier would be lost
+            let registry = config.metricsListen != nil ? DaemonMetrics.bootstrapPrometheus() : nil
+            let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config))
             if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
+            var metricsServer: MetricsServer?
+            if let listen = config.metricsListen.flatMap(ListenAddress.init), let registry {
+                metricsServer = try MetricsServer(listen: listen, registry: registry, heartbeat: daemon.heartbeat)
+                logger.info("metrics", metadata: ["listen": .string("\(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(metricsServer!.port)")])
+            }
+            defer { metricsServer?.stop() }
             let options = global
             daemon.run(stop: stop) {
                 do {
@@ -55,12 +64,12 @@ struct OnceCommand: ParsableCommand {
         var status: Int32 = 0
         try reportingErrors {
             let config = try global.loadConfig()
-            global.bootstrapLogging(config: config)
+            try global.bootstrapLogging(config: config)
             let feeds = try global.feedList(for: config)
-            let logger = Logger(label: "newswired")
+            let logger = Logger(label: "daemon")
             let stop = StopSignal()
-            stop.install()
-            let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config), logger: logger)
+            stop.install(signals: [SIGTERM, SIGINT])
+            let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config))
             if feeds.isEmpty {
                 logger.warning("config", metadata: ["error": "no feeds configured; nothing to fetch"])
                 return

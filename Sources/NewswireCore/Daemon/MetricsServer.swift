@@ -1,0 +1,137 @@
+import Foundation
+import Prometheus
+
+/// A minimal HTTP/1.0 endpoint on a loopback address: `GET /metrics` (Prometheus text exposition) and
+/// `GET /healthz` (200 while the scheduling loop ticked within `healthyWithin` seconds, else 503).
+/// One thread, one request at a time, each bounded to 2 s of reading; it serves no other path.
+public final class MetricsServer: @unchecked Sendable {
+    // Invariant for @unchecked Sendable: `fd` is written once in init and only closed by `stop()`.
+    private let fd: Int32
+    public let port: Int
+
+    public init(listen: ListenAddress, registry: PrometheusCollectorRegistry, heartbeat: LoopHeartbeat,
+                healthyWithin: Double = 30) throws {
+        let family = listen.isIPv6 ? AF_INET6 : AF_INET
+        let s = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard s >= 0 else { throw Self.error("socket", listen) }
+        var one: Int32 = 1
+        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var bound: Int32
+        if listen.isIPv6 {
+            var addr = sockaddr_in6()
+            addr.sin6_family = sa_family_t(AF_INET6)
+            addr.sin6_port = in_port_t(UInt16(listen.port).bigEndian)
+            inet_pton(AF_INET6, listen.host, &addr.sin6_addr)
+            bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        } else {
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(listen.port).bigEndian)
+            inet_pton(AF_INET, listen.host, &addr.sin_addr)
+            bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+        guard bound == 0, Glibc.listen(s, 16) == 0 else {
+            let e = Self.error("bind", listen)
+            close(s)
+            throw e
+        }
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+        port = withUnsafePointer(to: &storage) { p in
+            listen.isIPv6
+                ? Int(UInt16(bigEndian: p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_port }))
+                : Int(UInt16(bigEndian: p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }))
+        }
+        fd = s
+        let responder = Responder(registry: registry, heartbeat: heartbeat, healthyWithin: healthyWithin)
+        let thread = Thread { responder.acceptLoop(fd: s) }
+        thread.name = "newswired-metrics"
+        thread.start()
+    }
+
+    private static func error(_ what: String, _ listen: ListenAddress) -> ConfigError {
+        ConfigError(file: "metrics", key: "metrics.listen",
+                    message: "cannot \(what) \(listen.host):\(listen.port): \(String(cString: strerror(errno)))")
+    }
+
+    /// Stops accepting; the thread ends at its next accept.
+    public func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+
+}
+
+/// Answers the requests; runs on the server's own thread.
+private struct Responder: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let heartbeat: LoopHeartbeat
+    let healthyWithin: Double
+
+    func acceptLoop(fd: Int32) {
+        while true {
+            let c = accept(fd, nil, nil)
+            if c < 0 {
+                if errno == EINTR { continue }
+                return  // closed by stop()
+            }
+            handle(c)
+            close(c)
+        }
+    }
+
+    private func handle(_ c: Int32) {
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var request = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 2048)
+        while request.count < 8192 {
+            let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            request += buf[0..<n]
+            if request.count >= 4, request.suffix(4) == [13, 10, 13, 10] { break }
+            if request.firstIndex(of: 10) != nil, request.starts(with: Array("GET ".utf8)) == false { break }
+        }
+        let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+        let parts = line.split(separator: " ")
+        let method = parts.first.map(String.init) ?? ""
+        let path = parts.count > 1 ? String(parts[1].split(separator: "?").first ?? "") : ""
+        let status: String, type: String, body: [UInt8]
+        switch (method, path) {
+        case ("GET", "/metrics"):
+            status = "200 OK"
+            type = "text/plain; version=0.0.4; charset=utf-8"
+            body = registry.emitToBuffer()
+        case ("GET", "/healthz"):
+            let age = heartbeat.secondsSinceLastBeat
+            if age <= healthyWithin {
+                status = "200 OK"
+                body = Array("ok: scheduling loop ticked \(String(format: "%.1f", age))s ago\n".utf8)
+            } else {
+                status = "503 Service Unavailable"
+                body = Array("unhealthy: scheduling loop last ticked \(String(format: "%.1f", age))s ago\n".utf8)
+            }
+            type = "text/plain; charset=utf-8"
+        case ("GET", _):
+            status = "404 Not Found"
+            type = "text/plain; charset=utf-8"
+            body = Array("not found: /metrics and /healthz are served here\n".utf8)
+        default:
+            status = "405 Method Not Allowed"
+            type = "text/plain; charset=utf-8"
+            body = Array("only GET\n".utf8)
+        }
+        let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let out = Array(head.utf8) + body
+        out.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = send(c, raw.baseAddress! + off, raw.count - off, Int32(MSG_NOSIGNAL))
+                if n <= 0 { return }
+                off += n
+            }
+        }
+    }
+}
