@@ -25,6 +25,12 @@ enum Newswired {
         for key in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
             env[key] = nil
         }
+        // Whatever runs the tests may itself be a systemd service: its journal would change the log format
+        // (`<3>` instead of `ts=`), and its notify socket and watchdog are not the child's to use.
+        for key in ["JOURNAL_STREAM", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID",
+                    "LISTEN_FDNAMES", "INVOCATION_ID"] {
+            env[key] = nil
+        }
         env["no_proxy"] = "127.0.0.1,localhost"
         env["NO_PROXY"] = "127.0.0.1,localhost"
         return env
@@ -113,10 +119,12 @@ final class TestSandbox {
         return FinishedRun(exitCode: status, stderr: process.stderr, stdout: process.stdout)
     }
 
-    /// Starts `newswired <command>` with output captured to files in the sandbox.
-    func start(_ command: String) throws -> RunningNewswired {
+    /// Starts `newswired <command>` with output captured to files in the sandbox; `environment` adds to or
+    /// overrides the child's.
+    func start(_ command: String, environment: [String: String] = [:]) throws -> RunningNewswired {
         runs += 1
-        return try RunningNewswired(arguments: arguments(command), outputPrefix: root.appendingPathComponent("\(command)-\(runs)"))
+        return try RunningNewswired(arguments: arguments(command), environment: environment,
+                                    outputPrefix: root.appendingPathComponent("\(command)-\(runs)"))
     }
 
     func archive() throws -> [ArchiveRecord] {
@@ -145,7 +153,7 @@ final class RunningNewswired {
     private let stdoutURL: URL
     private let stderrURL: URL
 
-    init(arguments: [String], outputPrefix: URL) throws {
+    init(arguments: [String], environment: [String: String] = [:], outputPrefix: URL) throws {
         let binary = Newswired.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw HarnessError("no newswired binary at \(binary.path): run `swift build` first or set NEWSWIRED_BIN")
@@ -156,7 +164,7 @@ final class RunningNewswired {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = binary
         process.arguments = arguments
-        process.environment = Newswired.environment
+        process.environment = Newswired.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
