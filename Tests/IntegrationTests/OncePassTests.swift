@@ -298,4 +298,37 @@ import TestSupport
         #expect(records.count == 1)
         #expect(records.first?["url"] == .string(canonicalURL), "decoded, tracking parameter dropped")
     }
+
+    /// The same GUID published again with changed text: a new record that names the earlier one in `revision_of`.
+    @Test func changedItemIsArchivedAsARevision() throws {
+        let feeds = try Self.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let rss = feeds.url("/world.rss")
+        try sandbox.writeFeeds([rss])
+        let first = try sandbox.once()
+        #expect(first.exitCode == 0, "stderr:\n\(first.stderr)")
+        let before = try sandbox.archive()
+        let original = try #require(before.first { $0["guid"] == .string("gw-2025-0725-014") })
+
+        let corrected = try Fixture.text("world-wire.rss.xml").replacingOccurrences(
+            of: "widening the rivalry over computing power.",
+            with: "widening the rivalry over computing power. Corrects the effective date to September 1.")
+        #expect(corrected != (try Fixture.text("world-wire.rss.xml")))
+        feeds.document("/world.rss").update(body: corrected, etag: "\"world-wire-corrected\"", lastModified: nil)
+        let second = try sandbox.once()
+        #expect(second.exitCode == 0, "stderr:\n\(second.stderr)")
+
+        let after = try sandbox.archive()
+        #expect(after.count == before.count + 1)
+        let revision = try #require(after.last)
+        #expect(revision["guid"] == .string("gw-2025-0725-014"))
+        #expect(revision.id != original.id)
+        #expect(revision["revision_of"] == .string(original.id))
+        #expect(revision["summary"]?.string?.contains("September 1") == true)
+        let items = second.log.events("item")
+        #expect(items.map { $0["id"] } == [revision.id])
+        #expect(items.first?["revision_of"] == original.id)
+    }
 }
