@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 
@@ -29,6 +30,32 @@ import TestSupport
         // Both requests went over one kept-alive connection.
         #expect(log[0].request.connectionID == log[1].request.connectionID)
         #expect(server.connectionsAccepted == 1)
+    }
+
+    @Test func servesManyConnectionsAtOnce() throws {
+        let server = try HTTPTestServer()
+        server.route("/slow-ok") { request in
+            usleep(100_000) // every handler holds its connection for 0.1 s
+            return .text(request.query ?? "")
+        }
+        try server.start()
+        defer { server.stop() }
+        let started = Date()
+        let answers = Mutex<[String]>([])
+        let clients = DispatchGroup()
+        for n in 0..<24 { // one thread per client, so that all 24 are connected at once
+            clients.enter()
+            Thread.detachNewThread {
+                let text = (try? TestHTTPClient(port: server.port).get("/slow-ok?\(n)").text) ?? "failed"
+                answers.withLock { $0.append(text) }
+                clients.leave()
+            }
+        }
+        #expect(clients.wait(timeout: .now() + 10) == .success)
+        #expect(Set(answers.withLock { $0 }) == Set((0..<24).map(String.init)))
+        #expect(Date().timeIntervalSince(started) < 1.2, "served in parallel: one after another takes 2.4 s")
+        #expect(server.connectionsAccepted == 24)
+        #expect(server.requests(path: "/slow-ok").count == 24)
     }
 
     @Test func conditionalDocumentAnswers304ToMatchingValidators() throws {

@@ -116,7 +116,7 @@ import TestSupport
             #expect(exchanges.count == 1)
             let request = try #require(exchanges.first?.request)
             #expect(request.headers["If-None-Match"] == version.etag)
-            #expect(request.headers["If-Modified-Since"] == version.lastModified.map(HTTPDate.format))
+            #expect(request.headers["If-Modified-Since"] == version.lastModified.map(IMFFixdate.format))
             #expect(exchanges.first?.status == 304)
 
             let fetch = second.log.events("fetch", feed: url)
@@ -241,5 +241,94 @@ import TestSupport
         #expect(run.log.errors().count == 1, "no other errors: \(run.log.errors())")
         #expect(run.log.events("fetch", feed: rss).map(\.status) == [200])
         #expect(run.log.events("fetch", feed: atom).map(\.status) == [200])
+    }
+
+    @Test func feedListInOPMLIsRead() throws {
+        let feeds = try Self.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let rss = feeds.url("/world.rss?lang=en&edition=intl"), atom = feeds.url("/policy.atom")
+        try sandbox.writeFeedsOPML([rss, atom])
+
+        let run = try sandbox.once()
+        #expect(run.exitCode == 0, "stderr:\n\(run.stderr)")
+        #expect(feeds.server.requests(path: "/world.rss").map(\.target) == ["/world.rss?lang=en&edition=intl"],
+                "the OPML attribute's &amp; is decoded")
+        #expect(run.log.events("fetch", feed: rss).map(\.status) == [200], "\(run.log.events("fetch"))")
+        #expect(run.log.events("fetch", feed: atom).map(\.status) == [200])
+        let records = try sandbox.archive()
+        #expect(records.count == 7)
+        #expect(Set(records.compactMap(\.feed)) == [rss, atom])
+    }
+
+    @Test func onceFailsOnlyWhenNothingCouldBeFetched() throws {
+        let feeds = try FeedServer([])
+        defer { feeds.stop() }
+        feeds.server.route("/broken.xml") { _ in .text("upstream exploded\n", status: 500) }
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let broken = feeds.url("/broken.xml"), refused = closed.url("/feed.xml")
+        try sandbox.writeFeeds([broken, refused])
+
+        let run = try sandbox.once()
+        #expect(run.exitCode != 0, "nothing could be fetched; stderr:\n\(run.stderr)")
+        #expect(run.log.errors(feed: broken).count == 1)
+        #expect(run.log.errors(feed: refused).count == 1)
+        #expect(try sandbox.archive().isEmpty)
+    }
+
+    /// `&amp;` in a link is one `&` of the URL, whether it is an attribute (Atom `href`) or text (RSS `<link>`).
+    @Test(arguments: [
+        ("escaped-urls.atom.xml", "https://policydesk.example/brief?id=42&page=2"),
+        ("escaped-urls.rss.xml", "https://www.globalwire.example/brief?id=7&lang=en"),
+    ])
+    func escapedAmpersandsInLinksAreDecoded(fixture: String, canonicalURL: String) throws {
+        let feeds = try FeedServer([("/feed", fixture)])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/feed")])
+
+        let run = try sandbox.once()
+        #expect(run.exitCode == 0, "stderr:\n\(run.stderr)")
+        let records = try sandbox.archive()
+        #expect(records.count == 1)
+        #expect(records.first?["url"] == .string(canonicalURL), "decoded, tracking parameter dropped")
+    }
+
+    /// The same GUID published again with changed text: a new record that names the earlier one in `revision_of`.
+    @Test func changedItemIsArchivedAsARevision() throws {
+        let feeds = try Self.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let rss = feeds.url("/world.rss")
+        try sandbox.writeFeeds([rss])
+        let first = try sandbox.once()
+        #expect(first.exitCode == 0, "stderr:\n\(first.stderr)")
+        let before = try sandbox.archive()
+        let original = try #require(before.first { $0["guid"] == .string("gw-2025-0725-014") })
+
+        let corrected = try Fixture.text("world-wire.rss.xml").replacingOccurrences(
+            of: "widening the rivalry over computing power.",
+            with: "widening the rivalry over computing power. Corrects the effective date to September 1.")
+        #expect(corrected != (try Fixture.text("world-wire.rss.xml")))
+        feeds.document("/world.rss").update(body: corrected, etag: "\"world-wire-corrected\"", lastModified: nil)
+        let second = try sandbox.once()
+        #expect(second.exitCode == 0, "stderr:\n\(second.stderr)")
+
+        let after = try sandbox.archive()
+        #expect(after.count == before.count + 1)
+        let revision = try #require(after.last)
+        #expect(revision["guid"] == .string("gw-2025-0725-014"))
+        #expect(revision.id != original.id)
+        #expect(revision["revision_of"] == .string(original.id))
+        #expect(revision["summary"]?.string?.contains("September 1") == true)
+        let items = second.log.events("item")
+        #expect(items.map { $0["id"] } == [revision.id])
+        #expect(items.first?["revision_of"] == original.id)
     }
 }

@@ -18,7 +18,7 @@ import Glibc
 
     static func start(_ sandbox: TestSandbox, config: URL, environment: [String: String] = [:]) throws -> RunningNewswired {
         try RunningNewswired(arguments: ["run", "--config", config.path, "--state", sandbox.state.path, "--feeds", sandbox.feedsFile.path],
-                             outputPrefix: sandbox.root.appendingPathComponent("run"), environment: environment)
+                             environment: environment, outputPrefix: sandbox.root.appendingPathComponent("run"))
     }
 
     @Test(arguments: ["path", "abstract"])

@@ -49,7 +49,7 @@ public final class ConditionalDocument: Sendable {
         let v = version
         var headers = v.extraHeaders
         if let etag = v.etag { headers.set("ETag", etag) }
-        if let lm = v.lastModified { headers.set("Last-Modified", HTTPDate.format(lm)) }
+        if let lm = v.lastModified { headers.set("Last-Modified", IMFFixdate.format(lm)) }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .text("method not allowed\n", status: 405)
         }
@@ -74,7 +74,7 @@ public final class ConditionalDocument: Sendable {
             let tags = inm.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             return tags.contains("*") || tags.contains { weakless($0) == weakless(etag) }
         }
-        if let ims = request.headers["If-Modified-Since"], let since = HTTPDate.parse(ims), let lastModified {
+        if let ims = request.headers["If-Modified-Since"], let since = IMFFixdate.parse(ims), let lastModified {
             return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
         }
         return false

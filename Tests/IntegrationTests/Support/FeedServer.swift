@@ -6,8 +6,8 @@ final class FeedServer {
     let server: HTTPTestServer
     private(set) var documents: [String: ConditionalDocument] = [:]
 
-    /// `feeds`: path → fixture file name.
-    init(_ feeds: [(path: String, fixture: String)]) throws {
+    /// `feeds`: path → fixture file name; `gzip`: compress for clients that accept it.
+    init(_ feeds: [(path: String, fixture: String)], gzip: Bool = false) throws {
         server = try HTTPTestServer()
         for (n, feed) in feeds.enumerated() {
             let doc = ConditionalDocument(
@@ -15,7 +15,8 @@ final class FeedServer {
                 contentType: feed.fixture.hasSuffix(".atom.xml") ? "application/atom+xml; charset=utf-8"
                                                                   : "application/rss+xml; charset=utf-8",
                 etag: "\"\(feed.fixture)-v1\"",
-                lastModified: Date(timeIntervalSince1970: 1_753_520_400 + Double(n) * 60)) // 2025-07-26T09:00Z + n min
+                lastModified: Date(timeIntervalSince1970: 1_753_520_400 + Double(n) * 60), // 2025-07-26T09:00Z + n min
+                gzip: gzip)
             documents[feed.path] = doc
             server.serve(feed.path, doc)
         }
