@@ -405,6 +405,9 @@ private final class CharsetConverter {
     }
 
     func convert(_ bytes: [UInt8]) -> (bytes: [UInt8], invalid: Int) {
+        // libxml2 reports conversion errors on its generic channel (stderr); we count them instead.
+        xmlSetStructuredErrorFunc(nil, { _, _ in })
+        defer { xmlSetStructuredErrorFunc(nil, nil) }
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count + bytes.count / 4)
         var invalid = 0
