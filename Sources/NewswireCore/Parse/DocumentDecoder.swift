@@ -107,11 +107,26 @@ struct DocumentDecoder {
     }
 
     private static func decodeUTF8(_ bytes: [UInt8], label: String) -> Decoded {
-        if String(validating: bytes, as: UTF8.self) != nil {
+        if isValidUTF8(bytes) {
             return Decoded(utf8: bytes, encoding: label, problem: nil)
         }
         return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252",
                        problem: "invalid \(label) bytes; document re-read as windows-1252")
+    }
+
+    /// Validates UTF-8 without building a String.
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        // ASCII fast path, then the standard library's decoder for the rest.
+        guard let firstHigh = bytes.firstIndex(where: { $0 >= 0x80 }) else { return true }
+        var it = bytes[firstHigh...].makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
     }
 
     /// The `encoding="…"` of an XML declaration, read in the byte family detected so far.

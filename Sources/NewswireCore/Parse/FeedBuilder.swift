@@ -15,13 +15,19 @@ final class FeedBuilder: XMLEventSink {
 
     private enum Role { case root, container, ignore, capture, inside, person, image }
 
-    /// Text of the element being read. `raw` is its character data, `markup` the same with child elements
-    /// serialized (used when the element holds XHTML or unescaped HTML).
+    /// Text of the element being read. `raw` is its character data; once a child element appears (XHTML or
+    /// unescaped HTML inside), `markup` holds the same with the children serialized, escaped text included.
     private struct Capture {
         var raw = ""
         var markup = ""
         var hasChildren = false
         var bytes = 0
+
+        mutating func beginMarkup(escape: (String) -> String) {
+            guard !hasChildren else { return }
+            hasChildren = true
+            markup = escape(raw)
+        }
     }
 
     private struct Person {
@@ -106,7 +112,7 @@ final class FeedBuilder: XMLEventSink {
             return
         case .capture, .inside:
             if capture != nil {
-                capture!.hasChildren = true
+                capture!.beginMarkup(escape: { self.escape($0, quotes: false) })
                 var tag = "<" + local
                 for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
                     tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
@@ -158,7 +164,7 @@ final class FeedBuilder: XMLEventSink {
 
     func text(_ s: String) throws(ParseError) {
         guard capture != nil else { return }
-        try appendCapture(markup: escape(s, quotes: false), raw: s)
+        try appendCapture(markup: capture!.hasChildren ? escape(s, quotes: false) : "", raw: s)
     }
 
     // MARK: Structure
@@ -295,9 +301,9 @@ final class FeedBuilder: XMLEventSink {
     }
 
     private func appendCapture(markup: String, raw: String) throws(ParseError) {
-        capture!.markup += markup
+        if capture!.hasChildren { capture!.markup += markup }
         capture!.raw += raw
-        capture!.bytes += markup.utf8.count
+        capture!.bytes += max(markup.utf8.count, raw.utf8.count)
         if capture!.bytes > limits.maxFieldBytes {
             let name = stack.last(where: { $0.role == .capture })?.local ?? "?"
             throw ParseError(.limitExceeded, "text of <\(name)> exceeds \(limits.maxFieldBytes) bytes")
