@@ -71,6 +71,7 @@ final class FeedBuilder: XMLEventSink {
     private var ownerName: String?
     private var feedIDElement: String?
     private var rootURI: String?
+    private var pendingNamespaces: [String] = []
     private var isAtomDocument = false
 
     init(documentURL: String?, limits: ParseLimits) {
@@ -82,6 +83,11 @@ final class FeedBuilder: XMLEventSink {
     var recognizedRoot: Bool { sawFeedStructure }
 
     // MARK: XMLEventSink
+
+    func declareNamespaces(_ uris: [String]) {
+        // A feed root without a namespace that declares Atom 1.0 for a prefix is Atom 1.0 (as feedparser reads it).
+        if stack.isEmpty || !sawFeedStructure { pendingNamespaces = uris }
+    }
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
         var ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
@@ -185,7 +191,9 @@ final class FeedBuilder: XMLEventSink {
         case "feed":
             sawFeedStructure = true
             isAtomDocument = true
-            if ns == .atom10 { result.format = .atom10 }
+            if ns == .atom10 || (ns == .none && pendingNamespaces.contains("http://www.w3.org/2005/Atom")) {
+                result.format = .atom10
+            }
             else if ns == .atom03 || ["0.1", "0.2", "0.3"].contains(version ?? "") { result.format = .atom03 }
         case "channel":
             sawFeedStructure = true
