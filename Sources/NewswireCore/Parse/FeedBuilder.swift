@@ -450,6 +450,9 @@ final class FeedBuilder: XMLEventSink {
             if !entryState!.authorSet, let s = plain(c) {
                 entryState!.entry.author = personName(s); entryState!.authorSet = true
             }
+        case "tags":
+            // <tags>one, two</tags>, a comma-separated list some feeds use
+            for t in (plain(c) ?? "").split(separator: ",") { addCategory(String(t)) }
         case "category", "dc:subject", "media:category":
             if let t = plain(c) ?? attr(f, "label") { addCategory(t) }
         default:
