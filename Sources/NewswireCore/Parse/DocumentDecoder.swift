@@ -174,6 +174,9 @@ struct DocumentDecoder {
         case "utf32", "utf-32", "ucs-4": return "utf-32"
         case "cp1252", "windows-1252", "x-cp1252": return "windows-1252"
         case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
+        // Python's names for Mac charsets that glibc's iconv knows under other names.
+        case "maciceland", "mac-iceland": return "mac-is"
+        case "maclatin2", "mac-latin2", "maccentraleurope": return "mac-centraleurope"
         default:
             let n = name.lowercased()
             if !n.isEmpty, n.allSatisfy(\.isASCIIDigit) { return "cp" + n }
