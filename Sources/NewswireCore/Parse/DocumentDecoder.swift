@@ -49,6 +49,13 @@ struct DocumentDecoder {
         else if bytes.starts(with: [0xFE, 0xFF]) { bomEncoding = "utf-16be"; bytes.removeFirst(2) }
         else if bytes.starts(with: [0xFF, 0xFE]) { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
 
+        // Whitespace before the XML declaration (a common server-side template slip) is dropped, so that
+        // the declaration is read and libxml2 does not reject it.
+        if bomEncoding == nil || bomEncoding == "utf-8" {
+            let lead = bytes.prefix(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }).count
+            if lead > 0, bytes[lead...].starts(with: Array("<?xml".utf8)) { bytes.removeFirst(lead) }
+        }
+
         // 2. Unmarked UTF-16/32 and EBCDIC from the first bytes of "<?xml".
         var sniffed: String?
         if bomEncoding == nil {

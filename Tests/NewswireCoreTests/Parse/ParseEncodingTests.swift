@@ -88,3 +88,13 @@ import Testing
         #expect(!feed.bozo)
     }
 }
+
+@Suite struct ParseLeadingWhitespaceTests {
+    @Test func declarationAfterLeadingWhitespaceIsHonoured() throws {
+        let bytes = Array("\n  <?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>caf".utf8) + [0xE9]
+            + Array("</title></channel></rss>".utf8)
+        let feed = try FeedParser.parse(Data(bytes))
+        #expect(feed.feed.title == "café")
+        #expect(!feed.bozo)
+    }
+}
