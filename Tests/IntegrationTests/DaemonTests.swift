@@ -108,6 +108,67 @@ import Glibc
         #expect(throws: SocketError.self, "the endpoint closes with the daemon") { try TestHTTPClient(port: port) }
     }
 
+    @Test func sigtermLetsATransferInFlightFinishAndArchivesIt() throws {
+        let feeds = try FeedServer([])
+        defer { feeds.stop() }
+        let document = ConditionalDocument(body: try Fixture.text("world-wire.rss.xml"), etag: "\"slow-v1\"")
+        feeds.server.rawRoute("/slow.rss", RawHandlers.delayed(1.0) { document.respond(to: $0) })
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/slow.rss")])
+
+        let daemon = try sandbox.start("run")
+        let deadline = Date().addingTimeInterval(10)
+        while feeds.server.requests(path: "/slow.rss").isEmpty, Date() < deadline { usleep(10_000) }
+        #expect(feeds.server.requests(path: "/slow.rss").count == 1, "stderr:\n\(daemon.stderr)")
+        daemon.signal(SIGTERM) // the answer is still ~1 s away; the shipped shutdown_grace is 10 s
+        let status = daemon.waitForExit(timeout: 5)
+        #expect(status == 0, "stderr:\n\(daemon.stderr)")
+        #expect(daemon.log.events("fetch", feed: feeds.url("/slow.rss")).map(\.status) == [200])
+        #expect(try sandbox.archive().count == 4, "what the transfer brought is committed and archived")
+    }
+
+    @Test func secondSignalExitsAtOnce() throws {
+        let feeds = try FeedServer([])
+        defer { feeds.stop() }
+        feeds.server.rawRoute("/silent.rss", RawHandlers.silence())
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/silent.rss")])
+
+        let daemon = try sandbox.start("run")
+        let deadline = Date().addingTimeInterval(10)
+        while feeds.server.requests(path: "/silent.rss").isEmpty, Date() < deadline { usleep(10_000) }
+        daemon.signal(SIGTERM)
+        usleep(500_000)
+        #expect(daemon.isRunning, "waits up to shutdown_grace (10 s) for the transfer in flight")
+        let second = Date()
+        daemon.signal(SIGTERM)
+        let status = daemon.waitForExit(timeout: 2)
+        #expect(status != nil, "a second signal exits at once")
+        #expect(Date().timeIntervalSince(second) < 1)
+    }
+
+    @Test func restartResumesThePersistedSchedule() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml"), ("/policy.atom", "policy-desk.atom.xml")])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/world.rss"), feeds.url("/policy.atom")])
+        let first = try sandbox.once()
+        #expect(first.exitCode == 0, "stderr:\n\(first.stderr)")
+        #expect(feeds.server.requests().count == 2)
+
+        let daemon = try sandbox.start("run")
+        let log = daemon.waitForLog(timeout: 10) { !$0.events("start").isEmpty }
+        #expect(!log.events("start").isEmpty, "stderr:\n\(daemon.stderr)")
+        usleep(1_500_000)
+        #expect(feeds.server.requests().count == 2, "both feeds are due in ~15 min: nothing refetched at start")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 2) == 0)
+        #expect(try sandbox.archive().count == 7)
+    }
+
     static func parseTime(_ s: String) -> Date? {
         let f = ISO8601DateFormatter()
         if let d = f.date(from: s) { return d }

@@ -178,6 +178,24 @@ import TestSupport
         #expect(throws: SocketError.self) { try TestHTTPClient(port: server.port) }
     }
 
+    @Test func delayedAnswerIsLoggedAtOnceAndSentLater() throws {
+        let server = try HTTPTestServer()
+        server.rawRoute("/later", RawHandlers.delayed(1.0) { _ in .text("done") })
+        try server.start()
+        defer { server.stop() }
+        let client = try TestHTTPClient(port: server.port)
+        let sent = Date()
+        try client.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        let deadline = Date().addingTimeInterval(2)
+        while server.requests(path: "/later").isEmpty, Date() < deadline { usleep(5_000) }
+        #expect(Date().timeIntervalSince(sent) < 0.8, "in the log before the answer")
+        let response = try client.readResponse()
+        #expect(Date().timeIntervalSince(sent) >= 1.0)
+        #expect(response.status == 200)
+        #expect(response.text == "done")
+        #expect(response.headers["Connection"] == "close")
+    }
+
     @Test func redirectLoopNeverEnds() throws {
         let server = try HTTPTestServer()
         server.redirectLoop(at: "/loop")

@@ -35,6 +35,12 @@ public final class RawConnection {
         try write(HTTPResponse(status: status, headers: headers).head(closing: true, omitLength: true))
     }
 
+    /// Writes a complete response (with its Content-Length, and `Connection: close`: the server closes after a
+    /// raw handler).
+    public func write(_ response: HTTPResponse) throws {
+        try write(response.head(closing: true) + (response.mayHaveBody ? response.body : []))
+    }
+
     /// Waits `seconds`, or throws as soon as the server stops or the client closes the connection.
     public func pause(_ seconds: Double) throws {
         switch Socket.wait(fd, events: Socket.pollRDHUP | Int16(POLLHUP), wakeFD: wakeFD, timeout: seconds) {
