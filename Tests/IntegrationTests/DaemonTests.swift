@@ -33,6 +33,9 @@ import Glibc
             #expect(retryAt != nil, "names its next retry time: \(first)")
             if let retryAt, let ts = first["ts"].flatMap(Self.parseTime) {
                 #expect(retryAt > ts, "the retry is in the future: \(first)")
+                // The shipped config's backoff.initial is 1m, with ±10 % jitter (and retry_at is in whole seconds).
+                let delay = retryAt.timeIntervalSince(ts)
+                #expect(delay >= 53 && delay <= 67, "first backoff about a minute: \(delay) s")
                 // No retry before the announced time.
                 let early = daemon.log.errors(feed: feed).dropFirst().filter { ($0["ts"].flatMap(Self.parseTime) ?? .distantFuture) < retryAt }
                 #expect(early.isEmpty, "retried before retry_at: \(early)")
