@@ -196,6 +196,30 @@ import TestSupport
         #expect(response.headers["Connection"] == "close")
     }
 
+    @Test func stopClosesEverySocket() throws {
+        let server = try HTTPTestServer()
+        server.route("/x") { _ in .text("x") }
+        server.rawRoute("/silent", RawHandlers.silence())
+        try server.start()
+        let port = server.port
+        #expect(tcpStates(localPort: port).contains("LISTEN"))
+        let idle = try TestHTTPClient(port: port)
+        #expect(try idle.get("/x").status == 200) // now an idle kept-alive connection
+        let waiting = try TestHTTPClient(port: port)
+        try waiting.send("GET /silent HTTP/1.1\r\nHost: x\r\n\r\n")
+        let deadline = Date().addingTimeInterval(2)
+        while server.requests(path: "/silent").isEmpty, Date() < deadline { usleep(5_000) }
+        #expect(tcpStates(localPort: port).filter { $0 == "ESTABLISHED" }.count == 2, "\(tcpStates(localPort: port))")
+
+        #expect(server.stop())
+        // The server's side of every connection is closed (FIN_WAIT/TIME_WAIT are the kernel's, not open
+        // descriptors); nothing listens any more.
+        let left = tcpStates(localPort: port)
+        #expect(!left.contains("LISTEN") && !left.contains("ESTABLISHED") && !left.contains("CLOSE_WAIT"), "\(left)")
+        #expect(try idle.readToEnd().isEmpty)
+        #expect(try waiting.readToEnd().isEmpty)
+    }
+
     @Test func redirectLoopNeverEnds() throws {
         let server = try HTTPTestServer()
         server.redirectLoop(at: "/loop")
@@ -248,4 +272,19 @@ func gunzip(_ data: [UInt8]) throws -> [UInt8] {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
     return Array(bytes)
+}
+
+/// The states of the TCP sockets (IPv4) whose local port is `port`, from /proc/net/tcp.
+func tcpStates(localPort port: UInt16) -> [String] {
+    let names = ["01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1", "05": "FIN_WAIT2",
+                 "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"]
+    // Not String(contentsOfFile:): it stops after the first 4 KiB of a /proc file, which reports no size.
+    guard let data = FileHandle(forReadingAtPath: "/proc/net/tcp")?.readDataToEndOfFile() else { return [] }
+    let table = String(decoding: data, as: UTF8.self)
+    let hexPort = String(format: "%04X", port)
+    return table.split(separator: "\n").dropFirst().compactMap { line in
+        let fields = line.split(separator: " ")
+        guard fields.count > 3, fields[1].hasSuffix(":" + hexPort) else { return nil }
+        return names[String(fields[3])] ?? String(fields[3])
+    }
 }
