@@ -172,6 +172,36 @@ import Glibc
         #expect(try sandbox.archive().count == 7)
     }
 
+    @Test func sigusr1ReopensTheLogFileForLogrotate() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml")])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeConfig("log_file: true")
+        try sandbox.writeFeeds([feeds.url("/world.rss")])
+        let logFile = sandbox.state.appendingPathComponent("log/newswired.log")
+        let rotated = sandbox.state.appendingPathComponent("log/newswired.log.1")
+        func read(_ url: URL) -> [LogLine] { LogLine.parseAll((try? String(contentsOf: url, encoding: .utf8)) ?? "") }
+
+        let daemon = try sandbox.start("run")
+        _ = daemon.waitForLog(timeout: 10) { !$0.events("fetch").isEmpty }
+        #expect(!read(logFile).events("fetch").isEmpty, "the log file has what stderr has; stderr:\n\(daemon.stderr)")
+
+        try FileManager.default.moveItem(at: logFile, to: rotated) // what logrotate does
+        daemon.signal(SIGUSR1)
+        usleep(300_000)
+        daemon.signal(SIGHUP) // something new to log: a reload line
+        _ = daemon.waitForLog(timeout: 5) { !$0.events("reload").isEmpty }
+        let deadline = Date().addingTimeInterval(5)
+        while read(logFile).events("reload").isEmpty, Date() < deadline { usleep(20_000) }
+        #expect(!read(logFile).events("reload").isEmpty, "a new file after SIGUSR1 gets the new lines")
+        #expect(read(rotated).events("reload").isEmpty, "the rotated file gets nothing more")
+        #expect(!read(rotated).events("fetch").isEmpty)
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 2) == 0, "stderr:\n\(daemon.stderr)")
+    }
+
     static func parseTime(_ s: String) -> Date? {
         let f = ISO8601DateFormatter()
         if let d = f.date(from: s) { return d }
