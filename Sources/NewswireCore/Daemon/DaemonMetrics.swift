@@ -17,6 +17,7 @@ import Synchronization
 /// | newswired_loop_last_tick_timestamp_seconds | gauge | Unix time of the scheduling loop's last tick |
 public enum DaemonMetrics {
     /// Installs a Prometheus registry as the metrics backend and returns it (for the /metrics endpoint).
+    /// Once per process.
     public static func bootstrapPrometheus() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)

@@ -1,5 +1,4 @@
 import Foundation
-import Prometheus
 
 /// A minimal HTTP/1.0 endpoint on a loopback address: `GET /metrics` (Prometheus text exposition) and
 /// `GET /healthz` (200 while the scheduling loop ticked within `healthyWithin` seconds, else 503).
@@ -9,7 +8,8 @@ public final class MetricsServer: @unchecked Sendable {
     private let fd: Int32
     public let port: Int
 
-    public init(listen: ListenAddress, registry: PrometheusCollectorRegistry, heartbeat: LoopHeartbeat,
+    /// `metrics` renders the exposition text for each GET /metrics.
+    public init(listen: ListenAddress, metrics: @escaping @Sendable () -> [UInt8], heartbeat: LoopHeartbeat,
                 healthyWithin: Double = 30) throws {
         let family = listen.isIPv6 ? AF_INET6 : AF_INET
         let s = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -44,7 +44,7 @@ public final class MetricsServer: @unchecked Sendable {
                 : Int(UInt16(bigEndian: p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }))
         }
         fd = s
-        let responder = Responder(registry: registry, heartbeat: heartbeat, healthyWithin: healthyWithin)
+        let responder = Responder(metrics: metrics, heartbeat: heartbeat, healthyWithin: healthyWithin)
         let thread = Thread { responder.acceptLoop(fd: s) }
         thread.name = "newswired-metrics"
         thread.start()
@@ -65,7 +65,7 @@ public final class MetricsServer: @unchecked Sendable {
 
 /// Answers the requests; runs on the server's own thread.
 private struct Responder: Sendable {
-    let registry: PrometheusCollectorRegistry
+    let metrics: @Sendable () -> [UInt8]
     let heartbeat: LoopHeartbeat
     let healthyWithin: Double
 
@@ -103,7 +103,7 @@ private struct Responder: Sendable {
         case ("GET", "/metrics"):
             status = "200 OK"
             type = "text/plain; version=0.0.4; charset=utf-8"
-            body = registry.emitToBuffer()
+            body = metrics()
         case ("GET", "/healthz"):
             let age = heartbeat.secondsSinceLastBeat
             if age <= healthyWithin {

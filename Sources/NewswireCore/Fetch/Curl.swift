@@ -25,6 +25,13 @@ public final class Fetcher: @unchecked Sendable {
         curl_multi_cleanup(multi)
     }
 
+    /// Fetches one URL to completion (for one-shot commands).
+    public func fetchOne(_ request: FetchRequest) -> Result<FetchResponse, FetchError> {
+        var result: Result<FetchResponse, FetchError> = .failure(FetchError(.transport, "no response"))
+        fetch([request]) { _, r in result = r }
+        return result
+    }
+
     /// Runs every request, at most `maxConcurrent` at a time, calling `completion` as each ends.
     /// `shouldAbort` is asked between polls (at least every 100 ms): `.stopStarting` starts no new
     /// transfer, `.abortAll` ends the ones in flight with `FetchError.aborted`.

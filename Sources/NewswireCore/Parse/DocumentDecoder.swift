@@ -16,6 +16,30 @@ struct DocumentDecoder {
     }
 
     static func decode(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
+        var d = try decodeBytes(data, contentType: contentType)
+        d.utf8 = relabelDeclaration(d.utf8)
+        return d
+    }
+
+    /// Rewrites the XML declaration's `encoding` to UTF-8: the bytes are UTF-8 now, and libxml2 rejects
+    /// some real-world labels ("437") as invalid names.
+    static func relabelDeclaration(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
+        let limit = min(bytes.count, 512)
+        guard let end = (0..<max(0, limit - 1)).first(where: { bytes[$0] == UInt8(ascii: "?") && bytes[$0 + 1] == UInt8(ascii: ">") })
+        else { return bytes }
+        let decl = String(decoding: bytes[0..<end], as: UTF8.self)
+        guard let r = decl.range(of: "encoding") else { return bytes }
+        var rest = decl[r.upperBound...]
+        rest = rest.drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
+        guard let q = rest.first, q == "\"" || q == "'" else { return bytes }
+        let afterQuote = rest.dropFirst()
+        guard let close = afterQuote.firstIndex(of: q) else { return bytes }
+        let newDecl = String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])
+        return Array(newDecl.utf8) + bytes[end...]
+    }
+
+    private static func decodeBytes(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
         var bytes = [UInt8](data)
         // 1. Byte-order marks.
         var bomEncoding: String?
@@ -40,12 +64,12 @@ struct DocumentDecoder {
         var chosen: String
         if let bomEncoding {
             chosen = bomEncoding
-        } else if let httpCharset {
+        } else if let httpCharset, isUsable(httpCharset) {
             chosen = httpCharset
         } else if let sniffed {
             // The declaration may refine the family (utf-16 -> utf-16le); the bytes decide the width.
             chosen = sniffed
-            if sniffed == "cp037", let declared { chosen = declared }
+            if sniffed == "cp037", let declared, LibXML.knowsEncoding(canonical(declared)) { chosen = declared }
         } else if let declared {
             chosen = declared
         } else {
@@ -63,7 +87,8 @@ struct DocumentDecoder {
         if chosen == "utf-8" || chosen == "us-ascii" {
             return decodeUTF8(bytes, label: chosen)
         }
-        if chosen == "windows-1252" || chosen == "iso-8859-1" && !LibXML.knowsEncoding("iso-8859-1") {
+        // ISO-8859-1 labels are read as its superset windows-1252, as browsers do.
+        if chosen == "windows-1252" || chosen == "iso-8859-1" {
             return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252", problem: nil)
         }
         if let (out, invalid) = LibXML.transcodeToUTF8(bytes, from: chosen) {
@@ -73,6 +98,12 @@ struct DocumentDecoder {
         var d = decodeUTF8(bytes, label: "utf-8")
         d.problem = d.problem ?? "unknown encoding \(chosen); read as utf-8"
         return d
+    }
+
+    /// A charset we can decode (an unknown HTTP charset falls back to the document's own declaration).
+    private static func isUsable(_ name: String) -> Bool {
+        let c = canonical(name)
+        return ["utf-8", "us-ascii", "windows-1252", "iso-8859-1", "utf-16", "utf-32"].contains(c) || LibXML.knowsEncoding(c)
     }
 
     private static func decodeUTF8(_ bytes: [UInt8], label: String) -> Decoded {
@@ -127,8 +158,11 @@ struct DocumentDecoder {
         case "utf-16be", "utf-16le", "utf-32be", "utf-32le": return name.lowercased()
         case "utf32", "utf-32", "ucs-4": return "utf-32"
         case "cp1252", "windows-1252", "x-cp1252": return "windows-1252"
-        case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1": return "iso-8859-1"
-        default: return name.lowercased()
+        case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
+        default:
+            let n = name.lowercased()
+            if !n.isEmpty, n.allSatisfy(\.isASCIIDigit) { return "cp" + n }
+            return n
         }
     }
 
@@ -137,6 +171,16 @@ struct DocumentDecoder {
         0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
         0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
+
+    /// The windows-1252 byte of a character from its 0x80–0x9F range (€, ’, …), if it is one.
+    static func cp1252Byte(for scalar: UInt32) -> UInt8? {
+        guard let i = cp1252High.firstIndex(of: scalar), scalar != 0xFFFD else { return nil }
+        return UInt8(0x80 + i)
+    }
+
+    static func cp1252Scalar(_ b: UInt8) -> UInt32 {
+        (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)
+    }
 
     static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
         var s = String.UnicodeScalarView()

@@ -72,7 +72,19 @@ enum EntityRepair {
                 while j < n, isHexOrDigit(bytes[j], hex: hex) { j += 1 }
                 valid = j > start && j < n && bytes[j] == UInt8(ascii: ";")
                 if valid {
+                    let digits = String(decoding: bytes[start..<j], as: UTF8.self)
                     j += 1
+                    if let v = UInt32(digits, radix: hex ? 16 : 10), (0x80...0x9F).contains(v) {
+                        // C1 controls in a reference are windows-1252 characters in practice.
+                        out.append(contentsOf: Array("&#\(DocumentDecoder.cp1252Scalar(UInt8(v)));".utf8)); i = j
+                        continue
+                    }
+                    if hex, bytes[i + 2] == UInt8(ascii: "X") {
+                        // XML allows only a lower-case x.
+                        out.append(contentsOf: Array("&#x".utf8)); out.append(contentsOf: bytes[(i + 3)..<j]); i = j
+                        if first == nil { first = "upper-case X in a character reference" }
+                        continue
+                    }
                     out.append(contentsOf: bytes[i..<j]); i = j; continue
                 }
             } else {

@@ -13,7 +13,7 @@ final class FeedBuilder: XMLEventSink {
         var role: Role
     }
 
-    private enum Role { case root, container, ignore, capture, inside, person, image, mediaContent }
+    private enum Role { case root, container, ignore, capture, inside, person, image }
 
     /// Text of the element being read. `raw` is its character data, `markup` the same with child elements
     /// serialized (used when the element holds XHTML or unescaped HTML).
@@ -37,6 +37,9 @@ final class FeedBuilder: XMLEventSink {
         var guidBase: String?
         var contentCandidates: [String] = []
         var itunesSummary: String?
+        var aboutID: String?
+        var mediaTitle: String?
+        var mediaDescription: String?
         var authorSet = false
         var publishedSet = false
         var updatedSet = false
@@ -59,6 +62,9 @@ final class FeedBuilder: XMLEventSink {
     private var syPeriod: String?
     private var syFrequency: Int?
     private var sawFeedStructure = false
+    private var ownerName: String?
+    private var feedIDElement: String?
+    private var rootURI: String?
     private var isAtomDocument = false
 
     init(documentURL: String?, limits: ParseLimits) {
@@ -72,7 +78,9 @@ final class FeedBuilder: XMLEventSink {
     // MARK: XMLEventSink
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
-        let ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
+        var ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
+        if stack.isEmpty { rootURI = namespace }
+        if ns == .other, prefix == nil, namespace != nil, namespace == rootURI { ns = .none }
         let parentBase = stack.last?.base ?? documentURL
         var base = parentBase
         if let xb = attributes.first(where: { $0.local == "base" && ($0.prefix == "xml" || $0.namespace?.hasSuffix("XML/1998/namespace") == true) })?.value {
@@ -84,9 +92,17 @@ final class FeedBuilder: XMLEventSink {
             return
         }
         let parentRole = stack.last!.role
+        if !sawFeedStructure {
+            // Not (yet) inside a feed: look for one nested in a wrapper (an XHTML page holding an Atom feed).
+            if ["feed", "rss", "rdf", "channel"].contains(local.lowercased()), ns.isCore || ns == .rdf {
+                try startRoot(local: local, ns: ns, attributes: attributes)
+            }
+            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .root))
+            return
+        }
         switch parentRole {
         case .ignore:
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .ignore))
+            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .ignore))
             return
         case .capture, .inside:
             if capture != nil {
@@ -98,7 +114,7 @@ final class FeedBuilder: XMLEventSink {
                 tag += ">"
                 try appendCapture(markup: tag, raw: "")
             }
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .inside))
+            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .inside))
             return
         default: break
         }
@@ -120,6 +136,8 @@ final class FeedBuilder: XMLEventSink {
             if let p = person?.display {
                 if entryState != nil {
                     if !entryState!.authorSet { entryState!.entry.author = p; entryState!.authorSet = true }
+                } else if frame.local.lowercased() == "owner" {
+                    ownerName = ownerName ?? p
                 } else if !feedAuthorSet, frame.local == "author" {
                     result.feed.author = p; feedAuthorSet = true
                 }
@@ -132,7 +150,7 @@ final class FeedBuilder: XMLEventSink {
             if frame.ns.isCore, frame.local == "item" || frame.local == "entry", entryState != nil {
                 finishEntry()
             }
-        case .root, .ignore, .mediaContent:
+        case .root, .ignore:
             break
         }
         if stack.isEmpty { finishDocument() }
@@ -149,14 +167,14 @@ final class FeedBuilder: XMLEventSink {
         rootName = local
         rootNamespace = ns
         let version = attributes.first(where: { $0.local == "version" && $0.namespace == nil })?.value.trimmingSpaces()
-        switch local {
+        switch local.lowercased() {
         case "rss":
             sawFeedStructure = true
             if let v = version {
                 if v.hasPrefix("2") { result.format = .rss20 }
                 else if v.hasPrefix("0.9") { result.format = .rss09x }
             }
-        case "RDF":
+        case "rdf":
             sawFeedStructure = true
         case "feed":
             sawFeedStructure = true
@@ -178,12 +196,15 @@ final class FeedBuilder: XMLEventSink {
                                parentRole: Role) throws(ParseError) -> Role {
         if parentRole == .person { return .capture }
         if parentRole == .image { return .capture }
-        if parentRole == .mediaContent { return .ignore }
-        if ns == .rss10 && result.format == .unknown && rootName == "RDF" { result.format = .rss10 }
-        if ns == .rss090 && result.format == .unknown && rootName == "RDF" { result.format = .rss09x }
+        if ns == .rss10 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss10 }
+        if ns == .rss090 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss09x }
         if ns.isCore {
-            switch local {
+            switch local.lowercased() {
             case "channel", "feed":
+                if entryState == nil, result.feed.id == nil,
+                   let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
+                    result.feed.id = about  // RSS 1.0: the channel's URI
+                }
                 return entryState == nil ? .container : .ignore
             case "item", "entry":
                 if entryState != nil { return .ignore }
@@ -191,9 +212,12 @@ final class FeedBuilder: XMLEventSink {
                     throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries")
                 }
                 entryState = EntryState()
+                if let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
+                    entryState!.aboutID = about
+                }
                 return .container
             case "author", "contributor":
-                if ns.isAtom || isAtomDocument || hasChildElementsLikely(attributes) {
+                if ns.isAtom || isAtomDocument {
                     if local == "contributor" { return .ignore }
                     person = Person()
                     return .person
@@ -205,7 +229,7 @@ final class FeedBuilder: XMLEventSink {
                     return .image
                 }
                 return .ignore
-            case "textinput", "textInput", "skipHours", "skipDays", "cloud", "items":
+            case "textinput", "skiphours", "skipdays", "cloud", "items":
                 return .ignore
             case "source":
                 return ns.isAtom || isAtomDocument ? .ignore : .capture
@@ -234,7 +258,7 @@ final class FeedBuilder: XMLEventSink {
         }
         switch ns.key(local) {
         case "itunes:image":
-            if entryState == nil, let href = attributes.first(where: { $0.local == "href" })?.value {
+            if entryState == nil, let href = attributes.first(where: { $0.local == "href" || $0.local == "url" })?.value {
                 imageURL = nil
                 if result.feed.image == nil { result.feed.image = resolve(href, base: base) }
             }
@@ -243,14 +267,21 @@ final class FeedBuilder: XMLEventSink {
             if let t = attributes.first(where: { $0.local == "text" })?.value.trimmingSpaces(), !t.isEmpty {
                 addCategory(t)
             }
-            return .ignore
+            return .container
         case "itunes:owner":
+            if entryState == nil { person = Person(); return .person }
             return .ignore
         case "media:group":
             return .container
-        case "media:content", "media:thumbnail":
-            return .mediaContent
-        case "admin:generatorAgent":
+        case "media:content", "media:thumbnail", "media:player":
+            return .container
+        case "itunes:link":
+            if entryState == nil, attributes.first(where: { $0.local == "rel" })?.value.lowercased() == "image",
+               let href = attributes.first(where: { $0.local == "href" })?.value, result.feed.image == nil {
+                result.feed.image = resolve(href, base: base)
+            }
+            return .ignore
+        case "admin:generatoragent":
             if entryState == nil, result.feed.generator == nil,
                let r = attributes.first(where: { $0.local == "resource" })?.value.trimmingSpaces(), !r.isEmpty {
                 result.feed.generator = r
@@ -262,8 +293,6 @@ final class FeedBuilder: XMLEventSink {
             return .capture
         }
     }
-
-    private func hasChildElementsLikely(_ attributes: [XMLAttribute]) -> Bool { false }
 
     private func appendCapture(markup: String, raw: String) throws(ParseError) {
         capture!.markup += markup
@@ -286,7 +315,9 @@ final class FeedBuilder: XMLEventSink {
         let type = (attr(frame, "type") ?? "").lowercased().trimmingSpaces()
         let mode = (attr(frame, "mode") ?? "").lowercased()
         var out: String
-        if mode == "base64" {
+        let binaryType = !type.isEmpty && !["text", "html", "xhtml"].contains(type) && !type.hasPrefix("text/")
+            && !type.hasSuffix("+xml") && !type.hasSuffix("/xml") && frame.ns == .atom10
+        if mode == "base64" || binaryType {
             let decoded = Data(base64Encoded: c.raw.filter { !$0.isWhitespace }).map { String(decoding: $0, as: UTF8.self) } ?? ""
             out = type.contains("html") ? PlainText.fromHTML(decoded) : PlainText.guess(decoded)
         } else if c.hasChildren {
@@ -295,12 +326,11 @@ final class FeedBuilder: XMLEventSink {
             out = PlainText.collapse(c.raw)
         } else if type == "html" || type == "text/html" || type == "xhtml" || type == "application/xhtml+xml" || mode == "escaped" {
             out = PlainText.fromHTML(c.raw)
-        } else if atomish && type.isEmpty {
-            out = PlainText.guess(c.raw)
         } else {
+            // No type (RSS), or Atom's default: markup-looking text is read as HTML, like feedparser does.
             out = PlainText.guess(c.raw)
         }
-        out = out.trimmingSpaces()
+        out = PlainText.repairingMojibake(out.trimmingSpaces())
         return out.isEmpty ? nil : out
     }
 
@@ -312,7 +342,7 @@ final class FeedBuilder: XMLEventSink {
     private func finishLeaf(_ frame: Frame, _ c: Capture) throws(ParseError) {
         let parentRole = stack.last?.role
         if parentRole == .person {
-            switch frame.local {
+            switch frame.local.lowercased() {
             case "name": if person?.name == nil { person?.name = plain(c) }
             case "email": if person?.email == nil { person?.email = plain(c) }
             default: break
@@ -341,13 +371,13 @@ final class FeedBuilder: XMLEventSink {
              "dc:description", "itunes:subtitle":
             if result.feed.subtitle == nil { result.feed.subtitle = textValue(f, c, atomish: atomish) }
         case "id":
-            if result.feed.id == nil { result.feed.id = plain(c) }
+            if feedIDElement == nil, let v = plain(c) { result.feed.id = v; feedIDElement = v }
         case "language", "dc:language":
             if let l = plain(c) { result.feed.language = l }
         case "updated", "modified",
-             "lastBuildDate", "dc:date", "dcterms:modified":
-            if result.feed.updated == nil, let s = plain(c) { result.feed.updated = FeedDate.parse(s) }
-        case "author", "managingEditor", "dc:creator",
+             "lastbuilddate", "dc:date", "dcterms:modified":
+            if let s = plain(c), let d = FeedDate.parse(s) { result.feed.updated = d }
+        case "author", "managingeditor", "dc:creator",
              "dc:author", "itunes:author":
             if !feedAuthorSet, let s = plain(c) { result.feed.author = personName(s); feedAuthorSet = true }
         case "generator":
@@ -358,9 +388,9 @@ final class FeedBuilder: XMLEventSink {
             if let u = plain(c) { result.feed.image = resolve(u, base: f.base) }
         case "ttl":
             ttl = plain(c).flatMap { Int($0) }
-        case "sy:updatePeriod":
+        case "sy:updateperiod":
             syPeriod = plain(c)?.lowercased()
-        case "sy:updateFrequency":
+        case "sy:updatefrequency":
             syFrequency = plain(c).flatMap { Int($0) }
         default:
             break
@@ -382,29 +412,32 @@ final class FeedBuilder: XMLEventSink {
                 if entryState!.entry.id == nil { entryState!.entry.id = g }
             }
         case "id":
-            if entryState!.entry.id == nil { entryState!.entry.id = plain(c) }
+            if entryState!.entry.id == nil, let v = plain(c) {
+                entryState!.entry.id = v
+                if entryState!.guid == nil { entryState!.guid = v; entryState!.guidIsPermalink = true }
+            }
+        case "media:title":
+            entryState!.mediaTitle = entryState!.mediaTitle ?? textValue(f, c, atomish: false)
+        case "media:description":
+            entryState!.mediaDescription = entryState!.mediaDescription ?? textValue(f, c, atomish: false)
         case "description", "summary", "dc:description":
             if entryState!.entry.summary == nil { entryState!.entry.summary = textValue(f, c, atomish: atomish) }
         case "itunes:summary":
             entryState!.itunesSummary = entryState!.itunesSummary ?? textValue(f, c, atomish: false)
-        case "content:encoded", "content", "xhtml:body", "fullitem", "other:fullitem":
+        case "content:encoded", "content", "xhtml:body", "body", "fullitem", "other:fullitem":
             if f.local == "content", (attr(f, "src") != nil) { break }
             if let t = textValue(f, c, atomish: atomish || f.local == "content") { entryState!.contentCandidates.append(t) }
-        case "pubDate", "published", "issued",
+        case "pubdate", "published", "issued",
              "dcterms:issued":
-            if !entryState!.publishedSet, let s = plain(c) {
-                entryState!.entry.published = FeedDate.parse(s); entryState!.publishedSet = entryState!.entry.published != nil
-            }
+            if let s = plain(c), let d = FeedDate.parse(s) { entryState!.entry.published = d }
         case "updated", "modified", "dc:date", "dcterms:modified":
-            if !entryState!.updatedSet, let s = plain(c) {
-                entryState!.entry.updated = FeedDate.parse(s); entryState!.updatedSet = entryState!.entry.updated != nil
-            }
+            if let s = plain(c), let d = FeedDate.parse(s) { entryState!.entry.updated = d }
         case "author", "dc:creator", "dc:author", "itunes:author":
             if !entryState!.authorSet, let s = plain(c) {
                 entryState!.entry.author = personName(s); entryState!.authorSet = true
             }
-        case "category", "dc:subject":
-            if let t = plain(c) { addCategory(t) }
+        case "category", "dc:subject", "media:category":
+            if let t = plain(c) ?? attr(f, "label") { addCategory(t) }
         default:
             break
         }
@@ -445,7 +478,7 @@ final class FeedBuilder: XMLEventSink {
     private func addCategory(_ term: String) {
         let t = PlainText.collapse(term)
         guard !t.isEmpty else { return }
-        if entryState != nil { entryState!.entry.categories.append(t) }
+        if entryState != nil, !entryState!.entry.categories.contains(t) { entryState!.entry.categories.append(t) }
     }
 
     private func finishEntry() {
@@ -455,12 +488,21 @@ final class FeedBuilder: XMLEventSink {
             st.entry.link = resolve(g, base: st.guidBase) ?? g
         }
         if st.entry.summary == nil { st.entry.summary = st.itunesSummary }
+        if st.entry.id == nil { st.entry.id = st.aboutID }
+        if st.entry.title == nil { st.entry.title = st.mediaTitle }
+        if st.entry.summary == nil { st.entry.summary = st.mediaDescription }
         st.entry.content = st.contentCandidates.max(by: { $0.count < $1.count })
         result.entries.append(st.entry)
     }
 
     private func finishDocument() {
-        if let entryState, entryState.entry != FeedEntry() || !entryState.contentCandidates.isEmpty { finishEntry() }
+        if entryState != nil { finishEntry() }  // a truncated document: keep the entry that was open
+        if !feedLinkSet, let id = feedIDElement { result.feed.link = id }  // feedparser: an id is a permalink
+        if result.feed.author == nil { result.feed.author = ownerName }
+        if isAtomDocument, let author = result.feed.author {
+            // RFC 4287 4.2.1: an entry without atom:author inherits the feed's.
+            for i in result.entries.indices where result.entries[i].author == nil { result.entries[i].author = author }
+        }
         result.pollHint.ttlMinutes = ttl
         if let p = syPeriod {
             let seconds: Int? = ["hourly": 3600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592_000,

@@ -63,7 +63,8 @@ enum FeedNamespace: Sendable, Equatable {
 
 extension FeedNamespace {
     /// A matching key: the bare local name for RSS/Atom core elements, "prefix:local" for the others.
-    func key(_ local: String) -> String {
+    func key(_ mixedCase: String) -> String {
+        let local = mixedCase.lowercased()
         switch self {
         case .none, .atom10, .atom03, .rss10, .rss090: return local
         case .rdf: return "rdf:" + local

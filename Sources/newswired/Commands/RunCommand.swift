@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
             if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
             var metricsServer: MetricsServer?
             if let listen = config.metricsListen.flatMap(ListenAddress.init), let registry {
-                metricsServer = try MetricsServer(listen: listen, registry: registry, heartbeat: daemon.heartbeat)
+                metricsServer = try MetricsServer(listen: listen, metrics: { registry.emitToBuffer() }, heartbeat: daemon.heartbeat)
                 logger.info("metrics", metadata: ["listen": .string("\(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(metricsServer!.port)")])
             }
             defer { metricsServer?.stop() }
