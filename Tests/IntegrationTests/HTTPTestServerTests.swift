@@ -128,6 +128,20 @@ import TestSupport
         #expect(server.exchanges.map(\.status) == [nil], "raw answers are logged without a status")
     }
 
+    @Test func fastTrickleKeepsItsOverallRate() throws {
+        let server = try HTTPTestServer()
+        let body = String(repeating: "x", count: 2000)
+        server.rawRoute("/fast", RawHandlers.trickle(.text(body), interval: 0.5 / 2000)) // 0.25 ms a byte
+        try server.start()
+        defer { server.stop() }
+        let client = try TestHTTPClient(port: server.port)
+        let sent = Date()
+        let response = try client.get("/fast")
+        let took = Date().timeIntervalSince(sent)
+        #expect(response.text == body)
+        #expect(took >= 0.5 && took < 1.0, "2000 bytes at 0.25 ms each take 0.5 s, not 2000 timer ticks: \(took) s")
+    }
+
     @Test func slowHeadersArriveLineByLineAndStillParse() throws {
         let server = try HTTPTestServer()
         server.rawRoute("/slow-head", RawHandlers.slowHeaders(HTTPResponse(headers: ["X-A": "1", "X-B": "2"], body: "ok"),

@@ -50,11 +50,20 @@ public final class RawConnection {
         }
     }
 
-    /// Writes `bytes` one at a time, pausing `interval` seconds before each.
+    /// Writes `bytes` at one byte per `interval` seconds: byte *i* is due `(i + 1) × interval` after the start.
+    /// With an interval of a few milliseconds or more, that is one byte per write; with a shorter one (below the
+    /// timer's resolution) every byte already due goes out in one write, so the whole still takes
+    /// `bytes.count × interval`.
     public func trickle(_ bytes: [UInt8], every interval: Double) throws {
-        for byte in bytes {
-            try pause(interval)
-            try write([byte])
+        let start = Date()
+        var sent = 0
+        while sent < bytes.count {
+            let wait = start.addingTimeInterval(Double(sent + 1) * interval).timeIntervalSinceNow
+            if wait > 0 { try pause(wait) }
+            let due = interval > 0 ? Int(Date().timeIntervalSince(start) / interval) : bytes.count
+            let end = min(bytes.count, max(sent + 1, due))
+            try write(Array(bytes[sent..<end]))
+            sent = end
         }
     }
 
