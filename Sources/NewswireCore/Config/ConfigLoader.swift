@@ -225,6 +225,7 @@ private struct Reader {
                 case "title": feed.title = try string(v, key: p)
                 case "interval": feed.interval = try duration(v, key: p)
                 case "allow_file": feed.allowFile = try bool(v, key: p)
+                case "allow_private": feed.allowPrivate = try bool(v, key: p)
                 case "tags":
                     guard let tags = v.sequence else { throw error(v, p, "expected a list of tags") }
                     feed.tags = try tags.map { (t: Node) throws(ConfigError) -> String in try string(t, key: p) }

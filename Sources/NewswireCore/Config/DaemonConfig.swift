@@ -85,13 +85,18 @@ public struct FeedConfig: Sendable, Equatable, Hashable {
     public var interval: Int?
     /// Allow a file:// URL for this feed (never allowed by default).
     public var allowFile: Bool = false
+    /// Allow connections to internal addresses (loopback, private, link-local) for this feed, also when its
+    /// host name resolves there. Without it only a literal internal address in the URL itself is allowed.
+    public var allowPrivate: Bool = false
     public var tags: [String] = []
 
-    public init(url: String, title: String? = nil, interval: Int? = nil, allowFile: Bool = false, tags: [String] = []) {
+    public init(url: String, title: String? = nil, interval: Int? = nil, allowFile: Bool = false,
+                allowPrivate: Bool = false, tags: [String] = []) {
         self.url = url
         self.title = title
         self.interval = interval
         self.allowFile = allowFile
+        self.allowPrivate = allowPrivate
         self.tags = tags
     }
 }

@@ -221,7 +221,7 @@ public final class Daemon: @unchecked Sendable {
             guard let s = stop?.secondsSinceRequest else { return .proceed }
             return s >= grace ? .abortAll : .stopStarting
         }) { request, outcome in
-            guard let feed = byURL[request.url] else { return }
+            guard let feed = byURL[request.feedURL] else { return }
             let r = pipeline.handle(feed: feed, outcome: outcome)
             if r.fetched { summary.fetched += 1 } else { summary.failed += 1 }
             summary.newItems += r.newItems

@@ -35,7 +35,8 @@ public final class Pipeline: @unchecked Sendable {
     /// The conditional-GET request for a feed, from its stored state.
     public func request(for feed: FeedConfig) throws(StoreError) -> FetchRequest {
         let state = try store.feedState(url: feed.url)
-        return FetchRequest(url: feed.url, etag: state?.etag, lastModified: state?.lastModified, allowFile: feed.allowFile)
+        return FetchRequest(url: state?.currentURL ?? feed.url, feedURL: feed.url, etag: state?.etag,
+                            lastModified: state?.lastModified, allowFile: feed.allowFile, allowPrivate: feed.allowPrivate)
     }
 
     /// Handles one transfer's outcome. Store errors are logged and reported as a failed fetch.
@@ -100,6 +101,13 @@ public final class Pipeline: @unchecked Sendable {
             response = r
         }
 
+        if let moved = response.permanentlyMovedTo, moved != (state.currentURL ?? feed.url), (200...399).contains(response.status) {
+            log.notice("moved", metadata: ["from": .string(state.currentURL ?? feed.url), "to": .string(moved),
+                                           "reason": "permanent redirect (301/308); fetched there from now on"])
+            state.currentURL = moved == feed.url ? nil : moved
+        }
+        let freshness = SchedulePolicy.httpFreshness(headers: response.headers, now: now)
+
         switch response.status {
         case 304:
             state.lastStatus = 304
@@ -108,7 +116,8 @@ public final class Pipeline: @unchecked Sendable {
             state.lastSuccessAt = nowSec
             state.etag = response.etag ?? state.etag
             state.lastModified = response.lastModified ?? state.lastModified
-            state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: policy.interval(feed: feed, hint: nil), using: &rng)
+            state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: policy.interval(feed: feed, hint: nil, httpFreshness: freshness),
+                                                      using: &rng)
             try store.saveFeedState(state)
             DaemonMetrics.fetch(outcome: "not_modified", bytes: 0, milliseconds: response.elapsedMs)
             log.info("fetch", metadata: ["status": "304", "new": "0", "duplicate": "0", "ms": "\(response.elapsedMs)",
@@ -141,7 +150,8 @@ public final class Pipeline: @unchecked Sendable {
 
         var fresh: [(ArchiveRecord, Classification)] = []
         var duplicates = 0
-        let interval = policy.interval(feed: feed, hint: parsed.pollHint)
+        let gap = SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated })
+        let interval = policy.interval(feed: feed, hint: parsed.pollHint, httpFreshness: freshness, observedGap: gap)
         try store.transaction {
             for entry in parsed.entries {
                 let id = ContentHash.of(entry)

@@ -38,14 +38,23 @@ public final class Fetcher: @unchecked Sendable {
     public func fetch(_ requests: [FetchRequest],
                       control: () -> FetchControl = { .proceed },
                       completion: (FetchRequest, Result<FetchResponse, FetchError>) -> Void) {
-        var queue = requests[...]
+        var queue = Array(requests)
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var perHost: [String: Int] = [:]
         var stopStarting = false
 
         func finish(_ t: Transfer, _ code: CURLcode) {
             curl_multi_remove_handle(multi, t.easy)
             active[t.easy] = nil
+            perHost[t.host, default: 1] -= 1
             completion(t.request, t.result(code))
+        }
+
+        /// The next queued request whose host is under its cap (our own queue: libcurl's pending queue
+        /// would count the waiting time against the transfer's timeout).
+        func nextStartable() -> FetchRequest? {
+            guard let i = queue.firstIndex(where: { perHost[Self.hostKey($0.url), default: 0] < options.maxPerHost }) else { return nil }
+            return queue.remove(at: i)
         }
 
         while !queue.isEmpty || !active.isEmpty {
@@ -61,13 +70,14 @@ public final class Fetcher: @unchecked Sendable {
                 return
             }
             if stopStarting { queue.removeAll() }
-            while active.count < options.maxConcurrent, let req = queue.popFirst() {
+            while active.count < options.maxConcurrent, let req = nextStartable() {
                 let t = Transfer(request: req, options: options)
                 if let err = t.setupError {
                     completion(req, .failure(err))
                     continue
                 }
                 active[t.easy] = t
+                perHost[t.host, default: 0] += 1
                 curl_multi_add_handle(multi, t.easy)
             }
             if active.isEmpty { continue }
@@ -84,6 +94,12 @@ public final class Fetcher: @unchecked Sendable {
             }
         }
     }
+
+    /// Host and port of a URL, lower-cased: the unit of the per-host cap.
+    static func hostKey(_ url: String) -> String {
+        guard let c = URLComponents(string: url) else { return url }
+        return "\(c.host?.lowercased() ?? ""):\(c.port ?? (c.scheme?.lowercased() == "https" ? 443 : 80))"
+    }
 }
 
 /// What the fetch loop should do next (asked between polls).
@@ -97,6 +113,12 @@ public enum FetchControl: Sendable {
 private final class Transfer {
     let request: FetchRequest
     let easy: UnsafeMutableRawPointer
+    let host: String
+    /// Internal addresses this transfer may connect to (the URL's own literal address); nil: any.
+    private let allowedInternal: Set<String>?
+    /// The status of every response in the redirect chain, in order.
+    private var statuses: [Int] = []
+    var blocked: String?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl writes its detailed message here; allocated once so its address is stable.
     private let errorBuffer: UnsafeMutablePointer<CChar> = {
@@ -114,6 +136,8 @@ private final class Transfer {
     init(request: FetchRequest, options: FetchOptions) {
         self.request = request
         self.maxBytes = options.maxBodyBytes
+        host = Fetcher.hostKey(request.url)
+        allowedInternal = request.allowPrivate ? nil : Self.literalInternalAddresses(of: request.url)
         easy = curl_easy_init()!
         let me = Unmanaged.passUnretained(self).toOpaque()
         let isFile = request.url.lowercased().hasPrefix("file:")
@@ -141,6 +165,8 @@ private final class Transfer {
         ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
         ccurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, transferHeader)
         ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+        ccurl_easy_setopt_opensocket_callback(easy, CURLOPT_OPENSOCKETFUNCTION, transferOpenSocket)
+        ccurl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, me)
 
         var lines = ["Accept: application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"]
         if let etag = request.etag { lines.append("If-None-Match: \(etag)") }
@@ -169,6 +195,8 @@ private final class Transfer {
     func header(_ line: String) {
         if line.hasPrefix("HTTP/") {
             headers.removeAll()  // a new response in a redirect chain
+            let parts = line.split(separator: " ")
+            if parts.count >= 2, let status = Int(parts[1]), status >= 200 { statuses.append(status) }
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }
@@ -177,13 +205,40 @@ private final class Transfer {
         headers[name] = value
     }
 
+    /// The SSRF guard, asked for every connection (first request and each redirect hop).
+    func mayConnect(to address: [UInt8]) -> Bool {
+        let isInternal = address.count == 4 ? AddressPolicy.isInternal(ipv4: address) : AddressPolicy.isInternal(ipv6: address)
+        guard isInternal, let allowed = allowedInternal else { return true }
+        if allowed.contains(AddressPolicy.text(address)) { return true }
+        blocked = AddressPolicy.text(address)
+        return false
+    }
+
+    /// The internal address a URL names literally (`http://127.0.0.1:8080/`, `http://[::1]/`, `localhost`):
+    /// a feed configured on such an address may connect there.
+    static func literalInternalAddresses(of url: String) -> Set<String> {
+        guard var host = URLComponents(string: url)?.host?.lowercased() else { return [] }
+        if host == "localhost" { return ["127.0.0.1", "0:0:0:0:0:0:0:1"] }
+        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        if let v4 = AddressPolicy.ipv4(host) { return [AddressPolicy.text(v4)] }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return [AddressPolicy.text(withUnsafeBytes(of: &v6) { Array($0) })]
+        }
+        return []
+    }
+
     func result(_ code: CURLcode) -> Result<FetchResponse, FetchError> {
         let ms = elapsedMs
+        if let blocked {
+            return .failure(FetchError(.blockedAddress, "refused to connect to internal address \(blocked) (only the feed's own configured address may be internal; redirects never reach one)", elapsedMs: ms))
+        }
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            return .failure(FetchError(Self.errorCode(code, overLimit: overLimit),
-                                       overLimit ? "body larger than \(maxBytes) bytes" : text, elapsedMs: ms))
+            let message = overLimit ? "body larger than \(maxBytes) bytes (decoded)"
+                : code == CURLE_FILESIZE_EXCEEDED ? "announced body larger than \(maxBytes) bytes" : text
+            return .failure(FetchError(Self.errorCode(code, overLimit: overLimit), message, elapsedMs: ms))
         }
         var status = 0
         ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
@@ -193,8 +248,10 @@ private final class Transfer {
         ccurl_easy_getinfo_string(easy, CURLINFO_EFFECTIVE_URL, &urlPtr)
         let effective = urlPtr.map { String(cString: $0) } ?? request.url
         if request.url.lowercased().hasPrefix("file:") { status = 200 }
+        let hops = statuses.dropLast()
+        let moved = redirects > 0 && !hops.isEmpty && hops.allSatisfy { $0 == 301 || $0 == 308 } ? effective : nil
         return .success(FetchResponse(status: status, headers: headers, body: body, effectiveURL: effective,
-                                      redirects: redirects, elapsedMs: ms))
+                                      redirects: redirects, permanentlyMovedTo: moved, elapsedMs: ms))
     }
 
     static func errorCode(_ code: CURLcode, overLimit: Bool) -> FetchError.Code {
@@ -220,6 +277,35 @@ private func transferWrite(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int, _ n
     let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
     let n = size * nmemb
     return t.append(UnsafeRawPointer(ptr), n) ? n : 0
+}
+
+private func transferOpenSocket(_ userdata: UnsafeMutableRawPointer?, _ purpose: curlsocktype,
+                                _ address: UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t {
+    guard let userdata, let address else { return CURL_SOCKET_BAD }
+    let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let family = address.pointee.family
+    let bytes: [UInt8]
+    switch family {
+    case AF_INET:
+        bytes = withUnsafeBytes(of: &address.pointee.addr) { raw in
+            Array(raw.bindMemory(to: sockaddr_in.self).baseAddress!.pointee.sin_addr.s_addr.bigEndian.bytes)
+        }
+    case AF_INET6:
+        bytes = withUnsafePointer(to: &address.pointee.addr) { p in
+            p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
+            }
+        }
+    default:
+        return CURL_SOCKET_BAD  // only IP sockets (the protocols are http and https)
+    }
+    guard t.mayConnect(to: bytes) else { return CURL_SOCKET_BAD }
+    return socket(family, address.pointee.socktype, address.pointee.protocol)
+}
+
+private extension UInt32 {
+    /// Big-endian bytes of a host-order value.
+    var bytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
 }
 
 private func transferHeader(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int, _ nmemb: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {

@@ -2,17 +2,27 @@ import Foundation
 
 /// One feed to fetch, with what we know from the last time (sent back for a conditional GET).
 public struct FetchRequest: Sendable, Equatable {
+    /// What is fetched: the feed's URL, or where it moved for good (301/308).
     public var url: String
+    /// The feed as configured (identifies it to the caller).
+    public var feedURL: String
     public var etag: String?
     public var lastModified: String?
     /// file:// is refused unless the feed entry explicitly allows it.
     public var allowFile: Bool
+    /// Connect to internal addresses (loopback, private, link-local, …) whatever the URL says. Without it,
+    /// only the URL's own literal internal address (or `localhost`) is allowed, and redirects never reach
+    /// any other internal address.
+    public var allowPrivate: Bool
 
-    public init(url: String, etag: String? = nil, lastModified: String? = nil, allowFile: Bool = false) {
+    public init(url: String, feedURL: String? = nil, etag: String? = nil, lastModified: String? = nil,
+                allowFile: Bool = false, allowPrivate: Bool = false) {
         self.url = url
+        self.feedURL = feedURL ?? url
         self.etag = etag
         self.lastModified = lastModified
         self.allowFile = allowFile
+        self.allowPrivate = allowPrivate
     }
 }
 
@@ -25,18 +35,22 @@ public struct FetchResponse: Sendable {
     public var body: Data
     public var effectiveURL: String
     public var redirects: Int
+    /// The final URL when every redirect followed was permanent (301/308): the feed moved for good.
+    public var permanentlyMovedTo: String?
     public var elapsedMs: Int
 
     public var etag: String? { headers["etag"] }
     public var lastModified: String? { headers["last-modified"] }
     public var contentType: String? { headers["content-type"] }
 
-    public init(status: Int, headers: [String: String], body: Data, effectiveURL: String, redirects: Int, elapsedMs: Int) {
+    public init(status: Int, headers: [String: String], body: Data, effectiveURL: String, redirects: Int,
+                permanentlyMovedTo: String? = nil, elapsedMs: Int) {
         self.status = status
         self.headers = headers
         self.body = body
         self.effectiveURL = effectiveURL
         self.redirects = redirects
+        self.permanentlyMovedTo = permanentlyMovedTo
         self.elapsedMs = elapsedMs
     }
 }
@@ -51,6 +65,8 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
         case tls
         case tooManyRedirects = "too_many_redirects"
         case protocolRefused = "protocol_refused"
+        /// The SSRF guard refused an internal address.
+        case blockedAddress = "blocked_address"
         case aborted
         case transport
     }

@@ -11,13 +11,45 @@ public struct SchedulePolicy: Sendable {
         self.backoff = backoff
     }
 
-    /// Seconds between two polls of a healthy feed: the feed's configured interval (else the default),
-    /// lengthened to what the feed itself asks (RSS `ttl`, `sy:updatePeriod`), clamped to [min, max].
-    public func interval(feed: FeedConfig, hint: PollHint?) -> Int {
+    /// Seconds between two polls of a healthy feed: the strictest of what everyone asks, clamped to
+    /// [min_interval, max_interval]. Each source is a lower bound: the configured interval (per feed, else
+    /// the default), RSS `ttl`, `sy:updatePeriod`/`sy:updateFrequency`, HTTP freshness (`Cache-Control:
+    /// max-age`, else `Expires`), and a quarter of the observed gap between the feed's recent items (a feed
+    /// that publishes once a day is not polled every 15 minutes).
+    public func interval(feed: FeedConfig, hint: PollHint?, httpFreshness: Int? = nil, observedGap: Int? = nil) -> Int {
         var seconds = feed.interval ?? poll.interval
         if let ttl = hint?.ttlMinutes, ttl > 0 { seconds = max(seconds, ttl * 60) }
         if let sy = hint?.syndicationPeriodSeconds, sy > 0 { seconds = max(seconds, sy) }
+        if let fresh = httpFreshness, fresh > 0 { seconds = max(seconds, fresh) }
+        if let gap = observedGap, gap > 0 { seconds = max(seconds, gap / 4) }
         return min(max(seconds, poll.minInterval), poll.maxInterval)
+    }
+
+    /// How long the response stays fresh by its headers: `Cache-Control: max-age` (s-maxage ignored: we
+    /// are a private cache), else `Expires` minus `Date` (or now). nil when neither says, or `no-cache`.
+    public static func httpFreshness(headers: [String: String], now: Date) -> Int? {
+        if let cc = headers["cache-control"]?.lowercased() {
+            let directives = cc.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if directives.contains(where: { $0 == "no-cache" || $0 == "no-store" }) { return nil }
+            for d in directives where d.hasPrefix("max-age=") {
+                if let v = Int(d.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\""))) { return max(0, v) }
+            }
+        }
+        if let expires = headers["expires"].flatMap(HTTPDate.parse) {
+            let reference = headers["date"].flatMap(HTTPDate.parse) ?? now
+            return max(0, Int(expires.timeIntervalSince(reference)))
+        }
+        return nil
+    }
+
+    /// The median gap between the newest (up to 20) dated items, in seconds; nil with fewer than 3 dates.
+    public static func observedGap(dates: [Date]) -> Int? {
+        let recent = dates.sorted(by: >).prefix(20)
+        guard recent.count >= 3 else { return nil }
+        var gaps: [Int] = []
+        for (a, b) in zip(recent, recent.dropFirst()) { gaps.append(Int(a.timeIntervalSince(b))) }
+        gaps.sort()
+        return gaps[gaps.count / 2]
     }
 
     /// The next due time after a success.

@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 1
+    static let schemaVersion = 3
 
     let db: SQLiteConnection
     public let path: String
@@ -90,6 +90,15 @@ public final class ItemStore: @unchecked Sendable {
             COMMIT;
             """)
         }
+        if version < 3 {
+            // Where a feed moved for good (301/308); requests go there from then on.
+            try db.execute("""
+            BEGIN;
+            ALTER TABLE feeds ADD COLUMN current_url TEXT;
+            PRAGMA user_version = 3;
+            COMMIT;
+            """)
+        }
     }
 
     /// Runs `body` as one transaction.
@@ -102,31 +111,31 @@ public final class ItemStore: @unchecked Sendable {
     public func feedState(url: String) throws(StoreError) -> FeedState? {
         try db.query("""
             SELECT url, title, etag, last_modified, last_status, last_error, last_fetch_at, last_success_at,
-                   last_new_item_at, consecutive_errors, next_due_at, disabled FROM feeds WHERE url = ?
+                   last_new_item_at, consecutive_errors, next_due_at, disabled, current_url FROM feeds WHERE url = ?
             """, [.text(url)]).first.map(FeedState.init(row:))
     }
 
     public func allFeedStates() throws(StoreError) -> [FeedState] {
         try db.query("""
             SELECT url, title, etag, last_modified, last_status, last_error, last_fetch_at, last_success_at,
-                   last_new_item_at, consecutive_errors, next_due_at, disabled FROM feeds ORDER BY url
+                   last_new_item_at, consecutive_errors, next_due_at, disabled, current_url FROM feeds ORDER BY url
             """).map(FeedState.init(row:))
     }
 
     public func saveFeedState(_ s: FeedState) throws(StoreError) {
         try db.query("""
             INSERT INTO feeds(url, title, etag, last_modified, last_status, last_error, last_fetch_at,
-                              last_success_at, last_new_item_at, consecutive_errors, next_due_at, disabled)
-            VALUES(?,?,?,?,?,?,?,?,?,?,?,?)
+                              last_success_at, last_new_item_at, consecutive_errors, next_due_at, disabled, current_url)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)
             ON CONFLICT(url) DO UPDATE SET title=excluded.title, etag=excluded.etag,
                 last_modified=excluded.last_modified, last_status=excluded.last_status,
                 last_error=excluded.last_error, last_fetch_at=excluded.last_fetch_at,
                 last_success_at=excluded.last_success_at, last_new_item_at=excluded.last_new_item_at,
                 consecutive_errors=excluded.consecutive_errors, next_due_at=excluded.next_due_at,
-                disabled=excluded.disabled
+                disabled=excluded.disabled, current_url=excluded.current_url
             """, [.text(s.url), SQLValue(s.title), SQLValue(s.etag), SQLValue(s.lastModified), SQLValue(s.lastStatus),
                   SQLValue(s.lastError), SQLValue(s.lastFetchAt), SQLValue(s.lastSuccessAt), SQLValue(s.lastNewItemAt),
-                  .integer(Int64(s.consecutiveErrors)), SQLValue(s.nextDueAt), SQLValue(s.disabled)])
+                  .integer(Int64(s.consecutiveErrors)), SQLValue(s.nextDueAt), SQLValue(s.disabled), SQLValue(s.currentURL)])
     }
 
     // MARK: Items
@@ -261,6 +270,8 @@ public struct FeedState: Sendable, Equatable {
     public var consecutiveErrors: Int = 0
     public var nextDueAt: Int?
     public var disabled: Bool = false
+    /// Where the feed moved for good (301/308), fetched instead of `url` from then on.
+    public var currentURL: String?
 
     public init(url: String) {
         self.url = url
@@ -279,6 +290,7 @@ public struct FeedState: Sendable, Equatable {
         consecutiveErrors = Int(row[9].int ?? 0)
         nextDueAt = row[10].int.map(Int.init)
         disabled = (row[11].int ?? 0) != 0
+        currentURL = row[12].text
     }
 }
 

@@ -60,3 +60,33 @@ struct SeededRNG: RandomNumberGenerator {
         #expect(SchedulePolicy.retryAfterSeconds("soon", now: now) == nil)
     }
 }
+
+@Suite struct AdaptivePollingTests {
+    let policy = SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff())
+    let now = ISOTime.parse("2025-07-26T10:00:00Z")!
+
+    @Test func httpFreshnessFromCacheControlThenExpires() {
+        #expect(SchedulePolicy.httpFreshness(headers: ["cache-control": "public, max-age=3600"], now: now) == 3600)
+        #expect(SchedulePolicy.httpFreshness(headers: ["cache-control": "no-cache, max-age=3600"], now: now) == nil)
+        #expect(SchedulePolicy.httpFreshness(headers: ["expires": "Sat, 26 Jul 2025 12:00:00 GMT"], now: now) == 7200)
+        #expect(SchedulePolicy.httpFreshness(headers: ["expires": "Sat, 26 Jul 2025 12:00:00 GMT",
+                                                       "date": "Sat, 26 Jul 2025 11:30:00 GMT"], now: now) == 1800)
+        #expect(SchedulePolicy.httpFreshness(headers: ["expires": "0"], now: now) == nil)
+        #expect(SchedulePolicy.httpFreshness(headers: [:], now: now) == nil)
+    }
+
+    @Test func observedGapIsTheMedianOfRecentGaps() {
+        let hourly = (0..<10).map { now.addingTimeInterval(Double(-$0) * 3600) }
+        #expect(SchedulePolicy.observedGap(dates: hourly.shuffled()) == 3600)
+        #expect(SchedulePolicy.observedGap(dates: Array(hourly.prefix(2))) == nil)
+    }
+
+    @Test func theStrictestLowerBoundWinsWithinMinAndMax() {
+        let feed = FeedConfig(url: "u")
+        #expect(policy.interval(feed: feed, hint: nil, httpFreshness: 1800) == 1800)
+        #expect(policy.interval(feed: feed, hint: PollHint(ttlMinutes: 60), httpFreshness: 1800) == 3600)
+        #expect(policy.interval(feed: feed, hint: nil, observedGap: 86_400) == 21_600)  // daily feed: capped at max
+        #expect(policy.interval(feed: feed, hint: nil, observedGap: 120) == 900)  // busy feed: the configured interval
+        #expect(policy.interval(feed: feed, hint: nil, httpFreshness: 10) == 900)
+    }
+}
