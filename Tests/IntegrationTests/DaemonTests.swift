@@ -33,6 +33,9 @@ import Glibc
             #expect(retryAt != nil, "names its next retry time: \(first)")
             if let retryAt, let ts = first["ts"].flatMap(Self.parseTime) {
                 #expect(retryAt > ts, "the retry is in the future: \(first)")
+                // The shipped config's backoff.initial is 1m, with ±10 % jitter (and retry_at is in whole seconds).
+                let delay = retryAt.timeIntervalSince(ts)
+                #expect(delay >= 53 && delay <= 67, "first backoff about a minute: \(delay) s")
                 // No retry before the announced time.
                 let early = daemon.log.errors(feed: feed).dropFirst().filter { ($0["ts"].flatMap(Self.parseTime) ?? .distantFuture) < retryAt }
                 #expect(early.isEmpty, "retried before retry_at: \(early)")
@@ -106,6 +109,97 @@ import Glibc
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit(timeout: 2) == 0, "stderr:\n\(daemon.stderr)")
         #expect(throws: SocketError.self, "the endpoint closes with the daemon") { try TestHTTPClient(port: port) }
+    }
+
+    @Test func sigtermLetsATransferInFlightFinishAndArchivesIt() throws {
+        let feeds = try FeedServer([])
+        defer { feeds.stop() }
+        let document = ConditionalDocument(body: try Fixture.text("world-wire.rss.xml"), etag: "\"slow-v1\"")
+        feeds.server.rawRoute("/slow.rss", RawHandlers.delayed(1.0) { document.respond(to: $0) })
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/slow.rss")])
+
+        let daemon = try sandbox.start("run")
+        let deadline = Date().addingTimeInterval(10)
+        while feeds.server.requests(path: "/slow.rss").isEmpty, Date() < deadline { usleep(10_000) }
+        #expect(feeds.server.requests(path: "/slow.rss").count == 1, "stderr:\n\(daemon.stderr)")
+        daemon.signal(SIGTERM) // the answer is still ~1 s away; the shipped shutdown_grace is 10 s
+        let status = daemon.waitForExit(timeout: 5)
+        #expect(status == 0, "stderr:\n\(daemon.stderr)")
+        #expect(daemon.log.events("fetch", feed: feeds.url("/slow.rss")).map(\.status) == [200])
+        #expect(try sandbox.archive().count == 4, "what the transfer brought is committed and archived")
+    }
+
+    @Test func secondSignalExitsAtOnce() throws {
+        let feeds = try FeedServer([])
+        defer { feeds.stop() }
+        feeds.server.rawRoute("/silent.rss", RawHandlers.silence())
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/silent.rss")])
+
+        let daemon = try sandbox.start("run")
+        let deadline = Date().addingTimeInterval(10)
+        while feeds.server.requests(path: "/silent.rss").isEmpty, Date() < deadline { usleep(10_000) }
+        daemon.signal(SIGTERM)
+        usleep(500_000)
+        #expect(daemon.isRunning, "waits up to shutdown_grace (10 s) for the transfer in flight")
+        let second = Date()
+        daemon.signal(SIGTERM)
+        let status = daemon.waitForExit(timeout: 2)
+        #expect(status != nil, "a second signal exits at once")
+        #expect(Date().timeIntervalSince(second) < 1)
+    }
+
+    @Test func restartResumesThePersistedSchedule() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml"), ("/policy.atom", "policy-desk.atom.xml")])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/world.rss"), feeds.url("/policy.atom")])
+        let first = try sandbox.once()
+        #expect(first.exitCode == 0, "stderr:\n\(first.stderr)")
+        #expect(feeds.server.requests().count == 2)
+
+        let daemon = try sandbox.start("run")
+        let log = daemon.waitForLog(timeout: 10) { !$0.events("start").isEmpty }
+        #expect(!log.events("start").isEmpty, "stderr:\n\(daemon.stderr)")
+        usleep(1_500_000)
+        #expect(feeds.server.requests().count == 2, "both feeds are due in ~15 min: nothing refetched at start")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 2) == 0)
+        #expect(try sandbox.archive().count == 7)
+    }
+
+    @Test func sigusr1ReopensTheLogFileForLogrotate() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml")])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeConfig("log_file: true")
+        try sandbox.writeFeeds([feeds.url("/world.rss")])
+        let logFile = sandbox.state.appendingPathComponent("log/newswired.log")
+        let rotated = sandbox.state.appendingPathComponent("log/newswired.log.1")
+        func read(_ url: URL) -> [LogLine] { LogLine.parseAll((try? String(contentsOf: url, encoding: .utf8)) ?? "") }
+
+        let daemon = try sandbox.start("run")
+        _ = daemon.waitForLog(timeout: 10) { !$0.events("fetch").isEmpty }
+        #expect(!read(logFile).events("fetch").isEmpty, "the log file has what stderr has; stderr:\n\(daemon.stderr)")
+
+        try FileManager.default.moveItem(at: logFile, to: rotated) // what logrotate does
+        daemon.signal(SIGUSR1)
+        usleep(300_000)
+        daemon.signal(SIGHUP) // something new to log: a reload line
+        _ = daemon.waitForLog(timeout: 5) { !$0.events("reload").isEmpty }
+        let deadline = Date().addingTimeInterval(5)
+        while read(logFile).events("reload").isEmpty, Date() < deadline { usleep(20_000) }
+        #expect(!read(logFile).events("reload").isEmpty, "a new file after SIGUSR1 gets the new lines")
+        #expect(read(rotated).events("reload").isEmpty, "the rotated file gets nothing more")
+        #expect(!read(rotated).events("fetch").isEmpty)
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 2) == 0, "stderr:\n\(daemon.stderr)")
     }
 
     static func parseTime(_ s: String) -> Date? {

@@ -128,6 +128,20 @@ import TestSupport
         #expect(server.exchanges.map(\.status) == [nil], "raw answers are logged without a status")
     }
 
+    @Test func fastTrickleKeepsItsOverallRate() throws {
+        let server = try HTTPTestServer()
+        let body = String(repeating: "x", count: 2000)
+        server.rawRoute("/fast", RawHandlers.trickle(.text(body), interval: 0.5 / 2000)) // 0.25 ms a byte
+        try server.start()
+        defer { server.stop() }
+        let client = try TestHTTPClient(port: server.port)
+        let sent = Date()
+        let response = try client.get("/fast")
+        let took = Date().timeIntervalSince(sent)
+        #expect(response.text == body)
+        #expect(took >= 0.5 && took < 1.0, "2000 bytes at 0.25 ms each take 0.5 s, not 2000 timer ticks: \(took) s")
+    }
+
     @Test func slowHeadersArriveLineByLineAndStillParse() throws {
         let server = try HTTPTestServer()
         server.rawRoute("/slow-head", RawHandlers.slowHeaders(HTTPResponse(headers: ["X-A": "1", "X-B": "2"], body: "ok"),
@@ -176,6 +190,48 @@ import TestSupport
         #expect(server.openConnections == 0)
         #expect(try client.readToEnd().isEmpty, "closed without an answer")
         #expect(throws: SocketError.self) { try TestHTTPClient(port: server.port) }
+    }
+
+    @Test func delayedAnswerIsLoggedAtOnceAndSentLater() throws {
+        let server = try HTTPTestServer()
+        server.rawRoute("/later", RawHandlers.delayed(1.0) { _ in .text("done") })
+        try server.start()
+        defer { server.stop() }
+        let client = try TestHTTPClient(port: server.port)
+        let sent = Date()
+        try client.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n")
+        let deadline = Date().addingTimeInterval(2)
+        while server.requests(path: "/later").isEmpty, Date() < deadline { usleep(5_000) }
+        #expect(Date().timeIntervalSince(sent) < 0.8, "in the log before the answer")
+        let response = try client.readResponse()
+        #expect(Date().timeIntervalSince(sent) >= 1.0)
+        #expect(response.status == 200)
+        #expect(response.text == "done")
+        #expect(response.headers["Connection"] == "close")
+    }
+
+    @Test func stopClosesEverySocket() throws {
+        let server = try HTTPTestServer()
+        server.route("/x") { _ in .text("x") }
+        server.rawRoute("/silent", RawHandlers.silence())
+        try server.start()
+        let port = server.port
+        #expect(tcpStates(localPort: port).contains("LISTEN"))
+        let idle = try TestHTTPClient(port: port)
+        #expect(try idle.get("/x").status == 200) // now an idle kept-alive connection
+        let waiting = try TestHTTPClient(port: port)
+        try waiting.send("GET /silent HTTP/1.1\r\nHost: x\r\n\r\n")
+        let deadline = Date().addingTimeInterval(2)
+        while server.requests(path: "/silent").isEmpty, Date() < deadline { usleep(5_000) }
+        #expect(tcpStates(localPort: port).filter { $0 == "ESTABLISHED" }.count == 2, "\(tcpStates(localPort: port))")
+
+        #expect(server.stop())
+        // The server's side of every connection is closed (FIN_WAIT/TIME_WAIT are the kernel's, not open
+        // descriptors); nothing listens any more.
+        let left = tcpStates(localPort: port)
+        #expect(!left.contains("LISTEN") && !left.contains("ESTABLISHED") && !left.contains("CLOSE_WAIT"), "\(left)")
+        #expect(try idle.readToEnd().isEmpty)
+        #expect(try waiting.readToEnd().isEmpty)
     }
 
     @Test func redirectLoopNeverEnds() throws {
@@ -230,4 +286,19 @@ func gunzip(_ data: [UInt8]) throws -> [UInt8] {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
     return Array(bytes)
+}
+
+/// The states of the TCP sockets (IPv4) whose local port is `port`, from /proc/net/tcp.
+func tcpStates(localPort port: UInt16) -> [String] {
+    let names = ["01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1", "05": "FIN_WAIT2",
+                 "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"]
+    // Not String(contentsOfFile:): it stops after the first 4 KiB of a /proc file, which reports no size.
+    guard let data = FileHandle(forReadingAtPath: "/proc/net/tcp")?.readDataToEndOfFile() else { return [] }
+    let table = String(decoding: data, as: UTF8.self)
+    let hexPort = String(format: "%04X", port)
+    return table.split(separator: "\n").dropFirst().compactMap { line in
+        let fields = line.split(separator: " ")
+        guard fields.count > 3, fields[1].hasSuffix(":" + hexPort) else { return nil }
+        return names[String(fields[3])] ?? String(fields[3])
+    }
 }

@@ -103,6 +103,7 @@ final class ServerCore: Sendable {
         var connectionsAccepted = 0
         var started = false
         var stopping = false
+        var closed = false
     }
 
     let port: UInt16
@@ -150,16 +151,21 @@ final class ServerCore: Sendable {
             for fd in s.connections { shutdown(fd, Int32(SHUT_RDWR)) }
             return true
         }
-        guard first else { return true }
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakeWrite, &byte, 1)
-        let finished = threads.wait(timeout: .now() + timeout) == .success
-        if finished {
+        if first {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakeWrite, &byte, 1)
+        }
+        // Every call waits (a later one may succeed where an earlier one timed out); the descriptors the threads
+        // poll are closed once, and only after every thread has finished.
+        guard threads.wait(timeout: .now() + timeout) == .success else { return false }
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.closed = true
             close(listenFD)
             close(wakeRead)
             close(wakeWrite)
         }
-        return finished
+        return true
     }
 
     private func acceptLoop() {

@@ -35,6 +35,12 @@ public final class RawConnection {
         try write(HTTPResponse(status: status, headers: headers).head(closing: true, omitLength: true))
     }
 
+    /// Writes a complete response (with its Content-Length, and `Connection: close`: the server closes after a
+    /// raw handler).
+    public func write(_ response: HTTPResponse) throws {
+        try write(response.head(closing: true) + (response.mayHaveBody ? response.body : []))
+    }
+
     /// Waits `seconds`, or throws as soon as the server stops or the client closes the connection.
     public func pause(_ seconds: Double) throws {
         switch Socket.wait(fd, events: Socket.pollRDHUP | Int16(POLLHUP), wakeFD: wakeFD, timeout: seconds) {
@@ -44,11 +50,20 @@ public final class RawConnection {
         }
     }
 
-    /// Writes `bytes` one at a time, pausing `interval` seconds before each.
+    /// Writes `bytes` at one byte per `interval` seconds: byte *i* is due `(i + 1) × interval` after the start.
+    /// With an interval of a few milliseconds or more, that is one byte per write; with a shorter one (below the
+    /// timer's resolution) every byte already due goes out in one write, so the whole still takes
+    /// `bytes.count × interval`.
     public func trickle(_ bytes: [UInt8], every interval: Double) throws {
-        for byte in bytes {
-            try pause(interval)
-            try write([byte])
+        let start = Date()
+        var sent = 0
+        while sent < bytes.count {
+            let wait = start.addingTimeInterval(Double(sent + 1) * interval).timeIntervalSinceNow
+            if wait > 0 { try pause(wait) }
+            let due = interval > 0 ? Int(Date().timeIntervalSince(start) / interval) : bytes.count
+            let end = min(bytes.count, max(sent + 1, due))
+            try write(Array(bytes[sent..<end]))
+            sent = end
         }
     }
 

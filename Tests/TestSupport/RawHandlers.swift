@@ -39,6 +39,14 @@ public enum RawHandlers {
         }
     }
 
+    /// Answers with `handler`'s response after `seconds` (the request is in the server's log from the start).
+    public static func delayed(_ seconds: Double, _ handler: @escaping HTTPTestServer.Handler) -> HTTPTestServer.RawHandler {
+        { request, connection in
+            try connection.pause(seconds)
+            try connection.write(handler(request))
+        }
+    }
+
     /// Accepts the request and never answers.
     public static func silence() -> HTTPTestServer.RawHandler {
         { _, connection in
