@@ -44,6 +44,7 @@ let package = Package(
         // A small programmable HTTP/1.1 server for integration tests (real sockets on 127.0.0.1).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NewswireCoreTests", dependencies: ["NewswireCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["NewswireCore", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["NewswireCore", "TestSupport"],
+                    exclude: ["Fixtures", "README.md"]),
     ]
 )

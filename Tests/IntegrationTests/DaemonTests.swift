@@ -85,52 +85,6 @@ import Glibc
         #expect(!daemon.log.events("stop").isEmpty)
     }
 
-    @Test func runServesHealthAndMetricsOnLoopback() throws {
-        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml")])
-        defer { feeds.stop() }
-        let sandbox = try TestSandbox()
-        defer { withExtendedLifetime(sandbox) {} }
-        try sandbox.writeConfig("metrics:\n  listen: 127.0.0.1:0")
-        try sandbox.writeFeeds([feeds.url("/world.rss")])
-
-        let daemon = try sandbox.start("run")
-        let log = daemon.waitForLog(timeout: 10) { !$0.events("metrics").isEmpty && !$0.events("fetch").isEmpty }
-        let listen = try #require(log.events("metrics").first?["listen"], "stderr:\n\(daemon.stderr)")
-        let port = try #require(listen.split(separator: ":").last.flatMap { UInt16($0) }, "\(listen)")
-        #expect(listen.hasPrefix("127.0.0.1:") && port != 0)
-
-        let health = try TestHTTPClient(port: port).get("/healthz")
-        #expect(health.status == 200, "\(health.text)")
-        let metrics = try TestHTTPClient(port: port).get("/metrics")
-        #expect(metrics.status == 200)
-        #expect(metrics.text.contains("# TYPE "), "Prometheus text exposition: \(metrics.text.prefix(300))")
-        #expect(try TestHTTPClient(port: port).get("/other").status == 404)
-
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 2) == 0, "stderr:\n\(daemon.stderr)")
-        #expect(throws: SocketError.self, "the endpoint closes with the daemon") { try TestHTTPClient(port: port) }
-    }
-
-    @Test func sigtermLetsATransferInFlightFinishAndArchivesIt() throws {
-        let feeds = try FeedServer([])
-        defer { feeds.stop() }
-        let document = ConditionalDocument(body: try Fixture.text("world-wire.rss.xml"), etag: "\"slow-v1\"")
-        feeds.server.rawRoute("/slow.rss", RawHandlers.delayed(1.0) { document.respond(to: $0) })
-        let sandbox = try TestSandbox()
-        defer { withExtendedLifetime(sandbox) {} }
-        try sandbox.writeFeeds([feeds.url("/slow.rss")])
-
-        let daemon = try sandbox.start("run")
-        let deadline = Date().addingTimeInterval(10)
-        while feeds.server.requests(path: "/slow.rss").isEmpty, Date() < deadline { usleep(10_000) }
-        #expect(feeds.server.requests(path: "/slow.rss").count == 1, "stderr:\n\(daemon.stderr)")
-        daemon.signal(SIGTERM) // the answer is still ~1 s away; the shipped shutdown_grace is 10 s
-        let status = daemon.waitForExit(timeout: 5)
-        #expect(status == 0, "stderr:\n\(daemon.stderr)")
-        #expect(daemon.log.events("fetch", feed: feeds.url("/slow.rss")).map(\.status) == [200])
-        #expect(try sandbox.archive().count == 4, "what the transfer brought is committed and archived")
-    }
-
     @Test func secondSignalExitsAtOnce() throws {
         let feeds = try FeedServer([])
         defer { feeds.stop() }

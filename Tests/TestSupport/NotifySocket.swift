@@ -4,6 +4,7 @@ import Glibc
 #endif
 
 /// The receiving end of sd_notify(3): a Unix datagram socket at `path`, to hand to a child as `NOTIFY_SOCKET`.
+/// A path starting with `@` names a socket in the abstract namespace, as systemd allows.
 /// Every datagram is one message (`READY=1`, `STATUS=…\nWATCHDOG=1`, …), kept in arrival order.
 public final class NotifySocket {
     public let path: String
@@ -16,14 +17,18 @@ public final class NotifySocket {
         self.path = path
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+        let abstract = path.hasPrefix("@")
+        var bytes = Array(path.utf8)
+        if abstract { bytes[0] = 0 } else { bytes.append(0) }
+        guard bytes.count <= MemoryLayout.size(ofValue: addr.sun_path) else {
             close(fd)
             throw SocketError(operation: "bind \(path) (path too long)", code: ENAMETOOLONG)
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes + [0]) }
+        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
+        // An abstract name is exactly its bytes: the address length must not include the rest of sun_path.
+        let length = abstract ? MemoryLayout<sa_family_t>.size + bytes.count : MemoryLayout<sockaddr_un>.size
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(length)) }
         }
         if rc != 0 {
             let e = errno
@@ -34,7 +39,7 @@ public final class NotifySocket {
 
     deinit {
         close(fd)
-        unlink(path)
+        if !path.hasPrefix("@") { unlink(path) }
     }
 
     /// Every variable of every message so far, in order (`"READY=1\nSTATUS=x"` gives `READY=1`, `STATUS=x`).
