@@ -1,0 +1,221 @@
+/// Turns text into the normalized tokens the topic model matches: Unicode-aware word splitting, case folding,
+/// English stop words dropped, light English stemming, and one token per CJK ideograph or kana (text without
+/// spaces is matched through the model's Chinese terms, which are tokenized the same way).
+///
+/// The classifier's hot path only needs a 64-bit hash of each token (`forEachTokenHash`), so it allocates no
+/// strings; building and training use `tokens(_:)`, which runs the same normalization and yields strings.
+///
+/// Rules (documented for the model file's README):
+/// - a word is a run of letters and digits; anything else ends it (hyphens, apostrophes, punctuation), so
+///   "open-source" is the two tokens "open source" and "China's" is "china" + a dropped "s";
+/// - acronyms with dots ("U.S.", "U.N.") are joined ("us", "un"); the all-capital word "US"/"U.S." becomes
+///   "usa" so it is not lost as the stop word "us";
+/// - lower-casing uses Unicode lower-case mapping (ASCII fast path);
+/// - stop words (`StopWords.english`) are dropped before stemming, so phrases match across them
+///   ("governance of AI" is the phrase "governance ai");
+/// - stemming (ASCII words of 4+ letters): plural "-ies"→"y", "-sses"→"ss", "-s" (not after s/u/i);
+///   then "-ing" (6+ letters) or "-ed" (5+ letters, "-ied"→"y"), a doubled final consonant undoubled
+///   (not "ss"), and a final "e" dropped: "controls", "controlled" → "control"; "rules", "ruled" → "rul".
+public enum TextTokenizer {
+    /// What the tokenizer saw, for language detection.
+    public struct ScriptCounts: Sendable, Equatable {
+        public var latinWords = 0
+        public var englishStopWords = 0
+        public var han = 0
+        public var kana = 0
+        public var hangul = 0
+        public var cyrillic = 0
+        public var arabic = 0
+        public var otherLetters = 0
+
+        public init() {}
+
+        /// A simple script-based guess: "zh", "ja", "ko", "ru", "ar", "en", or nil when unsure.
+        public var language: String? {
+            let cjk = han + kana
+            let scores: [(String, Int)] = [
+                ("ja", kana > 0 ? cjk : 0), ("zh", kana == 0 ? han : 0), ("ko", hangul),
+                ("ru", cyrillic), ("ar", arabic), ("latin", latinWords * 2),
+            ]
+            guard let best = scores.max(by: { $0.1 < $1.1 }), best.1 > 0 else { return nil }
+            if best.0 == "latin" {
+                // English when stop words make up a fair share of the words (English prose is ~40%).
+                let words = latinWords + englishStopWords
+                return englishStopWords * 8 >= words && words >= 3 ? "en" : nil
+            }
+            return best.0
+        }
+    }
+
+    /// The normalized tokens of `text`, in order.
+    public static func tokens(_ text: String) -> [String] {
+        var out: [String] = []
+        _ = scan(text, surface: false) { bytes, _ in out.append(String(decoding: bytes, as: UTF8.self)) }
+        return out
+    }
+
+    /// The normalized tokens with the lower-case word each came from before stemming ("controls" → "control").
+    public static func tokensWithSurface(_ text: String) -> [(token: String, surface: String)] {
+        var out: [(token: String, surface: String)] = []
+        _ = scan(text, surface: true) { bytes, surface in
+            out.append((String(decoding: bytes, as: UTF8.self), String(decoding: surface, as: UTF8.self)))
+        }
+        return out
+    }
+
+    /// Calls `body` with the hash of each normalized token, in order; returns the script counts.
+    @inline(__always)
+    public static func forEachTokenHash(_ text: String, _ body: (UInt64) -> Void) -> ScriptCounts {
+        scan(text, surface: false) { bytes, _ in body(hash(bytes)) }
+    }
+
+    /// FNV-1a over the token's UTF-8 bytes, finished with a mixer. Stable across runs and machines.
+    @inline(__always)
+    public static func hash(_ bytes: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        h ^= h >> 33; h &*= 0xff51_afd7_ed55_8ccd; h ^= h >> 33
+        return h
+    }
+
+    /// The hash of an already normalized token string (as `tokens(_:)` yields).
+    public static func hash(_ token: String) -> UInt64 { hash(Array(token.utf8)) }
+
+    // MARK: - The scanner
+
+    @inline(__always)
+    static func scan(_ text: String, surface: Bool, _ emit: ([UInt8], [UInt8]) -> Void) -> ScriptCounts {
+        var counts = ScriptCounts()
+        var word: [UInt8] = []
+        word.reserveCapacity(32)
+        var unstemmed: [UInt8] = []
+        var upper = 0          // upper-case letters in the current word
+        var letters = 0        // letters in the current word
+        var asciiOnly = true
+        var digits = false
+        let utf8 = text.utf8
+        var i = utf8.startIndex
+        let end = utf8.endIndex
+
+        func flush() {
+            guard !word.isEmpty else { return }
+            defer { word.removeAll(keepingCapacity: true); upper = 0; letters = 0; asciiOnly = true; digits = false }
+            if asciiOnly {
+                if word == usBytes && upper == 2 { emit(usaBytes, usaBytes); counts.latinWords += 1; return }
+                if StopWords.containsASCII(word) { counts.englishStopWords += 1; return }
+                counts.latinWords += 1
+                if surface { unstemmed = word }
+                if !digits && letters >= 4 { Stemmer.stem(&word) }
+                emit(word, surface ? unstemmed : [])
+                return
+            }
+            emit(word, word)
+        }
+
+        while i != end {
+            let b = utf8[i]
+            if b < 0x80 {
+                if b >= 0x61 && b <= 0x7A { word.append(b); letters += 1 }
+                else if b >= 0x41 && b <= 0x5A { word.append(b | 0x20); letters += 1; upper += 1 }
+                else if b >= 0x30 && b <= 0x39 { word.append(b); digits = true }
+                else if b == 0x2E, letters == word.count, upper == letters, letters >= 1 {
+                    // "U.S." / "U.N.": a dot after capital letters followed by a capital letter continues the acronym.
+                    let n = utf8.index(after: i)
+                    if n != end, utf8[n] >= 0x41 && utf8[n] <= 0x5A,
+                       word.count == 1 || { let p = utf8.index(i, offsetBy: -2, limitedBy: utf8.startIndex); return p.map { utf8[$0] == 0x2E } ?? false }() {
+                        i = n
+                        continue
+                    }
+                    flush()
+                } else { flush() }
+                i = utf8.index(after: i)
+                continue
+            }
+            // Decode one multi-byte scalar.
+            var v: UInt32
+            var len: Int
+            if b & 0xE0 == 0xC0 { v = UInt32(b & 0x1F); len = 2 }
+            else if b & 0xF0 == 0xE0 { v = UInt32(b & 0x0F); len = 3 }
+            else if b & 0xF8 == 0xF0 { v = UInt32(b & 0x07); len = 4 }
+            else { flush(); i = utf8.index(after: i); continue }
+            var j = utf8.index(after: i)
+            var k = 1
+            while k < len, j != end { v = (v << 6) | UInt32(utf8[j] & 0x3F); j = utf8.index(after: j); k += 1 }
+            let start = i
+            i = j
+            guard let scalar = Unicode.Scalar(v) else { flush(); continue }
+            if isHan(v) || (v >= 0x3040 && v <= 0x30FF) {
+                flush()
+                if isHan(v) { counts.han += 1 } else { counts.kana += 1 }
+                let ideograph = Array(utf8[start..<j])
+                emit(ideograph, ideograph)
+                continue
+            }
+            let props = scalar.properties
+            if props.isAlphabetic || props.numericType != nil {
+                asciiOnly = false
+                if v >= 0xAC00 && v <= 0xD7AF || v >= 0x1100 && v <= 0x11FF { counts.hangul += 1 }
+                else if v >= 0x0400 && v <= 0x04FF { counts.cyrillic += 1 }
+                else if v >= 0x0600 && v <= 0x06FF { counts.arabic += 1 }
+                else if v < 0x0250 || (v >= 0x1E00 && v <= 0x1EFF) { letters += 1 } // Latin with diacritics
+                else { counts.otherLetters += 1 }
+                if props.isLowercase || !props.changesWhenLowercased {
+                    word.append(contentsOf: utf8[start..<j])
+                } else {
+                    word.append(contentsOf: props.lowercaseMapping.utf8)
+                }
+            } else {
+                flush()
+            }
+        }
+        flush()
+        return counts
+    }
+
+    @inline(__always)
+    static func isHan(_ v: UInt32) -> Bool {
+        (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x3400 && v <= 0x4DBF) || (v >= 0xF900 && v <= 0xFAFF)
+            || (v >= 0x20000 && v <= 0x2FFFF)
+    }
+
+    private static let usBytes: [UInt8] = Array("us".utf8)
+    private static let usaBytes: [UInt8] = Array("usa".utf8)
+}
+
+/// The light English stemmer described on `TextTokenizer`. Works in place on lower-case ASCII letters.
+enum Stemmer {
+    static func stem(_ w: inout [UInt8]) {
+        let s = UInt8(ascii: "s"), e = UInt8(ascii: "e")
+        // Plurals.
+        if ends(w, "ies"), w.count > 4 { w.removeLast(3); w.append(UInt8(ascii: "y")) }
+        else if ends(w, "sses") { w.removeLast(2) }
+        else if w.last == s, w.count > 3 {
+            let p = w[w.count - 2]
+            if p != s && p != UInt8(ascii: "u") && p != UInt8(ascii: "i") { w.removeLast() }
+        }
+        // -ing / -ed.
+        var stripped = false
+        if w.count >= 6, ends(w, "ing") { w.removeLast(3); stripped = true }
+        else if w.count >= 5, ends(w, "ied") { w.removeLast(3); w.append(UInt8(ascii: "y")); return }
+        else if w.count >= 5, ends(w, "ed"), !ends(w, "eed") { w.removeLast(2); stripped = true }
+        if stripped, w.count >= 3 {
+            let a = w[w.count - 1], b = w[w.count - 2]
+            if a == b, a != s, !isVowel(a) { w.removeLast() }
+        }
+        if w.count >= 4, w.last == e { w.removeLast() }
+    }
+
+    @inline(__always) static func isVowel(_ c: UInt8) -> Bool {
+        c == 0x61 || c == 0x65 || c == 0x69 || c == 0x6F || c == 0x75
+    }
+
+    @inline(__always) static func ends(_ w: [UInt8], _ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard w.count >= n else { return false }
+        let base = w.count - n
+        return suffix.withUTF8Buffer { buf in
+            for k in 0..<n where w[base + k] != buf[k] { return false }
+            return true
+        }
+    }
+}
