@@ -11,10 +11,54 @@ public struct ParseLimits: Sendable {
     public static let `default` = ParseLimits()
 }
 
-/// Turns feed bytes into a `ParsedFeed`. (Placeholder until the libxml2 parser lands.)
+/// Turns feed bytes into a `ParsedFeed`: RSS 0.9x/1.0/2.0, Atom 0.3/1.0 (libxml2 SAX2, streaming) and
+/// JSON Feed 1.x. See docs/ARCHITECTURE.md for the schema.
 public enum FeedParser {
     public static func parse(_ data: Data, documentURL: String? = nil, contentType: String? = nil,
                              limits: ParseLimits = .default) throws(ParseError) -> ParsedFeed {
-        throw ParseError(.malformed, "parser not built yet")
+        guard let firstSignificant = data.first(where: { !(PlainText.isSpace(Unicode.Scalar($0))) && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF })
+        else { throw ParseError(.empty, "the document is empty") }
+        if firstSignificant == UInt8(ascii: "{") {
+            return try JSONFeedParser.parse(data, documentURL: documentURL, limits: limits)
+        }
+        let decoded = try DocumentDecoder.decode(data, contentType: contentType)
+        let repaired = EntityRepair.repair(decoded.utf8)
+        let builder = FeedBuilder(documentURL: documentURL, limits: limits)
+        let report = try XMLStreamParser.parse(utf8: repaired.bytes, sink: builder, limits: limits)
+        builder.finish()
+        var feed = builder.result
+
+        if !builder.recognizedRoot {
+            if looksLikeHTML(decoded.utf8) || builder.rootName?.lowercased() == "html" {
+                let collector = HTMLAlternateCollector()
+                HTMLStreamParser.parse(utf8: decoded.utf8, sink: collector)
+                let base = collector.base.map { b in documentURL.flatMap { LibXML.resolveURI(b, base: $0) } ?? b } ?? documentURL
+                let alternates = collector.hrefs.map { h in base.flatMap { LibXML.resolveURI(h, base: $0) } ?? h }
+                throw ParseError(.notAFeed, "an HTML page, not a feed" + (alternates.isEmpty ? "" : "; it advertises \(alternates.count) feed(s)"),
+                                 alternates: alternates)
+            }
+            if builder.rootName == nil {
+                throw ParseError(.malformed, report.firstError ?? "no XML element found")
+            }
+            throw ParseError(.notAFeed, "root element <\(builder.rootName!)> is not RSS, RDF or Atom")
+        }
+        if report.recovered {
+            feed.bozo = true
+            feed.bozoReason = report.firstError
+        }
+        if let repair = repaired.firstRepair {
+            feed.bozo = true
+            feed.bozoReason = feed.bozoReason ?? repair
+        }
+        if let problem = decoded.problem {
+            feed.bozo = true
+            feed.bozoReason = feed.bozoReason ?? problem
+        }
+        return feed
+    }
+
+    private static func looksLikeHTML(_ bytes: [UInt8]) -> Bool {
+        let head = String(decoding: bytes.prefix(2048), as: UTF8.self).lowercased()
+        return head.contains("<html") || head.contains("<!doctype html")
     }
 }

@@ -16,6 +16,9 @@ struct ParseCommand: ParsableCommand {
     var source: String
 
     func run() throws {
+        if source.hasPrefix("http://") || source.hasPrefix("https://") {
+            throw ValidationError("URL not supported here yet: fetch it first and parse the file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: source))
@@ -24,7 +27,8 @@ struct ParseCommand: ParsableCommand {
         }
         let feed: ParsedFeed
         do {
-            feed = try FeedParser.parse(data, documentURL: URL(fileURLWithPath: source).absoluteString)
+            // A local file has no feed URL: relative links are resolved against xml:base only.
+            feed = try FeedParser.parse(data)
         } catch {
             FileHandle.standardError.write(Data("newswired: \(source): \(error)\n".utf8))
             throw ExitCode(2)
@@ -35,6 +39,7 @@ struct ParseCommand: ParsableCommand {
             FileHandle.standardOutput.write(try enc.encode(feed) + Data("\n".utf8))
         } else {
             print("format=\(feed.format.rawValue) bozo=\(feed.bozo) entries=\(feed.entries.count) title=\(feed.feed.title ?? "-")")
+            if let reason = feed.bozoReason { print("bozo_reason=\(reason)") }
             for e in feed.entries { print("- \(e.title ?? e.link ?? e.id ?? "(untitled)")") }
         }
     }

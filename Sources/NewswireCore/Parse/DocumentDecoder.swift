@@ -1,0 +1,181 @@
+import Foundation
+
+/// Decides a document's character encoding and turns its bytes into UTF-8 before libxml2 sees them.
+///
+/// Precedence: byte-order mark, then the charset of the HTTP Content-Type, then the XML declaration,
+/// then UTF-16/32 recognised from the first bytes, then UTF-8. Bytes that are not valid in the chosen
+/// encoding are never passed through: invalid UTF-8 is re-read as windows-1252 (the usual mislabel) and
+/// reported, other charsets replace undecodable bytes with U+FFFD.
+struct DocumentDecoder {
+    struct Decoded {
+        var utf8: [UInt8]
+        /// The encoding the bytes were read as (lower-case name).
+        var encoding: String
+        /// Set when the declared encoding could not be honoured (invalid bytes, unknown charset).
+        var problem: String?
+    }
+
+    static func decode(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
+        var d = try decodeBytes(data, contentType: contentType)
+        d.utf8 = relabelDeclaration(d.utf8)
+        return d
+    }
+
+    /// Rewrites the XML declaration's `encoding` to UTF-8: the bytes are UTF-8 now, and libxml2 rejects
+    /// some real-world labels ("437") as invalid names.
+    static func relabelDeclaration(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
+        let limit = min(bytes.count, 512)
+        guard let end = (0..<max(0, limit - 1)).first(where: { bytes[$0] == UInt8(ascii: "?") && bytes[$0 + 1] == UInt8(ascii: ">") })
+        else { return bytes }
+        let decl = String(decoding: bytes[0..<end], as: UTF8.self)
+        guard let r = decl.range(of: "encoding") else { return bytes }
+        var rest = decl[r.upperBound...]
+        rest = rest.drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
+        guard let q = rest.first, q == "\"" || q == "'" else { return bytes }
+        let afterQuote = rest.dropFirst()
+        guard let close = afterQuote.firstIndex(of: q) else { return bytes }
+        let newDecl = String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])
+        return Array(newDecl.utf8) + bytes[end...]
+    }
+
+    private static func decodeBytes(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
+        var bytes = [UInt8](data)
+        // 1. Byte-order marks.
+        var bomEncoding: String?
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bomEncoding = "utf-8"; bytes.removeFirst(3) }
+        else if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { bomEncoding = "utf-32be"; bytes.removeFirst(4) }
+        else if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { bomEncoding = "utf-32le"; bytes.removeFirst(4) }
+        else if bytes.starts(with: [0xFE, 0xFF]) { bomEncoding = "utf-16be"; bytes.removeFirst(2) }
+        else if bytes.starts(with: [0xFF, 0xFE]) { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
+
+        // 2. Unmarked UTF-16/32 and EBCDIC from the first bytes of "<?xml".
+        var sniffed: String?
+        if bomEncoding == nil {
+            if bytes.starts(with: [0x00, 0x00, 0x00, 0x3C]) { sniffed = "utf-32be" }
+            else if bytes.starts(with: [0x3C, 0x00, 0x00, 0x00]) { sniffed = "utf-32le" }
+            else if bytes.starts(with: [0x00, 0x3C, 0x00, 0x3F]) { sniffed = "utf-16be" }
+            else if bytes.starts(with: [0x3C, 0x00, 0x3F, 0x00]) { sniffed = "utf-16le" }
+            else if bytes.starts(with: [0x4C, 0x6F, 0xA7, 0x94]) { sniffed = "cp037" }
+        }
+        let declared = declaredEncoding(bytes, family: bomEncoding ?? sniffed)
+        let httpCharset = contentType.flatMap(charset(ofContentType:))
+
+        var chosen: String
+        if let bomEncoding {
+            chosen = bomEncoding
+        } else if let httpCharset {
+            chosen = httpCharset
+        } else if let sniffed {
+            // The declaration may refine the family (utf-16 -> utf-16le); the bytes decide the width.
+            chosen = sniffed
+            if sniffed == "cp037", let declared, LibXML.knowsEncoding(canonical(declared)) { chosen = declared }
+        } else if let declared {
+            chosen = declared
+        } else {
+            chosen = "utf-8"
+        }
+        chosen = canonical(chosen)
+        if (chosen == "utf-16" || chosen == "utf-32"), let fam = bomEncoding ?? sniffed { chosen = fam }
+        if chosen == "utf-16" { chosen = "utf-16be" }
+        if chosen == "utf-32" { chosen = "utf-32be" }
+        if bomEncoding == nil, sniffed == nil, chosen.hasPrefix("utf-16") || chosen.hasPrefix("utf-32") {
+            // Declared as UTF-16/32, but the bytes are ASCII-compatible: the declaration is wrong.
+            chosen = "utf-8"
+        }
+
+        if chosen == "utf-8" || chosen == "us-ascii" {
+            return decodeUTF8(bytes, label: chosen)
+        }
+        // ISO-8859-1 labels are read as its superset windows-1252, as browsers do.
+        if chosen == "windows-1252" || chosen == "iso-8859-1" {
+            return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252", problem: nil)
+        }
+        if let (out, invalid) = LibXML.transcodeToUTF8(bytes, from: chosen) {
+            return Decoded(utf8: out, encoding: chosen,
+                           problem: invalid > 0 ? "\(invalid) bytes invalid in \(chosen) were replaced" : nil)
+        }
+        var d = decodeUTF8(bytes, label: "utf-8")
+        d.problem = d.problem ?? "unknown encoding \(chosen); read as utf-8"
+        return d
+    }
+
+    private static func decodeUTF8(_ bytes: [UInt8], label: String) -> Decoded {
+        if String(validating: bytes, as: UTF8.self) != nil {
+            return Decoded(utf8: bytes, encoding: label, problem: nil)
+        }
+        return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252",
+                       problem: "invalid \(label) bytes; document re-read as windows-1252")
+    }
+
+    /// The `encoding="…"` of an XML declaration, read in the byte family detected so far.
+    static func declaredEncoding(_ bytes: [UInt8], family: String?) -> String? {
+        var head: [UInt8]
+        let prefix = Array(bytes.prefix(1024))
+        switch family {
+        case "utf-16be"?: head = stride(from: 1, to: prefix.count, by: 2).map { prefix[$0] }
+        case "utf-16le"?: head = stride(from: 0, to: prefix.count, by: 2).map { prefix[$0] }
+        case "utf-32be"?: head = stride(from: 3, to: prefix.count, by: 4).map { prefix[$0] }
+        case "utf-32le"?: head = stride(from: 0, to: prefix.count, by: 4).map { prefix[$0] }
+        case "cp037"?:
+            guard let t = LibXML.transcodeToUTF8(Array(prefix.prefix(200)), from: "cp037") else { return nil }
+            head = t.bytes
+        default: head = prefix
+        }
+        guard head.starts(with: Array("<?xml".utf8)), let end = head.firstIndex(of: UInt8(ascii: ">")) else { return nil }
+        let decl = String(decoding: head[..<end], as: UTF8.self)
+        guard let r = decl.range(of: "encoding") else { return nil }
+        var rest = decl[r.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
+        guard let q = rest.first, q == "\"" || q == "'" else { return nil }
+        rest = rest.dropFirst()
+        guard let close = rest.firstIndex(of: q) else { return nil }
+        let name = String(rest[..<close]).trimmingSpaces()
+        return name.isEmpty ? nil : name.lowercased()
+    }
+
+    /// `charset=` of a Content-Type header value.
+    static func charset(ofContentType ct: String) -> String? {
+        for part in ct.split(separator: ";").dropFirst() {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces).lowercased() == "charset" else { continue }
+            let v = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'")).lowercased()
+            return v.isEmpty ? nil : v
+        }
+        return nil
+    }
+
+    private static func canonical(_ name: String) -> String {
+        switch name.lowercased() {
+        case "utf8", "utf-8", "unicode-1-1-utf-8": return "utf-8"
+        case "ascii", "us-ascii", "ansi_x3.4-1968": return "us-ascii"
+        case "utf16", "utf-16", "ucs-2", "iso-10646-ucs-2": return "utf-16"
+        case "utf-16be", "utf-16le", "utf-32be", "utf-32le": return name.lowercased()
+        case "utf32", "utf-32", "ucs-4": return "utf-32"
+        case "cp1252", "windows-1252", "x-cp1252": return "windows-1252"
+        case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
+        default:
+            let n = name.lowercased()
+            if !n.isEmpty, n.allSatisfy(\.isNumber) { return "cp" + n }
+            return n
+        }
+    }
+
+    private static let cp1252High: [UInt32] = [
+        0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD,
+        0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+        0x0153, 0xFFFD, 0x017E, 0x0178,
+    ]
+
+    static func cp1252Scalar(_ b: UInt8) -> UInt32 {
+        (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)
+    }
+
+    static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
+        var s = String.UnicodeScalarView()
+        for b in bytes {
+            let v: UInt32 = (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)
+            s.append(Unicode.Scalar(v)!)
+        }
+        return Array(String(s).utf8)
+    }
+}

@@ -1,0 +1,121 @@
+/// Repairs the entity references feeds get wrong before libxml2 sees the document: HTML named entities
+/// used without a DTD (`&eacute;`) become numeric references, a bare `&` (`?a=1&b=2`) becomes `&amp;`.
+/// CDATA sections, comments and the DOCTYPE are copied untouched; entities the internal subset declares
+/// are left for libxml2. A repaired document is reported as not well-formed (bozo).
+enum EntityRepair {
+    struct Result {
+        var bytes: [UInt8]
+        /// The first repair made, for `bozoReason`.
+        var firstRepair: String?
+    }
+
+    private static let xmlPredefined: Set<String> = ["amp", "lt", "gt", "quot", "apos"]
+
+    static func repair(_ bytes: [UInt8]) -> Result {
+        guard bytes.contains(UInt8(ascii: "&")) else { return Result(bytes: bytes, firstRepair: nil) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        var declared: Set<String> = []
+        var first: String?
+        let n = bytes.count
+        var i = 0
+        func starts(_ s: String, at k: Int) -> Bool {
+            let u = Array(s.utf8)
+            return k + u.count <= n && Array(bytes[k..<(k + u.count)]) == u
+        }
+        func copyThrough(_ terminator: String, from k: Int) -> Int {
+            let t = Array(terminator.utf8)
+            var j = k
+            while j + t.count <= n {
+                if bytes[j] == t[0] && Array(bytes[j..<(j + t.count)]) == t { j += t.count; out.append(contentsOf: bytes[k..<j]); return j }
+                j += 1
+            }
+            out.append(contentsOf: bytes[k..<n])
+            return n
+        }
+        while i < n {
+            let b = bytes[i]
+            if b == UInt8(ascii: "<") {
+                if starts("<![CDATA[", at: i) { i = copyThrough("]]>", from: i); continue }
+                if starts("<!--", at: i) { i = copyThrough("-->", from: i); continue }
+                if starts("<!DOCTYPE", at: i) {
+                    // Copy to the end of the DOCTYPE (internal subset included), collecting declared entity names.
+                    var j = i
+                    var inSubset = false
+                    while j < n {
+                        if bytes[j] == UInt8(ascii: "[") { inSubset = true }
+                        if bytes[j] == UInt8(ascii: "]") { inSubset = false }
+                        if bytes[j] == UInt8(ascii: ">") && !inSubset { j += 1; break }
+                        j += 1
+                    }
+                    let doctype = String(decoding: bytes[i..<j], as: UTF8.self)
+                    for part in doctype.components(separatedBy: "<!ENTITY").dropFirst() {
+                        let words = part.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+                        if let w = words.first, w != "%" { declared.insert(String(w)) }
+                    }
+                    out.append(contentsOf: bytes[i..<j])
+                    i = j
+                    continue
+                }
+                out.append(b); i += 1; continue
+            }
+            guard b == UInt8(ascii: "&") else { out.append(b); i += 1; continue }
+            // Scan a reference.
+            var j = i + 1
+            var valid = false
+            var name = ""
+            if j < n, bytes[j] == UInt8(ascii: "#") {
+                j += 1
+                let hex = j < n && (bytes[j] == UInt8(ascii: "x") || bytes[j] == UInt8(ascii: "X"))
+                if hex { j += 1 }
+                let start = j
+                while j < n, isHexOrDigit(bytes[j], hex: hex) { j += 1 }
+                valid = j > start && j < n && bytes[j] == UInt8(ascii: ";")
+                if valid {
+                    let digits = String(decoding: bytes[start..<j], as: UTF8.self)
+                    j += 1
+                    if let v = UInt32(digits, radix: hex ? 16 : 10), (0x80...0x9F).contains(v) {
+                        // C1 controls in a reference are windows-1252 characters in practice.
+                        out.append(contentsOf: Array("&#\(DocumentDecoder.cp1252Scalar(UInt8(v)));".utf8)); i = j
+                        continue
+                    }
+                    if hex, bytes[i + 2] == UInt8(ascii: "X") {
+                        // XML allows only a lower-case x.
+                        out.append(contentsOf: Array("&#x".utf8)); out.append(contentsOf: bytes[(i + 3)..<j]); i = j
+                        if first == nil { first = "upper-case X in a character reference" }
+                        continue
+                    }
+                    out.append(contentsOf: bytes[i..<j]); i = j; continue
+                }
+            } else {
+                let start = j
+                while j < n, j - start < 64, isNameByte(bytes[j]) { j += 1 }
+                if j > start, j < n, bytes[j] == UInt8(ascii: ";") {
+                    name = String(decoding: bytes[start..<j], as: UTF8.self)
+                    if xmlPredefined.contains(name) || declared.contains(name) {
+                        j += 1
+                        out.append(contentsOf: bytes[i..<j]); i = j; continue
+                    }
+                    if let scalar = LibXML.htmlEntity(named: name) {
+                        out.append(contentsOf: Array("&#\(scalar.value);".utf8))
+                        if first == nil { first = "undefined entity &\(name); (read as HTML)" }
+                        i = j + 1
+                        continue
+                    }
+                }
+            }
+            out.append(contentsOf: Array("&amp;".utf8))
+            if first == nil { first = name.isEmpty ? "unescaped '&'" : "undefined entity &\(name);" }
+            i += 1
+        }
+        return Result(bytes: out, firstRepair: first)
+    }
+
+    private static func isHexOrDigit(_ c: UInt8, hex: Bool) -> Bool {
+        (c >= 48 && c <= 57) || (hex && ((c >= 65 && c <= 70) || (c >= 97 && c <= 102)))
+    }
+
+    private static func isNameByte(_ c: UInt8) -> Bool {
+        (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 45 || c == 46 || c >= 0x80
+    }
+}

@@ -1,0 +1,414 @@
+internal import CLibXML2
+import Foundation
+
+// The only file of the parser that touches libxml2. Everything it hands out is a Swift value:
+// SAX events as Strings, errors as `ParseError`, transcoded bytes as `[UInt8]`.
+
+/// One attribute of an XML start tag, namespace-resolved by libxml2.
+struct XMLAttribute: Sendable, Equatable {
+    var local: String
+    var prefix: String?
+    var namespace: String?
+    var value: String
+}
+
+/// Receives the events of `XMLStreamParser`. Throwing stops the parse; the error is rethrown to the caller.
+protocol XMLEventSink: AnyObject {
+    func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError)
+    func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError)
+    func text(_ s: String) throws(ParseError)
+}
+
+/// Receives the events of `HTMLStreamParser` (element names lower-cased by libxml2's HTML parser).
+protocol HTMLEventSink: AnyObject {
+    func startElement(_ name: String, attributes: [(name: String, value: String)])
+    func endElement(_ name: String)
+    func text(_ s: String)
+}
+
+/// The well-formedness verdict of one XML parse.
+struct XMLParseReport: Sendable {
+    /// libxml2 reported a well-formedness (or namespace) error and recovered.
+    var recovered: Bool
+    /// The first such error, "line L, column C: message".
+    var firstError: String?
+}
+
+/// Streaming SAX2 parse of an XML document with libxml2's push parser.
+///
+/// Owns one `xmlParserCtxtPtr` and the (DTD-only) `xmlDocPtr` libxml2 builds to hold entity
+/// declarations; `deinit` frees both. Not shared between threads: created, used and dropped by one call
+/// of `parse`. Options: always `XML_PARSE_NONET`, `XML_PARSE_RECOVER`, `XML_PARSE_IGNORE_ENC` (the bytes
+/// were transcoded to UTF-8 before); never NOENT, DTDLOAD, DTDVALID or HUGE. Internal entities are
+/// budgeted when declared (expanded size ≤ `maxFieldBytes`) and when referenced (total expansion ≤
+/// `maxDocumentTextBytes`); external entities are never resolved.
+final class XMLStreamParser {
+    private var ctxt: xmlParserCtxtPtr?
+    private unowned let sink: XMLEventSink
+    private let limits: ParseLimits
+    private var depth = 0
+    private var textBytes = 0
+    private var entityExpansionBytes = 0
+    private var entitySizes: [String: Int] = [:]
+    private var parked: ParseError?
+    private var firstError: String?
+    private var sawError = false
+
+    private init(sink: XMLEventSink, limits: ParseLimits) {
+        self.sink = sink
+        self.limits = limits
+    }
+
+    deinit {
+        if let ctxt {
+            if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+            ctxt.pointee.myDoc = nil
+            xmlFreeParserCtxt(ctxt)
+        }
+    }
+
+    /// Parses UTF-8 bytes, delivering events to `sink`. Throws the first error a sink or a limit raised.
+    static func parse(utf8 bytes: [UInt8], sink: XMLEventSink, limits: ParseLimits) throws(ParseError) -> XMLParseReport {
+        let p = XMLStreamParser(sink: sink, limits: limits)
+        return try p.run(bytes)
+    }
+
+    private func run(_ bytes: [UInt8]) throws(ParseError) -> XMLParseReport {
+        var handler = xmlSAXHandler()
+        xmlSAXVersion(&handler, 2)
+        handler.startElementNs = { ctx, local, prefix, uri, _, _, nbAttributes, _, attributes in
+            XMLStreamParser.from(ctx)?.onStart(local, prefix, uri, Int(nbAttributes), attributes)
+        }
+        handler.endElementNs = { ctx, local, prefix, uri in
+            XMLStreamParser.from(ctx)?.onEnd(local, prefix, uri)
+        }
+        handler.characters = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.ignorableWhitespace = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.cdataBlock = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.reference = { ctx, name in XMLStreamParser.from(ctx)?.onUndeclaredEntity(name) }
+        handler.entityDecl = { ctx, name, type, publicId, systemId, content in
+            guard let ctx, let me = XMLStreamParser.from(ctx) else { return }
+            if me.onEntityDecl(name, Int(type), content) {
+                xmlSAX2EntityDecl(ctx, name, type, publicId, systemId, content)
+            }
+        }
+        handler.getEntity = { ctx, name in
+            guard let ctx, let me = XMLStreamParser.from(ctx) else { return nil }
+            guard let ent = xmlSAX2GetEntity(ctx, name) else { return nil }
+            // Only internal general entities are ever expanded; external ones are never loaded.
+            guard ent.pointee.etype == XML_INTERNAL_GENERAL_ENTITY else { return nil }
+            return me.onEntityUse(name) ? ent : nil
+        }
+        handler.resolveEntity = { _, _, _ in nil }
+        handler.externalSubset = nil
+        handler.comment = nil
+        handler.processingInstruction = nil
+        handler.startElement = nil
+        handler.endElement = nil
+        handler.warning = nil
+        handler.error = nil
+        handler.fatalError = nil
+        handler.serror = { ctx, err in
+            guard let err else { return }
+            XMLStreamParser.from(ctx)?.onError(err)
+        }
+
+        guard let ctxt = xmlCreatePushParserCtxt(&handler, nil, nil, 0, nil) else {
+            throw ParseError(.malformed, "libxml2 could not create a parser context")
+        }
+        self.ctxt = ctxt
+        ctxt.pointee._private = Unmanaged.passUnretained(self).toOpaque()
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_RECOVER.rawValue | XML_PARSE_IGNORE_ENC.rawValue
+            | XML_PARSE_NOCDATA.rawValue)
+        xmlCtxtUseOptions(ctxt, options)
+
+        let chunk = 64 * 1024
+        bytes.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) { cbuf in
+                var offset = 0
+                while offset < cbuf.count, parked == nil {
+                    let n = min(chunk, cbuf.count - offset)
+                    xmlParseChunk(ctxt, cbuf.baseAddress! + offset, Int32(n), 0)
+                    offset += n
+                }
+                if parked == nil { xmlParseChunk(ctxt, nil, 0, 1) }
+            }
+        }
+        if let parked { throw parked }
+        let recovered = sawError || ctxt.pointee.wellFormed == 0
+        return XMLParseReport(recovered: recovered, firstError: recovered ? (firstError ?? "not well-formed") : nil)
+    }
+
+    private static func from(_ ctx: UnsafeMutableRawPointer?) -> XMLStreamParser? {
+        guard let ctx else { return nil }
+        let c = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
+        guard let priv = c.pointee._private else { return nil }
+        return Unmanaged<XMLStreamParser>.fromOpaque(priv).takeUnretainedValue()
+    }
+
+    private func park(_ error: ParseError) {
+        if parked == nil { parked = error }
+        if let ctxt { xmlStopParser(ctxt) }
+    }
+
+    private func onStart(_ local: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?,
+                         _ nbAttributes: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        guard parked == nil, let local else { return }
+        depth += 1
+        if depth > limits.maxDepth {
+            park(ParseError(.limitExceeded, "element nesting deeper than \(limits.maxDepth) levels"))
+            return
+        }
+        var attrs: [XMLAttribute] = []
+        if let attributes, nbAttributes > 0 {
+            attrs.reserveCapacity(nbAttributes)
+            for i in 0..<nbAttributes {
+                guard let aLocal = attributes[i * 5], let start = attributes[i * 5 + 3], let end = attributes[i * 5 + 4] else { continue }
+                let count = end - start
+                var value = count > 0 ? String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) : ""
+                // Without entity substitution libxml2 hands out `&` in attribute values as "&#38;".
+                if value.contains("&#38;") { value = value.replacingOccurrences(of: "&#38;", with: "&") }
+                attrs.append(XMLAttribute(local: String(cString: aLocal), prefix: attributes[i * 5 + 1].map { String(cString: $0) },
+                                          namespace: attributes[i * 5 + 2].map { String(cString: $0) }, value: value))
+            }
+        }
+        do {
+            try sink.startElement(local: String(cString: local), prefix: prefix.map { String(cString: $0) },
+                                  namespace: uri.map { String(cString: $0) }, attributes: attrs)
+        } catch { park(error) }
+    }
+
+    private func onEnd(_ local: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?) {
+        guard parked == nil, let local else { return }
+        depth -= 1
+        do {
+            try sink.endElement(local: String(cString: local), prefix: prefix.map { String(cString: $0) },
+                                namespace: uri.map { String(cString: $0) })
+        } catch { park(error) }
+    }
+
+    private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
+        guard parked == nil, let ch, len > 0 else { return }
+        textBytes += len
+        if textBytes > limits.maxDocumentTextBytes {
+            park(ParseError(.limitExceeded, "document text exceeds \(limits.maxDocumentTextBytes) bytes"))
+            return
+        }
+        do { try sink.text(String(decoding: UnsafeBufferPointer(start: ch, count: len), as: UTF8.self)) } catch { park(error) }
+    }
+
+    /// An entity reference libxml2 could not resolve (not declared): HTML entity names feeds use
+    /// without a DTD (`&nbsp;`) are decoded, anything else is kept literally.
+    private func onUndeclaredEntity(_ name: UnsafePointer<xmlChar>?) {
+        guard parked == nil, let name else { return }
+        let text: String
+        if let ctxt, let ent = xmlSAX2GetEntity(ctxt, name), ent.pointee.etype == XML_INTERNAL_GENERAL_ENTITY {
+            // A declared internal entity: libxml2 already delivered its replacement text as characters.
+            _ = ent
+            return
+        } else if let desc = htmlEntityLookup(name), let scalar = Unicode.Scalar(desc.pointee.value) {
+            text = String(Character(scalar))
+        } else {
+            text = "&" + String(cString: name) + ";"
+        }
+        do { try sink.text(text) } catch { park(error) }
+    }
+
+    /// Records an entity declaration; refuses the document when an internal entity expands past the budget.
+    private func onEntityDecl(_ name: UnsafePointer<xmlChar>?, _ type: Int, _ content: UnsafeMutablePointer<xmlChar>?) -> Bool {
+        guard parked == nil, let name else { return false }
+        guard type == Int(XML_INTERNAL_GENERAL_ENTITY.rawValue) else { return true }
+        let n = String(cString: name)
+        let body = content.map { String(cString: $0) } ?? ""
+        var size = 0
+        var refs = 0
+        // Expanded size: literal bytes plus the expanded size of every entity referenced.
+        var scanner = body.utf8[...]
+        while let amp = scanner.firstIndex(of: UInt8(ascii: "&")) {
+            size += scanner.distance(from: scanner.startIndex, to: amp)
+            let rest = scanner[scanner.index(after: amp)...]
+            if let semi = rest.firstIndex(of: UInt8(ascii: ";")), rest.distance(from: rest.startIndex, to: semi) < 100 {
+                let ref = String(decoding: rest[rest.startIndex..<semi], as: UTF8.self)
+                size += entitySizes[ref] ?? 1
+                refs += 1
+                scanner = rest[rest.index(after: semi)...]
+            } else {
+                size += 1
+                scanner = rest
+            }
+            if size > limits.maxFieldBytes { break }
+        }
+        size += scanner.count
+        if size > limits.maxFieldBytes {
+            park(ParseError(.limitExceeded, "internal entity '\(n)' expands to more than \(limits.maxFieldBytes) bytes (\(refs) nested references)"))
+            return false
+        }
+        entitySizes[n] = size
+        return true
+    }
+
+    /// Budgets every expansion of an internal entity against the document's text budget.
+    private func onEntityUse(_ name: UnsafePointer<xmlChar>?) -> Bool {
+        guard parked == nil, let name else { return false }
+        entityExpansionBytes += entitySizes[String(cString: name)] ?? 0
+        if entityExpansionBytes > limits.maxDocumentTextBytes {
+            park(ParseError(.limitExceeded, "internal entity expansion exceeds \(limits.maxDocumentTextBytes) bytes"))
+            return false
+        }
+        return true
+    }
+
+    private func onError(_ err: UnsafeMutablePointer<xmlError>) {
+        let e = err.pointee
+        let message = e.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "error \(e.code)"
+        if message.contains("Excessive depth") {
+            park(ParseError(.limitExceeded, "element nesting deeper than libxml2's limit: \(message)"))
+            return
+        }
+        if e.code == Int32(XML_ERR_ENTITY_LOOP.rawValue) {
+            park(ParseError(.limitExceeded, "entity expansion refused: \(message)"))
+            return
+        }
+        guard e.level == XML_ERR_FATAL || e.level == XML_ERR_ERROR else { return }
+        sawError = true
+        if firstError == nil { firstError = "line \(e.line), column \(e.int2): \(message)" }
+    }
+}
+
+/// Streaming SAX parse of an HTML fragment or page with libxml2's HTML push parser
+/// (HTML_PARSE_NONET | NOERROR | NOWARNING | RECOVER). Owns its `htmlParserCtxtPtr`; `deinit` frees it.
+final class HTMLStreamParser {
+    private var ctxt: htmlParserCtxtPtr?
+    private unowned let sink: HTMLEventSink
+
+    private init(sink: HTMLEventSink) { self.sink = sink }
+
+    deinit {
+        if let ctxt {
+            if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+            ctxt.pointee.myDoc = nil
+            htmlFreeParserCtxt(ctxt)
+        }
+    }
+
+    static func parse(utf8 bytes: [UInt8], sink: HTMLEventSink) {
+        let p = HTMLStreamParser(sink: sink)
+        p.run(bytes)
+    }
+
+    private func run(_ bytes: [UInt8]) {
+        var handler = htmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.serror = { _, _ in }
+        handler.startElement = { ctx, name, atts in HTMLStreamParser.from(ctx)?.onStart(name, atts) }
+        handler.endElement = { ctx, name in
+            guard let name else { return }
+            HTMLStreamParser.from(ctx)?.sink.endElement(String(cString: name))
+        }
+        handler.characters = { ctx, ch, len in HTMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.ignorableWhitespace = { ctx, ch, len in HTMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.cdataBlock = { ctx, ch, len in HTMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
+        let user = Unmanaged.passUnretained(self).toOpaque()
+        guard let ctxt = htmlCreatePushParserCtxt(&handler, user, nil, 0, nil, XML_CHAR_ENCODING_UTF8) else { return }
+        self.ctxt = ctxt
+        let options = Int32(HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_RECOVER.rawValue)
+        htmlCtxtUseOptions(ctxt, options)
+        bytes.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) { cbuf in
+                var offset = 0
+                let chunk = 64 * 1024
+                while offset < cbuf.count {
+                    let n = min(chunk, cbuf.count - offset)
+                    htmlParseChunk(ctxt, cbuf.baseAddress! + offset, Int32(n), 0)
+                    offset += n
+                }
+                htmlParseChunk(ctxt, nil, 0, 1)
+            }
+        }
+    }
+
+    private static func from(_ ctx: UnsafeMutableRawPointer?) -> HTMLStreamParser? {
+        guard let ctx else { return nil }
+        return Unmanaged<HTMLStreamParser>.fromOpaque(ctx).takeUnretainedValue()
+    }
+
+    private func onStart(_ name: UnsafePointer<xmlChar>?, _ atts: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+        guard let name else { return }
+        var attrs: [(name: String, value: String)] = []
+        if let atts {
+            var i = 0
+            while let n = atts[i] {
+                attrs.append((String(cString: n), atts[i + 1].map { String(cString: $0) } ?? ""))
+                i += 2
+            }
+        }
+        sink.startElement(String(cString: name), attributes: attrs)
+    }
+
+    private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
+        guard let ch, len > 0 else { return }
+        sink.text(String(decoding: UnsafeBufferPointer(start: ch, count: len), as: UTF8.self))
+    }
+}
+
+/// Small libxml2 utilities: URI resolution and charset conversion (iconv behind libxml2's handlers).
+enum LibXML {
+    /// Resolves `reference` against `base` (RFC 3986). nil when libxml2 cannot build a URI.
+    static func resolveURI(_ reference: String, base: String) -> String? {
+        guard let out = xmlBuildURI(reference, base) else { return nil }
+        defer { cxml_free(out) }
+        return String(cString: out)
+    }
+
+    /// True when libxml2 (iconv) knows a converter for this charset name.
+    static func knowsEncoding(_ name: String) -> Bool {
+        guard let h = xmlFindCharEncodingHandler(name) else { return false }
+        xmlCharEncCloseFunc(h)
+        return true
+    }
+
+    /// Converts `bytes` in charset `name` to UTF-8. Undecodable bytes become U+FFFD and are counted.
+    /// nil when the charset is unknown.
+    static func transcodeToUTF8(_ bytes: [UInt8], from name: String) -> (bytes: [UInt8], invalid: Int)? {
+        guard let handler = xmlFindCharEncodingHandler(name) else { return nil }
+        defer { xmlCharEncCloseFunc(handler) }
+        guard let input = xmlBufferCreateSize(bytes.count + 1) else { return nil }
+        defer { xmlBufferFree(input) }
+        guard let output = xmlBufferCreateSize(bytes.count * 2 + 64) else { return nil }
+        defer { xmlBufferFree(output) }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + bytes.count / 4)
+        var invalid = 0
+        bytes.withUnsafeBufferPointer { buf in
+            _ = xmlBufferAdd(input, buf.baseAddress, Int32(buf.count))
+        }
+        var guardCount = 0
+        while input.pointee.use > 0, guardCount < bytes.count * 4 + 16 {
+            guardCount += 1
+            let before = input.pointee.use
+            let rc = xmlCharEncInFunc(handler, output, input)
+            if output.pointee.use > 0, let content = output.pointee.content {
+                result.append(contentsOf: UnsafeBufferPointer(start: content, count: Int(output.pointee.use)))
+                xmlBufferEmpty(output)
+            }
+            if input.pointee.use == before && input.pointee.use > 0 {
+                // Stuck on a byte the charset does not define: replace it and go on.
+                if rc == -2 || rc < 0 || true {
+                    xmlBufferShrink(input, 1)
+                    result.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    invalid += 1
+                }
+            }
+        }
+        return (result, invalid)
+    }
+}
+
+extension LibXML {
+    /// The character an HTML 4 named entity stands for (`nbsp` → U+00A0), from libxml2's HTML table.
+    static func htmlEntity(named name: String) -> Unicode.Scalar? {
+        guard let desc = htmlEntityLookup(name) else { return nil }
+        return Unicode.Scalar(desc.pointee.value)
+    }
+}
