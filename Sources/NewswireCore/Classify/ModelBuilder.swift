@@ -127,7 +127,7 @@ public struct ModelBuilder: Sendable {
                 .filter { !allPriorKeys.contains($0) && !anchorKeys.contains($0) && Self.isContentful($0)
                     && (inFiles[$0]?.count ?? 0) >= s.discoveredMinSeeds && lo($0) >= s.discoveredMinLogOdds }
                 .sorted { (lo($0), $1) > (lo($1), $0) }
-                .prefix(s.discoveredTerms / 4)
+                .prefix(s.discoveredTopicTerms)
             for k in found { terms[surface(k)] = Weight(Self.r(s.discoveredScale * min(lo(k), s.maxWeight))) }
             topics.append(TopicDefinition(id: tp.id, label: tp.label, description: tp.description,
                                           scorer: Scorer(bias: Weight(s.topicBias), noAnchor: Weight(s.noAnchor), terms: terms)))
@@ -136,7 +136,7 @@ public struct ModelBuilder: Sendable {
         var aliases: [String: String] = [:]
         for a in priors.aliases { aliases[a.alias] = a.term }
         return TopicModelFile(
-            version: priors.version, description: priors.description, anchor: priors.anchor.terms, aliases: aliases,
+            version: priors.version, description: priors.description, text: priors.text ?? .init(), anchor: priors.anchor.terms, aliases: aliases,
             relevance: Scorer(bias: Weight(s.relevanceBias), noAnchor: Weight(s.noAnchor), terms: relTerms),
             topics: topics,
             provenance: Provenance(builtBy: "newswired model build", seeds: seeds.map(\.name), background: backgroundStats,

@@ -28,6 +28,8 @@ public struct ModelEvaluation: Sendable {
     public var aiNegativesFlagged = 0
     /// Ids of the examples the model got wrong on relevance.
     public var relevanceErrors: [String] = []
+    /// Per example with a topic error: "id +wrongly-assigned -missed".
+    public var topicErrors: [String] = []
 
     public init(topicIDs: [String]) {
         self.topicIDs = topicIDs
@@ -40,6 +42,8 @@ public struct ModelEvaluation: Sendable {
         if c.relevant != example.relevant { relevanceErrors.append(example.id) }
         let predicted = Set(c.topics.map(\.id))
         for t in topicIDs { perTopic[t]!.add(predicted: predicted.contains(t), actual: example.topics.contains(t)) }
+        let wrong = predicted.subtracting(example.topics).sorted().map { "+" + $0 } + example.topics.subtracting(predicted).sorted().map { "-" + $0 }
+        if !wrong.isEmpty { topicErrors.append(([example.id] + wrong).joined(separator: " ")) }
         if !example.relevant && mentionsAI {
             aiNegatives += 1
             if c.relevant { aiNegativesFlagged += 1 }
@@ -54,13 +58,14 @@ public struct ModelEvaluation: Sendable {
     public var aiNegativeFPRate: Double { aiNegatives == 0 ? 0 : Double(aiNegativesFlagged) / Double(aiNegatives) }
 
     /// The report `newswired model eval` prints; its last line is `relevance F1=0.xxx topics microF1=0.xxx`.
-    public func report() -> String {
+    public func report(verbose: Bool = false) -> String {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
         let r = relevance
         var lines = ["items: \(items)",
                      "relevance: P=\(f(r.precision)) R=\(f(r.recall)) F1=\(f(r.f1)) (tp=\(r.tp) fp=\(r.fp) fn=\(r.fn) tn=\(r.tn))",
                      "AI-related negatives flagged relevant: \(aiNegativesFlagged)/\(aiNegatives) = \(f(aiNegativeFPRate))"]
         if !relevanceErrors.isEmpty { lines.append("relevance errors: \(relevanceErrors.joined(separator: " "))") }
+        if verbose { lines += topicErrors.map { "topic errors: \($0)" } }
         lines.append("topic".padding(toLength: 24, withPad: " ", startingAt: 0) + "     P      R     F1  support")
         for t in topicIDs {
             let c = perTopic[t]!

@@ -12,6 +12,8 @@ public struct ModelPriors: Codable, Sendable {
     public var anchor: TermGroup
     public var aliases: [Alias]
     public var settings: Settings
+    /// Copied into the model's "text" block (title weight, length normalization, count cap).
+    public var text: TopicModelFile.TextSettings?
     public var relevance: [TermGroup]
     public var topics: [TopicPriors]
 
@@ -52,6 +54,8 @@ public struct ModelPriors: Codable, Sendable {
         public var maxWeight: Double
         /// Phrases found in the seeds (not in the priors) that are added per scorer, and their weight scale.
         public var discoveredTerms: Int
+        /// Discovered phrases added per topic (from the seed paragraphs that mention the topic).
+        public var discoveredTopicTerms: Int
         public var discoveredScale: Double
         /// A discovered phrase needs at least this log-odds and must occur in this many seed files.
         public var discoveredMinLogOdds: Double

@@ -115,6 +115,7 @@ extension ModelCommand {
         @Option(help: "Model file.") var model: String?
         @Option(help: "Cross-validate with K folds instead of scoring the model as it is.") var crossValidate: Int?
         @Option(help: "Seed of the fold shuffle.") var seed: UInt64 = 1
+        @Flag(help: "List the topic errors of every item.") var verbose = false
 
         func run() throws {
             let m = try loadModel(model)
@@ -125,13 +126,13 @@ extension ModelCommand {
                 let trainer = ModelTrainer(regularization: m.file.provenance?.regularization ?? 1)
                 do {
                     print("\(k)-fold cross-validation, stratified by relevant, shuffle seed \(seed)")
-                    print(try trainer.crossValidate(m.file, examples: xs, k: k, seed: seed).report())
+                    print(try trainer.crossValidate(m.file, examples: xs, k: k, seed: seed).report(verbose: verbose))
                 } catch { throw fail(error) }
             } else {
                 if let n = m.file.provenance?.examples, (examples as NSString).lastPathComponent == n {
                     stderr("warning: this model was fitted to \(n); these figures are not a fair estimate (use --cross-validate K)")
                 }
-                print(m.evaluate(xs).report())
+                print(m.evaluate(xs).report(verbose: verbose))
             }
         }
     }
