@@ -4,8 +4,9 @@ import Foundation
 /// inputs always give the same file.
 ///
 /// For every candidate phrase (the priors' phrases, and token 1–3-grams of the seeds) the builder compares
-/// how often it occurs in the seeds with how often it occurs in the background (smoothed log-odds,
-/// natural log, +0.5 counts). A prior phrase gets that log-odds, clamped to [minPriorWeight, maxWeight]
+/// how often it occurs in the seeds with how often it would if seeds and background used it at one rate:
+/// ln((seed count + 0.5) / (expected seed count + 0.5)), the expected count being the phrase's total count
+/// times the seeds' share of all tokens. A prior phrase gets that log-odds, clamped to [minPriorWeight, maxWeight]
 /// with the sign of its group's polarity. Relevance also gets the `discoveredTerms` seed phrases with the
 /// highest log-odds found in at least `discoveredMinSeeds` seed files; each topic gets those most specific
 /// to the seed paragraphs that mention the topic's prior phrases (contrasted with the other seed paragraphs
@@ -68,8 +69,11 @@ public struct ModelBuilder: Sendable {
         for doc in backgroundTokens { Self.forEachNGram(doc) { if candidates.contains($0) { bgCount[$0, default: 0] += 1 } } }
         let seedTotal = Double(seedParagraphs.reduce(0) { $0 + $1.tokens.count })
         let bgTotal = Double(backgroundTokens.reduce(0) { $0 + $1.count })
+        // Smoothed log ratio of observed to expected count: a phrase as frequent (or as absent) in the seeds
+        // as in the background scores 0, one only the seeds use scores ln((count + 0.5) / 0.5)-ish.
         func logOdds(_ k: String, inCount: Double, inTotal: Double, outCount: Double, outTotal: Double) -> Double {
-            log((inCount + 0.5) / (inTotal + 0.5)) - log((outCount + 0.5) / (outTotal + 0.5))
+            let expected = (inCount + outCount) * inTotal / max(inTotal + outTotal, 1)
+            return log((inCount + 0.5) / (expected + 0.5))
         }
         func seedLogOdds(_ k: String) -> Double {
             logOdds(k, inCount: seedCount[k] ?? 0, inTotal: seedTotal, outCount: bgCount[k] ?? 0, outTotal: bgTotal)

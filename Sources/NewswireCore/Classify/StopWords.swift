@@ -9,15 +9,15 @@ public enum StopWords {
     i if in into is isn it its itself just ll m me might more most must mustn my myself no nor not now o of \
     off on once only or other our ours ourselves out over own re s same shan she should shouldn so some such \
     t than that the their theirs them themselves then there these they this those through to too under until \
-    up ve very was wasn we were weren what when where which while who whom why will with won would wouldn y \
+    up us ve very was wasn we were weren what when where which while who whom why will with won would wouldn y \
     you your yours yourself yourselves said says say per via its it's among amid within without upon onto \
     according another every many much may yet still even though although however whether either neither
     """.split(separator: " ").map(String.init)
 
-    private static let hashes: Set<UInt64> = Set(english.map { TextTokenizer.hash(Array($0.utf8)) })
+    private static let hashes = TokenHashTable(english.map { (TextTokenizer.hash(Array($0.utf8)), 1) })
 
     @inline(__always)
     static func containsASCII(_ lowerCaseWord: [UInt8]) -> Bool {
-        lowerCaseWord.count <= 10 && hashes.contains(TextTokenizer.hash(lowerCaseWord))
+        lowerCaseWord.count <= 10 && hashes[TextTokenizer.hash(lowerCaseWord)] != nil
     }
 }

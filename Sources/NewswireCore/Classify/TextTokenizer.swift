@@ -85,6 +85,12 @@ public enum TextTokenizer {
 
     @inline(__always)
     static func scan(_ text: String, surface: Bool, _ emit: ([UInt8], [UInt8]) -> Void) -> ScriptCounts {
+        var text = text   // withUTF8 may make the string native and contiguous
+        return text.withUTF8 { scan($0, surface: surface, emit) }
+    }
+
+    @inline(__always)
+    static func scan(_ utf8: UnsafeBufferPointer<UInt8>, surface: Bool, _ emit: ([UInt8], [UInt8]) -> Void) -> ScriptCounts {
         var counts = ScriptCounts()
         var word: [UInt8] = []
         word.reserveCapacity(32)
@@ -93,7 +99,6 @@ public enum TextTokenizer {
         var letters = 0        // letters in the current word
         var asciiOnly = true
         var digits = false
-        let utf8 = text.utf8
         var i = utf8.startIndex
         let end = utf8.endIndex
 

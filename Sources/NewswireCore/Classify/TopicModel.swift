@@ -34,7 +34,7 @@ public struct TopicModel: Sendable {
     let outputCount: Int
     let topicIDs: [String]
     /// Trie over token hashes: edge (node, token hash) → child node; nodeTerm[node] = term index or -1.
-    let edges: [UInt64: Int32]
+    let edges: TokenHashTable
     let nodeTerm: [Int32]
     let maxPhraseTokens: Int
     let titleWeight: Float
@@ -162,7 +162,7 @@ public struct TopicModel: Sendable {
         self.thresholds = scorers.map { $0.1.threshold }
         self.outputCount = outputs
         self.topicIDs = file.topics.map(\.id)
-        self.edges = edges
+        self.edges = TokenHashTable(edges.map { ($0.key, $0.value) })
         self.nodeTerm = nodeTerm
         self.maxPhraseTokens = maxLen
         self.titleWeight = Float(t.titleWeight)
