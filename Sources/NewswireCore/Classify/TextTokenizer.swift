@@ -39,9 +39,9 @@ public enum TextTokenizer {
             ]
             guard let best = scores.max(by: { $0.1 < $1.1 }), best.1 > 0 else { return nil }
             if best.0 == "latin" {
-                // English when stop words make up a fair share of the words (English prose is ~40%).
+                // English when stop words make up a fair share of the words (prose ~40%, headlines ~10%).
                 let words = latinWords + englishStopWords
-                return englishStopWords * 8 >= words && words >= 3 ? "en" : nil
+                return englishStopWords * 10 >= words && englishStopWords > 0 ? "en" : nil
             }
             return best.0
         }

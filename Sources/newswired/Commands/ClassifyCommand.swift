@@ -103,7 +103,16 @@ enum ClassificationJSON {
         }
     }
 
-    struct Failure: Encodable { var id: String?; var error: String }
+    struct Failure: Encodable {
+        var id: String?
+        var error: String
+        func encode(to encoder: Encoder) throws {
+            enum K: String, CodingKey { case id, error }
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(error, forKey: .error)
+        }
+    }
 
     static func line(id: String?, _ c: Classification) -> String {
         encode(Line(id: id, relevant: c.relevant, relevance: c.relevance, topics: c.topics,
