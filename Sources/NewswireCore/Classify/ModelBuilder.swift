@@ -71,12 +71,12 @@ public struct ModelBuilder: Sendable {
         let bgTotal = Double(backgroundTokens.reduce(0) { $0 + $1.count })
         // Smoothed log ratio of observed to expected count: a phrase as frequent (or as absent) in the seeds
         // as in the background scores 0, one only the seeds use scores ln((count + 0.5) / 0.5)-ish.
-        func logOdds(_ k: String, inCount: Double, inTotal: Double, outCount: Double, outTotal: Double) -> Double {
+        func logOdds(inCount: Double, inTotal: Double, outCount: Double, outTotal: Double) -> Double {
             let expected = (inCount + outCount) * inTotal / max(inTotal + outTotal, 1)
             return log((inCount + 0.5) / (expected + 0.5))
         }
         func seedLogOdds(_ k: String) -> Double {
-            logOdds(k, inCount: seedCount[k] ?? 0, inTotal: seedTotal, outCount: bgCount[k] ?? 0, outTotal: bgTotal)
+            logOdds(inCount: seedCount[k] ?? 0, inTotal: seedTotal, outCount: bgCount[k] ?? 0, outTotal: bgTotal)
         }
         func priorWeight(_ lo: Double, against: Bool) -> Double {
             against ? -min(max(-lo, s.minPriorWeight), s.maxWeight) : min(max(lo, s.minPriorWeight), s.maxWeight)
@@ -126,7 +126,7 @@ public struct ModelBuilder: Sendable {
                     for g in grams { outCount[g, default: 0] += 1 }
                 }
             }
-            func lo(_ k: String) -> Double { logOdds(k, inCount: inCount[k] ?? 0, inTotal: inTotal, outCount: outCount[k] ?? 0, outTotal: outTotal) }
+            func lo(_ k: String) -> Double { logOdds(inCount: inCount[k] ?? 0, inTotal: inTotal, outCount: outCount[k] ?? 0, outTotal: outTotal) }
             let found = inCount.keys
                 .filter { !allPriorKeys.contains($0) && !anchorKeys.contains($0) && Self.isContentful($0)
                     && (inFiles[$0]?.count ?? 0) >= s.discoveredMinSeeds && lo($0) >= s.discoveredMinLogOdds }

@@ -42,7 +42,7 @@ public struct ModelTrainer: Sendable {
         let features = examples.map { model.features($0.input) }
         let keyIndex = Dictionary(uniqueKeysWithValues: model.termKeys.enumerated().map { ($1, $0) })
 
-        func fit(_ s: inout Scorer, output: Int, labels: [Bool]) {
+        func fit(_ s: inout Scorer, labels: [Bool]) {
             let names = s.terms.keys.sorted()
             let idx = names.map { keyIndex[ModelBuilder.key($0)]! }
             var slot = [Int: Int]()   // term index → parameter slot
@@ -80,10 +80,10 @@ public struct ModelTrainer: Sendable {
                 if p == 0 && abs(v) < 0.01 { s.terms[name] = nil } else { s.terms[name] = Weight(v, prior: p) }
             }
         }
-        fit(&file.relevance, output: 0, labels: examples.map(\.relevant))
+        fit(&file.relevance, labels: examples.map(\.relevant))
         for i in file.topics.indices {
             let id = file.topics[i].id
-            fit(&file.topics[i].scorer, output: i + 1, labels: examples.map { $0.topics.contains(id) })
+            fit(&file.topics[i].scorer, labels: examples.map { $0.topics.contains(id) })
         }
         file.provenance?.regularization = regularization
         file.provenance?.exampleCount = examples.count

@@ -30,6 +30,11 @@ public enum TextTokenizer {
 
         public init() {}
 
+        mutating func add(_ o: ScriptCounts) {
+            latinWords += o.latinWords; englishStopWords += o.englishStopWords; han += o.han; kana += o.kana
+            hangul += o.hangul; cyrillic += o.cyrillic; arabic += o.arabic; otherLetters += o.otherLetters
+        }
+
         /// A simple script-based guess: "zh", "ja", "ko", "ru", "ar", "en", or nil when unsure.
         public var language: String? {
             let cjk = han + kana

@@ -212,10 +212,7 @@ extension TopicModel {
 
         func run(_ text: String, title: Bool) -> Int {
             tokens.removeAll(keepingCapacity: true)
-            let c = TextTokenizer.forEachTokenHash(text) { tokens.append($0) }
-            scripts.latinWords += c.latinWords; scripts.englishStopWords += c.englishStopWords
-            scripts.han += c.han; scripts.kana += c.kana; scripts.hangul += c.hangul
-            scripts.cyrillic += c.cyrillic; scripts.arabic += c.arabic; scripts.otherLetters += c.otherLetters
+            scripts.add(TextTokenizer.forEachTokenHash(text) { tokens.append($0) })
             let n = tokens.count
             for i in 0..<n {
                 var node: Int32 = 0
