@@ -64,7 +64,7 @@ struct DocumentDecoder {
         var chosen: String
         if let bomEncoding {
             chosen = bomEncoding
-        } else if let httpCharset {
+        } else if let httpCharset, isUsable(httpCharset) {
             chosen = httpCharset
         } else if let sniffed {
             // The declaration may refine the family (utf-16 -> utf-16le); the bytes decide the width.
@@ -100,12 +100,33 @@ struct DocumentDecoder {
         return d
     }
 
+    /// A charset we can decode (an unknown HTTP charset falls back to the document's own declaration).
+    private static func isUsable(_ name: String) -> Bool {
+        let c = canonical(name)
+        return ["utf-8", "us-ascii", "windows-1252", "iso-8859-1", "utf-16", "utf-32"].contains(c) || LibXML.knowsEncoding(c)
+    }
+
     private static func decodeUTF8(_ bytes: [UInt8], label: String) -> Decoded {
-        if String(validating: bytes, as: UTF8.self) != nil {
+        if isValidUTF8(bytes) {
             return Decoded(utf8: bytes, encoding: label, problem: nil)
         }
         return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252",
                        problem: "invalid \(label) bytes; document re-read as windows-1252")
+    }
+
+    /// Validates UTF-8 without building a String.
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        // ASCII fast path, then the standard library's decoder for the rest.
+        guard let firstHigh = bytes.firstIndex(where: { $0 >= 0x80 }) else { return true }
+        var it = bytes[firstHigh...].makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
     }
 
     /// The `encoding="…"` of an XML declaration, read in the byte family detected so far.
@@ -153,9 +174,12 @@ struct DocumentDecoder {
         case "utf32", "utf-32", "ucs-4": return "utf-32"
         case "cp1252", "windows-1252", "x-cp1252": return "windows-1252"
         case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
+        // Python's names for Mac charsets that glibc's iconv knows under other names.
+        case "maciceland", "mac-iceland": return "mac-is"
+        case "maclatin2", "mac-latin2", "maccentraleurope": return "mac-centraleurope"
         default:
             let n = name.lowercased()
-            if !n.isEmpty, n.allSatisfy(\.isNumber) { return "cp" + n }
+            if !n.isEmpty, n.allSatisfy(\.isASCIIDigit) { return "cp" + n }
             return n
         }
     }
@@ -165,6 +189,12 @@ struct DocumentDecoder {
         0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
         0x0153, 0xFFFD, 0x017E, 0x0178,
     ]
+
+    /// The windows-1252 byte of a character from its 0x80–0x9F range (€, ’, …), if it is one.
+    static func cp1252Byte(for scalar: UInt32) -> UInt8? {
+        guard let i = cp1252High.firstIndex(of: scalar), scalar != 0xFFFD else { return nil }
+        return UInt8(0x80 + i)
+    }
 
     static func cp1252Scalar(_ b: UInt8) -> UInt32 {
         (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)

@@ -13,15 +13,21 @@ final class FeedBuilder: XMLEventSink {
         var role: Role
     }
 
-    private enum Role { case root, container, ignore, capture, inside, person, image, mediaContent }
+    private enum Role { case root, container, ignore, capture, inside, person, image }
 
-    /// Text of the element being read. `raw` is its character data, `markup` the same with child elements
-    /// serialized (used when the element holds XHTML or unescaped HTML).
+    /// Text of the element being read. `raw` is its character data; once a child element appears (XHTML or
+    /// unescaped HTML inside), `markup` holds the same with the children serialized, escaped text included.
     private struct Capture {
         var raw = ""
         var markup = ""
         var hasChildren = false
         var bytes = 0
+
+        mutating func beginMarkup(escape: (String) -> String) {
+            guard !hasChildren else { return }
+            hasChildren = true
+            markup = escape(raw)
+        }
     }
 
     private struct Person {
@@ -63,7 +69,9 @@ final class FeedBuilder: XMLEventSink {
     private var syFrequency: Int?
     private var sawFeedStructure = false
     private var ownerName: String?
+    private var feedIDElement: String?
     private var rootURI: String?
+    private var pendingNamespaces: [String] = []
     private var isAtomDocument = false
 
     init(documentURL: String?, limits: ParseLimits) {
@@ -75,6 +83,11 @@ final class FeedBuilder: XMLEventSink {
     var recognizedRoot: Bool { sawFeedStructure }
 
     // MARK: XMLEventSink
+
+    func declareNamespaces(_ uris: [String]) {
+        // A feed root without a namespace that declares Atom 1.0 for a prefix is Atom 1.0 (as feedparser reads it).
+        if stack.isEmpty || !sawFeedStructure { pendingNamespaces = uris }
+    }
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
         var ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
@@ -91,13 +104,21 @@ final class FeedBuilder: XMLEventSink {
             return
         }
         let parentRole = stack.last!.role
+        if !sawFeedStructure {
+            // Not (yet) inside a feed: look for one nested in a wrapper (an XHTML page holding an Atom feed).
+            if ["feed", "rss", "rdf", "channel"].contains(local.lowercased()), ns.isCore || ns == .rdf {
+                try startRoot(local: local, ns: ns, attributes: attributes)
+            }
+            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .root))
+            return
+        }
         switch parentRole {
         case .ignore:
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .ignore))
+            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .ignore))
             return
         case .capture, .inside:
             if capture != nil {
-                capture!.hasChildren = true
+                capture!.beginMarkup(escape: { self.escape($0, quotes: false) })
                 var tag = "<" + local
                 for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
                     tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
@@ -105,7 +126,7 @@ final class FeedBuilder: XMLEventSink {
                 tag += ">"
                 try appendCapture(markup: tag, raw: "")
             }
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .inside))
+            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .inside))
             return
         default: break
         }
@@ -141,7 +162,7 @@ final class FeedBuilder: XMLEventSink {
             if frame.ns.isCore, frame.local == "item" || frame.local == "entry", entryState != nil {
                 finishEntry()
             }
-        case .root, .ignore, .mediaContent:
+        case .root, .ignore:
             break
         }
         if stack.isEmpty { finishDocument() }
@@ -149,7 +170,7 @@ final class FeedBuilder: XMLEventSink {
 
     func text(_ s: String) throws(ParseError) {
         guard capture != nil else { return }
-        try appendCapture(markup: escape(s, quotes: false), raw: s)
+        try appendCapture(markup: capture!.hasChildren ? escape(s, quotes: false) : "", raw: s)
     }
 
     // MARK: Structure
@@ -170,7 +191,9 @@ final class FeedBuilder: XMLEventSink {
         case "feed":
             sawFeedStructure = true
             isAtomDocument = true
-            if ns == .atom10 { result.format = .atom10 }
+            if ns == .atom10 || (ns == .none && pendingNamespaces.contains("http://www.w3.org/2005/Atom")) {
+                result.format = .atom10
+            }
             else if ns == .atom03 || ["0.1", "0.2", "0.3"].contains(version ?? "") { result.format = .atom03 }
         case "channel":
             sawFeedStructure = true
@@ -187,12 +210,15 @@ final class FeedBuilder: XMLEventSink {
                                parentRole: Role) throws(ParseError) -> Role {
         if parentRole == .person { return .capture }
         if parentRole == .image { return .capture }
-        if parentRole == .mediaContent { return .ignore }
         if ns == .rss10 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss10 }
         if ns == .rss090 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss09x }
         if ns.isCore {
             switch local.lowercased() {
             case "channel", "feed":
+                if entryState == nil, result.feed.id == nil,
+                   let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
+                    result.feed.id = about  // RSS 1.0: the channel's URI
+                }
                 return entryState == nil ? .container : .ignore
             case "item", "entry":
                 if entryState != nil { return .ignore }
@@ -205,7 +231,7 @@ final class FeedBuilder: XMLEventSink {
                 }
                 return .container
             case "author", "contributor":
-                if ns.isAtom || isAtomDocument || hasChildElementsLikely(attributes) {
+                if ns.isAtom || isAtomDocument {
                     if local == "contributor" { return .ignore }
                     person = Person()
                     return .person
@@ -263,12 +289,12 @@ final class FeedBuilder: XMLEventSink {
             return .container
         case "media:content", "media:thumbnail", "media:player":
             return .container
-        case "media:category":
-            if let label = attributes.first(where: { $0.local == "label" })?.value.trimmingSpaces(), !label.isEmpty {
-                addCategory(label)
-                return .ignore
+        case "itunes:link":
+            if entryState == nil, attributes.first(where: { $0.local == "rel" })?.value.lowercased() == "image",
+               let href = attributes.first(where: { $0.local == "href" })?.value, result.feed.image == nil {
+                result.feed.image = resolve(href, base: base)
             }
-            return .capture
+            return .ignore
         case "admin:generatoragent":
             if entryState == nil, result.feed.generator == nil,
                let r = attributes.first(where: { $0.local == "resource" })?.value.trimmingSpaces(), !r.isEmpty {
@@ -282,12 +308,10 @@ final class FeedBuilder: XMLEventSink {
         }
     }
 
-    private func hasChildElementsLikely(_ attributes: [XMLAttribute]) -> Bool { false }
-
     private func appendCapture(markup: String, raw: String) throws(ParseError) {
-        capture!.markup += markup
+        if capture!.hasChildren { capture!.markup += markup }
         capture!.raw += raw
-        capture!.bytes += markup.utf8.count
+        capture!.bytes += max(markup.utf8.count, raw.utf8.count)
         if capture!.bytes > limits.maxFieldBytes {
             let name = stack.last(where: { $0.role == .capture })?.local ?? "?"
             throw ParseError(.limitExceeded, "text of <\(name)> exceeds \(limits.maxFieldBytes) bytes")
@@ -316,12 +340,11 @@ final class FeedBuilder: XMLEventSink {
             out = PlainText.collapse(c.raw)
         } else if type == "html" || type == "text/html" || type == "xhtml" || type == "application/xhtml+xml" || mode == "escaped" {
             out = PlainText.fromHTML(c.raw)
-        } else if atomish && type.isEmpty {
-            out = PlainText.guess(c.raw)
         } else {
+            // No type (RSS), or Atom's default: markup-looking text is read as HTML, like feedparser does.
             out = PlainText.guess(c.raw)
         }
-        out = out.trimmingSpaces()
+        out = PlainText.repairingMojibake(out.trimmingSpaces())
         return out.isEmpty ? nil : out
     }
 
@@ -362,7 +385,7 @@ final class FeedBuilder: XMLEventSink {
              "dc:description", "itunes:subtitle":
             if result.feed.subtitle == nil { result.feed.subtitle = textValue(f, c, atomish: atomish) }
         case "id":
-            if result.feed.id == nil { result.feed.id = plain(c) }
+            if feedIDElement == nil, let v = plain(c) { result.feed.id = v; feedIDElement = v }
         case "language", "dc:language":
             if let l = plain(c) { result.feed.language = l }
         case "updated", "modified",
@@ -427,8 +450,11 @@ final class FeedBuilder: XMLEventSink {
             if !entryState!.authorSet, let s = plain(c) {
                 entryState!.entry.author = personName(s); entryState!.authorSet = true
             }
+        case "tags":
+            // <tags>one, two</tags>, a comma-separated list some feeds use
+            for t in (plain(c) ?? "").split(separator: ",") { addCategory(String(t)) }
         case "category", "dc:subject", "media:category":
-            if let t = plain(c) { addCategory(t) }
+            if let t = plain(c) ?? attr(f, "label") { addCategory(t) }
         default:
             break
         }
@@ -487,9 +513,13 @@ final class FeedBuilder: XMLEventSink {
     }
 
     private func finishDocument() {
-        if let entryState, entryState.entry != FeedEntry() || !entryState.contentCandidates.isEmpty { finishEntry() }
-        if !feedLinkSet, let id = result.feed.id { result.feed.link = id }
+        if entryState != nil { finishEntry() }  // a truncated document: keep the entry that was open
+        if !feedLinkSet, let id = feedIDElement { result.feed.link = id }  // feedparser: an id is a permalink
         if result.feed.author == nil { result.feed.author = ownerName }
+        if isAtomDocument, let author = result.feed.author {
+            // RFC 4287 4.2.1: an entry without atom:author inherits the feed's.
+            for i in result.entries.indices where result.entries[i].author == nil { result.entries[i].author = author }
+        }
         result.pollHint.ttlMinutes = ttl
         if let p = syPeriod {
             let seconds: Int? = ["hourly": 3600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592_000,

@@ -117,6 +117,10 @@ public enum FeedDate {
             if let m = months[String(t.prefix(3))], t.first!.isLetter, t.count >= 3 {
                 if month == nil { month = m; continue }
             }
+            if t.count > 1, t.first == "+" || t.first == "-", offset == nil, let z = zoneOffset(t) {
+                offset = z
+                continue
+            }
             if t.contains(":") {
                 // time, maybe with a glued zone ("10:00:00gmt", "10:00:00+0100")
                 var timePart = t
@@ -130,7 +134,7 @@ public enum FeedDate {
                 if let zonePart, let z = zoneOffset(zonePart) { offset = z }
                 continue
             }
-            if t.allSatisfy(\.isNumber) { numbers.append(t); continue }
+            if t.allSatisfy(\.isASCIIDigit) { numbers.append(t); continue }
             if offset == nil, let z = zoneOffset(t) { offset = z; continue }
             // day names and noise ("mon", "at") are ignored
         }
@@ -164,7 +168,7 @@ public enum FeedDate {
             return nil
         }
         let digits = z.dropFirst().filter { $0 != ":" }
-        guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(\.isNumber) else { return nil }
+        guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(\.isASCIIDigit) else { return nil }
         let h: Int, m: Int
         if digits.count <= 2 { h = Int(digits)!; m = 0 } else {
             h = Int(digits.prefix(digits.count - 2))!; m = Int(digits.suffix(2))!
@@ -174,4 +178,9 @@ public enum FeedDate {
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+}
+
+extension Character {
+    /// 0–9 only (`isNumber` also accepts "½" and other scripts' digits, which `Int()` rejects).
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

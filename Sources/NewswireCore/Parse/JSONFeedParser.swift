@@ -10,6 +10,9 @@ enum JSONFeedParser {
             throw ParseError(.malformed, "invalid JSON: \(error.localizedDescription)")
         }
         guard let root = object as? [String: Any] else { throw ParseError(.notAFeed, "JSON document is not an object") }
+        if let rss = root["rss"] as? [String: Any], let channel = rss["channel"] as? [String: Any] {
+            return try rssInJSON(channel, documentURL: documentURL, limits: limits)
+        }
         let version = root["version"] as? String ?? ""
         guard version.contains("jsonfeed.org/version/") || root["items"] is [Any] else {
             throw ParseError(.notAFeed, "JSON document is not a JSON Feed (no version, no items)")
@@ -65,6 +68,54 @@ enum JSONFeedParser {
                 guard let u = url(a, "url") else { continue }
                 e.enclosures.append(Enclosure(url: u, type: str(a, "mime_type"),
                                               length: (a["size_in_bytes"] as? NSNumber)?.intValue))
+            }
+            feed.entries.append(e)
+        }
+        return feed
+    }
+
+    /// RSS 2.0 serialized as JSON (`{"rss": {"channel": {…, "item": […]}}}`, as scripting.com publishes it).
+    private static func rssInJSON(_ channel: [String: Any], documentURL: String?, limits: ParseLimits) throws(ParseError) -> ParsedFeed {
+        func str(_ d: [String: Any], _ k: String) -> String? {
+            if let s = d[k] as? String { let t = s.trimmingSpaces(); return t.isEmpty ? nil : t }
+            if let o = d[k] as? [String: Any], let s = o["#value"] as? String ?? o["value"] as? String {
+                let t = s.trimmingSpaces(); return t.isEmpty ? nil : t
+            }
+            return nil
+        }
+        func url(_ s: String?) -> String? {
+            guard let s else { return nil }
+            guard let base = documentURL else { return s }
+            return LibXML.resolveURI(s, base: base) ?? s
+        }
+        var feed = ParsedFeed(format: .rss20)
+        feed.feed.title = str(channel, "title").map(PlainText.guess)
+        feed.feed.link = url(str(channel, "link"))
+        feed.feed.subtitle = str(channel, "description").map(PlainText.guess)
+        feed.feed.language = str(channel, "language")
+        feed.feed.updated = str(channel, "lastBuildDate").flatMap(FeedDate.parse)
+        feed.feed.generator = str(channel, "generator")
+        feed.pollHint.ttlMinutes = str(channel, "ttl").flatMap { Int($0) }
+        let items: [[String: Any]]
+        if let list = channel["item"] as? [[String: Any]] { items = list }
+        else if let one = channel["item"] as? [String: Any] { items = [one] }
+        else { items = [] }
+        guard items.count <= limits.maxEntries else { throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries") }
+        for item in items {
+            var e = FeedEntry()
+            e.id = str(item, "guid")
+            e.title = str(item, "title").map(PlainText.guess)
+            e.link = url(str(item, "link")) ?? e.id.flatMap { $0.hasPrefix("http") ? $0 : nil }
+            e.published = str(item, "pubDate").flatMap(FeedDate.parse)
+            e.author = str(item, "author")
+            e.summary = str(item, "description").map(PlainText.guess)
+            if let cats = item["category"] as? [Any] {
+                e.categories = cats.compactMap { $0 as? String }.map(PlainText.collapse).filter { !$0.isEmpty }
+            } else if let c = str(item, "category") {
+                e.categories = [PlainText.collapse(c)]
+            }
+            if let enc = item["enclosure"] as? [String: Any], let u = str(enc, "url") {
+                e.enclosures.append(Enclosure(url: url(u) ?? u, type: str(enc, "type"), length: str(enc, "length").flatMap { Int($0) }))
             }
             feed.entries.append(e)
         }

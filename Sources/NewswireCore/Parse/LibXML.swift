@@ -17,6 +17,12 @@ protocol XMLEventSink: AnyObject {
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError)
     func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError)
     func text(_ s: String) throws(ParseError)
+    /// Namespace URIs declared on the element whose `startElement` follows.
+    func declareNamespaces(_ uris: [String])
+}
+
+extension XMLEventSink {
+    func declareNamespaces(_ uris: [String]) {}
 }
 
 /// Receives the events of `HTMLStreamParser` (element names lower-cased by libxml2's HTML parser).
@@ -69,6 +75,7 @@ final class XMLStreamParser {
 
     /// Parses UTF-8 bytes, delivering events to `sink`. Throws the first error a sink or a limit raised.
     static func parse(utf8 bytes: [UInt8], sink: XMLEventSink, limits: ParseLimits) throws(ParseError) -> XMLParseReport {
+        LibXML.initializeOnce()
         let p = XMLStreamParser(sink: sink, limits: limits)
         return try p.run(bytes)
     }
@@ -76,8 +83,10 @@ final class XMLStreamParser {
     private func run(_ bytes: [UInt8]) throws(ParseError) -> XMLParseReport {
         var handler = xmlSAXHandler()
         xmlSAXVersion(&handler, 2)
-        handler.startElementNs = { ctx, local, prefix, uri, _, _, nbAttributes, _, attributes in
-            XMLStreamParser.from(ctx)?.onStart(local, prefix, uri, Int(nbAttributes), attributes)
+        handler.startElementNs = { ctx, local, prefix, uri, nbNamespaces, namespaces, nbAttributes, _, attributes in
+            guard let me = XMLStreamParser.from(ctx) else { return }
+            if nbNamespaces > 0, let namespaces { me.onNamespaces(Int(nbNamespaces), namespaces) }
+            me.onStart(local, prefix, uri, Int(nbAttributes), attributes)
         }
         handler.endElementNs = { ctx, local, prefix, uri in
             XMLStreamParser.from(ctx)?.onEnd(local, prefix, uri)
@@ -85,7 +94,7 @@ final class XMLStreamParser {
         handler.characters = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
         handler.ignorableWhitespace = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
         handler.cdataBlock = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
-        handler.reference = { ctx, name in XMLStreamParser.from(ctx)?.onUndeclaredEntity(name) }
+        handler.reference = { ctx, name in XMLStreamParser.from(ctx)?.onReference(name) }
         handler.entityDecl = { ctx, name, type, publicId, systemId, content in
             guard let ctx, let me = XMLStreamParser.from(ctx) else { return }
             if me.onEntityDecl(name, Int(type), content) {
@@ -178,6 +187,13 @@ final class XMLStreamParser {
         } catch { park(error) }
     }
 
+    private func onNamespaces(_ count: Int, _ pairs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>) {
+        guard parked == nil else { return }
+        // (prefix, URI) pairs
+        let uris = (0..<count).compactMap { pairs[$0 * 2 + 1].map { String(cString: $0) } }
+        sink.declareNamespaces(uris)
+    }
+
     private func onEnd(_ local: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?) {
         guard parked == nil, let local else { return }
         depth -= 1
@@ -197,14 +213,13 @@ final class XMLStreamParser {
         do { try sink.text(String(decoding: UnsafeBufferPointer(start: ch, count: len), as: UTF8.self)) } catch { park(error) }
     }
 
-    /// An entity reference libxml2 could not resolve (not declared): HTML entity names feeds use
-    /// without a DTD (`&nbsp;`) are decoded, anything else is kept literally.
-    private func onUndeclaredEntity(_ name: UnsafePointer<xmlChar>?) {
+    /// An entity reference handed to the application. A declared internal entity's text was already
+    /// delivered as characters; an undeclared HTML entity name (`&nbsp;`, normally repaired before parsing)
+    /// is decoded; anything else is kept literally.
+    private func onReference(_ name: UnsafePointer<xmlChar>?) {
         guard parked == nil, let name else { return }
         let text: String
-        if let ctxt, let ent = xmlSAX2GetEntity(ctxt, name), ent.pointee.etype == XML_INTERNAL_GENERAL_ENTITY {
-            // A declared internal entity: libxml2 already delivered its replacement text as characters.
-            _ = ent
+        if let ctxt, xmlSAX2GetEntity(ctxt, name) != nil {
             return
         } else if let desc = htmlEntityLookup(name), let scalar = Unicode.Scalar(desc.pointee.value) {
             text = String(Character(scalar))
@@ -292,6 +307,7 @@ final class HTMLStreamParser {
     }
 
     static func parse(utf8 bytes: [UInt8], sink: HTMLEventSink) {
+        LibXML.initializeOnce()
         let p = HTMLStreamParser(sink: sink)
         p.run(bytes)
     }
@@ -354,6 +370,14 @@ final class HTMLStreamParser {
 
 /// Small libxml2 utilities: URI resolution and charset conversion (iconv behind libxml2's handlers).
 enum LibXML {
+    /// libxml2's global tables must be set up once before threads use it (Swift runs this exactly once).
+    private static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
+    static func initializeOnce() { _ = initialized }
+
     /// Resolves `reference` against `base` (RFC 3986). nil when libxml2 cannot build a URI.
     static func resolveURI(_ reference: String, base: String) -> String? {
         guard let out = xmlBuildURI(reference, base) else { return nil }
@@ -363,42 +387,62 @@ enum LibXML {
 
     /// True when libxml2 (iconv) knows a converter for this charset name.
     static func knowsEncoding(_ name: String) -> Bool {
-        guard let h = xmlFindCharEncodingHandler(name) else { return false }
-        xmlCharEncCloseFunc(h)
-        return true
+        CharsetConverter(name, capacity: 0) != nil
     }
 
     /// Converts `bytes` in charset `name` to UTF-8. Undecodable bytes become U+FFFD and are counted.
     /// nil when the charset is unknown.
     static func transcodeToUTF8(_ bytes: [UInt8], from name: String) -> (bytes: [UInt8], invalid: Int)? {
-        guard let handler = xmlFindCharEncodingHandler(name) else { return nil }
-        defer { xmlCharEncCloseFunc(handler) }
-        guard let input = xmlBufferCreateSize(bytes.count + 1) else { return nil }
-        defer { xmlBufferFree(input) }
-        guard let output = xmlBufferCreateSize(bytes.count * 2 + 64) else { return nil }
-        defer { xmlBufferFree(output) }
+        CharsetConverter(name, capacity: bytes.count)?.convert(bytes)
+    }
+}
+
+/// Owns a libxml2 charset converter (`xmlCharEncodingHandler*`, iconv behind it) and its two
+/// `xmlBufferPtr`s; `deinit` closes and frees them. Used by one call, on one thread.
+private final class CharsetConverter {
+    private let handler: UnsafeMutablePointer<xmlCharEncodingHandler>
+    private let input: xmlBufferPtr
+    private let output: xmlBufferPtr
+
+    init?(_ name: String, capacity: Int) {
+        guard let h = xmlFindCharEncodingHandler(name) else { return nil }
+        guard let i = xmlBufferCreateSize(capacity + 1), let o = xmlBufferCreateSize(capacity * 2 + 64) else {
+            xmlCharEncCloseFunc(h)
+            return nil
+        }
+        handler = h; input = i; output = o
+    }
+
+    deinit {
+        xmlBufferFree(input)
+        xmlBufferFree(output)
+        xmlCharEncCloseFunc(handler)
+    }
+
+    func convert(_ bytes: [UInt8]) -> (bytes: [UInt8], invalid: Int) {
+        // libxml2 reports conversion errors on its generic channel (stderr); we count them instead.
+        xmlSetStructuredErrorFunc(nil, { _, _ in })
+        defer { xmlSetStructuredErrorFunc(nil, nil) }
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count + bytes.count / 4)
         var invalid = 0
         bytes.withUnsafeBufferPointer { buf in
             _ = xmlBufferAdd(input, buf.baseAddress, Int32(buf.count))
         }
-        var guardCount = 0
-        while input.pointee.use > 0, guardCount < bytes.count * 4 + 16 {
-            guardCount += 1
+        var rounds = 0
+        while input.pointee.use > 0, rounds < bytes.count * 4 + 16 {
+            rounds += 1
             let before = input.pointee.use
-            let rc = xmlCharEncInFunc(handler, output, input)
+            _ = xmlCharEncInFunc(handler, output, input)
             if output.pointee.use > 0, let content = output.pointee.content {
                 result.append(contentsOf: UnsafeBufferPointer(start: content, count: Int(output.pointee.use)))
                 xmlBufferEmpty(output)
             }
-            if input.pointee.use == before && input.pointee.use > 0 {
+            if input.pointee.use == before {
                 // Stuck on a byte the charset does not define: replace it and go on.
-                if rc == -2 || rc < 0 || true {
-                    xmlBufferShrink(input, 1)
-                    result.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                    invalid += 1
-                }
+                xmlBufferShrink(input, 1)
+                result.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                invalid += 1
             }
         }
         return (result, invalid)

@@ -3,6 +3,7 @@
 /// takes a fast path that only collapses whitespace. The output is never markup.
 enum PlainText {
     /// Collapses every run of whitespace to one space and trims. For text that is already plain.
+    /// C1 control characters (U+0080–U+009F), which real feeds mean as windows-1252 (’ “ ” …), become those.
     static func collapse(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -12,7 +13,11 @@ enum PlainText {
                 pendingSpace = !out.isEmpty
             } else {
                 if pendingSpace { out.unicodeScalars.append(" "); pendingSpace = false }
-                out.unicodeScalars.append(ch)
+                if (0x80...0x9F).contains(ch.value), let mapped = Unicode.Scalar(DocumentDecoder.cp1252Scalar(UInt8(ch.value))) {
+                    out.unicodeScalars.append(mapped)
+                } else {
+                    out.unicodeScalars.append(ch)
+                }
             }
         }
         return out
@@ -61,77 +66,29 @@ enum PlainText {
     private static func isLetter(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
     private static func isHex(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) }
 
+    /// UTF-8 that was read as windows-1252/latin-1 somewhere upstream ("cafÃ©", "â€¦") is read back as
+    /// UTF-8 when every character maps to one byte and those bytes are valid, multi-byte UTF-8.
+    static func repairingMojibake(_ s: String) -> String {
+        var bytes: [UInt8] = []
+        var sawHigh = false
+        for ch in s.unicodeScalars {
+            let v = ch.value
+            if v < 0x80 { bytes.append(UInt8(v)); continue }
+            sawHigh = true
+            if v <= 0xFF { bytes.append(UInt8(v)); continue }
+            guard let b = DocumentDecoder.cp1252Byte(for: v) else { return s }
+            bytes.append(b)
+        }
+        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        return fixed
+    }
+
     static func isSpace(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B: return true
         default: return false
         }
     }
-}
-
-/// Collects the visible text of an HTML document from libxml2's HTML SAX events.
-final class HTMLTextExtractor: HTMLEventSink {
-    private static let dropped: Set<String> = ["script", "style", "noscript", "template", "head", "title"]
-    private static let blocks: Set<String> = [
-        "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure",
-        "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img", "li", "main", "nav", "ol", "p",
-        "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-    ]
-    private var lines: [String] = []
-    private var current = ""
-    private var skipDepth = 0
-
-    func startElement(_ name: String, attributes: [(name: String, value: String)]) {
-        if Self.dropped.contains(name) { skipDepth += 1 } else if Self.blocks.contains(name) { breakLine() }
-    }
-
-    func endElement(_ name: String) {
-        if Self.dropped.contains(name) { if skipDepth > 0 { skipDepth -= 1 } } else if Self.blocks.contains(name) { breakLine() }
-    }
-
-    func text(_ s: String) {
-        if skipDepth == 0 { current += s }
-    }
-
-    private func breakLine() {
-        let line = PlainText.collapse(current)
-        if !line.isEmpty { lines.append(line) }
-        current = ""
-    }
-
-    func result() -> String {
-        breakLine()
-        return lines.joined(separator: "\n")
-    }
-}
-
-/// Collects `<link rel="alternate" type="…rss/atom/feed+json…" href>` of an HTML page.
-final class HTMLAlternateCollector: HTMLEventSink {
-    private(set) var hrefs: [String] = []
-    private(set) var base: String?
-    private static let feedTypes: Set<String> = ["application/rss+xml", "application/atom+xml", "application/feed+json",
-                                                  "application/rdf+xml", "application/json"]
-
-    func startElement(_ name: String, attributes: [(name: String, value: String)]) {
-        if name == "base", base == nil, let href = attributes.first(where: { $0.name.lowercased() == "href" })?.value {
-            base = href
-        }
-        guard name == "link" else { return }
-        var rel = "", type = "", href: String?
-        for a in attributes {
-            switch a.name.lowercased() {
-            case "rel": rel = a.value.lowercased()
-            case "type": type = a.value.lowercased().trimmingSpaces()
-            case "href": href = a.value.trimmingSpaces()
-            default: break
-            }
-        }
-        let rels = rel.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-        if rels.contains("alternate"), Self.feedTypes.contains(type), let href, !href.isEmpty { hrefs.append(href) }
-    }
-
-    func endElement(_ name: String) {}
-    func text(_ s: String) {}
 }
 
 extension String {
