@@ -30,7 +30,7 @@ extension Classify {
             for url in seeds {
                 let item = ClassifierTextSource.plainText(try String(contentsOf: url, encoding: .utf8))
                 let c = Self.classifier.classify(item.input)
-                let top = c.topics.prefix(5).map(\.id)
+                let top = c.topics.prefix(4).map(\.id)
                 #expect(c.relevant, "\(url.lastPathComponent)")
                 #expect(c.relevance > 0.9, "\(url.lastPathComponent)")
                 #expect(top.contains("governance-body"), "\(url.lastPathComponent): \(top)")
