@@ -14,10 +14,6 @@ public enum StopWords {
     according another every many much may yet still even though although however whether either neither
     """.split(separator: " ").map(String.init)
 
-    private static let hashes = TokenHashTable(english.map { (TextTokenizer.hash(Array($0.utf8)), 1) })
-
-    @inline(__always)
-    static func containsASCII(_ lowerCaseWord: [UInt8]) -> Bool {
-        lowerCaseWord.count <= 10 && hashes[TextTokenizer.hash(lowerCaseWord)] != nil
-    }
+    /// Token hash → 1 for every stop word (all are at most 10 bytes).
+    static let table = TokenHashTable(english.map { (TextTokenizer.hash(Array($0.utf8)), 1) })
 }

@@ -94,25 +94,33 @@ public enum TextTokenizer {
         return text.withUTF8 { scan($0, surface: surface, emit) }
     }
 
-    @inline(__always)
-    static func scan(_ utf8: UnsafeBufferPointer<UInt8>, surface: Bool, _ emit: ([UInt8], [UInt8]) -> Void) -> ScriptCounts {
+    /// The word being built and the counts so far. A struct with mutating methods (not a nested function
+    /// capturing local variables) so the compiler checks exclusive access statically, not at run time.
+    private struct WordState {
         var counts = ScriptCounts()
         var word: [UInt8] = []
-        word.reserveCapacity(32)
         var unstemmed: [UInt8] = []
         var upper = 0          // upper-case letters in the current word
         var letters = 0        // letters in the current word
         var asciiOnly = true
         var digits = false
-        var i = utf8.startIndex
-        let end = utf8.endIndex
+        let surface: Bool
+        let stopWords = StopWords.table
 
-        func flush() {
+        init(surface: Bool) {
+            self.surface = surface
+            word.reserveCapacity(32)
+        }
+
+        @inline(__always)
+        mutating func flush(_ emit: ([UInt8], [UInt8]) -> Void) {
             guard !word.isEmpty else { return }
             defer { word.removeAll(keepingCapacity: true); upper = 0; letters = 0; asciiOnly = true; digits = false }
             if asciiOnly {
-                if word == usBytes && upper == 2 { emit(usaBytes, usaBytes); counts.latinWords += 1; return }
-                if StopWords.containsASCII(word) { counts.englishStopWords += 1; return }
+                if upper == 2 && word.count == 2 && word[0] == 0x75 && word[1] == 0x73 {   // "US"
+                    emit(TextTokenizer.usaBytes, TextTokenizer.usaBytes); counts.latinWords += 1; return
+                }
+                if word.count <= 10 && stopWords[TextTokenizer.hash(word)] != nil { counts.englishStopWords += 1; return }
                 counts.latinWords += 1
                 if surface { unstemmed = word }
                 if !digits && letters >= 4 { Stemmer.stem(&word) }
@@ -121,24 +129,30 @@ public enum TextTokenizer {
             }
             emit(word, word)
         }
+    }
+
+    @inline(__always)
+    static func scan(_ utf8: UnsafeBufferPointer<UInt8>, surface: Bool, _ emit: ([UInt8], [UInt8]) -> Void) -> ScriptCounts {
+        var st = WordState(surface: surface)
+        var i = utf8.startIndex
+        let end = utf8.endIndex
 
         while i != end {
             let b = utf8[i]
             if b < 0x80 {
-                if b >= 0x61 && b <= 0x7A { word.append(b); letters += 1 }
-                else if b >= 0x41 && b <= 0x5A { word.append(b | 0x20); letters += 1; upper += 1 }
-                else if b >= 0x30 && b <= 0x39 { word.append(b); digits = true }
-                else if b == 0x2E, letters == word.count, upper == letters, letters >= 1 {
+                if b >= 0x61 && b <= 0x7A { st.word.append(b); st.letters += 1 }
+                else if b >= 0x41 && b <= 0x5A { st.word.append(b | 0x20); st.letters += 1; st.upper += 1 }
+                else if b >= 0x30 && b <= 0x39 { st.word.append(b); st.digits = true }
+                else if b == 0x2E, st.letters == st.word.count, st.upper == st.letters, st.letters >= 1 {
                     // "U.S." / "U.N.": a dot after capital letters followed by a capital letter continues the acronym.
-                    let n = utf8.index(after: i)
-                    if n != end, utf8[n] >= 0x41 && utf8[n] <= 0x5A,
-                       word.count == 1 || { let p = utf8.index(i, offsetBy: -2, limitedBy: utf8.startIndex); return p.map { utf8[$0] == 0x2E } ?? false }() {
+                    let n = i + 1
+                    if n != end, utf8[n] >= 0x41 && utf8[n] <= 0x5A, st.word.count == 1 || (i >= 2 && utf8[i - 2] == 0x2E) {
                         i = n
                         continue
                     }
-                    flush()
-                } else { flush() }
-                i = utf8.index(after: i)
+                    st.flush(emit)
+                } else { st.flush(emit) }
+                i += 1
                 continue
             }
             // Decode one multi-byte scalar.
@@ -147,39 +161,39 @@ public enum TextTokenizer {
             if b & 0xE0 == 0xC0 { v = UInt32(b & 0x1F); len = 2 }
             else if b & 0xF0 == 0xE0 { v = UInt32(b & 0x0F); len = 3 }
             else if b & 0xF8 == 0xF0 { v = UInt32(b & 0x07); len = 4 }
-            else { flush(); i = utf8.index(after: i); continue }
-            var j = utf8.index(after: i)
+            else { st.flush(emit); i += 1; continue }
+            var j = i + 1
             var k = 1
-            while k < len, j != end { v = (v << 6) | UInt32(utf8[j] & 0x3F); j = utf8.index(after: j); k += 1 }
+            while k < len, j != end { v = (v << 6) | UInt32(utf8[j] & 0x3F); j += 1; k += 1 }
             let start = i
             i = j
-            guard let scalar = Unicode.Scalar(v) else { flush(); continue }
+            guard let scalar = Unicode.Scalar(v) else { st.flush(emit); continue }
             if isHan(v) || (v >= 0x3040 && v <= 0x30FF) {
-                flush()
-                if isHan(v) { counts.han += 1 } else { counts.kana += 1 }
+                st.flush(emit)
+                if isHan(v) { st.counts.han += 1 } else { st.counts.kana += 1 }
                 let ideograph = Array(utf8[start..<j])
                 emit(ideograph, ideograph)
                 continue
             }
             let props = scalar.properties
             if props.isAlphabetic || props.numericType != nil {
-                asciiOnly = false
-                if v >= 0xAC00 && v <= 0xD7AF || v >= 0x1100 && v <= 0x11FF { counts.hangul += 1 }
-                else if v >= 0x0400 && v <= 0x04FF { counts.cyrillic += 1 }
-                else if v >= 0x0600 && v <= 0x06FF { counts.arabic += 1 }
-                else if v < 0x0250 || (v >= 0x1E00 && v <= 0x1EFF) { letters += 1 } // Latin with diacritics
-                else { counts.otherLetters += 1 }
+                st.asciiOnly = false
+                if v >= 0xAC00 && v <= 0xD7AF || v >= 0x1100 && v <= 0x11FF { st.counts.hangul += 1 }
+                else if v >= 0x0400 && v <= 0x04FF { st.counts.cyrillic += 1 }
+                else if v >= 0x0600 && v <= 0x06FF { st.counts.arabic += 1 }
+                else if v < 0x0250 || (v >= 0x1E00 && v <= 0x1EFF) { st.letters += 1 } // Latin with diacritics
+                else { st.counts.otherLetters += 1 }
                 if props.isLowercase || !props.changesWhenLowercased {
-                    word.append(contentsOf: utf8[start..<j])
+                    st.word.append(contentsOf: utf8[start..<j])
                 } else {
-                    word.append(contentsOf: props.lowercaseMapping.utf8)
+                    st.word.append(contentsOf: props.lowercaseMapping.utf8)
                 }
             } else {
-                flush()
+                st.flush(emit)
             }
         }
-        flush()
-        return counts
+        st.flush(emit)
+        return st.counts
     }
 
     @inline(__always)
@@ -188,8 +202,7 @@ public enum TextTokenizer {
             || (v >= 0x20000 && v <= 0x2FFFF)
     }
 
-    private static let usBytes: [UInt8] = Array("us".utf8)
-    private static let usaBytes: [UInt8] = Array("usa".utf8)
+    fileprivate static let usaBytes: [UInt8] = Array("usa".utf8)
 }
 
 /// The light English stemmer described on `TextTokenizer`. Works in place on lower-case ASCII letters.
