@@ -1,0 +1,4 @@
+import Testing
+
+/// Groups the classifier stage's suites so `swift test --filter Classify` runs exactly them.
+@Suite enum Classify {}
