@@ -110,6 +110,39 @@ import Glibc
         #expect(daemon.waitForExit(timeout: 5) == 0)
     }
 
+    @Test func sighupWithABrokenModelKeepsTheOldModel() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml"), ("/policy.atom", "policy-desk.atom.xml")])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        let world = feeds.url("/world.rss"), policy = feeds.url("/policy.atom")
+        try sandbox.writeFeeds([world])
+        // A private copy of the shipped model, so the test can break it.
+        let model = sandbox.root.appendingPathComponent("model.json")
+        try FileManager.default.copyItem(at: Newswired.repoRoot.appendingPathComponent("config/topics/waic-governance.json"), to: model)
+        let config = sandbox.root.appendingPathComponent("newswired.yaml")
+        try "model: \(model.path)\npoll:\n  interval: 1h\n".write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try Self.start(sandbox, config: config)
+        _ = daemon.waitForLog(timeout: 30) { !$0.events("fetch", feed: world).isEmpty }
+
+        try #"{"version": "broken", "topics": [}"#.write(to: model, atomically: true, encoding: .utf8)
+        try sandbox.writeFeeds([world, policy])  // would be picked up by a successful reload
+        daemon.signal(SIGHUP)
+        let log = daemon.waitForLog(timeout: 10) { !$0.events("reload").isEmpty }
+        let line = try #require(log.events("reload").first, "stderr:\n\(daemon.stderr)")
+        #expect(line.level == "error")
+        #expect(line["key"] == "model")
+        #expect(line["error"]?.contains(model.path) == true, "names the model file: \(line.raw)")
+        #expect(line["kept"] == "previous config")
+        usleep(500_000)
+        #expect(daemon.log.events("fetch", feed: policy).isEmpty, "nothing of the rejected reload was applied")
+        #expect(daemon.isRunning)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+        // The items fetched before were classified by the model that was loaded then.
+        let relevant = try sandbox.archive().filter { $0["relevant"] == .bool(true) }
+        #expect(!relevant.isEmpty, "the shipped model marks the fixture's AI-governance items relevant")
+    }
+
     @Test func sigtermDuringASlowTransferDrainsWithinTheGraceAndKeepsEverything() throws {
         let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml")])
         defer { feeds.stop() }
