@@ -16,9 +16,11 @@ public struct ArchiveWriter: Sendable {
         directory.appendingPathComponent("\(day).jsonl")
     }
 
-    /// Appends the records to their day files and flushes them to disk.
-    public func append(_ records: [ArchiveRecord]) throws(StoreError) {
-        guard !records.isEmpty else { return }
+    /// Appends the records to their day files; with `sync`, flushes them to disk before returning.
+    /// Returns the day files written, for a later `sync(days:)`.
+    @discardableResult
+    public func append(_ records: [ArchiveRecord], sync: Bool = true) throws(StoreError) -> Set<String> {
+        guard !records.isEmpty else { return [] }
         var byDay: [String: String] = [:]
         var order: [String] = []
         for r in records {
@@ -27,7 +29,19 @@ public struct ArchiveWriter: Sendable {
             byDay[day, default: ""] += r.jsonLine() + "\n"
         }
         for day in order {
-            try appendText(byDay[day]!, to: fileURL(day: day))
+            try appendText(byDay[day]!, to: fileURL(day: day), sync: sync)
+        }
+        return Set(order)
+    }
+
+    /// Flushes day files written with `sync: false` to disk (one fsync per file).
+    public func sync(days: Set<String>) throws(StoreError) {
+        for day in days.sorted() {
+            let path = fileURL(day: day).path
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StoreError(path: path, message: "cannot open to flush: \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw StoreError(path: path, message: "cannot flush: \(String(cString: strerror(errno)))") }
         }
     }
 
@@ -67,7 +81,7 @@ public struct ArchiveWriter: Sendable {
         return String(decoding: bytes[prefix.count..<prefix.count + 64], as: UTF8.self)
     }
 
-    private func appendText(_ text: String, to file: URL) throws(StoreError) {
+    private func appendText(_ text: String, to file: URL, sync: Bool) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -89,7 +103,7 @@ public struct ArchiveWriter: Sendable {
             }
             return true
         }
-        guard ok, fsync(fd) == 0 else {
+        guard ok, !sync || fsync(fd) == 0 else {
             throw StoreError(path: file.path, message: "cannot write: \(String(cString: strerror(errno)))")
         }
     }

@@ -58,36 +58,36 @@ public struct JSONObjectWriter {
 
 public enum JSONText {
     public static func appendString(_ s: String, to out: inout String) {
-        out += "\""
         var needsEscape = false
         for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C || u == 0x3C || u == 0x3E || u == 0x26 {
             needsEscape = true
             break
         }
         if !needsEscape {
+            out += "\""
             out += s
-        } else {
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case "<": out += "\\u003c"
-                case ">": out += "\\u003e"
-                case "&": out += "\\u0026"
-                default:
-                    if u.value < 0x20 {
-                        let hex = String(u.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
+            out += "\""
+            return
+        }
+        // Only ASCII bytes are ever escaped, so work on UTF-8 bytes and copy the rest through.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(s.utf8.count + 16)
+        bytes.append(0x22)
+        let hex = Array("0123456789abcdef".utf8)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: bytes += [0x5C, 0x22]
+            case 0x5C: bytes += [0x5C, 0x5C]
+            case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
+            case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
+            case 0x3C, 0x3E, 0x26, 0x00..<0x20:
+                bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+            default: bytes.append(b)
             }
         }
-        out += "\""
+        bytes.append(0x22)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 
     public static func string(_ s: String) -> String {

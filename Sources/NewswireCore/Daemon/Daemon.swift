@@ -228,6 +228,7 @@ public final class Daemon: @unchecked Sendable {
             summary.duplicates += r.duplicates
             onResult(feed, r)
         }
+        pipeline.flushArchive()
         return summary
     }
 }

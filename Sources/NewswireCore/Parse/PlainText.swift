@@ -5,22 +5,32 @@ enum PlainText {
     /// Collapses every run of whitespace to one space and trims. For text that is already plain.
     /// C1 control characters (U+0080–U+009F), which real feeds mean as windows-1252 (’ “ ” …), become those.
     static func collapse(_ s: String) -> String {
-        var out = ""
+        // Byte by byte: the spaces are ASCII, and C1 controls (U+0080...U+009F, UTF-8 C2 80...C2 9F) are
+        // read as the windows-1252 characters they almost always are; every other byte is copied.
+        var out = [UInt8]()
         out.reserveCapacity(s.utf8.count)
         var pendingSpace = false
-        for ch in s.unicodeScalars {
-            if isSpace(ch) {
+        var previous: UInt8 = 0
+        for b in s.utf8 {
+            defer { previous = b }
+            switch b {
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B:
                 pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.unicodeScalars.append(" "); pendingSpace = false }
-                if (0x80...0x9F).contains(ch.value), let mapped = Unicode.Scalar(DocumentDecoder.cp1252Scalar(UInt8(ch.value))) {
-                    out.unicodeScalars.append(mapped)
-                } else {
-                    out.unicodeScalars.append(ch)
-                }
+                continue
+            case 0x80...0x9F where previous == 0xC2:
+                out.removeLast()  // the C2 lead byte
+                if let mapped = Unicode.Scalar(DocumentDecoder.cp1252Scalar(b)) { UTF8.encode(mapped) { out.append($0) } }
+                continue
+            default:
+                break
             }
+            if pendingSpace {
+                out.append(0x20)
+                pendingSpace = false
+            }
+            out.append(b)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// HTML (a fragment or a page) to plain text.
