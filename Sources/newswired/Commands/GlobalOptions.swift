@@ -71,6 +71,13 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// What `run` and `once` start from: the config, the log set up by it, and the feed list.
+    func loadForDaemon() throws -> (config: DaemonConfig, feeds: [FeedConfig]) {
+        let config = try loadConfig()
+        try bootstrapLogging(config: config)
+        return (config, try feedList(for: config))
+    }
+
     /// Installs the key=value log handler: `--log-level` over the config's `log_level`, per-module
     /// `log_levels`, and the log file `<state>/log/newswired.log` when `log_file` is on.
     func bootstrapLogging(config: DaemonConfig?) throws {

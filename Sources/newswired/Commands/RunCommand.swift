@@ -22,9 +22,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let config = try global.loadConfig()
-            try global.bootstrapLogging(config: config)
-            let feeds = try global.feedList(for: config)
+            let (config, feeds) = try global.loadForDaemon()
             let logger = Logger(label: "daemon")
             let stop = StopSignal()
             stop.install(onReopenLog: { LogSink.standardError.reopen() })  // before READY=1: a signal raised earlier would be lost
@@ -63,9 +61,7 @@ struct OnceCommand: ParsableCommand {
     func run() throws {
         var status: Int32 = 0
         try reportingErrors {
-            let config = try global.loadConfig()
-            try global.bootstrapLogging(config: config)
-            let feeds = try global.feedList(for: config)
+            let (config, feeds) = try global.loadForDaemon()
             let logger = Logger(label: "daemon")
             let stop = StopSignal()
             stop.install(signals: [SIGTERM, SIGINT])

@@ -2,18 +2,6 @@ import Foundation
 import Testing
 @testable import NewswireCore
 
-/// A deterministic generator for jitter (SplitMix64).
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct SchedulePolicyTests {
     let policy = SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff())
 
@@ -26,7 +14,7 @@ struct SeededRNG: RandomNumberGenerator {
     }
 
     @Test func backoffDoublesWithJitterUpToTheCap() {
-        var rng = SeededRNG(state: 1)
+        var rng = SplitMix64(seed: 1)
         for failures in 1...12 {
             let d = policy.backoffDelay(failures: failures, using: &rng)
             let base = min(60 * (1 << (failures - 1)), 21_600)
@@ -38,14 +26,14 @@ struct SeededRNG: RandomNumberGenerator {
     }
 
     @Test func successJitterStaysWithinTheFraction() {
-        var rng = SeededRNG(state: 7)
+        var rng = SplitMix64(seed: 7)
         let dues = (0..<200).map { _ in policy.nextAfterSuccess(now: 0, interval: 1000, using: &rng) }
         #expect(dues.allSatisfy { (900...1100).contains($0) })
         #expect(Set(dues).count > 20)  // really spread
     }
 
     @Test func retryAfterWinsWhenLonger() {
-        var rng = SeededRNG(state: 3)
+        var rng = SplitMix64(seed: 3)
         #expect(policy.nextAfterFailure(now: 0, failures: 1, retryAfter: 3600, using: &rng) == 3600)
         #expect(policy.nextAfterFailure(now: 0, failures: 1, retryAfter: 999_999, using: &rng) == 21_600)
     }
