@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     let db: SQLiteConnection
     public let path: String
@@ -88,6 +88,14 @@ public final class ItemStore: @unchecked Sendable {
             PRAGMA user_version = 1;
             COMMIT;
             """)
+        }
+        if version < 2 {
+            do {
+                try db.execute(Self.schemaStep2)  // FTS5 index, topic index, subscriptions (ItemStore+Schema2.swift)
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
         }
     }
 
