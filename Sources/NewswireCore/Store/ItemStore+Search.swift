@@ -177,37 +177,22 @@ extension ItemStore {
         }
     }
 
-    /// The archive line of every item matching `filter`, oldest first: byte for byte what `ArchiveRecord.jsonLine()`
-    /// writes, built from the stored columns without decoding the JSON ones (the export's fast path).
-    public func forEachArchiveLine(filter: ItemFilter = ItemFilter(), _ body: (String) throws(StoreError) -> Void) throws(StoreError) {
+    /// The archive lines of every item matching `filter`, oldest first, each followed by "\n": byte for byte what
+    /// `ArchiveRecord.jsonLine()` writes, built from the stored columns without decoding them (the stored
+    /// `categories` and `topics` are already the contract's JSON). Lines accumulate in one byte buffer; `flush`
+    /// gets it (with the number of lines so far) whenever it passes `flushAt` bytes and at the end, and must empty it.
+    public func writeArchiveLines(filter: ItemFilter = ItemFilter(), flushAt: Int = 256 << 10,
+                                  _ flush: (inout [UInt8], Int) throws(StoreError) -> Void) throws(StoreError) {
         let (conditions, args) = filter.sql()
-        try db.forEach("SELECT \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { row throws(StoreError) in
-            try body(Self.archiveLine(row: row))
+        var out: [UInt8] = []
+        out.reserveCapacity(flushAt + (64 << 10))
+        var lines = 0
+        try db.forEachRow("SELECT \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { row throws(StoreError) in
+            ArchiveLineEncoder.append(row: row, to: &out)
+            lines += 1
+            if out.count >= flushAt { try flush(&out, lines) }
         }
-    }
-
-    /// The archive line of a row of `recordColumns`: the same keys, order and encoding as `ArchiveRecord.jsonLine()`.
-    static func archiveLine(row: [SQLValue]) -> String {
-        var w = JSONObjectWriter()
-        w.field("schema", ArchiveRecord.schema)
-        w.field("id", row[0].text ?? "")
-        w.field("feed", row[1].text ?? "")
-        w.field("guid", row[2].text)
-        w.field("url", row[3].text)
-        w.field("title", row[4].text)
-        w.field("published", row[5].text)
-        w.field("fetched", row[6].text ?? "")
-        w.field("author", row[7].text)
-        w.field("categories", raw: row[8].text ?? "[]")
-        w.field("summary", row[9].text)
-        w.field("content", row[10].text)
-        w.field("relevant", (row[11].int ?? 0) != 0)
-        w.field("relevance", number: row[12].double ?? 0)
-        w.field("topics", raw: row[13].text ?? "[]")
-        w.field("near_duplicate_of", row[14].text)
-        w.field("revision_of", row[15].text)
-        w.field("story", row[16].text)
-        return w.finish()
+        try flush(&out, lines)
     }
 
     /// The last `count` items matching `filter` that are in the archive, oldest first, and the highest sequence

@@ -92,12 +92,18 @@ struct ArchiveSearch: ParsableCommand {
     @Option(name: .long, help: "At most this many results.")
     var limit = 20
 
+    @Flag(name: .long, help: ArgumentHelp("Print how long opening the store and the search took, on stderr (benchmarks).",
+                                          visibility: .hidden))
+    var timing = false
+
     @Argument(help: "The query.")
     var query: String
 
     func run() throws {
         try reportingErrors {
+            let t0 = DispatchTime.now().uptimeNanoseconds
             let store = try global.openExistingStore()
+            let t1 = DispatchTime.now().uptimeNanoseconds
             let hits: [SearchHit]
             do {
                 hits = try store.search(query, filter: filters.filter, limit: limit)
@@ -105,6 +111,14 @@ struct ArchiveSearch: ParsableCommand {
                 throw fail(e.description, status: 65)
             }
             let out = OutputBuffer()
+            defer {
+                if timing {
+                    out.flush()
+                    let t2 = DispatchTime.now().uptimeNanoseconds
+                    FileHandle.standardError.write(Data(String(format: "timing: open %.2f ms, search+output %.2f ms, hits %d\n",
+                                                               Double(t1 - t0) / 1e6, Double(t2 - t1) / 1e6, hits.count).utf8))
+                }
+            }
             if output.json {
                 for h in hits { out.line(h.record.jsonLine()) }
                 return
@@ -309,10 +323,10 @@ struct ArchiveExport: ParsableCommand {
             var count = 0
             switch format {
             case .jsonl:
-                try store.forEachArchiveLine(filter: filter) { line in
-                    out.line(line)
-                    count += 1
-                    if count & 1023 == 0 { progress.update(count) }
+                try store.writeArchiveLines(filter: filter) { bytes, lines throws(StoreError) in
+                    out.write(bytes: &bytes)
+                    count = lines
+                    progress.update(count)
                 }
             case .csv:
                 out.write(ArchiveCSV.header)

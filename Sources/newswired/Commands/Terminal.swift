@@ -61,9 +61,21 @@ final class OutputBuffer {
         if buffer.count >= limit { flush() }
     }
 
+    /// Writes `bytes` (after what is buffered) and empties it.
+    func write(bytes: inout [UInt8]) {
+        flush()
+        Self.writeAll(fd, bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     func flush() {
         guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
+        Self.writeAll(fd, buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
@@ -74,7 +86,6 @@ final class OutputBuffer {
                 off += n
             }
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -122,9 +122,15 @@ import Testing
         odd.revisionOf = String(repeating: "a", count: 64)
         let records = Self.corpus + [odd]
         try store.transaction { for r in records { try store.insertItem(r, language: nil) } }
-        var lines: [String] = []
-        try store.forEachArchiveLine { lines.append($0) }
-        #expect(lines == records.map { $0.jsonLine() })
+        var bytes: [UInt8] = []
+        var flushes = 0
+        try store.writeArchiveLines(flushAt: 200) { buf, _ in
+            bytes += buf
+            buf.removeAll()
+            flushes += 1
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == records.map { $0.jsonLine() + "\n" }.joined())
+        #expect(flushes > 1, "flushed as the buffer passed its limit")
         var seen: [ArchiveRecord] = []
         try store.forEachItem { _, r in seen.append(r) }
         #expect(seen == records)
