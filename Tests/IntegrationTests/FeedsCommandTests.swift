@@ -130,6 +130,31 @@ import TestSupport
         #expect(unknown.exitCode == 1 && unknown.stderr.contains("not one of the feeds"))
     }
 
+    @Test func aFeedAddedWhileTheDaemonRunsIsPolledAfterSIGHUP() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml"), ("/policy.atom", "policy-desk.atom.xml")])
+        defer { feeds.stop() }
+        let world = feeds.url("/world.rss"), atom = feeds.url("/policy.atom")
+        let sandbox = try TestSandbox()
+        try sandbox.writeFeeds([world])
+        let daemon = try sandbox.start("run")
+        defer { daemon.kill() }
+        let first = daemon.waitForLog(timeout: 20) { $0.events("fetch", feed: world).count >= 1 }
+        #expect(first.events("fetch", feed: world).first?.status == 200, "\(daemon.stderr)")
+
+        // Added while the daemon runs (the store is shared through WAL): nothing happens until the reload.
+        let add = try sandbox.run(["feeds", "add", atom])
+        #expect(add.exitCode == 0, "\(add.stderr)")
+        usleep(300_000)
+        #expect(daemon.log.events("fetch", feed: atom).isEmpty)
+        daemon.signal(SIGHUP)
+        let log = daemon.waitForLog(timeout: 20) { $0.events("fetch", feed: atom).count >= 1 }
+        #expect(log.events("reload").first?["added"] == "1", "\(daemon.stderr)")
+        #expect(log.events("fetch", feed: atom).first?.status == 200)
+        #expect(Set(try sandbox.archive().compactMap(\.feed)) == [world, atom])
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 20) == 0)
+    }
+
     @Test func aFeedWithErrorsShowsThemInTheList() throws {
         let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml")])
         defer { feeds.stop() }

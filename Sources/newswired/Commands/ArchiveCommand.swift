@@ -248,7 +248,7 @@ struct ArchiveTail: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Keep running and print new items as they are archived.")
     var follow = false
 
-    @Option(name: .short, help: "Print the last N items first.")
+    @Option(name: .customShort("n", allowingJoined: true), help: "Print the last N items first.")
     var n = 10
 
     @Option(name: .long, help: ArgumentHelp("Only items assigned this topic (repeat for any of several).", valueName: "topic"))
