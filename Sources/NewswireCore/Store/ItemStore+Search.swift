@@ -20,12 +20,15 @@ public struct ItemFilter: Sendable, Equatable {
         self.until = until
     }
 
-    /// SQL conditions on `items` aliased `i`, and their arguments in order.
-    func sql() -> (conditions: [String], args: [SQLValue]) {
+    /// Whether only the topic index is needed (no condition reads the `items` row).
+    var needsItemRow: Bool { relevantOnly || feed != nil || since != nil || until != nil }
+
+    /// SQL conditions on `items` aliased `i` (its `seq` named by `seqColumn`), and their arguments in order.
+    func sql(seqColumn: String = "i.seq") -> (conditions: [String], args: [SQLValue]) {
         var c: [String] = []
         var a: [SQLValue] = []
         if !topics.isEmpty {
-            c.append("EXISTS (SELECT 1 FROM item_topics ft WHERE ft.topic IN (\(Array(repeating: "?", count: topics.count).joined(separator: ","))) AND ft.seq = i.seq)")
+            c.append("EXISTS (SELECT 1 FROM item_topics ft WHERE ft.topic IN (\(Array(repeating: "?", count: topics.count).joined(separator: ","))) AND ft.seq = \(seqColumn))")
             a += topics.map(SQLValue.text)
         }
         if relevantOnly { c.append("i.relevant = 1") }
@@ -114,32 +117,39 @@ extension ItemStore {
     public func search(_ query: String, filter: ItemFilter = ItemFilter(), limit: Int = 20) throws -> [SearchHit] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw SearchQueryError(query: query, reason: "the query is empty") }
-        var (conditions, args) = filter.sql()
+        // Phase one ranks and filters without reading any text (and without the items row when the filter is
+        // only topics); phase two loads the few hits and their snippets.
+        let join = filter.needsItemRow
+        var (conditions, args) = filter.sql(seqColumn: join ? "i.seq" : "items_fts.rowid")
         conditions.insert("items_fts MATCH ?", at: 0)
         args.insert(.text(trimmed), at: 0)
         args.append(.integer(Int64(max(1, limit))))
-        // Phase one ranks and filters without touching the text; phase two loads the few hits and their snippets.
         let ranked: [[SQLValue]]
         do {
             ranked = try db.query("""
-                SELECT items_fts.rowid, items_fts.rank FROM items_fts JOIN items i ON i.seq = items_fts.rowid
+                SELECT items_fts.rowid, items_fts.rank FROM items_fts\(join ? " JOIN items i ON i.seq = items_fts.rowid" : "")
                 \(Self.whereClause(conditions)) ORDER BY items_fts.rank LIMIT ?
                 """, args)
         } catch {
             throw Self.queryError(error, query: trimmed)
         }
-        var hits: [SearchHit] = []
-        hits.reserveCapacity(ranked.count)
-        for row in ranked {
-            guard let seq = row[0].int else { continue }
-            let rows = try db.query("""
-                SELECT \(Self.aliasedRecordColumns), snippet(items_fts, -1, char(1), char(2), '…', 20)
-                FROM items_fts JOIN items i ON i.seq = items_fts.rowid WHERE items_fts MATCH ? AND items_fts.rowid = ?
-                """, [.text(trimmed), .integer(seq)])
-            guard let r = rows.first else { continue }
-            hits.append(SearchHit(record: Self.record(row: r), snippet: r[17].text ?? "", rank: row[1].double ?? 0))
+        guard !ranked.isEmpty else { return [] }
+        let seqs = ranked.compactMap { $0[0].int }
+        let marks = Array(repeating: "?", count: seqs.count).joined(separator: ",")
+        var records: [Int64: ArchiveRecord] = [:]
+        for r in try db.query("SELECT seq, \(Self.recordColumns) FROM items WHERE seq IN (\(marks))", seqs.map(SQLValue.integer)) {
+            records[r[0].int ?? 0] = Self.record(row: Array(r.dropFirst()))
         }
-        return hits
+        var snippets: [Int64: String] = [:]
+        for seq in seqs {  // one lookup per hit: FTS5 seeks straight to a rowid given with `=`
+            snippets[seq] = try db.query("""
+                SELECT snippet(items_fts, -1, char(1), char(2), '…', 20) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?
+                """, [.text(trimmed), .integer(seq)]).first?.first?.text
+        }
+        return ranked.compactMap { row in
+            guard let seq = row[0].int, let record = records[seq] else { return nil }
+            return SearchHit(record: record, snippet: snippets[seq] ?? "", rank: row[1].double ?? 0)
+        }
     }
 
     /// FTS5 reports a bad query when the statement runs; turn its message into a `SearchQueryError`.
@@ -184,6 +194,9 @@ extension ItemStore {
     public func writeArchiveLines(filter: ItemFilter = ItemFilter(), flushAt: Int = 256 << 10,
                                   _ flush: (inout [UInt8], Int) throws(StoreError) -> Void) throws(StoreError) {
         let (conditions, args) = filter.sql()
+        // A bulk read: map the file rather than copy every page through read(2) (this connection only).
+        try db.execute("PRAGMA mmap_size = 17179869184")
+        defer { try? db.execute("PRAGMA mmap_size = 0") }
         var out: [UInt8] = []
         out.reserveCapacity(flushAt + (64 << 10))
         var lines = 0
