@@ -90,12 +90,7 @@ public final class ItemStore: @unchecked Sendable {
             """)
         }
         if version < 2 {
-            do {
-                try db.execute(Self.schemaStep2)  // FTS5 index, topic index, subscriptions (ItemStore+Schema2.swift)
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
-            }
+            try migrateToVersion2()  // FTS5 index, topic index, subscriptions (ItemStore+Schema2.swift)
         }
     }
 
