@@ -112,6 +112,15 @@ import TestSupport
         #expect(!plain.stdout.contains("\u{1B}"), "no colour when stdout is not a terminal")
         #expect(!plain.stdout.contains("\u{1}") && !plain.stdout.contains("\u{2}"), "match markers removed")
 
+        // On a terminal: the matches highlighted, titles bold; never with NO_COLOR set.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
+            let tty = try sandbox.runOnTerminal(["archive", "search", "export controls", "--limit", "1"])
+            #expect(tty.contains("\u{1B}[1;33mexport\u{1B}[0m") || tty.contains("\u{1B}[1;33mcontrols\u{1B}[0m"), "\(tty)")
+            #expect(tty.contains("\u{1B}[1mWashington tightens export controls"))
+            let noColor = try sandbox.runOnTerminal(["archive", "search", "export controls", "--limit", "1"], environment: ["NO_COLOR": "1"])
+            #expect(noColor.contains("Washington tightens export controls") && !noColor.contains("\u{1B}["), "\(noColor)")
+        }
+
         // Bad queries: a clear error, exit 65, no crash.
         for bad in ["\"unterminated", "U.S.", "AND", "nosuchcolumn: x"] {
             let r = try sandbox.run(["archive", "search", bad])
@@ -199,6 +208,10 @@ import TestSupport
         #expect(jsonl.exitCode == 0, "\(jsonl.stderr)")
         #expect(jsonl.stdout == (try sandbox.archiveText()), "export jsonl is the archive, line for line")
         #expect(jsonl.stderr.isEmpty, "no progress display when stderr is not a terminal")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
+            let tty = try sandbox.runOnTerminal(["archive", "export"])
+            #expect(tty.contains("exported \(records.count)/\(records.count) (100 %)"), "progress on a terminal: \(tty.suffix(200))")
+        }
 
         let csv = try sandbox.run(["archive", "export", "--format", "csv"])
         #expect(csv.exitCode == 0)

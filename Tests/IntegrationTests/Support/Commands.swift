@@ -103,3 +103,27 @@ enum CSV {
         return rows
     }
 }
+
+extension TestSandbox {
+    /// Runs a command with stdout and stderr on a pseudo-terminal (util-linux `script`), returning what the
+    /// terminal showed.
+    func runOnTerminal(_ command: [String], environment extra: [String: String] = [:]) throws -> String {
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let line = ([Newswired.binary.path] + commandArguments(command)).map(quote).joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", line, "/dev/null"]
+        var env = Newswired.environment
+        env["NO_COLOR"] = nil
+        env["TERM"] = "xterm"
+        for (k, v) in extra { env[k] = v }
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
