@@ -200,8 +200,8 @@ struct FeedsAdd: ParsableCommand {
             do {
                 let parsed = try FeedParser.parse(r.body, documentURL: r.effectiveURL, contentType: r.contentType)
                 return .feed(title: parsed.feed.title)
-            } catch let e as ParseError where e.code == .notAFeed {
-                return .page(alternates: e.alternates)
+            } catch where error.code == .notAFeed {
+                return .page(alternates: error.alternates)
             } catch {
                 return .failed("not a feed: \(error)")
             }
