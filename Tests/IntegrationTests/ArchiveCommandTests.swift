@@ -199,6 +199,21 @@ import TestSupport
         usleep(300_000)  // a second line would have arrived by now
         #expect(tail.stdout == newLine + "\n", "tail -f printed exactly the new archive line")
         #expect(tail.isRunning)
+
+        // After UTC midnight the pipeline archives into the next day's file; tail follows the store, not a file.
+        let tomorrow = ISOTime.day(Date().addingTimeInterval(86_400))
+        let newID = String(repeating: "ab", count: 32)
+        try StoreWrite.execute("""
+            INSERT INTO items(id, feed_url, guid, url, title, published, fetched, author, categories, summary, content,
+                              relevant, relevance, topics, language, archived)
+            SELECT '\(newID)', feed_url, 'next-day', url, 'Next day: ' || title, published, '\(tomorrow)T00:00:05Z', author,
+                   categories, summary, content, relevant, relevance, topics, language, 1
+            FROM items ORDER BY seq DESC LIMIT 1
+            """, stateDir: sandbox.state)
+        let rolled = Date().addingTimeInterval(10)
+        while tail.stdout.split(separator: "\n").count < 2, Date() < rolled { usleep(50_000) }
+        let second = tail.stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        #expect(second.contains("\"id\":\"\(newID)\"") && second.contains("\"fetched\":\"\(tomorrow)T00:00:05Z\""), "\(tail.stdout)")
     }
 
     @Test func exportRoundTripsJSONLAndCSV() throws {
