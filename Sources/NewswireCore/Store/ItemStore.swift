@@ -35,8 +35,7 @@ public final class ItemStore: @unchecked Sendable {
             throw StoreError(path: path, message: "store schema \(version) is newer than this newswired understands (\(Self.schemaVersion))")
         }
         if version < 1 {
-            try db.execute("""
-            BEGIN;
+            try migrateStep(to: 1, """
             CREATE TABLE feeds(
                 url TEXT PRIMARY KEY,
                 title TEXT,
@@ -86,18 +85,30 @@ public final class ItemStore: @unchecked Sendable {
                 PRIMARY KEY(item_id, feed_url, guid)
             ) WITHOUT ROWID;
             CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
-            PRAGMA user_version = 1;
-            COMMIT;
             """)
+        }
+        if version < 2 {
+            try migrateToVersion2()  // FTS5 index, topic index, subscriptions (ItemStore+Schema2.swift)
         }
         if version < 3 {
             // Where a feed moved for good (301/308); requests go there from then on.
-            try db.execute("""
-            BEGIN;
-            ALTER TABLE feeds ADD COLUMN current_url TEXT;
-            PRAGMA user_version = 3;
-            COMMIT;
-            """)
+            try migrateStep(to: 3, "ALTER TABLE feeds ADD COLUMN current_url TEXT;")
+        }
+    }
+
+    /// Runs one schema step under the write lock, re-reading the version first, so that two processes
+    /// opening an old store at once apply it once.
+    private func migrateStep(to version: Int, _ sql: String) throws(StoreError) {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            if (try db.query("PRAGMA user_version").first?.first?.int ?? 0) < Int64(version) {
+                try db.execute(sql)
+                try db.execute("PRAGMA user_version = \(version)")
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
         }
     }
 

@@ -156,6 +156,23 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs a statement, handing each row to `body` as a `SQLiteRow` that reads columns in place (no Swift value
+    /// per column): the path for bulk reads such as the archive export.
+    func forEachRow(_ sql: String, _ args: [SQLValue] = [], _ body: (SQLiteRow) throws(StoreError) -> Void) throws(StoreError) {
+        let stmt = try prepared(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, args)
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else { throw error("cannot run \(sql.prefix(60))") }
+            try body(SQLiteRow(stmt: stmt))
+        }
+    }
+
     /// Runs `body` in one transaction (BEGIN IMMEDIATE: the writer takes its lock up front).
     func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
@@ -170,4 +187,20 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     var changes: Int { Int(sqlite3_changes(db)) }
+}
+
+/// The current row of a statement being stepped by `SQLiteConnection.forEachRow`; valid only inside that call.
+struct SQLiteRow {
+    fileprivate let stmt: OpaquePointer
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_NULL }
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
+
+    /// Appends the column's text (UTF-8, as stored) to `out`; nothing for NULL.
+    func appendText(_ column: Int32, to out: inout [UInt8]) {
+        guard let p = sqlite3_column_text(stmt, column) else { return }
+        let n = Int(sqlite3_column_bytes(stmt, column))
+        out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+    }
 }

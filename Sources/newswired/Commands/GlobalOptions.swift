@@ -56,8 +56,17 @@ struct GlobalOptions: ParsableArguments {
         return URL(fileURLWithPath: "state", isDirectory: true)
     }
 
-    /// `--feeds` when given, else the config's own list plus its `feeds_file`.
+    /// The feeds to poll: `configFeedList`, then the feeds added with `newswired feeds add|import` (kept in
+    /// the store under the state directory) that it does not already hold.
     func feedList(for config: DaemonConfig) throws -> [FeedConfig] {
+        var list = try configFeedList(for: config)
+        let seen = Set(list.map(\.url))
+        list += try ItemStore.subscriptions(stateDirectory: stateDirectory(for: config)).filter { !seen.contains($0.url) }
+        return list
+    }
+
+    /// `--feeds` when given, else the config's own list plus its `feeds_file`.
+    func configFeedList(for config: DaemonConfig) throws -> [FeedConfig] {
         do {
             if let feeds { return try FeedList.load(file: feeds) }
             var list = config.feeds

@@ -1,0 +1,290 @@
+import Foundation
+
+/// Which items an archive command looks at. Every condition is optional; together they must all hold.
+public struct ItemFilter: Sendable, Equatable {
+    /// Items assigned any of these topics (empty: any topic or none).
+    public var topics: [String] = []
+    public var relevantOnly = false
+    /// Items first seen in this feed.
+    public var feed: String?
+    /// First seen at or after.
+    public var since: Date?
+    /// First seen before.
+    public var until: Date?
+
+    public init(topics: [String] = [], relevantOnly: Bool = false, feed: String? = nil, since: Date? = nil, until: Date? = nil) {
+        self.topics = topics
+        self.relevantOnly = relevantOnly
+        self.feed = feed
+        self.since = since
+        self.until = until
+    }
+
+    /// Whether only the topic index is needed (no condition reads the `items` row).
+    var needsItemRow: Bool { relevantOnly || feed != nil || since != nil || until != nil }
+
+    /// SQL conditions on `items` aliased `i` (its `seq` named by `seqColumn`), and their arguments in order.
+    func sql(seqColumn: String = "i.seq") -> (conditions: [String], args: [SQLValue]) {
+        var c: [String] = []
+        var a: [SQLValue] = []
+        if !topics.isEmpty {
+            c.append("EXISTS (SELECT 1 FROM item_topics ft WHERE ft.topic IN (\(Array(repeating: "?", count: topics.count).joined(separator: ","))) AND ft.seq = \(seqColumn))")
+            a += topics.map(SQLValue.text)
+        }
+        if relevantOnly { c.append("i.relevant = 1") }
+        if let feed {
+            c.append("i.feed_url = ?")
+            a.append(.text(feed))
+        }
+        if let since {
+            c.append("i.fetched >= ?")
+            a.append(.text(ISOTime.format(since)))
+        }
+        if let until {
+            c.append("i.fetched < ?")
+            a.append(.text(ISOTime.format(until)))
+        }
+        return (c, a)
+    }
+}
+
+/// One full-text search result.
+public struct SearchHit: Sendable, Equatable {
+    public var record: ArchiveRecord
+    /// A few words around the best match; each matched term is wrapped in `SearchHit.matchStart` and `matchEnd`.
+    public var snippet: String
+    /// BM25 (lower is better, as SQLite reports it).
+    public var rank: Double
+
+    public static let matchStart: Character = "\u{1}"
+    public static let matchEnd: Character = "\u{2}"
+}
+
+/// A query the full-text index cannot run (FTS5 syntax), said plainly.
+public struct SearchQueryError: Error, Sendable, CustomStringConvertible {
+    public var query: String
+    public var reason: String
+    public var description: String {
+        "cannot search for \(JSONText.string(query)): \(reason). Words are matched as they are (all of them must occur); "
+            + "put a phrase or any word with punctuation in double quotes, e.g. '\"U.S.\" \"export controls\"'; "
+            + "OR, NOT, NEAR(a b) and prefix* are FTS5 syntax"
+    }
+}
+
+/// An item together with what the store knows around it (`newswired archive show`).
+public struct ItemDetails: Sendable {
+    public var record: ArchiveRecord
+    public var sightings: [Sighting]
+    /// Later versions: items whose `revision_of` is this one.
+    public var revisions: [ArchiveRecord]
+    /// The earlier version this item revises.
+    public var revises: ArchiveRecord?
+    /// Syndicated copies: items whose `near_duplicate_of` is this one.
+    public var nearDuplicates: [ArchiveRecord]
+    /// The first archived copy this item duplicates.
+    public var nearDuplicateOf: ArchiveRecord?
+    /// The other items of its story cluster.
+    public var story: [ArchiveRecord]
+}
+
+/// Counts over the archive (`newswired archive stats`).
+public struct ArchiveStats: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var key: String
+        public var items: Int
+        public var relevant: Int
+    }
+    public var items = 0
+    public var relevant = 0
+    public var perDay: [Row] = []
+    public var perTopic: [Row] = []
+    public var perFeed: [Row] = []
+}
+
+extension ItemStore {
+    /// `recordColumns` qualified with the alias `i`.
+    static let aliasedRecordColumns = recordColumns.split(separator: ",")
+        .map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+
+    private static func whereClause(_ conditions: [String]) -> String {
+        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    }
+
+    // MARK: Full-text search
+
+    /// Items matching `query` (FTS5 syntax; plain words must all occur) and `filter`, best first (BM25, title
+    /// weighted over summary over content), at most `limit`.
+    public func search(_ query: String, filter: ItemFilter = ItemFilter(), limit: Int = 20) throws -> [SearchHit] {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw SearchQueryError(query: query, reason: "the query is empty") }
+        // Phase one ranks and filters without reading any text (and without the items row when the filter is
+        // only topics); phase two loads the few hits and their snippets.
+        let join = filter.needsItemRow
+        var (conditions, args) = filter.sql(seqColumn: join ? "i.seq" : "items_fts.rowid")
+        conditions.insert("items_fts MATCH ?", at: 0)
+        args.insert(.text(trimmed), at: 0)
+        args.append(.integer(Int64(max(1, limit))))
+        let ranked: [[SQLValue]]
+        do {
+            ranked = try db.query("""
+                SELECT items_fts.rowid, items_fts.rank FROM items_fts\(join ? " JOIN items i ON i.seq = items_fts.rowid" : "")
+                \(Self.whereClause(conditions)) ORDER BY items_fts.rank LIMIT ?
+                """, args)
+        } catch {
+            throw Self.queryError(error, query: trimmed)
+        }
+        guard !ranked.isEmpty else { return [] }
+        let seqs = ranked.compactMap { $0[0].int }
+        let marks = Array(repeating: "?", count: seqs.count).joined(separator: ",")
+        var records: [Int64: ArchiveRecord] = [:]
+        for r in try db.query("SELECT seq, \(Self.recordColumns) FROM items WHERE seq IN (\(marks))", seqs.map(SQLValue.integer)) {
+            records[r[0].int ?? 0] = Self.record(row: Array(r.dropFirst()))
+        }
+        var snippets: [Int64: String] = [:]
+        for seq in seqs {  // one lookup per hit: FTS5 seeks straight to a rowid given with `=`
+            snippets[seq] = try db.query("""
+                SELECT snippet(items_fts, -1, char(1), char(2), '…', 20) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?
+                """, [.text(trimmed), .integer(seq)]).first?.first?.text
+        }
+        return ranked.compactMap { row in
+            guard let seq = row[0].int, let record = records[seq] else { return nil }
+            return SearchHit(record: record, snippet: snippets[seq] ?? "", rank: row[1].double ?? 0)
+        }
+    }
+
+    /// FTS5 reports a bad query when the statement runs; turn its message into a `SearchQueryError`.
+    private static func queryError(_ error: StoreError, query: String) -> Error {
+        let m = error.message
+        for marker in ["fts5: ", "no such column", "unknown special query", "unterminated string"] {
+            if let r = m.range(of: marker) {
+                return SearchQueryError(query: query, reason: String(m[r.lowerBound...]))
+            }
+        }
+        if m.contains("malformed MATCH") || m.contains("syntax error") {
+            return SearchQueryError(query: query, reason: m)
+        }
+        return error
+    }
+
+    // MARK: Reading items in order
+
+    /// Every item matching `filter`, oldest first (by store sequence), handed to `body` with its sequence number.
+    /// `afterSeq`: only items with a larger sequence; `archivedOnly`: only items already appended to the archive.
+    public func forEachItem(filter: ItemFilter = ItemFilter(), afterSeq: Int64 = 0, archivedOnly: Bool = false,
+                            _ body: (Int64, ArchiveRecord) throws -> Void) throws {
+        var (conditions, args) = filter.sql()
+        conditions.append("i.seq > ?")
+        args.append(.integer(afterSeq))
+        if archivedOnly { conditions.append("i.archived = 1") }
+        try db.forEach("SELECT i.seq, \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { (row: [SQLValue]) throws(StoreError) in
+            do {
+                try body(row[0].int ?? 0, Self.record(row: Array(row.dropFirst())))
+            } catch let e as StoreError {
+                throw e
+            } catch {
+                throw StoreError(path: path, message: "\(error)")
+            }
+        }
+    }
+
+    /// The archive lines of every item matching `filter`, oldest first, each followed by "\n": byte for byte what
+    /// `ArchiveRecord.jsonLine()` writes, built from the stored columns without decoding them (the stored
+    /// `categories` and `topics` are already the contract's JSON). Lines accumulate in one byte buffer; `flush`
+    /// gets it (with the number of lines so far) whenever it passes `flushAt` bytes and at the end, and must empty it.
+    public func writeArchiveLines(filter: ItemFilter = ItemFilter(), flushAt: Int = 256 << 10,
+                                  _ flush: (inout [UInt8], Int) throws(StoreError) -> Void) throws(StoreError) {
+        let (conditions, args) = filter.sql()
+        // A bulk read: map the file rather than copy every page through read(2) (this connection only).
+        try db.execute("PRAGMA mmap_size = 17179869184")
+        defer { try? db.execute("PRAGMA mmap_size = 0") }
+        var out: [UInt8] = []
+        out.reserveCapacity(flushAt + (64 << 10))
+        var lines = 0
+        try db.forEachRow("SELECT \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { row throws(StoreError) in
+            ArchiveLineEncoder.append(row: row, to: &out)
+            lines += 1
+            if out.count >= flushAt { try flush(&out, lines) }
+        }
+        try flush(&out, lines)
+    }
+
+    /// The last `count` items matching `filter` that are in the archive, oldest first, and the highest sequence
+    /// number in the store (where a follower starts).
+    public func lastArchivedItems(_ count: Int, filter: ItemFilter = ItemFilter()) throws -> (items: [(Int64, ArchiveRecord)], maxSeq: Int64) {
+        var (conditions, args) = filter.sql()
+        conditions.append("i.archived = 1")
+        args.append(.integer(Int64(max(0, count))))
+        let rows = try db.query("""
+            SELECT i.seq, \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq DESC LIMIT ?
+            """, args)
+        let items = rows.reversed().map { ($0[0].int ?? 0, Self.record(row: Array($0.dropFirst()))) }
+        return (items, try maxSeq())
+    }
+
+    public func maxSeq() throws(StoreError) -> Int64 {
+        try db.query("SELECT coalesce(max(seq), 0) FROM items").first?.first?.int ?? 0
+    }
+
+    /// The lowest sequence above `seq` of an item committed but not yet archived, if any.
+    public func firstUnarchivedSeq(after seq: Int64) throws(StoreError) -> Int64? {
+        try db.query("SELECT min(seq) FROM items WHERE archived = 0 AND seq > ?", [.integer(seq)]).first?.first?.int
+    }
+
+    // MARK: One item and its relations
+
+    /// The full id of the one item whose id starts with `prefix` (at least 6 hex digits); nil when none.
+    /// Throws when the prefix names several.
+    public func resolveItemID(_ prefix: String) throws -> String? {
+        let p = prefix.lowercased()
+        guard p.count >= 6, p.allSatisfy(\.isHexDigit) else {
+            throw StoreError(path: path, message: "'\(prefix)' is not an item id (64 hex digits, or the first 6 or more)")
+        }
+        let rows = try db.query("SELECT id FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", [.text(p), .text(p + "~")])
+        if rows.count > 1 {
+            throw StoreError(path: path, message: "'\(prefix)' names more than one item; give more of the id")
+        }
+        return rows.first?.first?.text
+    }
+
+    public func details(id: String) throws -> ItemDetails? {
+        guard let record = try item(id: id) else { return nil }
+        func items(_ whereSQL: String, _ args: [SQLValue]) throws -> [ArchiveRecord] {
+            try db.query("SELECT \(Self.recordColumns) FROM items WHERE \(whereSQL) ORDER BY seq", args).map(Self.record(row:))
+        }
+        return ItemDetails(
+            record: record,
+            sightings: try sightings(itemID: id),
+            revisions: try items("revision_of = ?", [.text(id)]),
+            revises: try record.revisionOf.flatMap { try item(id: $0) },
+            nearDuplicates: try items("near_duplicate_of = ?", [.text(id)]),
+            nearDuplicateOf: try record.nearDuplicateOf.flatMap { try item(id: $0) },
+            story: try record.story.map { try items("story = ? AND id <> ?", [.text($0), .text(id)]) } ?? [])
+    }
+
+    // MARK: Counts
+
+    public func count(filter: ItemFilter = ItemFilter()) throws(StoreError) -> Int {
+        let (conditions, args) = filter.sql()
+        return Int(try db.query("SELECT count(*) FROM items i\(Self.whereClause(conditions))", args).first?.first?.int ?? 0)
+    }
+
+    public func stats(filter: ItemFilter = ItemFilter()) throws -> ArchiveStats {
+        let (conditions, args) = filter.sql()
+        let w = Self.whereClause(conditions)
+        func rows(_ sql: String) throws -> [ArchiveStats.Row] {
+            try db.query(sql, args).map { ArchiveStats.Row(key: $0[0].text ?? "", items: Int($0[1].int ?? 0), relevant: Int($0[2].int ?? 0)) }
+        }
+        var s = ArchiveStats()
+        if let total = try db.query("SELECT count(*), coalesce(sum(i.relevant), 0) FROM items i\(w)", args).first {
+            s.items = Int(total[0].int ?? 0)
+            s.relevant = Int(total[1].int ?? 0)
+        }
+        s.perDay = try rows("SELECT substr(i.fetched, 1, 10) AS d, count(*), sum(i.relevant) FROM items i\(w) GROUP BY d ORDER BY d")
+        s.perTopic = try rows("""
+            SELECT t.topic, count(*), sum(i.relevant) FROM item_topics t JOIN items i ON i.seq = t.seq\(w)
+            GROUP BY t.topic ORDER BY count(*) DESC, t.topic
+            """)
+        s.perFeed = try rows("SELECT i.feed_url, count(*), sum(i.relevant) FROM items i\(w) GROUP BY i.feed_url ORDER BY count(*) DESC, i.feed_url")
+        return s
+    }
+}

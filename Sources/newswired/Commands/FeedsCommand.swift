@@ -1,0 +1,299 @@
+import ArgumentParser
+import Foundation
+import NewswireCore
+
+/// `newswired feeds …`: the feed list. The config's own feeds (and its feeds_file, or --feeds) are read-only
+/// here; feeds added with `add` or `import` live in the store under --state and are polled with them (`run`
+/// picks them up on start and on SIGHUP reload, `once` on its next pass).
+struct FeedsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feeds",
+        abstract: "List feeds with their health; add, remove, import and export feeds (OPML 2.0 or one URL per line).",
+        subcommands: [FeedsList.self, FeedsAdd.self, FeedsRemove.self, FeedsImport.self, FeedsExport.self]
+    )
+}
+
+/// The feeds newswired polls, and where each comes from.
+struct FeedSources {
+    var config: DaemonConfig
+    var configured: [FeedConfig]
+    var added: [FeedConfig]
+
+    init(_ global: GlobalOptions) throws {
+        config = try global.loadConfig()
+        configured = try global.configFeedList(for: config)
+        added = try ItemStore.subscriptions(stateDirectory: global.stateDirectory(for: config))
+    }
+
+    /// The merged list, as `run` and `once` poll it.
+    var all: [FeedConfig] {
+        let seen = Set(configured.map(\.url))
+        return configured + added.filter { !seen.contains($0.url) }
+    }
+
+    func isConfigured(_ url: String) -> Bool { configured.contains { $0.url == url } }
+
+    /// The file that lists a configured feed.
+    func file(of url: String, global: GlobalOptions) -> String {
+        if let f = global.feeds { return f }
+        if config.feeds.contains(where: { $0.url == url }) { return config.file }
+        return config.feedsFile.map { config.resolve($0).path } ?? config.file
+    }
+}
+
+struct FeedsList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Every feed with its health: last status, consecutive errors, last new item, next fetch.",
+        discussion: "SOURCE is config (the config file or --feeds) or added (feeds add/import). Times are UTC."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: JSONFlag
+
+    func run() throws {
+        try reportingErrors {
+            let sources = try FeedSources(global)
+            let dir = global.stateDirectory(for: sources.config)
+            let storeFile = dir.appendingPathComponent(ItemStore.fileName).path
+            var states: [String: FeedState] = [:]
+            if FileManager.default.fileExists(atPath: storeFile) {
+                for s in try ItemStore(stateDirectory: dir).allFeedStates() { states[s.url] = s }
+            }
+            let out = OutputBuffer()
+            let feeds = sources.all
+            if output.json {
+                out.line("[" + feeds.map { f in
+                    Self.json(f, source: sources.isConfigured(f.url) ? "config" : "added", state: states[f.url])
+                }.joined(separator: ",") + "]")
+                return
+            }
+            let colour = Terminal.colour(1)
+            let now = Int(Date().timeIntervalSince1970)
+            out.line(Terminal.dim("STATUS  ERRORS  LAST NEW          NEXT FETCH        SOURCE  FEED", colour))
+            for f in feeds {
+                let s = states[f.url]
+                var status = s?.lastStatus.map(String.init) ?? (s?.lastError != nil ? "error" : "new")
+                if s?.disabled == true { status = "gone" }
+                let errors = s?.consecutiveErrors ?? 0
+                var line = status.padding(toLength: 8, withPad: " ", startingAt: 0)
+                line += String(errors).padding(toLength: 8, withPad: " ", startingAt: 0)
+                line += Self.when(s?.lastNewItemAt, now: now).padding(toLength: 18, withPad: " ", startingAt: 0)
+                line += (s?.disabled == true ? "never" : Self.when(s?.nextDueAt, now: now)).padding(toLength: 18, withPad: " ", startingAt: 0)
+                line += (sources.isConfigured(f.url) ? "config" : "added").padding(toLength: 8, withPad: " ", startingAt: 0)
+                line += f.url
+                if let title = s?.title ?? f.title { line += "  " + Terminal.dim(RecordText.oneLine(title), colour) }
+                if errors > 0 || s?.disabled == true {
+                    line = colour ? "\u{1B}[31m\(line)\u{1B}[0m" : line
+                    if let e = s?.lastError { line += "\n        " + RecordText.oneLine(e) }
+                }
+                out.line(line)
+            }
+        }
+    }
+
+    static func when(_ t: Int?, now: Int) -> String {
+        guard let t else { return "-" }
+        return String(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(t))).prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    static func json(_ f: FeedConfig, source: String, state s: FeedState?) -> String {
+        func time(_ t: Int?) -> String? { t.map { ISOTime.format(Date(timeIntervalSince1970: TimeInterval($0))) } }
+        var w = JSONObjectWriter()
+        w.field("url", f.url)
+        w.field("title", s?.title ?? f.title)
+        w.field("tags", strings: f.tags)
+        w.field("source", source)
+        w.field("last_status", s?.lastStatus)
+        w.field("last_error", s?.lastError)
+        w.field("consecutive_errors", s?.consecutiveErrors ?? 0)
+        w.field("last_fetch", time(s?.lastFetchAt))
+        w.field("last_success", time(s?.lastSuccessAt))
+        w.field("last_new_item", time(s?.lastNewItemAt))
+        w.field("next_fetch", s?.disabled == true ? nil : time(s?.nextDueAt))
+        w.field("disabled", s?.disabled ?? false)
+        return w.finish()
+    }
+}
+
+struct FeedsAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a feed. Fetches it once to check it; given an HTML page, adds the feed the page advertises.",
+        discussion: """
+        A web page's <link rel="alternate" type="application/rss+xml|atom+xml|feed+json"> is followed (the first \
+        one; the others are listed). The feed is kept in the store under --state; a running daemon polls it \
+        after `systemctl reload newswired` (SIGHUP).
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "A title (default: the feed's own).")
+    var title: String?
+
+    @Option(name: .long, help: ArgumentHelp("A tag (repeatable); becomes its OPML folder on export.", valueName: "tag"))
+    var tag: [String] = []
+
+    @Flag(name: .customLong("no-fetch"), help: "Add the URL as given, without fetching it.")
+    var noFetch = false
+
+    @Argument(help: "The feed's URL, or a web page that advertises one.")
+    var url: String
+
+    func run() throws {
+        try reportingErrors {
+            let lower = url.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                throw fail("'\(url)' is not an http(s) URL", status: 64)
+            }
+            let sources = try FeedSources(global)
+            var feed = FeedConfig(url: url, title: title, tags: tag)
+            if !noFetch {
+                let fetcher = Fetcher(options: FetchOptions(sources.config.fetch))
+                switch Self.check(url, fetcher: fetcher) {
+                case .feed(let feedTitle):
+                    feed.title = title ?? feedTitle
+                case .page(let alternates):
+                    guard let first = alternates.first else {
+                        throw fail("\(url) is a web page that advertises no feed (no <link rel=\"alternate\" type=\"application/rss+xml\">)", status: 1)
+                    }
+                    guard case .feed(let feedTitle) = Self.check(first, fetcher: fetcher) else {
+                        throw fail("\(url) advertises \(first), but that is not a feed either", status: 1)
+                    }
+                    print("\(url) is a web page; it advertises \(first)")
+                    for other in alternates.dropFirst() { print("  also advertised: \(other)") }
+                    feed.url = first
+                    feed.title = title ?? feedTitle
+                case .failed(let message):
+                    throw fail("\(url): \(message) (add it anyway with --no-fetch)", status: 1)
+                }
+            }
+            if sources.isConfigured(feed.url) {
+                print("\(feed.url) is already in the config (\(sources.file(of: feed.url, global: global)))")
+                return
+            }
+            let store = try ItemStore(stateDirectory: global.stateDirectory(for: sources.config))
+            if try store.addSubscriptions([feed], source: "add").isEmpty {
+                print("\(feed.url) was already added")
+            } else {
+                print("added \(feed.url)" + (feed.title.map { " (\($0))" } ?? ""))
+                print("a running daemon polls it after a reload: systemctl reload newswired (or kill -HUP its pid)")
+            }
+        }
+    }
+
+    enum Check {
+        case feed(title: String?)
+        case page(alternates: [String])
+        case failed(String)
+    }
+
+    static func check(_ url: String, fetcher: Fetcher) -> Check {
+        var result: Result<FetchResponse, FetchError> = .failure(FetchError(.transport, "no response"))
+        fetcher.fetch([FetchRequest(url: url)]) { _, r in result = r }
+        switch result {
+        case .failure(let e):
+            return .failed(e.description)
+        case .success(let r):
+            guard (200...299).contains(r.status) else { return .failed("HTTP \(r.status)") }
+            do {
+                let parsed = try FeedParser.parse(r.body, documentURL: r.effectiveURL, contentType: r.contentType)
+                return .feed(title: parsed.feed.title)
+            } catch where error.code == .notAFeed {
+                return .page(alternates: error.alternates)
+            } catch {
+                return .failed("not a feed: \(error)")
+            }
+        }
+    }
+}
+
+struct FeedsRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a feed added with feeds add or import (config feeds are removed from the config)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The feed's URL.")
+    var url: String
+
+    func run() throws {
+        try reportingErrors {
+            let sources = try FeedSources(global)
+            let dir = global.stateDirectory(for: sources.config)
+            if sources.added.contains(where: { $0.url == url }),
+               try ItemStore(stateDirectory: dir).removeSubscription(url: url) {
+                if sources.isConfigured(url) {
+                    print("removed \(url) from the added feeds; it is still polled: it is also in \(sources.file(of: url, global: global))")
+                } else {
+                    print("removed \(url); a running daemon stops polling it after a reload (systemctl reload newswired)")
+                }
+                return
+            }
+            if sources.isConfigured(url) {
+                throw fail("\(url) comes from \(sources.file(of: url, global: global)); remove it there (then reload the daemon)", status: 1)
+            }
+            throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
+        }
+    }
+}
+
+struct FeedsImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add the feeds of an OPML file (any feed reader's export; folders and categories become tags) or a URL list.",
+        discussion: "Feeds already in the config or already added are skipped. A running daemon polls the new ones after a reload."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "An OPML file, or a text file with one URL per line (# comments).")
+    var file: String
+
+    func run() throws {
+        try reportingErrors {
+            let sources = try FeedSources(global)
+            let feeds = try FeedList.load(file: file)
+            let fresh = feeds.filter { !sources.isConfigured($0.url) }
+            let store = try ItemStore(stateDirectory: global.stateDirectory(for: sources.config))
+            let progress = Progress("importing", total: fresh.count)
+            var added = 0
+            var done = 0
+            for chunk in stride(from: 0, to: fresh.count, by: 200).map({ Array(fresh[$0..<min($0 + 200, fresh.count)]) }) {
+                added += try store.addSubscriptions(chunk, source: "import:" + file).count  // short transactions
+                done += chunk.count
+                progress.update(done)
+            }
+            if fresh.count >= 200 { progress.finish(done) }
+            print("imported \(added) of \(feeds.count) feeds from \(file) (\(feeds.count - added) already present)")
+        }
+    }
+}
+
+struct FeedsExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write every feed (config and added) to stdout as OPML 2.0 (first tag = folder) or one URL per line."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case opml, urls }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "opml or urls.")
+    var format: Format = .opml
+
+    func run() throws {
+        try reportingErrors {
+            let feeds = try FeedSources(global).all
+            let out = OutputBuffer()
+            switch format {
+            case .opml: out.write(OPML.renderFolders(feeds))
+            case .urls: for f in feeds { out.line(f.url) }
+            }
+        }
+    }
+}
