@@ -18,6 +18,7 @@ public final class Pipeline: @unchecked Sendable {
     /// Archive lines written but not yet flushed and marked (see `flushArchive`).
     private var unsyncedDays = Set<String>()
     private var unmarked: [String] = []
+    private var lastFlush = DispatchTime.now()
     private var fetchCounter = 0
 
     public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
@@ -36,8 +37,10 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Flushes the archive lines written since the last call to disk, then marks their items archived
-    /// (one transaction). Called after every pass and before exit.
+    /// (one transaction). Called after every pass, and during a pass once a second (`archive tail -f`
+    /// shows items once marked; a slow feed must not hold back the others' for its whole timeout).
     public func flushArchive() {
+        lastFlush = .now()
         guard !unmarked.isEmpty else { return }
         do {
             try archive.sync(days: unsyncedDays)
@@ -63,6 +66,9 @@ public final class Pipeline: @unchecked Sendable {
         fetchCounter += 1
         let fetchID = String(fetchCounter)
         let context: Logger.Metadata = ["feed": .string(feed.url), "fetch": .string(fetchID)]
+        defer {
+            if DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 { flushArchive() }
+        }
         do {
             return try process(feed: feed, outcome: outcome, now: now, context: context)
         } catch {
