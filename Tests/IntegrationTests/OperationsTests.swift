@@ -110,6 +110,30 @@ import Glibc
         #expect(daemon.waitForExit(timeout: 5) == 0)
     }
 
+    @Test func perModuleLogLevelsFilterEachModule() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml")])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        try sandbox.writeFeeds([feeds.url("/world.rss")])
+        let config = try Self.writeConfig(sandbox, "log_levels:\n  item: warning\n  daemon: error\n")
+        let run = try RunningNewswired(arguments: ["once", "--config", config.path, "--state", sandbox.state.path,
+                                                   "--feeds", sandbox.feedsFile.path],
+                                       outputPrefix: sandbox.root.appendingPathComponent("once"))
+        #expect(run.waitForExit(timeout: 30) == 0, "stderr:\n\(run.stderr)")
+        let log = run.log
+        #expect(log.events("fetch").first?.status == 200, "fetch lines stay at info: \(run.stderr)")
+        #expect(log.events("item").isEmpty, "item lines are below warning")
+        #expect(log.events("pass").isEmpty && log.events("pass_done").isEmpty, "daemon lines are below error")
+        #expect(try sandbox.archive().count == 4, "filtering the log changes nothing else")
+
+        // --log-level on the command line wins over the file's per-module levels.
+        let loud = try RunningNewswired(arguments: ["once", "--config", config.path, "--state", sandbox.state.path,
+                                                    "--feeds", sandbox.feedsFile.path, "--log-level", "info"],
+                                        outputPrefix: sandbox.root.appendingPathComponent("once-loud"))
+        #expect(loud.waitForExit(timeout: 30) == 0)
+        #expect(!loud.log.events("pass").isEmpty)
+    }
+
     @Test func sighupWithABrokenModelKeepsTheOldModel() throws {
         let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml"), ("/policy.atom", "policy-desk.atom.xml")])
         defer { feeds.stop() }
