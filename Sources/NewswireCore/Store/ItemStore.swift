@@ -24,7 +24,9 @@ public final class ItemStore: @unchecked Sendable {
         path = stateDirectory.appendingPathComponent(Self.fileName).path
         db = try SQLiteConnection(path: path, readOnly: readOnly)
         if !readOnly {
-            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            // An 8 MiB page cache (default 2 MiB) keeps the hash-keyed indexes' hot pages in memory; a 4,000-page
+            // WAL checkpoint interval (default 1,000) writes each hot page to the database file less often.
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=4000;")
             try migrate()
         }
     }
