@@ -8,6 +8,6 @@ struct Newswired: ParsableCommand {
         abstract: "A newswire ingestion daemon: fetch feeds, deduplicate, classify against the WAIC governance topic model, archive.",
         version: NewswireVersion.string,
         subcommands: [RunCommand.self, OnceCommand.self, ParseCommand.self, ClassifyCommand.self, ModelCommand.self,
-                      CheckConfigCommand.self, StatusCommand.self]
+                      CheckConfigCommand.self, StatusCommand.self, DedupCommand.self]
     )
 }

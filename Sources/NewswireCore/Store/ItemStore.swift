@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 1
+    static let schemaVersion = 4
 
     let db: SQLiteConnection
     public let path: String
@@ -89,6 +89,9 @@ public final class ItemStore: @unchecked Sendable {
             PRAGMA user_version = 1;
             COMMIT;
             """)
+        }
+        if version < 4 {
+            try migrateDedupSchema()  // ItemStore+Dedup.swift: near-duplicate index, story clusters
         }
     }
 
