@@ -12,7 +12,11 @@ enum DedupText {
         var i = scalars.startIndex
         var start: String.UnicodeScalarView.Index?
         func isWord(_ u: Unicode.Scalar) -> Bool {
-            u.properties.isAlphabetic || u.properties.numericType != nil
+            if u.value < 0x80 {
+                let v = u.value | 0x20
+                return (v >= 0x61 && v <= 0x7A) || (u.value >= 0x30 && u.value <= 0x39)
+            }
+            return u.properties.isAlphabetic || u.properties.numericType != nil
         }
         while i < scalars.endIndex, out.count < limit {
             let u = scalars[i]

@@ -30,7 +30,16 @@ struct DedupEvalCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write {\"a\", \"b\", \"label\"} for every pair to this file.", valueName: "file"))
     var predictions: String?
 
+    @Option(name: .customLong("min-containment"), help: ArgumentHelp("Override the near-duplicate threshold (for sensitivity runs).", visibility: .hidden))
+    var minContainment: Double?
+
+    @Option(name: .customLong("min-cosine"), help: ArgumentHelp("Override the story threshold (for sensitivity runs).", visibility: .hidden))
+    var minCosine: Double?
+
     func run() throws {
+        var deduper = Deduper()
+        if let minContainment { deduper.nearDuplicates.minContainment = minContainment }
+        if let minCosine { deduper.stories.minCosine = minCosine }
         let itemList: [DedupEvaluation.Item], pairList: [DedupEvaluation.Pair]
         do {
             itemList = try DedupEvaluation.loadItems(items)
@@ -38,7 +47,7 @@ struct DedupEvalCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let predicted = try DedupEvaluation.predict(items: itemList, pairs: pairList)
+        let predicted = try DedupEvaluation.predict(items: itemList, pairs: pairList, deduper: deduper)
         if let predictions {
             var out = ""
             for (p, label) in zip(pairList, predicted) {
