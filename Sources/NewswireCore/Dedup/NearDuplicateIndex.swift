@@ -1,7 +1,8 @@
 /// Syndicated near-duplicates: the same article republished with a new headline, a dateline or byline,
 /// boilerplate appended, truncated to its first paragraphs, a figure corrected or an editor's note added.
 ///
-/// The fingerprint is a sample of the body's *lead*: the first `leadWords` words are cut into overlapping
+/// The fingerprint is a sample of the body's *lead*: the first `leadWords` words (lines shorter than
+/// `minParagraphWords` left out: bylines, share rows, "Continue reading…") are cut into overlapping
 /// `shingleWords`-word shingles, each hashed, and the shingles whose hash is divisible by `sampleModulus`
 /// are kept (Broder's mod-p sampling). Two copies of the same text keep the same shingles, so the shared
 /// sample estimates **containment** — how much of the shorter lead is found in the other — which a
@@ -17,7 +18,7 @@ public struct NearDuplicateIndex: Sendable {
     public var leadWords = 150
     public var sampleModulus: UInt64 = 4
     /// Shared samples over the smaller sample count at or above this: a copy.
-    public var minContainment = 0.45
+    public var minContainment = 0.40
     /// And at least this many shared samples (short texts say too little).
     public var minShared = 3
     public var postingLimit = 64
