@@ -133,7 +133,7 @@ public enum DedupBenchmark {
                 stored = batchEnd
             }
             let fill = Double(DispatchTime.now().uptimeNanoseconds - fillStart) / 1e9
-            try store.db.execute("PRAGMA cache_size = -2000")  // …and SQLite's default one (2 MB) for the lookups
+            try store.db.execute("PRAGMA cache_size = -\(ItemStore.pageCacheKiB)")  // …and the store's own for the lookups
             var times: [Double] = [], cpuTimes: [Double] = []
             var found = 0, correct = 0
             for p in 0..<probes {

@@ -62,13 +62,15 @@ public enum TextNormalizer {
                 var extra = 0  // bytes of "..." after the first
                 if b < 0x80 {
                     i += 1
-                    switch b {
-                    case 0x09...0x0D, 0x20:
+                    if b > 0x60 || (b > 0x20 && b < 0x41) {
+                        emitted = b  // lower-case letters, digits, most punctuation: as they are
+                    } else if b >= 0x41 && b <= 0x5A {
+                        emitted = b | 0x20
+                    } else if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
                         pendingSpace = n > 0
                         continue
-                    case 0x41...0x5A: emitted = b + 0x20
-                    case 0x60: emitted = 0x27  // ` → '
-                    default: emitted = b
+                    } else {
+                        emitted = b == 0x60 ? 0x27 : b  // ` → '
                     }
                 } else {
                     // Decode one multi-byte scalar (the string is valid UTF-8).

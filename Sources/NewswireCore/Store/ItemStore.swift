@@ -7,6 +7,9 @@ import Foundation
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
     static let schemaVersion = 4
+    /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
+    /// large store stay in memory instead of being read back page by page.
+    static let pageCacheKiB = 32_768
 
     let db: SQLiteConnection
     public let path: String
@@ -24,7 +27,7 @@ public final class ItemStore: @unchecked Sendable {
         path = stateDirectory.appendingPathComponent(Self.fileName).path
         db = try SQLiteConnection(path: path, readOnly: readOnly)
         if !readOnly {
-            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-\(Self.pageCacheKiB);")
             try migrate()
         }
     }
