@@ -51,11 +51,14 @@ public struct Deduper: Sendable {
         return links
     }
 
-    /// Registers a stored item's fingerprint and terms, so later items can find it.
+    /// Registers a stored item's fingerprint and terms, so later items can find it. A syndicated copy's terms
+    /// are not indexed for stories: they are its original's, which is indexed already, and counting them again
+    /// would make a widely syndicated story's own names look common (lower idf) and crowd the postings.
     public func register(itemID: String, _ links: DedupLinks, fetched: Date, in store: ItemStore) throws(StoreError) {
         try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story,
                                            keyCount: links.fingerprint.count, terms: links.vector.text),
-                                keys: links.fingerprint, terms: Array(links.vector.weights.keys),
+                                keys: links.fingerprint,
+                                terms: links.nearDuplicateOf == nil ? Array(links.vector.weights.keys) : [],
                                 fetched: Int(fetched.timeIntervalSince1970))
     }
 }
