@@ -68,6 +68,27 @@ import TestSupport
         #expect(items.first { $0["id"] == aggCopy.id }?["story"] == original.id)
     }
 
+    /// The daemon counts the copies in `newswired_items_total{kind="near_duplicate"}` (whichever feed comes first,
+    /// two of the three copies of the story are linked to it).
+    @Test func nearDuplicatesAreCountedInTheMetrics() throws {
+        let feeds = try FeedServer([("/wire.rss", "story-wire.rss.xml"), ("/aggregator.rss", "story-aggregator.rss.xml"),
+                                    ("/partner.atom", "story-partner.atom.xml")])
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        try sandbox.writeFeeds([feeds.url("/wire.rss"), feeds.url("/aggregator.rss"), feeds.url("/partner.atom")])
+        let daemon = try OperationsTests.start(sandbox, config: try OperationsTests.writeConfig(sandbox, "metrics:\n  listen: 127.0.0.1:0\n"))
+        let log = daemon.waitForLog(timeout: 10) { $0.events("fetch").count >= 3 && !$0.events("metrics").isEmpty }
+        let listen = try #require(log.events("metrics").first?["listen"], "stderr:\n\(daemon.stderr)")
+        let port = try #require(UInt16(listen.split(separator: ":").last ?? ""))
+        let text = try TestHTTPClient(port: port).get("/metrics").text
+        #expect(text.contains("newswired_items_total{kind=\"new\"} 7"), "\(text)")
+        #expect(text.contains("newswired_items_total{kind=\"near_duplicate\"} 2"), "\(text)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 5) == 0)
+        // Read after exit: a fetch line is written before its item lines.
+        #expect(daemon.log.events("item").filter { $0["near_duplicate_of"] != nil }.count == 2)
+    }
+
     /// A revision (same GUID, changed text) keeps `revision_of`, is no near-duplicate, and stays in its story.
     @Test func aRevisionStaysInTheStoryOfTheItemItRevises() throws {
         let feeds = try FeedServer([("/wire.rss", "story-wire.rss.xml")])
