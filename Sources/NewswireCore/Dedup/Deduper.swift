@@ -9,10 +9,10 @@ public struct DedupLinks: Sendable, Equatable {
     /// The first archived copy of this text (`nearDuplicateOf`, the revised item's, or the item itself): what
     /// a later copy will name.
     var root: String
-    var fingerprint: [Int64]
+    var fingerprint: [NearDuplicateKey]
     var vector: StoryClusterer.Vector
 
-    init(nearDuplicateOf: String? = nil, story: String, root: String, fingerprint: [Int64], vector: StoryClusterer.Vector) {
+    init(nearDuplicateOf: String? = nil, story: String, root: String, fingerprint: [NearDuplicateKey], vector: StoryClusterer.Vector) {
         self.nearDuplicateOf = nearDuplicateOf
         self.story = story
         self.root = root

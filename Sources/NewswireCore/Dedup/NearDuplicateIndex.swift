@@ -29,8 +29,14 @@ public struct NearDuplicateIndex: Sendable {
     /// section labels — and are left out of the fingerprint.
     public var minParagraphWords = 8
 
-    /// The sampled shingle hashes of a body's lead, sorted and unique.
-    public func fingerprint(body: String?) -> [Int64] {
+    /// A copy shares its *beginning* with the original: the first shared shingle must start within this many
+    /// words of the start of both leads (room for a dateline, a byline or an editor's note on top). A page that
+    /// merely quotes an article's lead in a teaser block shares it later on, after its own text.
+    public var maxLeadOffset = 30
+
+    /// The sampled shingle hashes of a body's lead with the word position each starts at, in text order,
+    /// each hash once (its first position).
+    public func fingerprint(body: String?) -> [NearDuplicateKey] {
         var words: [Substring] = []
         for line in (body ?? "").split(whereSeparator: \.isNewline) where words.count < leadWords {
             let w = DedupText.words(normalized: TextNormalizer.normalize(String(line)), limit: leadWords - words.count)
@@ -38,14 +44,17 @@ public struct NearDuplicateIndex: Sendable {
         }
         guard words.count >= shingleWords else { return [] }
         let wordHashes = words.map(DedupText.fnv1a)
-        var keys = Set<Int64>()
+        var seen = Set<Int64>()
+        var keys: [NearDuplicateKey] = []
         for i in 0...(wordHashes.count - shingleWords) {
             var h: UInt64 = 0
             for j in i..<(i + shingleWords) { h = (h &* 0x0000_0100_0000_01B3) ^ wordHashes[j] }
             let m = DedupText.mix(h)
-            if m % sampleModulus == 0 { keys.insert(Int64(bitPattern: m)) }
+            if m % sampleModulus == 0, seen.insert(Int64(bitPattern: m)).inserted {
+                keys.append(NearDuplicateKey(hash: Int64(bitPattern: m), position: i))
+            }
         }
-        return keys.sorted()
+        return keys
     }
 
     /// A match: the stored item, its own root (the first archived copy) and story, and the containment.
@@ -58,13 +67,14 @@ public struct NearDuplicateIndex: Sendable {
 
     /// The stored item this fingerprint is a copy of, if any (the highest containment wins; ties go to the
     /// older item).
-    public func lookup(_ keys: [Int64], in store: ItemStore) throws(StoreError) -> Match? {
+    public func lookup(_ keys: [NearDuplicateKey], in store: ItemStore) throws(StoreError) -> Match? {
         guard keys.count >= minShared else { return nil }
         let shared = try store.nearDuplicateCandidates(keys: keys, perKeyLimit: postingLimit)
         var best: (score: Double, seq: Int64, entry: DedupEntry)?
-        for (seq, count) in shared where count >= minShared {
+        for (seq, s) in shared where s.count >= minShared
+            && s.firstPosition <= maxLeadOffset && s.firstOwnPosition <= maxLeadOffset {
             guard let e = try store.dedupEntry(seq: seq), e.keyCount > 0 else { continue }
-            let score = Double(count) / Double(min(keys.count, e.keyCount))
+            let score = Double(s.count) / Double(min(keys.count, e.keyCount))
             guard score >= minContainment else { continue }
             if best == nil || score > best!.score || (score == best!.score && seq < best!.seq) {
                 best = (score, seq, e)
@@ -72,4 +82,10 @@ public struct NearDuplicateIndex: Sendable {
         }
         return best.map { Match(itemID: $0.entry.itemID, root: $0.entry.root, story: $0.entry.story, containment: $0.score) }
     }
+}
+
+/// One sampled shingle of a lead: its hash and the word it starts at.
+public struct NearDuplicateKey: Sendable, Hashable {
+    public var hash: Int64
+    public var position: Int
 }

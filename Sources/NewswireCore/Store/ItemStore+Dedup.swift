@@ -15,8 +15,8 @@ public struct DedupEntry: Sendable, Equatable {
 /// Schema 4: the near-duplicate index and the story clusters.
 ///
 /// - `dedup_items`: one row per registered item (root, story, first-seen time, fingerprint size, story vector).
-/// - `dedup_keys`: sampled lead shingle → item (`seq` of `dedup_items`); primary key (key, seq), so a lookup
-///   reads the newest postings of one key from the index.
+/// - `dedup_keys`: sampled lead shingle → item (`seq` of `dedup_items`) and the word it starts at; primary key
+///   (key, seq), so a lookup reads the newest postings of one key from the index.
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
 extension ItemStore {
@@ -33,7 +33,9 @@ extension ItemStore {
             terms TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS dedup_items_fetched ON dedup_items(fetched);
-        CREATE TABLE IF NOT EXISTS dedup_keys(key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(key, seq)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS dedup_keys(
+            key INTEGER NOT NULL, seq INTEGER NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY(key, seq)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS story_terms(term INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(term, seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS story_df(term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS items_story ON items(story);
@@ -42,13 +44,26 @@ extension ItemStore {
         """)
     }
 
-    /// For each item sharing sampled shingles with `keys` (at most `perKeyLimit` newest per shingle): how many.
-    public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int] {
-        var shared: [Int64: Int] = [:]
+    /// What an indexed item shares with a fingerprint: how many sampled shingles, and the word position of
+    /// the first shared one in the item and in the fingerprint.
+    public struct SharedKeys: Sendable, Equatable {
+        public var count = 0
+        public var firstPosition = Int.max
+        public var firstOwnPosition = Int.max
+    }
+
+    /// For each item sharing sampled shingles with `keys` (at most `perKeyLimit` newest per shingle).
+    public func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> [Int64: SharedKeys] {
+        var shared: [Int64: SharedKeys] = [:]
         for key in keys {
-            try db.forEach("SELECT seq FROM dedup_keys WHERE key = ? ORDER BY seq DESC LIMIT ?",
-                           [.integer(key), .integer(Int64(perKeyLimit))]) { row in
-                if let seq = row[0].int { shared[seq, default: 0] += 1 }
+            try db.forEach("SELECT seq, pos FROM dedup_keys WHERE key = ? ORDER BY seq DESC LIMIT ?",
+                           [.integer(key.hash), .integer(Int64(perKeyLimit))]) { row in
+                guard let seq = row[0].int else { return }
+                var s = shared[seq] ?? SharedKeys()
+                s.count += 1
+                s.firstPosition = min(s.firstPosition, Int(row[1].int ?? 0))
+                s.firstOwnPosition = min(s.firstOwnPosition, key.position)
+                shared[seq] = s
             }
         }
         return shared
@@ -94,7 +109,7 @@ extension ItemStore {
     }
 
     /// Registers an item with its fingerprint keys and story terms (once: a second registration is ignored).
-    public func registerDedup(_ e: DedupEntry, keys: [Int64], terms: [Int64], fetched: Int) throws(StoreError) {
+    public func registerDedup(_ e: DedupEntry, keys: [NearDuplicateKey], terms: [Int64], fetched: Int) throws(StoreError) {
         try db.query("""
             INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms) VALUES(?,?,?,?,?,?)
             """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(e.keyCount)),
@@ -102,7 +117,8 @@ extension ItemStore {
         guard db.changes > 0, let seq = try db.query("SELECT seq FROM dedup_items WHERE item_id = ?", [.text(e.itemID)]).first?.first?.int
         else { return }
         for k in keys {
-            try db.query("INSERT OR IGNORE INTO dedup_keys(key, seq) VALUES(?,?)", [.integer(k), .integer(seq)])
+            try db.query("INSERT OR IGNORE INTO dedup_keys(key, seq, pos) VALUES(?,?,?)",
+                         [.integer(k.hash), .integer(seq), .integer(Int64(k.position))])
         }
         for t in terms {
             try db.query("INSERT OR IGNORE INTO story_terms(term, seq) VALUES(?,?)", [.integer(t), .integer(seq)])
