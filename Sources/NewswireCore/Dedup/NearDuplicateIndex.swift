@@ -29,13 +29,14 @@ public struct NearDuplicateIndex: Sendable {
     /// section labels — and are left out of the fingerprint.
     public var minParagraphWords = 8
 
-    /// A copy shares its *beginning* with the original: the first shared shingle must start within this many
-    /// words of the start of both leads (room for a dateline, a byline or an editor's note on top). A page that
-    /// merely quotes an article's lead in a teaser block shares it later on, after its own text.
-    public var maxLeadOffset = 30
+    /// A copy shares its *beginning* with the original: the first shared key must be among the first this many
+    /// keys of both leads (about 30 words: room for a dateline, a byline or an editor's note on top). A page
+    /// that merely quotes an article's lead in a teaser block shares it later on, after its own text. Counted
+    /// in keys rather than words so that a gap in the sampling does not push a copy's first key past it.
+    public var maxLeadOffset = 8
 
-    /// The sampled shingle hashes of a body's lead with the word position each starts at, in text order,
-    /// each hash once (its first position).
+    /// The sampled shingle hashes of a body's lead in text order, each hash once, with its rank (0 for the
+    /// first key of the lead).
     public func fingerprint(body: String?) -> [NearDuplicateKey] {
         var words: [Substring] = []
         for line in (body ?? "").split(whereSeparator: \.isNewline) where words.count < leadWords {
@@ -51,7 +52,7 @@ public struct NearDuplicateIndex: Sendable {
             for j in i..<(i + shingleWords) { h = (h &* 0x0000_0100_0000_01B3) ^ wordHashes[j] }
             let m = DedupText.mix(h)
             if m % sampleModulus == 0, seen.insert(Int64(bitPattern: m)).inserted {
-                keys.append(NearDuplicateKey(hash: Int64(bitPattern: m), position: i))
+                keys.append(NearDuplicateKey(hash: Int64(bitPattern: m), position: keys.count))
             }
         }
         return keys
@@ -72,7 +73,7 @@ public struct NearDuplicateIndex: Sendable {
         let shared = try store.nearDuplicateCandidates(keys: keys, perKeyLimit: postingLimit)
         var best: (score: Double, seq: Int64, entry: DedupEntry)?
         for (seq, s) in shared where s.count >= minShared
-            && s.firstPosition <= maxLeadOffset && s.firstOwnPosition <= maxLeadOffset {
+            && s.firstPosition < maxLeadOffset && s.firstOwnPosition < maxLeadOffset {
             guard let e = try store.dedupEntry(seq: seq), e.keyCount > 0 else { continue }
             let score = Double(s.count) / Double(min(keys.count, e.keyCount))
             guard score >= minContainment else { continue }
@@ -84,7 +85,7 @@ public struct NearDuplicateIndex: Sendable {
     }
 }
 
-/// One sampled shingle of a lead: its hash and the word it starts at.
+/// One sampled shingle of a lead: its hash and its rank among the lead's keys (0 first).
 public struct NearDuplicateKey: Sendable, Hashable {
     public var hash: Int64
     public var position: Int

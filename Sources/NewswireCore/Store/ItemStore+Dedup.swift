@@ -15,7 +15,7 @@ public struct DedupEntry: Sendable, Equatable {
 /// Schema 4: the near-duplicate index and the story clusters.
 ///
 /// - `dedup_items`: one row per registered item (root, story, first-seen time, fingerprint size, story vector).
-/// - `dedup_keys`: sampled lead shingle → item (`seq` of `dedup_items`) and the word it starts at; primary key
+/// - `dedup_keys`: sampled lead shingle → item (`seq` of `dedup_items`) and its rank in the lead; primary key
 ///   (key, seq), so a lookup reads the newest postings of one key from the index.
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
@@ -44,8 +44,8 @@ extension ItemStore {
         """)
     }
 
-    /// What an indexed item shares with a fingerprint: how many sampled shingles, and the word position of
-    /// the first shared one in the item and in the fingerprint.
+    /// What an indexed item shares with a fingerprint: how many sampled shingles, and the rank of the first
+    /// shared one in the item and in the fingerprint.
     public struct SharedKeys: Sendable, Equatable {
         public var count = 0
         public var firstPosition = Int.max

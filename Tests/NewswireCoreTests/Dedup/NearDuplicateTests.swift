@@ -33,12 +33,13 @@ to open, but analysts warned that some of the diverted trade may never return.
         let b = index.fingerprint(body: wireStory.uppercased().replacingOccurrences(of: "\n", with: "\n\n  "))
         #expect(a == b)
         #expect(a.count > 10 && a.count < 50)  // about one shingle in four of ~120
-        #expect(a.map(\.position) == a.map(\.position).sorted())
+        #expect(a.map(\.position) == Array(0..<a.count))
         #expect(Set(a.map(\.hash)).count == a.count)
-        // The same text behind a dateline: the same hashes, three words later.
+        // The same text behind a dateline: the same hashes, in the same order, a key or two later at most.
         let c = index.fingerprint(body: "VALDORIA CITY (Wire) - " + wireStory)
         #expect(Set(c.map(\.hash)).isSuperset(of: a.map(\.hash)))
-        #expect(c.first { $0.hash == a[0].hash }?.position == a[0].position + 3)
+        #expect(c.filter { Set(a.map(\.hash)).contains($0.hash) }.map(\.hash) == a.map(\.hash))
+        #expect((c.first { $0.hash == a[0].hash }?.position ?? 99) <= 2)
         #expect(index.fingerprint(body: "too short") == [])
     }
 
