@@ -11,6 +11,8 @@ public final class Pipeline: @unchecked Sendable {
     public let archive: ArchiveWriter
     public var classifier: TopicClassifier
     public var policy: SchedulePolicy
+    /// Near-duplicates and story clusters beyond the exact hash (Dedup/).
+    public var deduper = Deduper()
     /// One logger per module, so `log_levels` can set each: fetch lines, parse warnings, new items, store errors.
     let fetchLog = Logger(label: "fetch"), parseLog = Logger(label: "parse"), itemLog = Logger(label: "item"),
         storeLog = Logger(label: "store")
@@ -187,13 +189,16 @@ public final class Pipeline: @unchecked Sendable {
                     if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid), earlier != id {
                         revisionOf = earlier
                     }
+                    let links = try deduper.links(itemID: id, title: entry.title, body: entry.content ?? entry.summary,
+                                                  revisionOf: revisionOf, now: now, in: store)
                     let c = classifier.classify(ClassifierInput(title: entry.title, summary: entry.summary, content: entry.content))
                     let record = ArchiveRecord(
                         id: id, feed: feed.url, guid: entry.id, url: url, title: entry.title, published: entry.published ?? entry.updated,
                         fetched: now, author: entry.author, categories: entry.categories, summary: entry.summary,
                         content: entry.content, relevant: c.relevant, relevance: c.relevance, topics: c.topics,
-                        revisionOf: revisionOf)
+                        nearDuplicateOf: links.nearDuplicateOf, revisionOf: revisionOf, story: links.story)
                     try store.insertItem(record, language: c.language)
+                    try deduper.register(itemID: id, links, fetched: now, in: store)
                     fresh.append((record, c))
                 }
                 try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: url, at: now)
@@ -219,6 +224,7 @@ public final class Pipeline: @unchecked Sendable {
         DaemonMetrics.fetch(outcome: "ok", bytes: response.body.count, milliseconds: response.elapsedMs)
         DaemonMetrics.items(kind: "new", count: fresh.count)
         DaemonMetrics.items(kind: "duplicate", count: duplicates)
+        DaemonMetrics.items(kind: "near_duplicate", count: fresh.filter { $0.0.nearDuplicateOf != nil }.count)
         DaemonMetrics.items(kind: "revision", count: fresh.filter { $0.0.revisionOf != nil }.count)
         log.info("fetch", metadata: [
             "status": "\(response.status)", "new": "\(fresh.count)", "duplicate": "\(duplicates)",
@@ -234,6 +240,8 @@ public final class Pipeline: @unchecked Sendable {
                 "url": .string(r.url ?? ""),
             ]
             if let rev = r.revisionOf { meta["revision_of"] = .string(rev) }
+            if let nd = r.nearDuplicateOf { meta["near_duplicate_of"] = .string(nd) }
+            if let story = r.story { meta["story"] = .string(story) }
             itemLog.info("item", metadata: meta)
             if c.relevant { DaemonMetrics.relevant(topics: c.topics.map(\.id)) }
         }

@@ -10,15 +10,27 @@ public enum ContentHash {
     public static func of(title: String?, body: String?, url: String? = nil, guid: String? = nil) -> String {
         let t = TextNormalizer.normalize(title ?? "")
         let b = TextNormalizer.normalize(body ?? "")
-        var material = t + "\n" + b
-        if t.isEmpty && b.isEmpty {
-            material += "\n" + (url.flatMap(URLCanonicalizer.matchKey) ?? guid ?? "")
+        // SHA-256 of t + "\n" + b (+ "\n" + URL or GUID for a bare link), fed in pieces.
+        var hasher = SHA256()
+        func feed(_ s: String) {
+            var s = s
+            s.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        let digest = SHA256.hash(data: Data(material.utf8))
-        return digest.map { byte in
-            let h = String(byte, radix: 16)
-            return byte < 16 ? "0" + h : h
-        }.joined()
+        feed(t)
+        feed("\n")
+        feed(b)
+        if t.isEmpty && b.isEmpty {
+            feed("\n" + (url.flatMap(URLCanonicalizer.matchKey) ?? guid ?? ""))
+        }
+        let digest = hasher.finalize()
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func of(_ entry: FeedEntry) -> String {

@@ -7,52 +7,114 @@ import Foundation
 /// (full Unicode lower-casing), quote styles (‘ ’ ‚ ‛ ′ ` → ', “ ” „ ‟ ″ « » → "), dash styles (– — ‒ ― − → -),
 /// zero-width characters and soft hyphens, and whitespace (any run, paragraph breaks included, becomes one
 /// space; leading and trailing space dropped).
+///
+/// Text made only of ASCII and the typographic punctuation and spaces most news text uses (curly quotes,
+/// dashes, NBSP and other spaces, the ellipsis, zero-width characters) takes a fast path that gives exactly
+/// what the general path (NFKC, then lower case, then the folds) gives; any other character takes the
+/// general path.
 public enum TextNormalizer {
     public static func normalize(_ text: String) -> String {
-        // ASCII text (most of it) is already in NFKC and lower-cases byte by byte.
-        let ascii = text.utf8.allSatisfy { $0 < 0x80 }
-        let folded = ascii ? text : text.precomposedStringWithCompatibilityMapping.lowercased()
-        var out = [UInt8]()
-        out.reserveCapacity(folded.utf8.count)
+        fast(text) ?? general(text)
+    }
+
+    static func general(_ text: String) -> String {
+        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        var out = String.UnicodeScalarView()
         var pendingSpace = false
-        func emit(_ byte: UInt8) {
+        for u in folded.unicodeScalars {
+            let mapped: Unicode.Scalar?
+            switch u.value {
+            case 0x2018, 0x2019, 0x201A, 0x201B, 0x2032, 0x0060: mapped = "'"
+            case 0x201C, 0x201D, 0x201E, 0x201F, 0x2033, 0x00AB, 0x00BB: mapped = "\""
+            case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212: mapped = "-"
+            case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD: mapped = nil
+            default: mapped = u
+            }
+            guard let m = mapped else { continue }
+            if m.properties.isWhitespace {
+                pendingSpace = !out.isEmpty
+                continue
+            }
             if pendingSpace {
-                out.append(0x20)
+                out.append(" ")
                 pendingSpace = false
             }
-            out.append(byte)
+            out.append(m)
         }
-        if ascii {
-            for b in folded.utf8 {
-                switch b {
-                case 0x09...0x0D, 0x20: pendingSpace = !out.isEmpty
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): emit(b | 0x20)
-                case UInt8(ascii: "`"): emit(UInt8(ascii: "'"))
-                default: emit(b)
-                }
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
-        for u in folded.unicodeScalars {
-            switch u.value {
-            case 0x2018, 0x2019, 0x201A, 0x201B, 0x2032, 0x0060: emit(UInt8(ascii: "'"))
-            case 0x201C, 0x201D, 0x201E, 0x201F, 0x2033, 0x00AB, 0x00BB: emit(UInt8(ascii: "\""))
-            case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212: emit(UInt8(ascii: "-"))
-            case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD: continue
-            case 0x09...0x0D, 0x20: pendingSpace = !out.isEmpty
-            case 0...0x7F: emit(UInt8(u.value))
-            default:
-                if u.properties.isWhitespace {
-                    pendingSpace = !out.isEmpty
-                } else {
-                    if pendingSpace {
-                        out.append(0x20)
-                        pendingSpace = false
+        return String(out)
+    }
+
+    /// The fast path, or nil when the text has a character it does not cover. Works on UTF-8 bytes.
+    static func fast(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            // The output is never longer than the input: every character maps to as many bytes or fewer ("…" is
+            // 3 bytes, "..." too), and a space is written only for a run of whitespace bytes.
+            var failed = false
+            let result = String(unsafeUninitializedCapacity: bytes.count + 1) { out -> Int in
+            var n = 0
+            var pendingSpace = false
+            var i = 0
+            let count = bytes.count
+            while i < count {
+                let b = bytes[i]
+                var emitted: UInt8 = 0
+                var extra = 0  // bytes of "..." after the first
+                if b < 0x80 {
+                    i += 1
+                    if b > 0x60 || (b > 0x20 && b < 0x41) {
+                        emitted = b  // lower-case letters, digits, most punctuation: as they are
+                    } else if b >= 0x41 && b <= 0x5A {
+                        emitted = b | 0x20
+                    } else if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                        pendingSpace = n > 0
+                        continue
+                    } else {
+                        emitted = b == 0x60 ? 0x27 : b  // ` → '
                     }
-                    UTF8.encode(u) { out.append($0) }
+                } else {
+                    // Decode one multi-byte scalar (the string is valid UTF-8).
+                    let v: UInt32
+                    if b < 0xE0, i + 1 < count {
+                        v = (UInt32(b & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F)
+                        i += 2
+                    } else if b < 0xF0, i + 2 < count {
+                        v = (UInt32(b & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F)
+                        i += 3
+                    } else {
+                        failed = true
+                        return 0
+                    }
+                    switch v {
+                    case 0x00A0, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0x0085, 0x1680:
+                        pendingSpace = n > 0  // NFKC: a space, or whitespace already
+                        continue
+                    case 0x2018, 0x2019, 0x201A, 0x201B: emitted = 0x27
+                    case 0x201C, 0x201D, 0x201E, 0x201F, 0x00AB, 0x00BB: emitted = 0x22
+                    case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212: emitted = 0x2D
+                    case 0x2026: emitted = 0x2E; extra = 2  // NFKC: "..."
+                    case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD: continue
+                    default:
+                        failed = true
+                        return 0
+                    }
+                }
+                if pendingSpace {
+                    out[n] = 0x20
+                    n += 1
+                    pendingSpace = false
+                }
+                out[n] = emitted
+                n += 1
+                while extra > 0 {
+                    out[n] = emitted
+                    n += 1
+                    extra -= 1
                 }
             }
+            return n
+            }
+            return failed ? nil : result
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,0 +1,64 @@
+import Foundation
+
+/// What the deduper decided for a new item, beyond its content hash.
+public struct DedupLinks: Sendable, Equatable {
+    /// The first archived copy when this item is a syndicated copy of it.
+    public var nearDuplicateOf: String?
+    /// The story cluster: the id of the story's first item (the item's own id when it starts one).
+    public var story: String
+    /// The first archived copy of this text (`nearDuplicateOf`, the revised item's, or the item itself): what
+    /// a later copy will name.
+    var root: String
+    var fingerprint: [NearDuplicateKey]
+    var vector: StoryClusterer.Vector
+
+    init(nearDuplicateOf: String? = nil, story: String, root: String, fingerprint: [NearDuplicateKey], vector: StoryClusterer.Vector) {
+        self.nearDuplicateOf = nearDuplicateOf
+        self.story = story
+        self.root = root
+        self.fingerprint = fingerprint
+        self.vector = vector
+    }
+}
+
+/// The pipeline's hook for deduplication beyond the exact hash: asks `NearDuplicateIndex` whether a new item
+/// is a syndicated copy, else `StoryClusterer` which story it belongs to, and registers the item's
+/// fingerprint and terms after it is stored. A revision (same feed GUID, changed content) is never a
+/// near-duplicate or a new story: it joins the story of the item it revises.
+public struct Deduper: Sendable {
+    public var nearDuplicates = NearDuplicateIndex()
+    public var stories = StoryClusterer()
+
+    public init() {}
+
+    /// Links for a new item `itemID` (its content hash is not in the store); `revisionOf` when it revises one.
+    public func links(itemID: String, title: String?, body: String?, revisionOf: String?, now: Date,
+                      in store: ItemStore) throws(StoreError) -> DedupLinks {
+        let fingerprint = nearDuplicates.fingerprint(body: body)
+        let vector = try stories.vector(title: title, body: body, in: store)
+        var links = DedupLinks(story: itemID, root: itemID, fingerprint: fingerprint, vector: vector)
+        if let earlier = revisionOf {
+            let e = try store.dedupEntry(itemID: earlier)
+            links.root = e?.root ?? earlier
+            links.story = e?.story ?? earlier
+        } else if let m = try nearDuplicates.lookup(fingerprint, in: store) {
+            links.nearDuplicateOf = m.root
+            links.root = m.root
+            links.story = m.story
+        } else if let s = try stories.lookup(vector, now: now, in: store) {
+            links.story = s.story
+        }
+        return links
+    }
+
+    /// Registers a stored item's fingerprint and terms, so later items can find it. A syndicated copy's terms
+    /// are not indexed for stories: they are its original's, which is indexed already, and counting them again
+    /// would make a widely syndicated story's own names look common (lower idf) and crowd the postings.
+    public func register(itemID: String, _ links: DedupLinks, fetched: Date, in store: ItemStore) throws(StoreError) {
+        try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story,
+                                           keyCount: links.fingerprint.count, terms: links.vector.text),
+                                keys: links.fingerprint,
+                                terms: links.nearDuplicateOf == nil ? Array(links.vector.weights.keys) : [],
+                                fetched: Int(fetched.timeIntervalSince1970))
+    }
+}

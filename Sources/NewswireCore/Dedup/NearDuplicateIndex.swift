@@ -1,0 +1,92 @@
+/// Syndicated near-duplicates: the same article republished with a new headline, a dateline or byline,
+/// boilerplate appended, truncated to its first paragraphs, a figure corrected or an editor's note added.
+///
+/// The fingerprint is a sample of the body's *lead*: the first `leadWords` words (lines shorter than
+/// `minParagraphWords` left out: bylines, share rows, "Continue reading…") are cut into overlapping
+/// `shingleWords`-word shingles, each hashed, and the shingles whose hash is divisible by `sampleModulus`
+/// are kept (Broder's mod-p sampling). Two copies of the same text keep the same shingles, so the shared
+/// sample estimates **containment** — how much of the shorter lead is found in the other — which a
+/// truncated copy scores like a full one, where Jaccard (MinHash) would halve. Looking only at the lead
+/// makes appended boilerplate and "Recent Content" teasers (other articles' leads, quoted at the end) count
+/// for nothing; a dateline, byline or editor's note on top shifts the lead by a few words and costs a few
+/// shingles. The headline is left out: a changed headline on the same body is still a copy.
+///
+/// Lookup goes through the store's index (`dedup_keys`: sampled shingle → item), reading at most
+/// `postingLimit` newest items per shingle, so it costs the same at 10,000 or 1,000,000 stored items.
+public struct NearDuplicateIndex: Sendable {
+    public var shingleWords = 4
+    public var leadWords = 150
+    public var sampleModulus: UInt64 = 4
+    /// Shared samples over the smaller sample count at or above this: a copy.
+    public var minContainment = 0.40
+    /// And at least this many shared samples (short texts say too little).
+    public var minShared = 3
+    public var postingLimit = 64
+
+    public init() {}
+
+    /// Lines (paragraphs) shorter than this are page furniture — bylines, share rows, "Continue reading…",
+    /// section labels — and are left out of the fingerprint.
+    public var minParagraphWords = 8
+
+    /// A copy shares its *beginning* with the original: the first shared key must be among the first this many
+    /// keys of both leads (about 30 words: room for a dateline, a byline or an editor's note on top). A page
+    /// that merely quotes an article's lead in a teaser block shares it later on, after its own text. Counted
+    /// in keys rather than words so that a gap in the sampling does not push a copy's first key past it.
+    public var maxLeadOffset = 8
+
+    /// The sampled shingle hashes of a body's lead in text order, each hash once, with its rank (0 for the
+    /// first key of the lead).
+    public func fingerprint(body: String?) -> [NearDuplicateKey] {
+        var words: [Substring] = []
+        for line in (body ?? "").split(whereSeparator: \.isNewline) where words.count < leadWords {
+            let w = DedupText.words(normalized: TextNormalizer.normalize(String(line)), limit: leadWords - words.count)
+            if w.count >= minParagraphWords || w.count == leadWords - words.count { words += w }
+        }
+        guard words.count >= shingleWords else { return [] }
+        let wordHashes = words.map(DedupText.fnv1a)
+        var seen = Set<Int64>()
+        var keys: [NearDuplicateKey] = []
+        for i in 0...(wordHashes.count - shingleWords) {
+            var h: UInt64 = 0
+            for j in i..<(i + shingleWords) { h = (h &* 0x0000_0100_0000_01B3) ^ wordHashes[j] }
+            let m = DedupText.mix(h)
+            if m % sampleModulus == 0, seen.insert(Int64(bitPattern: m)).inserted {
+                keys.append(NearDuplicateKey(hash: Int64(bitPattern: m), position: keys.count))
+            }
+        }
+        return keys
+    }
+
+    /// A match: the stored item, its own root (the first archived copy) and story, and the containment.
+    public struct Match: Sendable, Equatable {
+        public var itemID: String
+        public var root: String
+        public var story: String
+        public var containment: Double
+    }
+
+    /// The stored item this fingerprint is a copy of, if any (the highest containment wins; ties go to the
+    /// older item).
+    public func lookup(_ keys: [NearDuplicateKey], in store: ItemStore) throws(StoreError) -> Match? {
+        guard keys.count >= minShared else { return nil }
+        let shared = try store.nearDuplicateCandidates(keys: keys, perKeyLimit: postingLimit)
+        var best: (score: Double, seq: Int64, entry: DedupEntry)?
+        for (seq, s) in shared where s.count >= minShared
+            && s.firstPosition < maxLeadOffset && s.firstOwnPosition < maxLeadOffset {
+            guard let e = try store.dedupEntry(seq: seq), e.keyCount > 0 else { continue }
+            let score = Double(s.count) / Double(min(keys.count, e.keyCount))
+            guard score >= minContainment else { continue }
+            if best == nil || score > best!.score || (score == best!.score && seq < best!.seq) {
+                best = (score, seq, e)
+            }
+        }
+        return best.map { Match(itemID: $0.entry.itemID, root: $0.entry.root, story: $0.entry.story, containment: $0.score) }
+    }
+}
+
+/// One sampled shingle of a lead: its hash and its rank among the lead's keys (0 first).
+public struct NearDuplicateKey: Sendable, Hashable {
+    public var hash: Int64
+    public var position: Int
+}

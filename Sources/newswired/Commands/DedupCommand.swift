@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import NewswireCore
+
+struct DedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Evaluate deduplication (exact, syndicated near-duplicates, story clusters) on labelled pairs.",
+        subcommands: [DedupEvalCommand.self, DedupBenchCommand.self]
+    )
+}
+
+struct DedupEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Predict exact | syndicated | same-story | different for each pair and score the labelled ones.",
+        discussion: """
+        ITEMS: JSON Lines {id, url, title, html or text} (other fields are ignored). PAIRS: JSON Lines {a, b, label?}. \
+        Items go through the daemon's own logic in file order (a temporary store). Prints the confusion matrix and \
+        per-label precision, recall and F1; the last line is `exact F1=… syndicated F1=… same-story F1=…`.
+        """
+    )
+
+    @Argument(help: "The items (JSON Lines).")
+    var items: String
+
+    @Argument(help: "The pairs (JSON Lines); labels are optional with --predictions.")
+    var pairs: String
+
+    @Option(name: .long, help: ArgumentHelp("Write {\"a\", \"b\", \"label\"} for every pair to this file.", valueName: "file"))
+    var predictions: String?
+
+    @Option(name: .customLong("min-containment"), help: ArgumentHelp("Override the near-duplicate threshold (for sensitivity runs).", visibility: .hidden))
+    var minContainment: Double?
+
+    @Option(name: .customLong("min-cosine"), help: ArgumentHelp("Override the story threshold (for sensitivity runs).", visibility: .hidden))
+    var minCosine: Double?
+
+    func run() throws {
+        var deduper = Deduper()
+        if let minContainment { deduper.nearDuplicates.minContainment = minContainment }
+        if let minCosine { deduper.stories.minCosine = minCosine }
+        let itemList: [DedupEvaluation.Item], pairList: [DedupEvaluation.Pair]
+        do {
+            itemList = try DedupEvaluation.loadItems(items)
+            pairList = try DedupEvaluation.loadPairs(pairs)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let predicted = try DedupEvaluation.predict(items: itemList, pairs: pairList, deduper: deduper)
+        if let predictions {
+            var out = ""
+            for (p, label) in zip(pairList, predicted) {
+                out += "{\"a\":" + Self.json(p.a) + ",\"b\":" + Self.json(p.b) + ",\"label\":\"\(label)\"}\n"
+            }
+            do { try Data(out.utf8).write(to: URL(fileURLWithPath: predictions)) } catch {
+                throw ValidationError("cannot write \(predictions): \(error.localizedDescription)")
+            }
+        }
+        let labelled = zip(pairList, predicted).filter { $0.0.label.map(DedupEvaluation.labels.contains) ?? false }
+        if labelled.isEmpty {
+            print("\(pairList.count) pairs predicted; none labelled")
+            return
+        }
+        let score = DedupEvaluation.Score(gold: labelled.map { $0.0.label! }, predicted: labelled.map(\.1))
+        print(score.report)
+    }
+
+    static func json(_ s: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}
+
+struct DedupBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the exact path and near-duplicate lookups (run by scripts/bench-dedup).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Items for the exact-path throughput.") var exact = 200_000
+    @Option(help: "Index sizes for near-duplicate lookups, comma-separated.") var sizes = "10000,1000000"
+    @Option(help: "Lookups timed at each size.") var probes = 2_000
+    @Option(help: "Scratch directory (default: a temporary one, removed afterwards).") var dir: String?
+
+    func run() throws {
+        let base = dir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("newswired-bench-\(UUID().uuidString)")
+        defer { if dir == nil { try? FileManager.default.removeItem(at: base) } }
+        let sizeList = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if exact > 0 { _ = try DedupBenchmark.exact(count: exact, in: base.appendingPathComponent("exact"), log: { print($0) }) }
+        if !sizeList.isEmpty {
+            try DedupBenchmark.nearDuplicate(sizes: sizeList, probes: probes, in: base.appendingPathComponent("near"), log: { print($0) })
+        }
+    }
+}

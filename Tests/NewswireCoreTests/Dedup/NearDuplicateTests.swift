@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+@testable import NewswireCore
+
+/// Three paragraphs of an invented wire story (written for these tests).
+let wireStory = """
+The port authority of Valdoria said on Tuesday that container traffic through its northern terminal fell by \
+eighteen percent in the third quarter, the steepest drop since the terminal opened in 2009.
+Officials blamed a six-week strike by crane operators and a dispute over customs software that left hundreds of \
+containers waiting on the quay. Shipping lines diverted at least forty vessels to the rival port of Castellan.
+The authority expects volumes to recover by the spring, when a second berth and new automated cranes are due \
+to open, but analysts warned that some of the diverted trade may never return.
+"""
+
+@Suite struct NearDuplicateTests {
+    let index = NearDuplicateIndex()
+    let deduper = Deduper()
+    let now = Date(timeIntervalSince1970: 1_753_500_000)
+
+    func store(_ t: TempState) throws -> ItemStore { try ItemStore(stateDirectory: t.url) }
+
+    /// Registers `body` as a new item and returns what the deduper decided.
+    @discardableResult
+    func add(_ id: String, title: String, body: String, in store: ItemStore, revisionOf: String? = nil,
+             at time: Date? = nil) throws -> DedupLinks {
+        let links = try deduper.links(itemID: id, title: title, body: body, revisionOf: revisionOf, now: time ?? now, in: store)
+        try deduper.register(itemID: id, links, fetched: time ?? now, in: store)
+        return links
+    }
+
+    @Test func fingerprintIsStableSampledAndIgnoresNoise() {
+        let a = index.fingerprint(body: wireStory)
+        let b = index.fingerprint(body: wireStory.uppercased().replacingOccurrences(of: "\n", with: "\n\n  "))
+        #expect(a == b)
+        #expect(a.count > 10 && a.count < 50)  // about one shingle in four of ~120
+        #expect(a.map(\.position) == Array(0..<a.count))
+        #expect(Set(a.map(\.hash)).count == a.count)
+        // The same text behind a dateline: the same hashes, in the same order, a key or two later at most.
+        let c = index.fingerprint(body: "VALDORIA CITY (Wire) - " + wireStory)
+        #expect(Set(c.map(\.hash)).isSuperset(of: a.map(\.hash)))
+        #expect(c.filter { Set(a.map(\.hash)).contains($0.hash) }.map(\.hash) == a.map(\.hash))
+        #expect((c.first { $0.hash == a[0].hash }?.position ?? 99) <= 2)
+        #expect(index.fingerprint(body: "too short") == [])
+    }
+
+    @Test(arguments: [
+        ("dateline", "VALDORIA CITY (Wire) - " + wireStory),
+        ("byline and share buttons", "By Ana Ruiz, Trade Correspondent\n" + wireStory + "\nShare this article: Facebook X Email"),
+        ("truncated to the first paragraph", String(wireStory.split(separator: "\n")[0]) + "\nContinue reading..."),
+        ("corrected figure and note", wireStory.replacingOccurrences(of: "eighteen", with: "nineteen")
+            + "\nCorrection: an earlier version of this story misstated a figure."),
+        ("editor's note on top", "Editor's note: This story has been updated with comment from analysts.\n" + wireStory),
+        ("teasers appended", wireStory + "\nRecent Content\nMayor opens harbour museum. The museum tells the story of the city's fishermen and traders since 1700.\nRain delays the grain harvest. Farmers in the south said the wet weather will cut yields this year."),
+    ])
+    func syndicatedCopiesLinkToTheOriginal(_ c: (String, String)) throws {
+        let t = TempState()
+        let s = try store(t)
+        try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s)
+        let links = try add("copy", title: "Strike hits Valdoria port", body: c.1, in: s)
+        #expect(links.nearDuplicateOf == "orig", "\(c.0)")
+        #expect(links.story == "orig", "\(c.0)")
+    }
+
+    @Test func aTeaserOfAnotherArticleIsNotACopyOfIt() throws {
+        let t = TempState()
+        let s = try store(t)
+        let lead = String(wireStory.split(separator: "\n")[0])
+        try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s)
+        // Another article whose "Recent Content" block quotes the port story's headline and lead.
+        let other = """
+        The national orchestra of Castellan will tour eleven cities next year, its director said on Friday, \
+        opening with a season of new works by young composers and a festival of chamber music in the old town.
+        Tickets go on sale in March, with reduced prices for students and a free open-air concert in the harbour park.
+        Recent Content
+        Valdoria port traffic falls 18%. \(lead)
+        """
+        let links = try add("other", title: "Orchestra announces tour", body: other, in: s)
+        #expect(links.nearDuplicateOf == nil)
+        #expect(links.story == "other")
+    }
+
+    @Test func aTruncatedCopyIsNotLinkedToAPageThatTeasesIt() throws {
+        let t = TempState()
+        let s = try store(t)
+        let lead = String(wireStory.split(separator: "\n")[0])
+        // Stored first: an unrelated article whose teaser block quotes the port story's lead.
+        let host = """
+        The national orchestra of Castellan will tour eleven cities next year, its director said on Friday, \
+        opening with a season of new works by young composers and a festival of chamber music in the old town.
+        Tickets go on sale in March, with reduced prices for students and a free open-air concert in the harbour park.
+        Recent Content
+        Valdoria port traffic falls 18%. \(lead)
+        """
+        try add("host", title: "Orchestra announces tour", body: host, in: s)
+        // Then a copy of the port story truncated to that same lead.
+        let copy = try add("copy", title: "Valdoria port traffic falls 18%", body: lead + "\nContinue reading...", in: s)
+        #expect(copy.nearDuplicateOf == nil)
+        #expect(copy.story == "copy")
+    }
+
+    @Test func aRevisionKeepsItsStoryAndIsNoNearDuplicate() throws {
+        let t = TempState()
+        let s = try store(t)
+        try add("v1", title: "Valdoria port traffic falls", body: wireStory, in: s)
+        let rev = try add("v2", title: "Valdoria port traffic falls 18%", body: wireStory + "\nUpdated with analyst comment.",
+                          in: s, revisionOf: "v1")
+        #expect(rev.nearDuplicateOf == nil)
+        #expect(rev.story == "v1")
+        // A later syndicated copy of the revision names the first copy of the text.
+        let copy = try add("v3", title: "Port slump", body: "VALDORIA (Wire) - " + wireStory, in: s)
+        #expect(copy.nearDuplicateOf == "v1")
+    }
+
+    @Test func storiesGroupDifferentWordingsOfOneEventAndOnlyWithinTheWindow() throws {
+        let t = TempState()
+        let s = try store(t)
+        try add("a", title: "Valdoria port traffic falls 18% after crane strike", body: wireStory, in: s)
+        try add("x", title: "Castellan orchestra announces eleven-city tour",
+                body: "The national orchestra of Castellan will tour eleven cities next year with new works by young composers.", in: s)
+        let b = try add("b", title: "Crane strike and customs software dispute cut Valdoria container volumes",
+                        body: "Container volumes at Valdoria's northern terminal dropped eighteen percent between July and September as crane operators struck for six weeks and a customs software dispute stranded containers; forty vessels went to Castellan instead.",
+                        in: s)
+        #expect(b.nearDuplicateOf == nil)
+        #expect(b.story == "a")
+        let late = try add("c", title: "Valdoria crane strike: container volumes at northern terminal fall",
+                           body: "Container volumes at Valdoria's northern terminal fell after a crane strike.",
+                           in: s, at: now.addingTimeInterval(10 * 86_400))
+        #expect(late.story == "c")  // outside the three-day window: a story of its own
+    }
+
+    @Test func lookupReadsABoundedNumberOfPostingsPerKey() throws {
+        let t = TempState()
+        let s = try store(t)
+        var idx = NearDuplicateIndex()
+        idx.postingLimit = 2
+        let keys = idx.fingerprint(body: wireStory)
+        for n in 0..<5 {
+            try s.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)", keyCount: keys.count, terms: ""),
+                                keys: keys, terms: [], fetched: 0)
+        }
+        let shared = try s.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
+        #expect(shared.count == 2)  // only the two newest items are read for each key
+        #expect(shared.values.allSatisfy { $0.count == keys.count && $0.firstPosition == keys[0].position })
+        #expect(try idx.lookup(keys, in: s)?.itemID == "i3")  // equal containment: the older of the two read
+    }
+
+    @Test func schemaIsVersionFourAndReopens() throws {
+        let t = TempState()
+        do {
+            let s = try store(t)
+            try add("orig", title: "Valdoria", body: wireStory, in: s)
+        }
+        let s = try store(t)
+        #expect(try s.dedupEntry(itemID: "orig")?.story == "orig")
+        #expect(try s.db.query("PRAGMA user_version").first?.first?.int == 4)
+    }
+}
