@@ -11,16 +11,16 @@ import Foundation
 /// A new item's `queryTerms` strongest terms are looked up in an inverted index (`story_terms`: term → item)
 /// restricted to items first seen within `window` (at most `postingLimit` newest per term); the
 /// `maxCandidates` items sharing the most weight are scored by cosine, and the item joins the story of the
-/// best one at or above `minCosine` that also shares at least `minSharedTerms` terms, else it starts a story
-/// of its own (story id = its own id).
+/// best one at or above `minCosine` sharing at least `minSharedTerms` terms, else it starts a story of its own
+/// (story id = its own id).
 public struct StoryClusterer: Sendable {
     public var leadWords = 60
     public var queryTerms = 30
     public var postingLimit = 200
     public var maxCandidates = 20
     public var minCosine = 0.08
-    /// Salient terms a candidate must share besides the cosine: one or two common words ("record", "global")
-    /// can lift the cosine of two short items past `minCosine` in a young store, where idf says little.
+    /// And at least this many salient terms in common: over a small or young store idf says little, and a
+    /// few generic words ("global", "developing", "nations") can reach the cosine on their own.
     public var minSharedTerms = 5
     public var window: TimeInterval = 3 * 86_400
 
@@ -46,14 +46,10 @@ public struct StoryClusterer: Sendable {
             weights = w
         }
 
-        func cosine(_ other: Vector) -> Double {
-            var s = 0.0
-            for (k, v) in weights { if let o = other.weights[k] { s += v * o } }
-            return s
-        }
-
-        func sharedTerms(_ other: Vector) -> Int {
-            weights.keys.reduce(0) { $0 + (other.weights[$1] != nil ? 1 : 0) }
+        func cosine(_ other: Vector) -> (cosine: Double, shared: Int) {
+            var s = 0.0, n = 0
+            for (k, v) in weights { if let o = other.weights[k] { s += v * o; n += 1 } }
+            return (s, n)
         }
     }
 
@@ -114,9 +110,8 @@ public struct StoryClusterer: Sendable {
         var best: (cosine: Double, seq: Int64, story: String)?
         for (seq, _) in candidates {
             guard let e = try store.dedupEntry(seq: seq) else { continue }
-            let other = Vector(text: e.terms)
-            let c = v.cosine(other)
-            if c >= minCosine, v.sharedTerms(other) >= minSharedTerms, best == nil || c > best!.cosine || (c == best!.cosine && seq < best!.seq) {
+            let (c, shared) = v.cosine(Vector(text: e.terms))
+            if c >= minCosine, shared >= minSharedTerms, best == nil || c > best!.cosine || (c == best!.cosine && seq < best!.seq) {
                 best = (c, seq, e.story)
             }
         }

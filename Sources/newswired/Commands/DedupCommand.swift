@@ -36,8 +36,12 @@ struct DedupEvalCommand: ParsableCommand {
     @Option(name: .customLong("min-cosine"), help: ArgumentHelp("Override the story threshold (for sensitivity runs).", visibility: .hidden))
     var minCosine: Double?
 
+    @Option(name: .customLong("min-shared-terms"), help: ArgumentHelp("Override the story term-overlap minimum (for sensitivity runs).", visibility: .hidden))
+    var minSharedTerms: Int?
+
     func run() throws {
         var deduper = Deduper()
+        if let minSharedTerms { deduper.stories.minSharedTerms = minSharedTerms }
         if let minContainment { deduper.nearDuplicates.minContainment = minContainment }
         if let minCosine { deduper.stories.minCosine = minCosine }
         let itemList: [DedupEvaluation.Item], pairList: [DedupEvaluation.Pair]

@@ -128,6 +128,18 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(late.story == "c")  // outside the three-day window: a story of its own
     }
 
+    /// Two different events (from the integration fixtures) that share only "global", "developing", "nations":
+    /// in a young store idf cannot tell, so the overlap minimum keeps them apart.
+    @Test func aFewGenericWordsInCommonDoNotMakeAStory() throws {
+        let t = TempState()
+        let s = try store(t)
+        try add("un", title: "UN advisory panel proposes a permanent body to coordinate global AI governance",
+                body: "A United Nations advisory panel on Saturday recommended creating a standing international body to coordinate the governance of artificial intelligence.\nThe proposal includes an independent scientific panel on AI risks, a regular policy dialogue among member states and a global fund to help developing countries build AI capacity.", in: s)
+        let other = try add("south", title: "Developing nations call for shared compute to close the AI divide",
+                            body: "Ministers from Africa, Asia and Latin America asked for pooled computing resources, training programmes and equitable access to AI models for the Global South.", in: s)
+        #expect(other.story == "south")
+    }
+
     @Test func lookupReadsABoundedNumberOfPostingsPerKey() throws {
         let t = TempState()
         let s = try store(t)
