@@ -2,15 +2,16 @@ import Foundation
 
 /// ISO 8601 UTC timestamps ("YYYY-MM-DDTHH:MM:SSZ") without a formatter object per call.
 public enum ISOTime {
-    /// Formats a date as `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds, rounded down).
+    /// Formats a date as `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds, rounded down); dates outside the years
+    /// 1...9999 are clamped to them.
     public static func format(_ date: Date) -> String {
-        let f = fields(Int64(date.timeIntervalSince1970.rounded(.down)))
+        let f = fields(seconds(date))
         return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2))Z"
     }
 
     /// The UTC day of a date, `YYYY-MM-DD` (the name of its archive file).
     public static func day(_ date: Date) -> String {
-        let f = fields(Int64(date.timeIntervalSince1970.rounded(.down)))
+        let f = fields(seconds(date))
         return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))"
     }
 
@@ -32,13 +33,21 @@ public enum ISOTime {
         return fromFields(year: y, month: mo, day: d, hour: h, minute: mi, second: se)
     }
 
-    /// A date from civil UTC fields, or nil when they do not name a real instant (no wrap-around).
+    /// A date from civil UTC fields, or nil when they do not name a real instant (no wrap-around). Years
+    /// outside 1...9999 are refused: they fit no ISO 8601 four-digit year, and huge ones would overflow.
     public static func fromFields(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Date? {
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1, day <= daysInMonth(year, month),
               (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
         let days = daysFromCivil(year, month, day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
         return Date(timeIntervalSince1970: TimeInterval(secs))
+    }
+
+    /// Whole Unix seconds of a date, clamped to 0001-01-01 ... 9999-12-31 (no trap on any Date).
+    static func seconds(_ date: Date) -> Int64 {
+        let t = date.timeIntervalSince1970
+        guard t.isFinite else { return 0 }
+        return Int64(min(max(t, -62_135_596_800), 253_402_300_799).rounded(.down))
     }
 
     public static func daysInMonth(_ y: Int, _ m: Int) -> Int {
