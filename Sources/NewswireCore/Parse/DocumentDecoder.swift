@@ -49,6 +49,13 @@ struct DocumentDecoder {
         else if bytes.starts(with: [0xFE, 0xFF]) { bomEncoding = "utf-16be"; bytes.removeFirst(2) }
         else if bytes.starts(with: [0xFF, 0xFE]) { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
 
+        // Whitespace before the XML declaration (a common server-side template slip) is dropped, so that
+        // the declaration is read and libxml2 does not reject it.
+        if bomEncoding == nil || bomEncoding == "utf-8" {
+            let lead = bytes.prefix(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }).count
+            if lead > 0, bytes[lead...].starts(with: Array("<?xml".utf8)) { bytes.removeFirst(lead) }
+        }
+
         // 2. Unmarked UTF-16/32 and EBCDIC from the first bytes of "<?xml".
         var sniffed: String?
         if bomEncoding == nil {
@@ -107,11 +114,26 @@ struct DocumentDecoder {
     }
 
     private static func decodeUTF8(_ bytes: [UInt8], label: String) -> Decoded {
-        if String(validating: bytes, as: UTF8.self) != nil {
+        if isValidUTF8(bytes) {
             return Decoded(utf8: bytes, encoding: label, problem: nil)
         }
         return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252",
                        problem: "invalid \(label) bytes; document re-read as windows-1252")
+    }
+
+    /// Validates UTF-8 without building a String.
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        // ASCII fast path, then the standard library's decoder for the rest.
+        guard let firstHigh = bytes.firstIndex(where: { $0 >= 0x80 }) else { return true }
+        var it = bytes[firstHigh...].makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
     }
 
     /// The `encoding="…"` of an XML declaration, read in the byte family detected so far.
@@ -159,6 +181,9 @@ struct DocumentDecoder {
         case "utf32", "utf-32", "ucs-4": return "utf-32"
         case "cp1252", "windows-1252", "x-cp1252": return "windows-1252"
         case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
+        // Python's names for Mac charsets that glibc's iconv knows under other names.
+        case "maciceland", "mac-iceland": return "mac-is"
+        case "maclatin2", "mac-latin2", "maccentraleurope": return "mac-centraleurope"
         default:
             let n = name.lowercased()
             if !n.isEmpty, n.allSatisfy(\.isASCIIDigit) { return "cp" + n }

@@ -15,13 +15,19 @@ final class FeedBuilder: XMLEventSink {
 
     private enum Role { case root, container, ignore, capture, inside, person, image }
 
-    /// Text of the element being read. `raw` is its character data, `markup` the same with child elements
-    /// serialized (used when the element holds XHTML or unescaped HTML).
+    /// Text of the element being read. `raw` is its character data; once a child element appears (XHTML or
+    /// unescaped HTML inside), `markup` holds the same with the children serialized, escaped text included.
     private struct Capture {
         var raw = ""
         var markup = ""
         var hasChildren = false
         var bytes = 0
+
+        mutating func beginMarkup(escape: (String) -> String) {
+            guard !hasChildren else { return }
+            hasChildren = true
+            markup = escape(raw)
+        }
     }
 
     private struct Person {
@@ -65,6 +71,7 @@ final class FeedBuilder: XMLEventSink {
     private var ownerName: String?
     private var feedIDElement: String?
     private var rootURI: String?
+    private var pendingNamespaces: [String] = []
     private var isAtomDocument = false
 
     init(documentURL: String?, limits: ParseLimits) {
@@ -76,6 +83,11 @@ final class FeedBuilder: XMLEventSink {
     var recognizedRoot: Bool { sawFeedStructure }
 
     // MARK: XMLEventSink
+
+    func declareNamespaces(_ uris: [String]) {
+        // A feed root without a namespace that declares Atom 1.0 for a prefix is Atom 1.0 (as feedparser reads it).
+        if stack.isEmpty || !sawFeedStructure { pendingNamespaces = uris }
+    }
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
         var ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
@@ -106,7 +118,7 @@ final class FeedBuilder: XMLEventSink {
             return
         case .capture, .inside:
             if capture != nil {
-                capture!.hasChildren = true
+                capture!.beginMarkup(escape: { self.escape($0, quotes: false) })
                 var tag = "<" + local
                 for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
                     tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
@@ -158,7 +170,7 @@ final class FeedBuilder: XMLEventSink {
 
     func text(_ s: String) throws(ParseError) {
         guard capture != nil else { return }
-        try appendCapture(markup: escape(s, quotes: false), raw: s)
+        try appendCapture(markup: capture!.hasChildren ? escape(s, quotes: false) : "", raw: s)
     }
 
     // MARK: Structure
@@ -179,7 +191,9 @@ final class FeedBuilder: XMLEventSink {
         case "feed":
             sawFeedStructure = true
             isAtomDocument = true
-            if ns == .atom10 { result.format = .atom10 }
+            if ns == .atom10 || (ns == .none && pendingNamespaces.contains("http://www.w3.org/2005/Atom")) {
+                result.format = .atom10
+            }
             else if ns == .atom03 || ["0.1", "0.2", "0.3"].contains(version ?? "") { result.format = .atom03 }
         case "channel":
             sawFeedStructure = true
@@ -295,9 +309,9 @@ final class FeedBuilder: XMLEventSink {
     }
 
     private func appendCapture(markup: String, raw: String) throws(ParseError) {
-        capture!.markup += markup
+        if capture!.hasChildren { capture!.markup += markup }
         capture!.raw += raw
-        capture!.bytes += markup.utf8.count
+        capture!.bytes += max(markup.utf8.count, raw.utf8.count)
         if capture!.bytes > limits.maxFieldBytes {
             let name = stack.last(where: { $0.role == .capture })?.local ?? "?"
             throw ParseError(.limitExceeded, "text of <\(name)> exceeds \(limits.maxFieldBytes) bytes")
@@ -436,6 +450,9 @@ final class FeedBuilder: XMLEventSink {
             if !entryState!.authorSet, let s = plain(c) {
                 entryState!.entry.author = personName(s); entryState!.authorSet = true
             }
+        case "tags":
+            // <tags>one, two</tags>, a comma-separated list some feeds use
+            for t in (plain(c) ?? "").split(separator: ",") { addCategory(String(t)) }
         case "category", "dc:subject", "media:category":
             if let t = plain(c) ?? attr(f, "label") { addCategory(t) }
         default:

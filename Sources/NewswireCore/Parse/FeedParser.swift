@@ -13,6 +13,18 @@ public struct ParseLimits: Sendable {
 
 /// Turns feed bytes into a `ParsedFeed`: RSS 0.9x/1.0/2.0, Atom 0.3/1.0 (libxml2 SAX2, streaming) and
 /// JSON Feed 1.x. See docs/ARCHITECTURE.md for the schema.
+///
+/// The stages, each in its own file:
+/// 1. `DocumentDecoder`: encoding from BOM > HTTP charset > XML declaration > UTF-16/32 sniffing > UTF-8;
+///    everything becomes UTF-8 before libxml2 sees it (invalid UTF-8 is re-read as windows-1252, flagged).
+/// 2. `EntityRepair`: HTML entities used without a DTD and bare `&` are repaired (flagged as bozo).
+/// 3. `XMLStreamParser` (LibXML.swift, the only file that imports libxml2) delivers SAX events to
+///    `FeedBuilder`, which keeps only the element stack, the field being read and the entry being built.
+///    Limits: `maxDepth`, `maxFieldBytes` per field and per internal entity, `maxDocumentTextBytes` for all
+///    text and all entity expansions, `maxEntries`; exceeding one throws `.limitExceeded`.
+/// 4. Text fields become plain text (`PlainText`, libxml2's HTML parser for markup); dates go through
+///    `FeedDate`; links are resolved against xml:base, then `documentURL`.
+/// A document without a feed root is checked for an HTML page (`.notAFeed` with its advertised feeds).
 public enum FeedParser {
     public static func parse(_ data: Data, documentURL: String? = nil, contentType: String? = nil,
                              limits: ParseLimits = .default) throws(ParseError) -> ParsedFeed {
@@ -37,10 +49,10 @@ public enum FeedParser {
                 throw ParseError(.notAFeed, "an HTML page, not a feed" + (alternates.isEmpty ? "" : "; it advertises \(alternates.count) feed(s)"),
                                  alternates: alternates)
             }
-            if builder.rootName == nil {
+            guard let root = builder.rootName else {
                 throw ParseError(.malformed, report.firstError ?? "no XML element found")
             }
-            throw ParseError(.notAFeed, "root element <\(builder.rootName!)> is not RSS, RDF or Atom")
+            throw ParseError(.notAFeed, "root element <\(root)> is not RSS, RDF or Atom")
         }
         if report.recovered {
             feed.bozo = true

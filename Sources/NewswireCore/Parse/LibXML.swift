@@ -17,6 +17,12 @@ protocol XMLEventSink: AnyObject {
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError)
     func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError)
     func text(_ s: String) throws(ParseError)
+    /// Namespace URIs declared on the element whose `startElement` follows.
+    func declareNamespaces(_ uris: [String])
+}
+
+extension XMLEventSink {
+    func declareNamespaces(_ uris: [String]) {}
 }
 
 /// Receives the events of `HTMLStreamParser` (element names lower-cased by libxml2's HTML parser).
@@ -77,8 +83,10 @@ final class XMLStreamParser {
     private func run(_ bytes: [UInt8]) throws(ParseError) -> XMLParseReport {
         var handler = xmlSAXHandler()
         xmlSAXVersion(&handler, 2)
-        handler.startElementNs = { ctx, local, prefix, uri, _, _, nbAttributes, _, attributes in
-            XMLStreamParser.from(ctx)?.onStart(local, prefix, uri, Int(nbAttributes), attributes)
+        handler.startElementNs = { ctx, local, prefix, uri, nbNamespaces, namespaces, nbAttributes, _, attributes in
+            guard let me = XMLStreamParser.from(ctx) else { return }
+            if nbNamespaces > 0, let namespaces { me.onNamespaces(Int(nbNamespaces), namespaces) }
+            me.onStart(local, prefix, uri, Int(nbAttributes), attributes)
         }
         handler.endElementNs = { ctx, local, prefix, uri in
             XMLStreamParser.from(ctx)?.onEnd(local, prefix, uri)
@@ -177,6 +185,13 @@ final class XMLStreamParser {
             try sink.startElement(local: String(cString: local), prefix: prefix.map { String(cString: $0) },
                                   namespace: uri.map { String(cString: $0) }, attributes: attrs)
         } catch { park(error) }
+    }
+
+    private func onNamespaces(_ count: Int, _ pairs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>) {
+        guard parked == nil else { return }
+        // (prefix, URI) pairs
+        let uris = (0..<count).compactMap { pairs[$0 * 2 + 1].map { String(cString: $0) } }
+        sink.declareNamespaces(uris)
     }
 
     private func onEnd(_ local: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?) {
@@ -405,6 +420,9 @@ private final class CharsetConverter {
     }
 
     func convert(_ bytes: [UInt8]) -> (bytes: [UInt8], invalid: Int) {
+        // libxml2 reports conversion errors on its generic channel (stderr); we count them instead.
+        xmlSetStructuredErrorFunc(nil, { _, _ in })
+        defer { xmlSetStructuredErrorFunc(nil, nil) }
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count + bytes.count / 4)
         var invalid = 0

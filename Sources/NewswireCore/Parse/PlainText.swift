@@ -3,6 +3,7 @@
 /// takes a fast path that only collapses whitespace. The output is never markup.
 enum PlainText {
     /// Collapses every run of whitespace to one space and trims. For text that is already plain.
+    /// C1 control characters (U+0080–U+009F), which real feeds mean as windows-1252 (’ “ ” …), become those.
     static func collapse(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -12,7 +13,11 @@ enum PlainText {
                 pendingSpace = !out.isEmpty
             } else {
                 if pendingSpace { out.unicodeScalars.append(" "); pendingSpace = false }
-                out.unicodeScalars.append(ch)
+                if (0x80...0x9F).contains(ch.value), let mapped = Unicode.Scalar(DocumentDecoder.cp1252Scalar(UInt8(ch.value))) {
+                    out.unicodeScalars.append(mapped)
+                } else {
+                    out.unicodeScalars.append(ch)
+                }
             }
         }
         return out

@@ -54,7 +54,7 @@ struct ParseCommand: ParsableCommand {
         }
         if json {
             let enc = JSONEncoder()
-            enc.outputFormatting = [.withoutEscapingSlashes]
+            enc.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
             FileHandle.standardOutput.write(try enc.encode(feed) + Data("\n".utf8))
         } else {
             print("format=\(feed.format.rawValue) bozo=\(feed.bozo) entries=\(feed.entries.count) title=\(feed.feed.title ?? "-")")

@@ -203,3 +203,10 @@ private func parse(_ xml: String, url: String? = nil, contentType: String? = nil
         #expect(try FeedParser.parse(Data(doc.utf8)).pollHint == PollHint(ttlMinutes: nil, syndicationPeriodSeconds: 1800))
     }
 }
+
+@Suite struct ParseC1ControlTests {
+    @Test func c1ControlsBecomeWindows1252Punctuation() throws {
+        let feed = try FeedParser.parse(Data("<rss version=\"2.0\"><channel><title>don\u{92}t \u{93}quote\u{94}</title></channel></rss>".utf8))
+        #expect(feed.feed.title == "don\u{2019}t \u{201C}quote\u{201D}")
+    }
+}

@@ -67,3 +67,34 @@ import Testing
         #expect(!feed.bozo)
     }
 }
+
+@Suite struct ParseEncodingWideTests {
+    @Test func utf32LittleEndianWithBOM() throws {
+        var bytes: [UInt8] = [0xFF, 0xFE, 0x00, 0x00]
+        for s in "<rss version=\"2.0\"><channel><title>\u{1F600} ok</title></channel></rss>".unicodeScalars {
+            let v = s.value
+            bytes += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
+        }
+        let feed = try FeedParser.parse(Data(bytes))
+        #expect(feed.feed.title == "\u{1F600} ok")
+        #expect(!feed.bozo)
+    }
+
+    @Test func declaredWindows1252() throws {
+        let bytes = Array("<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss version=\"2.0\"><channel><title>".utf8)
+            + [0x93, 0x80, 0x94] + Array("</title></channel></rss>".utf8)
+        let feed = try FeedParser.parse(Data(bytes))
+        #expect(feed.feed.title == "\u{201C}€\u{201D}")
+        #expect(!feed.bozo)
+    }
+}
+
+@Suite struct ParseLeadingWhitespaceTests {
+    @Test func declarationAfterLeadingWhitespaceIsHonoured() throws {
+        let bytes = Array("\n  <?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>caf".utf8) + [0xE9]
+            + Array("</title></channel></rss>".utf8)
+        let feed = try FeedParser.parse(Data(bytes))
+        #expect(feed.feed.title == "café")
+        #expect(!feed.bozo)
+    }
+}

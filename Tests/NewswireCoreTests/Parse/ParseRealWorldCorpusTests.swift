@@ -29,3 +29,26 @@ import Testing
         #expect(feed.format != .unknown || file.hasSuffix(".json") == false)
     }
 }
+
+@Suite struct ParseConcurrencyTests {
+    @Test func parsesConcurrentlyWithSameResults() throws {
+        let files = Array(ParseRealWorldCorpusTests.files().prefix(16))
+        let docs = try files.map { try Data(contentsOf: ParseRealWorldCorpusTests.corpus.appendingPathComponent($0)) }
+        let serial = docs.map { try? FeedParser.parse($0) }
+        let results = ResultBox(count: docs.count)
+        DispatchQueue.concurrentPerform(iterations: docs.count * 4) { i in
+            let k = i % docs.count
+            results.set(k, try? FeedParser.parse(docs[k]))
+        }
+        for k in docs.indices { #expect(results.get(k) == serial[k], "\(files[k])") }
+    }
+}
+
+/// A lock-protected result table for the concurrency test.
+private final class ResultBox: @unchecked Sendable {  // invariant: `slots` is only touched under `lock`
+    private let lock = NSLock()
+    private var slots: [ParsedFeed?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: ParsedFeed?) { lock.lock(); slots[i] = v; lock.unlock() }
+    func get(_ i: Int) -> ParsedFeed? { lock.lock(); defer { lock.unlock() }; return slots[i] }
+}
