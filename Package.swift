@@ -5,6 +5,8 @@ let package = Package(
     name: "newswired",
     products: [
         .executable(name: "newswired", targets: ["newswired"]),
+        // For the fuzz package in Fuzz/ (its own Package.swift, so libFuzzer's main never meets ours).
+        .library(name: "NewswireCore", targets: ["NewswireCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
