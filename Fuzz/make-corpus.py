@@ -94,6 +94,11 @@ write('hostile-bad-dates-entities.xml',
  '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><item><pubDate>Mon, 99 Foo 99999999999 25:61:61 +9999</pubDate><dc:date>\u0661\u0662-02-30T24:00:00.9999999999Z</dc:date><title>&nbsp;&eacute;&#0;&#xD800;&#x110000;&#99999999999;&unknown;</title></item></channel></rss>',
  "impossible dates, other scripts' digits, HTML and invalid character references")
 
+# Minimized fuzz findings, kept as regression seeds.
+write('crash-rfc822-huge-year.xml',
+ '<rss version="2.0"><channel><item><title>t</title><pubDate>Wed, 6 Apr 1509859692855631881</pubDate></item></channel></rss>',
+ 'fuzz finding 2026-11-23: a 19-digit RFC 822 year traps in ISOTime.daysFromCivil (arithmetic overflow)')
+
 with open('PROVENANCE.tsv','w') as f:
     f.write('file\tsource\twhat it exercises\n')
     for p in prov: f.write('\t'.join(p)+'\n')
