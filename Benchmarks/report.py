@@ -24,8 +24,9 @@ def main():
     by = {r["mode"]: r for r in rows}
     sax = by.get("sax")
     first = rows[0]
+    skipped = first.get("skipped_json", 0)
     print(f"\n## {title}: {first['files']} files, {first['bytes'] / 1e6:.2f} MB"
-          f" ({first.get('skipped_json', 0)} JSON Feed files left out: the SAX walk cannot read them)")
+          + (f" ({skipped} JSON Feed files left out: the SAX walk cannot read them)" if skipped else ""))
     print(f"{'parser':<44} {'passes':>6} {'median s':>9} {'MB/s':>8} {'entries':>8} {'entries/s':>10} {'time vs SAX':>11}")
     for r in rows:
         if r["bytes"] != first["bytes"]:
