@@ -5,6 +5,10 @@ let package = Package(
     name: "newswired",
     products: [
         .executable(name: "newswired", targets: ["newswired"]),
+        // For the fuzz package in Fuzz/ (its own Package.swift, so libFuzzer's main never meets ours).
+        .library(name: "NewswireCore", targets: ["NewswireCore"]),
+        // scripts/bench-parse
+        .executable(name: "newswired-bench", targets: ["newswired-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +44,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // In-process parse benchmark (scripts/bench-parse builds it in release). One small file: it costs a
+        // normal debug build next to nothing.
+        .executableTarget(name: "newswired-bench", dependencies: ["NewswireCore"], path: "Benchmarks/ParseBench"),
 
         // A small programmable HTTP/1.1 server for integration tests (real sockets on 127.0.0.1).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
