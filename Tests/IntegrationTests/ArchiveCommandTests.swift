@@ -19,8 +19,8 @@ import TestSupport
         return (feeds, sandbox, try sandbox.archive())
     }
 
-    /// The topic model is another issue's work (the classifier on a branch may tag nothing): give three items,
-    /// in the store, the classification a model would, so every filter has something to narrow. The triggers keep
+    /// A fixed classification, independent of the shipped model's weights (which are retrained): three items get,
+    /// in the store, the classification a model would, the rest none, so every filter narrows to a known set. The triggers keep
     /// the topic index in step, as they do for the pipeline's inserts. Returns the items as the store now has
     /// them (`archive export`, checked against the archive files by `exportRoundTripsJSONLAndCSV`).
     static func classify(_ sandbox: TestSandbox) throws -> [ArchiveRecord] {
