@@ -1,8 +1,9 @@
-/// A small, seedable, platform-independent generator (Steele, Lea & Flood 2014).
-struct SplitMix64: RandomNumberGenerator {
+/// A small, seedable, platform-independent generator (Steele, Lea & Flood 2014): cross-validation folds,
+/// jitter in tests, synthetic benchmark data.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -190,9 +190,7 @@ struct FeedsAdd: ParsableCommand {
     }
 
     static func check(_ url: String, fetcher: Fetcher) -> Check {
-        var result: Result<FetchResponse, FetchError> = .failure(FetchError(.transport, "no response"))
-        fetcher.fetch([FetchRequest(url: url)]) { _, r in result = r }
-        switch result {
+        switch fetcher.fetchOne(FetchRequest(url: url)) {
         case .failure(let e):
             return .failed(e.description)
         case .success(let r):
