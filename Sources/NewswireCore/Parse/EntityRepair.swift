@@ -19,15 +19,18 @@ enum EntityRepair {
         var first: String?
         let n = bytes.count
         var i = 0
-        func starts(_ s: String, at k: Int) -> Bool {
-            let u = Array(s.utf8)
-            return k + u.count <= n && Array(bytes[k..<(k + u.count)]) == u
+        // Byte comparisons in place: two arrays allocated per `<` cost an eighth of the whole parse.
+        func starts(_ s: StaticString, at k: Int) -> Bool {
+            let count = s.utf8CodeUnitCount
+            guard k + count <= n else { return false }
+            for t in 0..<count where bytes[k + t] != s.utf8Start[t] { return false }
+            return true
         }
-        func copyThrough(_ terminator: String, from k: Int) -> Int {
-            let t = Array(terminator.utf8)
+        func copyThrough(_ terminator: StaticString, from k: Int) -> Int {
+            let count = terminator.utf8CodeUnitCount
             var j = k
-            while j + t.count <= n {
-                if bytes[j] == t[0] && Array(bytes[j..<(j + t.count)]) == t { j += t.count; out.append(contentsOf: bytes[k..<j]); return j }
+            while j + count <= n {
+                if starts(terminator, at: j) { j += count; out.append(contentsOf: bytes[k..<j]); return j }
                 j += 1
             }
             out.append(contentsOf: bytes[k..<n])

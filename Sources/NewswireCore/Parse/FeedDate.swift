@@ -103,9 +103,9 @@ public enum FeedDate {
         // "31-Dec-2003" and "2003/12/31" style date parts.
         var expanded: [String] = []
         for t in tokens {
-            if t.contains(":") || t.hasPrefix("+") || (t.hasPrefix("-") && t.count > 1) {
+            if t.utf8.contains(UInt8(ascii: ":")) || t.hasPrefix("+") || (t.hasPrefix("-") && t.count > 1) {
                 expanded.append(t)
-            } else if t.contains("-") || t.contains("/") {
+            } else if t.utf8.contains(UInt8(ascii: "-")) || t.utf8.contains(UInt8(ascii: "/")) {
                 expanded.append(contentsOf: t.split(whereSeparator: { $0 == "-" || $0 == "/" }).map(String.init))
             } else {
                 expanded.append(t)
@@ -121,7 +121,7 @@ public enum FeedDate {
                 offset = z
                 continue
             }
-            if t.contains(":") {
+            if t.utf8.contains(UInt8(ascii: ":")) {
                 // time, maybe with a glued zone ("10:00:00gmt", "10:00:00+0100")
                 var timePart = t
                 var zonePart: String?

@@ -177,7 +177,7 @@ final class XMLStreamParser {
                 var value = count > 0 ? String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) : ""
                 // Without entity substitution libxml2 hands `&amp;` (and `&#38;`) in attribute values over as
                 // "&#38;", and nothing else that way: undo it, or links and OPML xmlUrls keep a literal "&#38;".
-                if value.contains("&#38;") { value = value.replacingOccurrences(of: "&#38;", with: "&") }
+                if value.utf8.contains(UInt8(ascii: "&")), value.contains("&#38;") { value = value.replacingOccurrences(of: "&#38;", with: "&") }
                 attrs.append(XMLAttribute(local: String(cString: aLocal), prefix: attributes[i * 5 + 1].map { String(cString: $0) },
                                           namespace: attributes[i * 5 + 2].map { String(cString: $0) }, value: value))
             }

@@ -79,6 +79,7 @@ enum PlainText {
     /// UTF-8 that was read as windows-1252/latin-1 somewhere upstream ("cafÃ©", "â€¦") is read back as
     /// UTF-8 when every character maps to one byte and those bytes are valid, multi-byte UTF-8.
     static func repairingMojibake(_ s: String) -> String {
+        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s }  // ASCII has no mojibake to repair
         var bytes: [UInt8] = []
         var sawHigh = false
         for ch in s.unicodeScalars {

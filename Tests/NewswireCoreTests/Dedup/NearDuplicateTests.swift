@@ -167,3 +167,14 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(try s.db.query("PRAGMA user_version").first?.first?.int == 4)
     }
 }
+
+@Suite struct StoryVectorTests {
+    @Test func storedTextRoundTrips() {
+        let v = StoryClusterer.Vector(weights: [Int64.min: 0.5, -42: 1e-6, 0: 0.25, 7: 0.123456, Int64.max: 1])
+        let back = StoryClusterer.Vector(text: v.text)
+        #expect(back.weights.count == v.weights.count)
+        for (k, w) in v.weights { #expect(abs((back.weights[k] ?? -1) - w) < 1e-9, "\(k): \(back.weights[k] ?? -1)") }
+        #expect(StoryClusterer.Vector(text: "").weights.isEmpty)
+        #expect(StoryClusterer.Vector(text: "12:0.5 garbage 13:0.25").weights == [12: 0.5], "stops at the first malformed pair")
+    }
+}
