@@ -29,6 +29,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var maxPerHost: Int = 2
         /// A URL or e-mail identifying the operator, sent in the User-Agent.
         public var contact: String = "https://github.com/newswired/newswired"
+
+        public init() {}
     }
 
     public struct Backoff: Sendable, Equatable {

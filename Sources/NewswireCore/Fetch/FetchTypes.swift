@@ -84,29 +84,17 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
-/// Transfer limits and politeness settings.
+/// Transfer limits and politeness settings: the config's `fetch` section (one source for the defaults)
+/// plus the User-Agent built from it. `options.timeout` and the like read through to the section.
+@dynamicMemberLookup
 public struct FetchOptions: Sendable {
-    public var timeout: Int = 30
-    public var connectTimeout: Int = 10
-    public var lowSpeedLimit: Int = 100
-    public var lowSpeedTime: Int = 15
-    public var maxBodyBytes: Int = 8 << 20
-    public var maxRedirects: Int = 5
-    public var maxConcurrent: Int = 16
-    public var maxPerHost: Int = 2
-    public var userAgent: String = "newswired/\(NewswireVersion.string)"
+    public var limits: DaemonConfig.Fetch
+    public var userAgent: String
 
-    public init() {}
-
-    public init(_ c: DaemonConfig.Fetch) {
-        timeout = c.timeout
-        connectTimeout = c.connectTimeout
-        lowSpeedLimit = c.lowSpeedLimit
-        lowSpeedTime = c.lowSpeedTime
-        maxBodyBytes = c.maxBodyBytes
-        maxRedirects = c.maxRedirects
-        maxConcurrent = c.maxConcurrent
-        maxPerHost = c.maxPerHost
-        userAgent = "newswired/\(NewswireVersion.string) (+\(c.contact))"
+    public init(_ limits: DaemonConfig.Fetch = DaemonConfig.Fetch()) {
+        self.limits = limits
+        userAgent = "newswired/\(NewswireVersion.string) (+\(limits.contact))"
     }
+
+    public subscript<T>(dynamicMember path: KeyPath<DaemonConfig.Fetch, T>) -> T { limits[keyPath: path] }
 }
