@@ -218,6 +218,7 @@ public final class Daemon: @unchecked Sendable {
         let grace = Double(config.shutdownGrace)
         fetcher.fetch(requests, control: {
             tick()  // the fetch loop polls at least every 100 ms: a tick of the scheduling loop
+            pipeline.flushIfDue()  // a slow transfer does not hold the others' items (or the write lock) back
             guard let s = stop?.secondsSinceRequest else { return .proceed }
             return s >= grace ? .abortAll : .stopStarting
         }) { request, outcome in

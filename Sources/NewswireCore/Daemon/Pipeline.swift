@@ -17,9 +17,10 @@ public final class Pipeline: @unchecked Sendable {
     let fetchLog = Logger(label: "fetch"), parseLog = Logger(label: "parse"), itemLog = Logger(label: "item"),
         storeLog = Logger(label: "store")
     private var rng = SystemRandomNumberGenerator()
-    /// Archive lines written but not yet flushed and marked (see `flushArchive`).
-    private var unsyncedDays = Set<String>()
-    private var unmarked: [String] = []
+    /// The store's batch transaction is open: feeds handled since the last `flushArchive` share it.
+    private var batchOpen = false
+    /// New items of the open batch, appended to the archive once it commits.
+    private var pending: [ArchiveRecord] = []
     private var lastFlush = DispatchTime.now()
     private var fetchCounter = 0
 
@@ -38,21 +39,45 @@ public final class Pipeline: @unchecked Sendable {
         public var nextDueAt: Int
     }
 
-    /// Flushes the archive lines written since the last call to disk, then marks their items archived
-    /// (one transaction). Called after every pass, and during a pass once a second (`archive tail -f`
-    /// shows items once marked; a slow feed must not hold back the others' for its whole timeout).
+    /// Commits the feeds handled since the last call (one transaction, each feed in its own savepoint), then
+    /// appends their new items to the archive, flushes it to disk and marks the items archived. Called at the
+    /// end of every batch of fetches and, during one, at least once a second (`flushIfDue`): readers and
+    /// `archive tail -f` see new items within about a second, and one commit and one fsync per day file
+    /// serve many feeds. A crash before the archive append leaves the items committed but unmarked, and the
+    /// start-up reconcile appends them; a crash before the commit loses nothing that was acknowledged: the
+    /// feeds' validators are rolled back with their items, so they are fetched again in full.
     public func flushArchive() {
         lastFlush = .now()
-        guard !unmarked.isEmpty else { return }
-        do {
-            try archive.sync(days: unsyncedDays)
-            try store.transaction { try store.markArchived(ids: unmarked) }
-            unsyncedDays.removeAll()
-            unmarked.removeAll()
-        } catch {
-            // Left unmarked: the next flush or start-up reconcile tries again.
-            storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(unmarked.count)"])
+        if batchOpen {
+            batchOpen = false
+            do {
+                try store.commitBatch()
+            } catch {
+                store.rollbackBatch()
+                storeLog.error("store", metadata: [
+                    "error": "\(error)", "rolled_back": "\(pending.count)",
+                    "reason": "commit failed; the feeds are fetched again in full next time",
+                ])
+                pending.removeAll()
+                return
+            }
         }
+        guard !pending.isEmpty else { return }
+        let records = pending
+        pending.removeAll()
+        do {
+            let days = try archive.append(records, sync: false)
+            try archive.sync(days: days)
+            try store.transaction { try store.markArchived(ids: records.map(\.id)) }
+        } catch {
+            // Committed but not marked archived: the start-up reconcile appends whatever line is missing.
+            storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(records.count)"])
+        }
+    }
+
+    /// `flushArchive()` when the last one is a second old: the fetch loop calls it while transfers run.
+    public func flushIfDue() {
+        if DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 { flushArchive() }
     }
 
     /// The conditional-GET request for a feed, from its stored state.
@@ -68,11 +93,13 @@ public final class Pipeline: @unchecked Sendable {
         fetchCounter += 1
         let fetchID = String(fetchCounter)
         let context: Logger.Metadata = ["feed": .string(feed.url), "fetch": .string(fetchID)]
-        defer {
-            if DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 { flushArchive() }
-        }
+        defer { flushIfDue() }
         do {
-            return try process(feed: feed, outcome: outcome, now: now, context: context)
+            if !batchOpen {
+                try store.beginBatch()
+                batchOpen = true
+            }
+            return try store.savepoint { try process(feed: feed, outcome: outcome, now: now, context: context) }
         } catch {
             storeLog.error("store", metadata: context.merging(["error": "\(error)"]) { $1 })
             return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: Int(now.timeIntervalSince1970) + 60)
@@ -178,7 +205,7 @@ public final class Pipeline: @unchecked Sendable {
         var duplicates = 0
         let gap = SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated })
         let interval = policy.interval(feed: feed, hint: parsed.pollHint, httpFreshness: freshness, observedGap: gap)
-        try store.transaction {
+        do {
             for entry in parsed.entries {
                 let id = ContentHash.of(entry)
                 let url = entry.link.flatMap(URLCanonicalizer.canonicalize)
@@ -214,12 +241,8 @@ public final class Pipeline: @unchecked Sendable {
             state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: interval, using: &rng)
             try store.saveFeedState(state)
         }
-        // Committed: now the archive (readers see the lines at once). The flush to disk and the mark that
-        // says they are there come in `flushArchive()`, once per pass: one fsync per day file, not per feed.
-        // A crash before it leaves the items unmarked, and reconcile restores any line that was lost.
-        let records = fresh.map(\.0)
-        unsyncedDays.formUnion(try archive.append(records, sync: false))
-        unmarked += records.map(\.id)
+        // To the archive once the batch commits (`flushArchive`).
+        pending += fresh.map(\.0)
 
         DaemonMetrics.fetch(outcome: "ok", bytes: response.body.count, milliseconds: response.elapsedMs)
         DaemonMetrics.items(kind: "new", count: fresh.count)

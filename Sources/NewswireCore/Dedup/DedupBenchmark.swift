@@ -126,7 +126,7 @@ public enum DedupBenchmark {
                     for n in stored..<batchEnd {
                         let keys = index.fingerprint(body: corpus.article(n).body)
                         let id = "item-\(n)"
-                        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, keyCount: keys.count, terms: ""),
+                        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, keyCount: keys.count, terms: .blob([])),
                                                 keys: keys, terms: [], fetched: Int(now.timeIntervalSince1970))
                     }
                 }

@@ -56,7 +56,7 @@ public struct Deduper: Sendable {
     /// would make a widely syndicated story's own names look common (lower idf) and crowd the postings.
     public func register(itemID: String, _ links: DedupLinks, fetched: Date, in store: ItemStore) throws(StoreError) {
         try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story,
-                                           keyCount: links.fingerprint.count, terms: links.vector.text),
+                                           keyCount: links.fingerprint.count, terms: .blob(links.vector.encoded)),
                                 keys: links.fingerprint,
                                 terms: links.nearDuplicateOf == nil ? Array(links.vector.weights.keys) : [],
                                 fetched: Int(fetched.timeIntervalSince1970))

@@ -39,10 +39,26 @@ public struct NearDuplicateIndex: Sendable {
     /// first key of the lead).
     public func fingerprint(body: String?) -> [NearDuplicateKey] {
         var words: [Substring] = []
-        for line in (body ?? "").split(whereSeparator: \.isNewline) where words.count < leadWords {
-            let w = DedupText.words(normalized: TextNormalizer.normalize(String(line)), limit: leadWords - words.count)
+        // Line by line (at Unicode scalar level: `Character.isNewline`'s separators, without grapheme breaking),
+        // and only as far as the lead goes.
+        let scalars = (body ?? "").unicodeScalars
+        var lineStart = scalars.startIndex, i = scalars.startIndex
+        func take(_ end: String.UnicodeScalarView.Index) {
+            guard lineStart < end else { return }
+            let w = DedupText.words(normalized: TextNormalizer.normalize(String(scalars[lineStart..<end])), limit: leadWords - words.count)
             if w.count >= minParagraphWords || w.count == leadWords - words.count { words += w }
         }
+        while i < scalars.endIndex, words.count < leadWords {
+            switch scalars[i].value {
+            case 0x0A...0x0D, 0x85, 0x2028, 0x2029:
+                take(i)
+                lineStart = scalars.index(after: i)
+            default:
+                break
+            }
+            i = scalars.index(after: i)
+        }
+        if words.count < leadWords { take(scalars.endIndex) }
         guard words.count >= shingleWords else { return [] }
         let wordHashes = words.map(DedupText.fnv1a)
         var seen = Set<Int64>()

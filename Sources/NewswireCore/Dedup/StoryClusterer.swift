@@ -9,7 +9,9 @@ import Foundation
 /// normalized to length 1 and stored with the item as it was at that time.
 ///
 /// A new item's `queryTerms` strongest terms are looked up in an inverted index (`story_terms`: term → item)
-/// restricted to items first seen within `window` (at most `postingLimit` newest per term); the
+/// restricted to items first seen within `window` (at most `postingLimit` newest per term; a term found in more
+/// than `maxTermShare` of the stored items, and in more than `postingLimit`, is not looked up: its newest
+/// postings are merely the latest items, whatever they are about, and it is still counted in the cosine); the
 /// `maxCandidates` items sharing the most weight are scored by cosine, and the item joins the story of the
 /// best one at or above `minCosine` sharing at least `minSharedTerms` terms, else it starts a story of its own
 /// (story id = its own id).
@@ -17,6 +19,7 @@ public struct StoryClusterer: Sendable {
     public var leadWords = 60
     public var queryTerms = 30
     public var postingLimit = 200
+    public var maxTermShare = 0.05
     public var maxCandidates = 20
     public var minCosine = 0.08
     /// And at least this many salient terms in common: over a small or young store idf says little, and a
@@ -29,13 +32,30 @@ public struct StoryClusterer: Sendable {
     /// A weighted term vector, length 1, terms as stable 64-bit hashes.
     public struct Vector: Sendable, Equatable {
         public var weights: [Int64: Double]
+        /// The terms worth looking up in the inverted index (not too common); set by `vector(title:body:in:)`,
+        /// empty for a vector read back from the store.
+        var lookupTerms: Set<Int64> = []
 
-        /// Serialized for the store: `hash:weight` pairs separated by spaces.
+        /// Serialized for the store: (hash, weight) pairs sorted by hash, 8 + 8 bytes little-endian each.
+        var encoded: [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(weights.count * 16)
+            for (k, v) in weights.sorted(by: { $0.key < $1.key }) {
+                withUnsafeBytes(of: k.littleEndian) { out.append(contentsOf: $0) }
+                withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+            }
+            return out
+        }
+
+        /// The older text form: `hash:weight` pairs separated by spaces (weights rounded to 1e-6).
         var text: String {
             weights.sorted { $0.key < $1.key }.map { "\($0.key):\(($0.value * 1e6).rounded() / 1e6)" }.joined(separator: " ")
         }
 
         init(weights: [Int64: Double]) { self.weights = weights }
+
+        /// Equal when the weights are: `lookupTerms` is derived, not part of the value.
+        public static func == (a: Vector, b: Vector) -> Bool { a.weights == b.weights }
 
         /// Parses `text` with strtoll/strtod: called for every candidate of every lookup, where splitting into
         /// Strings was a third of a pass's time.
@@ -60,9 +80,67 @@ public struct StoryClusterer: Sendable {
             weights = w
         }
 
+        /// A vector as stored (`encoded` or the older `text`).
+        init(stored: SQLValue) {
+            switch stored {
+            case .blob(let b): self.init(weights: Dictionary(Sorted(encoded: b).pairs, uniquingKeysWith: { a, _ in a }))
+            case .text(let t): self.init(text: t)
+            default: self.init(weights: [:])
+            }
+        }
+
         func cosine(_ other: Vector) -> (cosine: Double, shared: Int) {
             var s = 0.0, n = 0
             for (k, v) in weights { if let o = other.weights[k] { s += v * o; n += 1 } }
+            return (s, n)
+        }
+    }
+
+    /// A vector as parallel arrays sorted by term: what a lookup compares, by merging, with each candidate's
+    /// stored vector, without building a dictionary per candidate.
+    struct Sorted {
+        var keys: [Int64] = []
+        var values: [Double] = []
+
+        init(_ v: Vector) {
+            for (k, w) in v.weights.sorted(by: { $0.key < $1.key }) {
+                keys.append(k)
+                values.append(w)
+            }
+        }
+
+        init(encoded b: [UInt8]) {
+            let n = b.count / 16
+            keys.reserveCapacity(n)
+            values.reserveCapacity(n)
+            b.withUnsafeBytes { raw in
+                for i in 0..<n {
+                    keys.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)))
+                    values.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self))))
+                }
+            }
+        }
+
+        init(stored: SQLValue) {
+            if case .blob(let b) = stored { self.init(encoded: b) } else { self.init(Vector(stored: stored)) }
+        }
+
+        var pairs: [(Int64, Double)] { Array(zip(keys, values)) }
+
+        func cosine(_ other: Sorted) -> (cosine: Double, shared: Int) {
+            var i = 0, j = 0, s = 0.0, n = 0
+            while i < keys.count, j < other.keys.count {
+                if keys[i] == other.keys[j] {
+                    s += values[i] * other.values[j]
+                    n += 1
+                    i += 1
+                    j += 1
+                } else if keys[i] < other.keys[j] {
+                    i += 1
+                } else {
+                    j += 1
+                }
+            }
             return (s, n)
         }
     }
@@ -99,32 +177,41 @@ public struct StoryClusterer: Sendable {
     public func vector(title: String?, body: String?, in store: ItemStore) throws(StoreError) -> Vector {
         let tf = termCounts(title: title, body: body)
         let n = Double(try store.storyItemCount())
+        let commonDF = max(Double(postingLimit), n * maxTermShare)
         var w: [Int64: Double] = [:]
-        for (t, f) in tf {
-            let key = Int64(bitPattern: DedupText.fnv1a(t))
-            let df = Double(try store.storyDocumentFrequency(term: key))
+        var lookup = Set<Int64>()
+        let keyed = tf.map { (key: Int64(bitPattern: DedupText.fnv1a($0.key)), f: $0.value) }
+        let dfs = try store.storyDocumentFrequencies(terms: keyed.map(\.key))
+        for (key, f) in keyed {
+            let df = Double(dfs[key] ?? 0)
             w[key, default: 0] += (1 + log(f)) * log((n + 2) / (df + 1))
+            if df <= commonDF { lookup.insert(key) }
         }
         let norm = w.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         if norm > 0 { for k in w.keys { w[k]! /= norm } }
-        return Vector(weights: w)
+        var v = Vector(weights: w)
+        v.lookupTerms = lookup
+        return v
     }
 
     /// The story this vector belongs to among items first seen since `now - window`, if any.
     public func lookup(_ v: Vector, now: Date, in store: ItemStore) throws(StoreError) -> (story: String, cosine: Double)? {
-        let top = v.weights.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(queryTerms)
+        let top = v.weights.filter { v.lookupTerms.contains($0.key) }
+            .sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(queryTerms)
+        guard !top.isEmpty else { return nil }
         let since = try store.firstDedupSeq(since: Int(now.addingTimeInterval(-window).timeIntervalSince1970))
         var mass: [Int64: Double] = [:]
         for (term, weight) in top {
-            for seq in try store.storyPostings(term: term, sinceSeq: since, limit: postingLimit) {
+            try store.forEachStoryPosting(term: term, sinceSeq: since, limit: postingLimit) { seq in
                 mass[seq, default: 0] += weight
             }
         }
         let candidates = mass.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(maxCandidates)
         var best: (cosine: Double, seq: Int64, story: String)?
+        let query = Sorted(v)
         for (seq, _) in candidates {
             guard let e = try store.dedupEntry(seq: seq) else { continue }
-            let (c, shared) = v.cosine(Vector(text: e.terms))
+            let (c, shared) = query.cosine(Sorted(stored: e.terms))
             if c >= minCosine, shared >= minSharedTerms, best == nil || c > best!.cosine || (c == best!.cosine && seq < best!.seq) {
                 best = (c, seq, e.story)
             }

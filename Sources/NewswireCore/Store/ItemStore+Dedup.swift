@@ -8,8 +8,9 @@ public struct DedupEntry: Sendable, Equatable {
     public var story: String
     /// How many sampled shingles its fingerprint has.
     public var keyCount: Int
-    /// Its story vector (`StoryClusterer.Vector` text form).
-    public var terms: String
+    /// Its story vector: `StoryClusterer.Vector.encoded` (a store written before it may hold the older text
+    /// form, which `StoryClusterer.Vector(stored:)` reads too).
+    public var terms: SQLValue
 }
 
 /// Schema 4: the near-duplicate index and the story clusters.
@@ -56,12 +57,12 @@ extension ItemStore {
     public func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> [Int64: SharedKeys] {
         var shared: [Int64: SharedKeys] = [:]
         for key in keys {
-            try db.forEach("SELECT seq, pos FROM dedup_keys WHERE key = ? ORDER BY seq DESC LIMIT ?",
-                           [.integer(key.hash), .integer(Int64(perKeyLimit))]) { row in
-                guard let seq = row[0].int else { return }
+            try db.forEachRow("SELECT seq, pos FROM dedup_keys WHERE key = ? ORDER BY seq DESC LIMIT ?",
+                              [.integer(key.hash), .integer(Int64(perKeyLimit))]) { row in
+                let seq = row.int64(0)
                 var s = shared[seq] ?? SharedKeys()
                 s.count += 1
-                s.firstPosition = min(s.firstPosition, Int(row[1].int ?? 0))
+                s.firstPosition = min(s.firstPosition, Int(row.int64(1)))
                 s.firstOwnPosition = min(s.firstOwnPosition, key.position)
                 shared[seq] = s
             }
@@ -73,7 +74,7 @@ extension ItemStore {
 
     private static func dedupEntry(row: [SQLValue]) -> DedupEntry {
         DedupEntry(itemID: row[0].text ?? "", root: row[1].text ?? "", story: row[2].text ?? "",
-                   keyCount: Int(row[3].int ?? 0), terms: row[4].text ?? "")
+                   keyCount: Int(row[3].int ?? 0), terms: row[4])
     }
 
     public func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry? {
@@ -86,26 +87,27 @@ extension ItemStore {
 
     /// Items registered so far (the newest `seq`: constant time, unlike count(*)).
     public func storyItemCount() throws(StoreError) -> Int {
-        Int(try db.query("SELECT max(seq) FROM dedup_items").first?.first?.int ?? 0)
+        Int(try db.int("SELECT max(seq) FROM dedup_items") ?? 0)
     }
 
     public func storyDocumentFrequency(term: Int64) throws(StoreError) -> Int {
-        Int(try db.query("SELECT df FROM story_df WHERE term = ?", [.integer(term)]).first?.first?.int ?? 0)
+        Int(try db.int("SELECT df FROM story_df WHERE term = ?", [.integer(term)]) ?? 0)
     }
 
     /// The first `seq` registered at or after `fetched` (Unix seconds); past the newest when there is none.
     public func firstDedupSeq(since fetched: Int) throws(StoreError) -> Int64 {
-        if let s = try db.query("SELECT seq FROM dedup_items WHERE fetched >= ? ORDER BY fetched, seq LIMIT 1",
-                                [.integer(Int64(fetched))]).first?.first?.int {
+        if let s = try db.int("SELECT seq FROM dedup_items WHERE fetched >= ? ORDER BY fetched, seq LIMIT 1",
+                              [.integer(Int64(fetched))]) {
             return s
         }
         return Int64.max
     }
 
-    /// Items with `term` registered at or after `sinceSeq`, newest first, at most `limit`.
-    public func storyPostings(term: Int64, sinceSeq: Int64, limit: Int) throws(StoreError) -> [Int64] {
-        try db.query("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
-                     [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]).compactMap { $0[0].int }
+    /// Hands `body` the items with `term` registered at or after `sinceSeq`, newest first, at most `limit`.
+    public func forEachStoryPosting(term: Int64, sinceSeq: Int64, limit: Int,
+                                    _ body: (Int64) -> Void) throws(StoreError) {
+        try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
+                          [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]) { body($0.int64(0)) }
     }
 
     /// Registers an item with its fingerprint keys and story terms (once: a second registration is ignored).
@@ -113,17 +115,36 @@ extension ItemStore {
         try db.query("""
             INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms) VALUES(?,?,?,?,?,?)
             """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(e.keyCount)),
-                  .text(e.terms)])
-        guard db.changes > 0, let seq = try db.query("SELECT seq FROM dedup_items WHERE item_id = ?", [.text(e.itemID)]).first?.first?.int
-        else { return }
-        for k in keys {
-            try db.query("INSERT OR IGNORE INTO dedup_keys(key, seq, pos) VALUES(?,?,?)",
-                         [.integer(k.hash), .integer(seq), .integer(Int64(k.position))])
+                  e.terms])
+        guard db.changes > 0 else { return }
+        let seq = db.lastInsertRowID
+        // One statement per table, the values as a JSON array (json_each's `key` is the index: the key's rank).
+        try db.query("INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
+                     [.integer(seq), .text(Self.jsonArray(keys.map(\.hash)))])
+        guard !terms.isEmpty else { return }
+        let termList = SQLValue.text(Self.jsonArray(terms))
+        try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)", [.integer(seq), termList])
+        try db.query("""
+            INSERT INTO story_df(term, df) SELECT value, 1 FROM json_each(?) WHERE true
+            ON CONFLICT(term) DO UPDATE SET df = df + 1
+            """, [termList])
+    }
+
+    /// Document frequencies of `terms` (absent terms: 0), in one statement.
+    public func storyDocumentFrequencies(terms: [Int64]) throws(StoreError) -> [Int64: Int] {
+        var df: [Int64: Int] = [:]
+        try db.forEachRow("SELECT term, df FROM story_df WHERE term IN (SELECT value FROM json_each(?))",
+                          [.text(Self.jsonArray(terms))]) { row in df[row.int64(0)] = Int(row.int64(1)) }
+        return df
+    }
+
+    /// `[1,-2,3]`: a list of integers for `json_each`.
+    static func jsonArray(_ values: [Int64]) -> String {
+        var s = "["
+        for (i, v) in values.enumerated() {
+            if i > 0 { s += "," }
+            s += String(v)
         }
-        for t in terms {
-            try db.query("INSERT OR IGNORE INTO story_terms(term, seq) VALUES(?,?)", [.integer(t), .integer(seq)])
-            try db.query("INSERT INTO story_df(term, df) VALUES(?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                         [.integer(t)])
-        }
+        return s + "]"
     }
 }

@@ -6,14 +6,16 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 4
+    static let schemaVersion = 5
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
     /// large store stay in memory instead of being read back page by page. Bounded by the daemon's memory
     /// budget (64 MiB RSS for 50,000 items in the fetch benchmark).
-    static let pageCacheKiB = 16_384
+    static let pageCacheKiB = 8_192
 
     let db: SQLiteConnection
     public let path: String
+    /// The first item inserted in the open transaction and not yet in the full-text index (see `insertItem`).
+    private var unindexedFrom: Int64?
 
     /// Opens (creating when needed) the store under `stateDirectory`.
     public init(stateDirectory: URL, readOnly: Bool = false) throws(StoreError) {
@@ -105,6 +107,15 @@ public final class ItemStore: @unchecked Sendable {
         if version < 4 {
             try migrateDedupSchema()  // ItemStore+Dedup.swift: near-duplicate index, story clusters
         }
+        if version < 5 {
+            // Steps 1 and 2, and 2 and 4, each indexed the same column: two indexes every insert kept up to date.
+            // And new items reach the full-text index at the end of their transaction (`indexPending`), not
+            // through a trigger per row: see `insertItem`.
+            try migrateStep(to: 5, """
+                DROP INDEX IF EXISTS items_fetched; DROP INDEX IF EXISTS items_story;
+                DROP TRIGGER IF EXISTS items_fts_insert;
+                """)
+        }
     }
 
     /// Runs one schema step under the write lock, re-reading the version first, so that two processes
@@ -125,8 +136,26 @@ public final class ItemStore: @unchecked Sendable {
 
     /// Runs `body` as one transaction.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try db.transaction(body)
+        defer { unindexedFrom = nil }
+        return try db.transaction {
+            let v = try body()
+            try indexPending()
+            return v
+        }
     }
+
+    /// A long write transaction that many units of work share (see `Pipeline`): one commit, one WAL append,
+    /// for many feeds. `beginBatch` takes the write lock; `savepoint` undoes only its own unit on an error.
+    public func beginBatch() throws(StoreError) { try db.execute("BEGIN IMMEDIATE") }
+    public func commitBatch() throws(StoreError) {
+        try indexPending()
+        try db.execute("COMMIT")
+    }
+    public func rollbackBatch() {
+        try? db.execute("ROLLBACK")
+        unindexedFrom = nil
+    }
+    public func savepoint<T>(_ body: () throws -> T) throws -> T { try db.savepoint(body) }
 
     // MARK: Feeds
 
@@ -163,7 +192,7 @@ public final class ItemStore: @unchecked Sendable {
     // MARK: Items
 
     public func containsItem(id: String) throws(StoreError) -> Bool {
-        try !db.query("SELECT 1 FROM items WHERE id = ?", [.text(id)]).isEmpty
+        try db.int("SELECT 1 FROM items WHERE id = ?", [.text(id)]) != nil
     }
 
     /// The newest item this feed published under this GUID, if any.
@@ -174,6 +203,10 @@ public final class ItemStore: @unchecked Sendable {
             """, [.text(feedURL), .text(guid)]).first?.first?.text
     }
 
+    /// Stores a new item. Inside a transaction its full-text index entry is written when the transaction
+    /// commits (`indexPending`): FTS5 writes its pending entries out as a new segment at every savepoint,
+    /// and each statement that may need undoing opens one, so indexing row by row in a long transaction made a
+    /// tiny segment per item (and the merges that follow). Outside one it is indexed at once.
     public func insertItem(_ r: ArchiveRecord, language: String?) throws(StoreError) {
         try db.query("""
             INSERT INTO items(id, feed_url, guid, url, title, published, fetched, author, categories, summary,
@@ -184,6 +217,21 @@ public final class ItemStore: @unchecked Sendable {
                   .text(Self.stringsJSON(r.categories)), SQLValue(r.summary), SQLValue(r.content), SQLValue(r.relevant),
                   .real(r.relevance), .text(ArchiveRecord.topicsJSON(r.topics)), SQLValue(r.nearDuplicateOf),
                   SQLValue(r.revisionOf), SQLValue(r.story), SQLValue(language)])
+        let seq = db.lastInsertRowID
+        if db.inTransaction {
+            unindexedFrom = min(unindexedFrom ?? seq, seq)
+        } else {
+            try db.query(Self.ftsInsert + " = ?", [.integer(seq)])
+        }
+    }
+
+    private static let ftsInsert = "INSERT INTO items_fts(rowid, title, summary, content) SELECT seq, title, summary, content FROM items WHERE seq"
+
+    /// Adds the items inserted in this transaction to the full-text index: one statement, one FTS5 segment.
+    func indexPending() throws(StoreError) {
+        guard let from = unindexedFrom else { return }
+        try db.query(Self.ftsInsert + " >= ?", [.integer(from)])
+        unindexedFrom = nil
     }
 
     /// Records that `itemID` was seen in `feedURL` under `guid` at `time`: a new sighting row for a new
@@ -224,9 +272,12 @@ public final class ItemStore: @unchecked Sendable {
     }
 
     public func markArchived(ids: [String]) throws(StoreError) {
-        for id in ids {
-            try db.query("UPDATE items SET archived = 1 WHERE id = ?", [.text(id)])
+        var list = "["
+        for (i, id) in ids.enumerated() {
+            if i > 0 { list += "," }
+            JSONText.appendString(id, to: &list)
         }
+        try db.query("UPDATE items SET archived = 1 WHERE id IN (SELECT value FROM json_each(?))", [.text(list + "]")])
     }
 
     /// Items first seen at or after `time`.

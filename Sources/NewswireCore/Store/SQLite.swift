@@ -20,8 +20,10 @@ public enum SQLValue: Sendable, Equatable {
     case integer(Int64)
     case real(Double)
     case text(String)
+    case blob([UInt8])
 
     public var text: String? { if case .text(let s) = self { return s }; return nil }
+    public var blob: [UInt8]? { if case .blob(let b) = self { return b }; return nil }
     public var int: Int64? {
         switch self {
         case .integer(let v): return v
@@ -110,6 +112,8 @@ final class SQLiteConnection: @unchecked Sendable {
                 rc = s.utf8CString.withUnsafeBufferPointer { buf in
                     csqlite_bind_text_transient(stmt, idx, buf.baseAddress, Int32(buf.count - 1))
                 }
+            case .blob(let b):
+                rc = b.withUnsafeBytes { csqlite_bind_blob_transient(stmt, idx, $0.baseAddress, Int32($0.count)) }
             }
             if rc != SQLITE_OK { throw error("cannot bind parameter \(idx)") }
         }
@@ -143,6 +147,13 @@ final class SQLiteConnection: @unchecked Sendable {
                 case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(stmt, c)))
                 case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(stmt, c)))
                 case SQLITE_NULL: row.append(.null)
+                case SQLITE_BLOB:
+                    let n = Int(sqlite3_column_bytes(stmt, c))
+                    if n > 0, let p = sqlite3_column_blob(stmt, c) {
+                        row.append(.blob(Array(UnsafeRawBufferPointer(start: p, count: n))))
+                    } else {
+                        row.append(.blob([]))
+                    }
                 default:
                     if let p = sqlite3_column_text(stmt, c) {
                         let n = Int(sqlite3_column_bytes(stmt, c))
@@ -173,6 +184,21 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// The first column of the first row as an integer (nil for no row or NULL), without building rows:
+    /// the path for the pipeline's many point lookups.
+    func int(_ sql: String, _ args: [SQLValue] = []) throws(StoreError) -> Int64? {
+        let stmt = try prepared(sql)
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(stmt, args)
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_DONE { return nil }
+        guard rc == SQLITE_ROW else { throw error("cannot run \(sql.prefix(60))") }
+        return sqlite3_column_type(stmt, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(stmt, 0)
+    }
+
     /// Runs `body` in one transaction (BEGIN IMMEDIATE: the writer takes its lock up front).
     func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
@@ -186,7 +212,24 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` inside a savepoint of the open transaction: on an error only its own writes are undone.
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT unit")
+        do {
+            let v = try body()
+            try execute("RELEASE unit")
+            return v
+        } catch {
+            try? execute("ROLLBACK TO unit")
+            try? execute("RELEASE unit")
+            throw error
+        }
+    }
+
     var changes: Int { Int(sqlite3_changes(db)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
+    /// A transaction is open (BEGIN … not yet committed).
+    var inTransaction: Bool { sqlite3_get_autocommit(db) == 0 }
 }
 
 /// The current row of a statement being stepped by `SQLiteConnection.forEachRow`; valid only inside that call.

@@ -147,7 +147,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         idx.postingLimit = 2
         let keys = idx.fingerprint(body: wireStory)
         for n in 0..<5 {
-            try s.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)", keyCount: keys.count, terms: ""),
+            try s.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)", keyCount: keys.count, terms: .blob([])),
                                 keys: keys, terms: [], fetched: 0)
         }
         let shared = try s.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
@@ -156,7 +156,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(try idx.lookup(keys, in: s)?.itemID == "i3")  // equal containment: the older of the two read
     }
 
-    @Test func schemaIsVersionFourAndReopens() throws {
+    @Test func schemaIsCurrentAndReopens() throws {
         let t = TempState()
         do {
             let s = try store(t)
@@ -164,7 +164,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         }
         let s = try store(t)
         #expect(try s.dedupEntry(itemID: "orig")?.story == "orig")
-        #expect(try s.db.query("PRAGMA user_version").first?.first?.int == 4)
+        #expect(try s.db.query("PRAGMA user_version").first?.first?.int == Int64(ItemStore.schemaVersion))
     }
 }
 
@@ -176,5 +176,23 @@ to open, but analysts warned that some of the diverted trade may never return.
         for (k, w) in v.weights { #expect(abs((back.weights[k] ?? -1) - w) < 1e-9, "\(k): \(back.weights[k] ?? -1)") }
         #expect(StoryClusterer.Vector(text: "").weights.isEmpty)
         #expect(StoryClusterer.Vector(text: "12:0.5 garbage 13:0.25").weights == [12: 0.5], "stops at the first malformed pair")
+    }
+
+    @Test func storedBlobRoundTripsExactly() {
+        let v = StoryClusterer.Vector(weights: [Int64.min: 0.5, -42: 1e-6, 0: 0.25, 7: 0.123456789, Int64.max: 1])
+        #expect(v.encoded.count == 5 * 16)
+        #expect(StoryClusterer.Vector(stored: .blob(v.encoded)).weights == v.weights)
+        #expect(StoryClusterer.Vector(stored: .text(v.text)).weights.count == 5, "a store written before the blob form still reads")
+        #expect(StoryClusterer.Vector(stored: .blob([])).weights.isEmpty)
+        #expect(StoryClusterer.Vector(stored: .blob(Array(v.encoded.prefix(20)))).weights == [Int64.min: 0.5], "a torn tail is ignored")
+    }
+
+    @Test func sortedCosineMatchesTheDictionaryOne() {
+        let a = StoryClusterer.Vector(weights: [1: 0.6, 5: 0.8, 9: 0.0, -3: 0.1])
+        let b = StoryClusterer.Vector(weights: [5: 0.5, 9: 0.5, 11: 0.7, -3: 0.2])
+        let (c, n) = StoryClusterer.Sorted(a).cosine(StoryClusterer.Sorted(stored: .blob(b.encoded)))
+        let (c2, n2) = a.cosine(b)
+        #expect(n == 3 && n2 == 3)
+        #expect(abs(c - c2) < 1e-12 && abs(c - (0.8 * 0.5 + 0.1 * 0.2)) < 1e-12)
     }
 }

@@ -92,7 +92,7 @@ import Testing
                 DROP TABLE items_fts; DROP TABLE item_topics; DROP TABLE subscriptions;
                 DROP INDEX items_by_fetched; DROP INDEX items_by_feed; DROP INDEX items_by_revision_of;
                 DROP INDEX items_by_near_duplicate_of; DROP INDEX items_by_story;
-                DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete; DROP TRIGGER items_fts_update;
+                DROP TRIGGER IF EXISTS items_fts_insert; DROP TRIGGER items_fts_delete; DROP TRIGGER items_fts_update;
                 DROP TRIGGER item_topics_insert; DROP TRIGGER item_topics_delete; DROP TRIGGER item_topics_update;
                 ALTER TABLE feeds DROP COLUMN current_url;
                 PRAGMA user_version = 1;
@@ -111,6 +111,35 @@ import Testing
         let r = Self.record(9, title: "Shanghai conference opens", body: "WAIC begins.", topics: ["shanghai-waic"])
         try upgraded.insertItem(r, language: "en")
         #expect(ids(try upgraded.search("waic", filter: ItemFilter(topics: ["shanghai-waic"]))) == [r.id])
+    }
+
+    /// The pipeline's batch: feeds in savepoints of one transaction, the full-text index written at its commit.
+    @Test func itemsOfABatchAreIndexedWhenItCommitsAndARolledBackFeedLeavesNoEntry() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        let kept = Self.record(1, title: "Shanghai delegates agree", body: "A cooperation body for AI.")
+        let undone = Self.record(2, title: "Shanghai delegates disagree", body: "No cooperation body for AI.")
+        let later = Self.record(3, title: "Shanghai delegates return", body: "Talks resume.")
+        struct Boom: Error {}
+        try store.beginBatch()
+        try store.savepoint { try store.insertItem(kept, language: "en") }
+        #expect(throws: Boom.self) {
+            try store.savepoint {
+                try store.insertItem(undone, language: "en")
+                throw Boom()
+            }
+        }
+        try store.savepoint { try store.insertItem(later, language: "en") }
+        try store.commitBatch()
+        #expect(Set(ids(try store.search("shanghai delegates"))) == [kept.id, later.id])
+        #expect(try store.db.query("SELECT count(*) FROM items").first?.first?.int == 2)
+        // The index agrees with its content table (FTS5's own consistency check).
+        try store.db.execute("INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)")
+        // Outside a transaction an item is indexed at once.
+        let single = Self.record(4, title: "Lone item", body: "Indexed immediately.")
+        try store.insertItem(single, language: "en")
+        #expect(ids(try store.search("lone")) == [single.id])
+        try store.db.execute("INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)")
     }
 
     @Test func storedArchiveLinesMatchTheContractWriterByteForByte() throws {
