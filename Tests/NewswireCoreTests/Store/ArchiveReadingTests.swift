@@ -140,8 +140,13 @@ import Testing
                 """)
             #expect(try store.db.query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'items_fts%'").first?.first?.int == 0)
         }
-        let upgraded = try ItemStore(stateDirectory: tmp.url)
+        // The reading commands' open finds the old schema and opens read-write, which upgrades; once the schema
+        // is current it opens read-only.
+        let upgraded = try ItemStore.openForReading(stateDirectory: tmp.url)
         #expect(try upgraded.db.query("PRAGMA user_version").first?.first?.int == Int64(ItemStore.schemaVersion))
+        #expect(throws: StoreError.self) {
+            try ItemStore.openForReading(stateDirectory: tmp.url).insertItem(Self.record(10, title: "New", body: "New."), language: nil)
+        }
         #expect(Set(ids(try upgraded.search("export controls"))) == [Self.corpus[0].id, Self.corpus[1].id])
         #expect(ids(try upgraded.search("chips", filter: ItemFilter(topics: ["us-china-rivalry"]))) == [Self.corpus[0].id])
         #expect(try upgraded.subscriptions().isEmpty)
