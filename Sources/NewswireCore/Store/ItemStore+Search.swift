@@ -192,16 +192,22 @@ extension ItemStore {
         }
         heap.heapify()
         let limit = max(1, limit)
-        var (conditions, args) = filter.sql(seqColumn: "i.seq")
+        // Candidates best first, in batches (as many as still needed, at least 32, twice the last one when a
+        // selective filter passed too few), through one statement whatever the batch size: the batch goes in
+        // as one JSON array. A filter on topics only is checked against `item_topics` alone; the others read
+        // the items row.
+        let join = filter.needsItemRow
+        var (conditions, args) = filter.sql(seqColumn: join ? "i.seq" : "j.value")
         guard !conditions.isEmpty else { return heap.popFirst(limit) }
-        // Candidates best first, in batches (as many as still needed, at least 32), through one statement
-        // whatever the batch size: the batch goes in as one JSON array.
-        conditions.insert("i.seq IN (SELECT value FROM json_each(?))", at: 0)
         args.insert(.null, at: 0)
-        let sql = "SELECT i.seq FROM items i" + Self.whereClause(conditions)
+        let sql = join
+            ? "SELECT i.seq FROM items i WHERE i.seq IN (SELECT value FROM json_each(?)) AND " + conditions.joined(separator: " AND ")
+            : "SELECT j.value FROM json_each(?) j WHERE " + conditions.joined(separator: " AND ")
         var out: [RankedMatch] = []
+        var size = 0
         while out.count < limit, !heap.isEmpty {
-            let batch = heap.popFirst(max(32, limit - out.count))
+            size = max(32, limit - out.count, 2 * size)
+            let batch = heap.popFirst(size)
             args[0] = .text("[" + batch.map { String($0.seq) }.joined(separator: ",") + "]")
             var pass = Set<Int64>()
             try db.forEachRow(sql, args) { row in pass.insert(row.int64(0)) }

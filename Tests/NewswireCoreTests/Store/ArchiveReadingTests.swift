@@ -60,12 +60,13 @@ import Testing
         let tmp = TempState()
         let store = try ItemStore(stateDirectory: tmp.url)
         // 160 items about chips. Four in a row share a body length, and every other one a title shape, so
-        // scores tie in pairs; every 16th is in feed b, every 5th relevant, every 4th has a topic.
+        // scores tie in pairs; every 16th is in feed b, every 5th relevant, every 4th has a topic, every 37th
+        // another (rare filters make the search look through several batches of candidates).
         let corpus = (0..<160).map { n in
             Self.record(100 + n, title: n % 2 == 0 ? "Chips \(n)" : "Semiconductor chips report \(n)",
                         body: "chips export " + String(repeating: "word ", count: n / 4),
-                        topics: n % 4 == 0 ? ["compute-infrastructure"] : [], relevant: n % 5 == 0,
-                        feed: n % 16 == 3 ? "https://b.example/atom" : "https://a.example/rss")
+                        topics: (n % 4 == 0 ? ["compute-infrastructure"] : []) + (n % 37 == 5 ? ["ai-risks"] : []),
+                        relevant: n % 5 == 0, feed: n % 16 == 3 ? "https://b.example/atom" : "https://a.example/rss")
         }
         try store.transaction { for r in corpus { try store.insertItem(r, language: "en") } }
         func expected(_ query: String, _ condition: String, limit: Int) throws -> [String] {
@@ -81,6 +82,8 @@ import Testing
             (ItemFilter(relevantOnly: true), " AND i.relevant = 1"),
             (ItemFilter(feed: "https://b.example/atom"), " AND i.feed_url = 'https://b.example/atom'"),
             (ItemFilter(topics: ["compute-infrastructure"], relevantOnly: true), topic + " AND i.relevant = 1"),
+            (ItemFilter(topics: ["ai-risks"]), topic.replacingOccurrences(of: "compute-infrastructure", with: "ai-risks")),
+            (ItemFilter(topics: ["no-such-topic"]), " AND 0"),
         ]
         for query in ["chips", "chips export", "semiconductor OR word", "chip*"] {
             for (filter, condition) in cases {
