@@ -133,6 +133,31 @@ import TestSupport
         #expect(badSince.exitCode != 0 && badSince.stderr.contains("--since"))
     }
 
+    /// Search order on a store the pipeline built: BM25 over title, summary and content weighted 10, 3, 1 (as FTS5
+    /// computes it), equal scores in store order, the filter applied before the limit; checked against the
+    /// same ranking computed by the sqlite3 shell.
+    @Test func searchOrderIsBM25ThenStoreOrder() throws {
+        let (feeds, sandbox, _) = try Self.populated()
+        defer { feeds.stop() }
+        _ = try Self.classify(sandbox)
+        let topic = " AND EXISTS (SELECT 1 FROM item_topics t WHERE t.topic = 'us-china-rivalry' AND t.seq = f.rowid)"
+        for (query, args, condition) in [("AI", [String](), ""), ("export controls", [], ""), ("the OR AI", [], ""),
+                                         ("the OR AI", ["--topic", "us-china-rivalry"], topic),
+                                         ("the OR AI", ["--relevant"], " AND i.relevant = 1")] {
+            for limit in [1, 3, 100] {
+                let r = try sandbox.run(["archive", "search", query, "--json", "--limit", String(limit)] + args)
+                #expect(r.exitCode == 0, "\(r.stderr)")
+                let got = try r.jsonLines().compactMap { $0["id"]?.string }
+                let expected = try Store.query("""
+                    SELECT i.id FROM items_fts f JOIN items i ON i.seq = f.rowid WHERE items_fts MATCH '\(query)'\(condition)
+                    ORDER BY bm25(items_fts, 10.0, 3.0, 1.0), f.rowid LIMIT \(limit)
+                    """, stateDir: sandbox.state).map { $0[0] }
+                #expect(got == expected, "\(query) \(args) --limit \(limit)")
+                #expect(!got.isEmpty, "\(query) \(args)")
+            }
+        }
+    }
+
     @Test func showListsSightingsRevisionsAndRelations() throws {
         let (feeds, sandbox, records) = try Self.populated()
         defer { feeds.stop() }

@@ -60,6 +60,60 @@ public struct SearchHit: Sendable, Equatable {
     public static let matchEnd: Character = "\u{2}"
 }
 
+/// An item matching a search, before its text is read: its store sequence number and BM25 score (lower is better).
+public struct RankedMatch: Sendable, Equatable {
+    public var seq: Int64
+    public var rank: Double
+
+    /// Best first: the lower score, then the earlier item (what SQLite's `ORDER BY rank` gives for equal scores,
+    /// since FTS5 yields matches in rowid order).
+    static func < (a: RankedMatch, b: RankedMatch) -> Bool { a.rank < b.rank || (a.rank == b.rank && a.seq < b.seq) }
+}
+
+/// A binary min-heap of matches (best first): built in O(n) from every match, then popped only as far as the
+/// search needs, so taking the best 20 of 15,000 matches costs far less than sorting them all.
+struct RankHeap {
+    private var a: [RankedMatch] = []
+
+    var isEmpty: Bool { a.isEmpty }
+
+    mutating func append(_ m: RankedMatch) { a.append(m) }
+
+    mutating func heapify() {
+        var i = a.count / 2
+        while i > 0 {
+            i -= 1
+            siftDown(i)
+        }
+    }
+
+    /// Removes and returns the best `n` (fewer when fewer are left), best first.
+    mutating func popFirst(_ n: Int) -> [RankedMatch] {
+        var out: [RankedMatch] = []
+        out.reserveCapacity(min(n, a.count))
+        while out.count < n, let first = a.first {
+            out.append(first)
+            a[0] = a[a.count - 1]
+            a.removeLast()
+            if !a.isEmpty { siftDown(0) }
+        }
+        return out
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < a.count, a[l] < a[m] { m = l }
+            if r < a.count, a[r] < a[m] { m = r }
+            if m == i { return }
+            a.swapAt(i, m)
+            i = m
+        }
+    }
+}
+
 /// A query the full-text index cannot run (FTS5 syntax), said plainly.
 public struct SearchQueryError: Error, Sendable, CustomStringConvertible {
     public var query: String
@@ -113,42 +167,73 @@ extension ItemStore {
     // MARK: Full-text search
 
     /// Items matching `query` (FTS5 syntax; plain words must all occur) and `filter`, best first (BM25, title
-    /// weighted over summary over content), at most `limit`.
+    /// weighted over summary over content; equal scores in store order), at most `limit`.
     public func search(_ query: String, filter: ItemFilter = ItemFilter(), limit: Int = 20) throws -> [SearchHit] {
+        try hits(try rankedMatches(query, filter: filter, limit: limit), query: query)
+    }
+
+    /// Phase one of `search`: the sequence numbers and BM25 scores of the best `limit` items matching `query` and
+    /// `filter`, best first, without reading any text.
+    ///
+    /// SQLite's own `ORDER BY rank` would sort every match in a nested statement; instead the matches stream out
+    /// in rowid order with their score (FTS5 still computes BM25 for each: that is the cost that grows with the
+    /// matches) into a heap, and the filter is checked only on the best candidates, a batch at a time, until
+    /// `limit` pass. The order is the one `ORDER BY rank, rowid` gives.
+    public func rankedMatches(_ query: String, filter: ItemFilter = ItemFilter(), limit: Int = 20) throws -> [RankedMatch] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw SearchQueryError(query: query, reason: "the query is empty") }
-        // Phase one ranks and filters without reading any text (and without the items row when the filter is
-        // only topics); phase two loads the few hits and their snippets.
-        let join = filter.needsItemRow
-        var (conditions, args) = filter.sql(seqColumn: join ? "i.seq" : "items_fts.rowid")
-        conditions.insert("items_fts MATCH ?", at: 0)
-        args.insert(.text(trimmed), at: 0)
-        args.append(.integer(Int64(max(1, limit))))
-        let ranked: [[SQLValue]]
+        var heap = RankHeap()
         do {
-            ranked = try db.query("""
-                SELECT items_fts.rowid, items_fts.rank FROM items_fts\(join ? " JOIN items i ON i.seq = items_fts.rowid" : "")
-                \(Self.whereClause(conditions)) ORDER BY items_fts.rank LIMIT ?
-                """, args)
+            try db.forEachRow("SELECT rowid, rank FROM items_fts WHERE items_fts MATCH ?", [.text(trimmed)]) { row in
+                heap.append(RankedMatch(seq: row.int64(0), rank: row.double(1)))
+            }
         } catch {
             throw Self.queryError(error, query: trimmed)
         }
+        heap.heapify()
+        let limit = max(1, limit)
+        // Candidates best first, in batches (as many as still needed, at least 32, twice the last one when a
+        // selective filter passed too few), through one statement whatever the batch size: the batch goes in
+        // as one JSON array. A filter on topics only is checked against `item_topics` alone; the others read
+        // the items row.
+        let join = filter.needsItemRow
+        var (conditions, args) = filter.sql(seqColumn: join ? "i.seq" : "j.value")
+        guard !conditions.isEmpty else { return heap.popFirst(limit) }
+        args.insert(.null, at: 0)
+        let sql = join
+            ? "SELECT i.seq FROM items i WHERE i.seq IN (SELECT value FROM json_each(?)) AND " + conditions.joined(separator: " AND ")
+            : "SELECT j.value FROM json_each(?) j WHERE " + conditions.joined(separator: " AND ")
+        var out: [RankedMatch] = []
+        var size = 0
+        while out.count < limit, !heap.isEmpty {
+            size = max(32, limit - out.count, 2 * size)
+            let batch = heap.popFirst(size)
+            args[0] = .text("[" + batch.map { String($0.seq) }.joined(separator: ",") + "]")
+            var pass = Set<Int64>()
+            try db.forEachRow(sql, args) { row in pass.insert(row.int64(0)) }
+            for m in batch where pass.contains(m.seq) && out.count < limit { out.append(m) }
+        }
+        return out
+    }
+
+    /// Phase two of `search`: the records of `ranked` (in its order) with a snippet of each around its matches.
+    public func hits(_ ranked: [RankedMatch], query: String) throws -> [SearchHit] {
         guard !ranked.isEmpty else { return [] }
-        let seqs = ranked.compactMap { $0[0].int }
-        let marks = Array(repeating: "?", count: seqs.count).joined(separator: ",")
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        let seqs = "[" + ranked.map { String($0.seq) }.joined(separator: ",") + "]"
         var records: [Int64: ArchiveRecord] = [:]
-        for r in try db.query("SELECT seq, \(Self.recordColumns) FROM items WHERE seq IN (\(marks))", seqs.map(SQLValue.integer)) {
+        for r in try db.query("SELECT seq, \(Self.recordColumns) FROM items WHERE seq IN (SELECT value FROM json_each(?))", [.text(seqs)]) {
             records[r[0].int ?? 0] = Self.record(row: Array(r.dropFirst()))
         }
         var snippets: [Int64: String] = [:]
-        for seq in seqs {  // one lookup per hit: FTS5 seeks straight to a rowid given with `=`
-            snippets[seq] = try db.query("""
+        for m in ranked {  // one lookup per hit: FTS5 seeks straight to a rowid given with `=`
+            snippets[m.seq] = try db.query("""
                 SELECT snippet(items_fts, -1, char(1), char(2), '…', 20) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?
-                """, [.text(trimmed), .integer(seq)]).first?.first?.text
+                """, [.text(trimmed), .integer(m.seq)]).first?.first?.text
         }
-        return ranked.compactMap { row in
-            guard let seq = row[0].int, let record = records[seq] else { return nil }
-            return SearchHit(record: record, snippet: snippets[seq] ?? "", rank: row[1].double ?? 0)
+        return ranked.compactMap { m in
+            guard let record = records[m.seq] else { return nil }
+            return SearchHit(record: record, snippet: snippets[m.seq] ?? "", rank: m.rank)
         }
     }
 
@@ -286,5 +371,18 @@ extension ItemStore {
             """)
         s.perFeed = try rows("SELECT i.feed_url, count(*), sum(i.relevant) FROM items i\(w) GROUP BY i.feed_url ORDER BY count(*) DESC, i.feed_url")
         return s
+    }
+}
+
+extension ItemStore {
+    /// The store under `stateDirectory` opened for the reading commands: read-only, so a command that only reads
+    /// runs none of the writer's PRAGMAs (its 16 MB page cache alone cost a one-shot search ~8 ms of page faults)
+    /// and, closing, neither checkpoints nor removes the WAL (the last read-write connection to close does both).
+    /// A store older than this binary's schema is opened read-write instead, which upgrades it as before; a
+    /// newer one is refused the same way.
+    public static func openForReading(stateDirectory: URL) throws(StoreError) -> ItemStore {
+        let store = try ItemStore(stateDirectory: stateDirectory, readOnly: true)
+        if try store.db.query("PRAGMA user_version").first?.first?.int == Int64(schemaVersion) { return store }
+        return try ItemStore(stateDirectory: stateDirectory)
     }
 }

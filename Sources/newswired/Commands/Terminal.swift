@@ -140,14 +140,15 @@ extension GlobalOptions {
         return stateDirectory(for: try loadConfig())
     }
 
-    /// The store under the state directory, which must exist already (the reading commands create nothing).
+    /// The store under the state directory, which must exist already (the reading commands create nothing),
+    /// opened read-only.
     func openExistingStore() throws -> ItemStore {
         let dir = try resolvedStateDirectory()
         let file = dir.appendingPathComponent(ItemStore.fileName).path
         guard FileManager.default.fileExists(atPath: file) else {
             throw StoreError(path: file, message: "no store here yet; `newswired once` or the daemon creates it (or pass --state DIR)")
         }
-        return try ItemStore(stateDirectory: dir)
+        return try ItemStore.openForReading(stateDirectory: dir)
     }
 }
 

@@ -54,6 +54,50 @@ import Testing
         #expect(Set(ids(try store.search("crit*"))) == [c[1].id])
     }
 
+    /// The order is BM25 as SQLite's FTS5 computes it (`ORDER BY rank`), equal scores in store order, with and
+    /// without filters, however far down the ranking a filter has to look for its `limit` items.
+    @Test func searchOrderIsBM25ThenStoreOrder() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        // 160 items about chips. Four in a row share a body length, and every other one a title shape, so
+        // scores tie in pairs; every 16th is in feed b, every 5th relevant, every 4th has a topic, every 37th
+        // another (rare filters make the search look through several batches of candidates).
+        let corpus = (0..<160).map { n in
+            Self.record(100 + n, title: n % 2 == 0 ? "Chips \(n)" : "Semiconductor chips report \(n)",
+                        body: "chips export " + String(repeating: "word ", count: n / 4),
+                        topics: (n % 4 == 0 ? ["compute-infrastructure"] : []) + (n % 37 == 5 ? ["ai-risks"] : []),
+                        relevant: n % 5 == 0, feed: n % 16 == 3 ? "https://b.example/atom" : "https://a.example/rss")
+        }
+        try store.transaction { for r in corpus { try store.insertItem(r, language: "en") } }
+        func expected(_ query: String, _ condition: String, limit: Int) throws -> [String] {
+            try store.db.query("""
+                SELECT i.id FROM items_fts f JOIN items i ON i.seq = f.rowid WHERE items_fts MATCH ?\(condition)
+                ORDER BY bm25(items_fts, 10.0, 3.0, 1.0), f.rowid LIMIT ?
+                """, [.text(query), .integer(Int64(limit))]).compactMap { $0[0].text }
+        }
+        let topic = " AND EXISTS (SELECT 1 FROM item_topics t WHERE t.topic = 'compute-infrastructure' AND t.seq = f.rowid)"
+        let cases: [(ItemFilter, String)] = [
+            (ItemFilter(), ""),
+            (ItemFilter(topics: ["compute-infrastructure"]), topic),
+            (ItemFilter(relevantOnly: true), " AND i.relevant = 1"),
+            (ItemFilter(feed: "https://b.example/atom"), " AND i.feed_url = 'https://b.example/atom'"),
+            (ItemFilter(topics: ["compute-infrastructure"], relevantOnly: true), topic + " AND i.relevant = 1"),
+            (ItemFilter(topics: ["ai-risks"]), topic.replacingOccurrences(of: "compute-infrastructure", with: "ai-risks")),
+            (ItemFilter(topics: ["no-such-topic"]), " AND 0"),
+        ]
+        for query in ["chips", "chips export", "semiconductor OR word", "chip*"] {
+            for (filter, condition) in cases {
+                for limit in [1, 5, 20, 200] {
+                    let hits = try store.search(query, filter: filter, limit: limit)
+                    #expect(ids(hits) == (try expected(query, condition, limit: limit)), "\(query) \(filter) limit \(limit)")
+                }
+            }
+        }
+        // The corpus does tie: equal scores follow store order.
+        let all = try store.search("chips", limit: 200)
+        #expect(Set(all.map(\.rank)).count < all.count)
+    }
+
     @Test func snippetsMarkTheMatches() throws {
         let tmp = TempState()
         let store = try Self.populatedStore(tmp)
@@ -99,8 +143,13 @@ import Testing
                 """)
             #expect(try store.db.query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'items_fts%'").first?.first?.int == 0)
         }
-        let upgraded = try ItemStore(stateDirectory: tmp.url)
+        // The reading commands' open finds the old schema and opens read-write, which upgrades; once the schema
+        // is current it opens read-only.
+        let upgraded = try ItemStore.openForReading(stateDirectory: tmp.url)
         #expect(try upgraded.db.query("PRAGMA user_version").first?.first?.int == Int64(ItemStore.schemaVersion))
+        #expect(throws: StoreError.self) {
+            try ItemStore.openForReading(stateDirectory: tmp.url).insertItem(Self.record(10, title: "New", body: "New."), language: nil)
+        }
         #expect(Set(ids(try upgraded.search("export controls"))) == [Self.corpus[0].id, Self.corpus[1].id])
         #expect(ids(try upgraded.search("chips", filter: ItemFilter(topics: ["us-china-rivalry"]))) == [Self.corpus[0].id])
         #expect(try upgraded.subscriptions().isEmpty)
