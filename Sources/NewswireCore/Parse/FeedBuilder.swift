@@ -73,6 +73,8 @@ final class FeedBuilder: XMLEventSink {
     private var rootURI: String?
     private var pendingNamespaces: [String] = []
     private var isAtomDocument = false
+    /// libxml2's HTML parser for the document's HTML fields, created at the first one.
+    private lazy var html = HTMLTextParser()
 
     init(documentURL: String?, limits: ParseLimits) {
         self.documentURL = documentURL
@@ -333,16 +335,16 @@ final class FeedBuilder: XMLEventSink {
             && !type.hasSuffix("+xml") && !type.hasSuffix("/xml") && frame.ns == .atom10
         if mode == "base64" || binaryType {
             let decoded = Data(base64Encoded: c.raw.filter { !$0.isWhitespace }).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            out = type.contains("html") ? PlainText.fromHTML(decoded) : PlainText.guess(decoded)
+            out = type.contains("html") ? PlainText.fromHTML(decoded, parser: html) : PlainText.guess(decoded, parser: html)
         } else if c.hasChildren {
-            out = PlainText.fromHTML(c.markup)
+            out = PlainText.fromHTML(c.markup, parser: html)
         } else if type == "text" || type == "text/plain" {
             out = PlainText.collapse(c.raw)
         } else if type == "html" || type == "text/html" || type == "xhtml" || type == "application/xhtml+xml" || mode == "escaped" {
-            out = PlainText.fromHTML(c.raw)
+            out = PlainText.fromHTML(c.raw, parser: html)
         } else {
             // No type (RSS), or Atom's default: markup-looking text is read as HTML, like feedparser does.
-            out = PlainText.guess(c.raw)
+            out = PlainText.guess(c.raw, parser: html)
         }
         out = PlainText.repairingMojibake(out.trimmingSpaces())
         return out.isEmpty ? nil : out

@@ -369,6 +369,108 @@ final class HTMLStreamParser {
     }
 }
 
+/// Plain text of HTML fields through libxml2's HTML parser (HTML_PARSE_NONET | NOERROR | NOWARNING | RECOVER),
+/// with one parser context reused for every field of a document: `htmlCtxtReset` keeps its dictionary and SAX
+/// handler, and no tree is built (the handler has no tree callbacks). Element names come from
+/// that dictionary (or are libxml2's static strings for implied elements), so their kind is looked up once per
+/// name and then by pointer. Text is collapsed byte by byte in the callbacks, one String per field.
+/// Owns its `htmlParserCtxtPtr`; `deinit` frees it. Used by one thread at a time (one per document parse).
+final class HTMLTextParser {
+    private var ctxt: htmlParserCtxtPtr?
+    private var kinds: [UnsafeRawPointer: HTMLTextExtractor.Kind] = [:]
+    private var extractor = HTMLTextExtractor(capacity: 0)
+
+    init() {}
+
+    deinit {
+        if let ctxt {
+            if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+            ctxt.pointee.myDoc = nil
+            htmlFreeParserCtxt(ctxt)
+        }
+    }
+
+    private func context() -> htmlParserCtxtPtr? {
+        if let ctxt { return ctxt }
+        LibXML.initializeOnce()
+        let empty: StaticString = " "
+        guard let c = empty.withUTF8Buffer({ buf in
+            buf.withMemoryRebound(to: CChar.self) { htmlCreateMemoryParserCtxt($0.baseAddress, 1) }
+        }), let sax = c.pointee.sax else { return nil }
+        var handler = htmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.serror = { _, _ in }
+        handler.startElement = { ctx, name, _ in HTMLTextParser.from(ctx)?.onStart(name) }
+        handler.endElement = { ctx, name in HTMLTextParser.from(ctx)?.onEnd(name) }
+        handler.characters = { ctx, ch, len in HTMLTextParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.ignorableWhitespace = { ctx, ch, len in HTMLTextParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.cdataBlock = { ctx, ch, len in HTMLTextParser.from(ctx)?.onText(ch, Int(len)) }
+        sax.pointee = handler
+        c.pointee._private = Unmanaged.passUnretained(self).toOpaque()
+        ctxt = c
+        return c
+    }
+
+    /// The visible text of `html`: lines of collapsed text, block elements breaking lines.
+    func plainText(_ html: String) -> String {
+        guard !html.isEmpty, let ctxt = context() else { return "" }
+        extractor = HTMLTextExtractor(capacity: html.utf8.count)
+        let options = Int32(HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_RECOVER.rawValue)
+        var bytes = html
+        bytes.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) { cbuf in
+                // What `htmlCtxtReadMemory` does, except that the input is declared UTF-8 without a converter,
+                // as the push parser was told before (`htmlCtxtReset` forgets the charset; a converter would
+                // change how a <meta charset> inside the field is read).
+                htmlCtxtReset(ctxt)
+                guard let input = xmlParserInputBufferCreateMem(cbuf.baseAddress, Int32(cbuf.count), XML_CHAR_ENCODING_NONE)
+                else { return }
+                guard let stream = xmlNewIOInputStream(ctxt, input, XML_CHAR_ENCODING_UTF8) else {
+                    xmlFreeParserInputBuffer(input)
+                    return
+                }
+                inputPush(ctxt, stream)
+                htmlCtxtUseOptions(ctxt, options)
+                htmlParseDocument(ctxt)
+                if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+                ctxt.pointee.myDoc = nil
+            }
+        }
+        return extractor.result()
+    }
+
+    private static func from(_ ctx: UnsafeMutableRawPointer?) -> HTMLTextParser? {
+        guard let ctx else { return nil }
+        let c = ctx.assumingMemoryBound(to: htmlParserCtxt.self)
+        guard let priv = c.pointee._private else { return nil }
+        return Unmanaged<HTMLTextParser>.fromOpaque(priv).takeUnretainedValue()
+    }
+
+    private func kind(_ name: UnsafePointer<xmlChar>) -> HTMLTextExtractor.Kind {
+        let key = UnsafeRawPointer(name)
+        if let k = kinds[key] { return k }
+        let k = HTMLTextExtractor.kind(of: String(cString: name))
+        kinds[key] = k
+        return k
+    }
+
+    private func onStart(_ name: UnsafePointer<xmlChar>?) {
+        guard let name else { return }
+        extractor.startElement(kind(name))
+    }
+
+    private func onEnd(_ name: UnsafePointer<xmlChar>?) {
+        guard let name else { return }
+        extractor.endElement(kind(name))
+    }
+
+    private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
+        guard let ch, len > 0, extractor.keepsText else { return }
+        for i in 0..<len { extractor.append(ch[i]) }
+    }
+}
+
 /// Small libxml2 utilities: URI resolution and charset conversion (iconv behind libxml2's handlers).
 enum LibXML {
     /// libxml2's global tables must be set up once before threads use it (Swift runs this exactly once).
