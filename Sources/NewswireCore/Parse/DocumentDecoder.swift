@@ -123,17 +123,9 @@ struct DocumentDecoder {
 
     /// Validates UTF-8 without building a String.
     static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
-        // ASCII fast path, then the standard library's decoder for the rest.
+        // ASCII fast path, then the standard library's validation (the same rules as its decoder).
         guard let firstHigh = bytes.firstIndex(where: { $0 >= 0x80 }) else { return true }
-        var it = bytes[firstHigh...].makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&it) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
+        return String(validating: bytes[firstHigh...], as: UTF8.self) != nil
     }
 
     /// The `encoding="…"` of an XML declaration, read in the byte family detected so far.

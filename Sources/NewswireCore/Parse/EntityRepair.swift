@@ -13,6 +13,7 @@ enum EntityRepair {
 
     static func repair(_ bytes: [UInt8]) -> Result {
         guard bytes.contains(UInt8(ascii: "&")) else { return Result(bytes: bytes, firstRepair: nil) }
+        if needsNoRepair(bytes) { return Result(bytes: bytes, firstRepair: nil) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 64)
         var declared: Set<String> = []
@@ -112,6 +113,44 @@ enum EntityRepair {
             i += 1
         }
         return Result(bytes: out, firstRepair: first)
+    }
+
+    /// True when every `&` starts a reference the repair copies unchanged wherever it stands: a predefined
+    /// entity or a character reference with a lower-case x and a value outside the C1 range. Then the
+    /// document comes out as it went in, and neither CDATA, comments nor a DOCTYPE need to be found.
+    private static func needsNoRepair(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { u in
+            let n = u.count
+            var i = 0
+            while i < n {
+                guard u[i] == UInt8(ascii: "&") else { i += 1; continue }
+                var j = i + 1
+                guard j < n else { return false }
+                if u[j] == UInt8(ascii: "#") {
+                    j += 1
+                    let hex = j < n && u[j] == UInt8(ascii: "x")
+                    if hex { j += 1 }
+                    let start = j
+                    var value: UInt64 = 0
+                    while j < n, isHexOrDigit(u[j], hex: hex) {
+                        let d = u[j]
+                        let digit = d <= 57 ? UInt64(d - 48) : UInt64((d | 0x20) - 87)
+                        value = min(value * (hex ? 16 : 10) + digit, 1 << 40)
+                        j += 1
+                    }
+                    guard j > start, j < n, u[j] == UInt8(ascii: ";"), !(0x80...0x9F).contains(value) else { return false }
+                } else {
+                    let start = j
+                    while j < n, j - start < 5, u[j] >= 97, u[j] <= 122 { j += 1 }
+                    guard j < n, u[j] == UInt8(ascii: ";") else { return false }
+                    let name = UnsafeBufferPointer(rebasing: u[start..<j])
+                    guard name.elementsEqual("amp".utf8) || name.elementsEqual("lt".utf8) || name.elementsEqual("gt".utf8)
+                            || name.elementsEqual("quot".utf8) || name.elementsEqual("apos".utf8) else { return false }
+                }
+                i = j + 1
+            }
+            return true
+        }
     }
 
     private static func isHexOrDigit(_ c: UInt8, hex: Bool) -> Bool {

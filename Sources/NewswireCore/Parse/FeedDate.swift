@@ -9,7 +9,69 @@ public enum FeedDate {
         guard !s.isEmpty, s.utf8.count < 100 else { return nil }
         let u = Array(s.utf8)
         if u.count >= 4, u[0...3].allSatisfy(isDigit) { return iso8601(u) ?? rfc822(s) }
+        if let d = canonicalRFC822(u) { return d }
         return rfc822(s)
+    }
+
+    // MARK: RFC 822 / 1123 as most feeds write it
+
+    private static let dayNames: [[UInt8]] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map { Array($0.utf8) }
+    private static let monthNames: [[UInt8]] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                                "Nov", "Dec"].map { Array($0.utf8) }
+
+    /// "Mon, 02 Jan 2006 15:04:05 +0700" (day name optional, one- or two-digit day; zone ±hhmm, GMT, UTC, UT
+    /// or Z) read byte by byte, with the same result as `rfc822`; nil for any other shape, which `rfc822` reads.
+    static func canonicalRFC822(_ u: [UInt8]) -> Date? {
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= u.count else { return nil }
+            var v = 0
+            for k in i..<(i + n) {
+                guard isDigit(u[k]) else { return nil }
+                v = v * 10 + Int(u[k] - 48)
+            }
+            i += n
+            return v
+        }
+        func word(_ names: [[UInt8]]) -> Int? {
+            guard i + 3 <= u.count else { return nil }
+            for (n, name) in names.enumerated() where u[i] == name[0] && u[i + 1] == name[1] && u[i + 2] == name[2] {
+                i += 3
+                return n
+            }
+            return nil
+        }
+        func skip(_ c: UInt8) -> Bool {
+            guard i < u.count, u[i] == c else { return false }
+            i += 1
+            return true
+        }
+        if word(dayNames) != nil {
+            guard skip(UInt8(ascii: ",")), skip(UInt8(ascii: " ")) else { return nil }
+        }
+        guard i < u.count, isDigit(u[i]) else { return nil }
+        guard let day = i + 1 < u.count && isDigit(u[i + 1]) ? digits(2) : digits(1), (1...31).contains(day),
+              skip(UInt8(ascii: " ")), let month = word(monthNames), skip(UInt8(ascii: " ")),
+              let year = digits(4), year >= 100, skip(UInt8(ascii: " ")),  // rfc822 reads "0099" as 1999
+              let hour = digits(2), skip(UInt8(ascii: ":")), let minute = digits(2), skip(UInt8(ascii: ":")),
+              let second = digits(2), skip(UInt8(ascii: " ")), i < u.count
+        else { return nil }
+        var offset = 0
+        let zone = u[i...]
+        if zone.elementsEqual("GMT".utf8) || zone.elementsEqual("UTC".utf8) || zone.elementsEqual("UT".utf8)
+            || zone.elementsEqual("Z".utf8) {
+            offset = 0
+        } else if zone.count == 5, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            let sign = u[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let h = digits(2), let m = digits(2), h <= 23, m <= 59 else { return nil }
+            offset = sign * (h * 3600 + m * 60)
+        } else {
+            return nil
+        }
+        guard let base = ISOTime.fromFields(year: year, month: month + 1, day: day, hour: hour, minute: minute, second: second)
+        else { return nil }
+        return base.addingTimeInterval(TimeInterval(-offset))
     }
 
     // MARK: ISO 8601 / W3CDTF

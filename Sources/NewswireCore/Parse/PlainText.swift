@@ -6,7 +6,7 @@ enum PlainText {
     /// C1 control characters (U+0080–U+009F), which real feeds mean as windows-1252 (’ “ ” …), become those.
     static func collapse(_ s: String) -> String {
         var c = TextCollapser(capacity: s.utf8.count)
-        for b in s.utf8 { c.append(b) }
+        c.append(contentsOf: s.utf8)
         return c.string()
     }
 
@@ -114,7 +114,17 @@ enum PlainText {
     /// UTF-8 that was read as windows-1252/latin-1 somewhere upstream ("cafÃ©", "â€¦") is read back as
     /// UTF-8 when every character maps to one byte and those bytes are valid, multi-byte UTF-8.
     static func repairingMojibake(_ s: String) -> String {
-        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s }  // ASCII has no mojibake to repair
+        // Repaired bytes are valid UTF-8 only with a lead byte among them, a character U+00C2...U+00F4
+        // (UTF-8 C3 82...C3 B4); without one (ASCII, most non-Latin text) there is nothing to repair.
+        func mayHaveLead<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
+            var previous: UInt8 = 0
+            for b in bytes {
+                if previous == 0xC3, b >= 0x82, b <= 0xB4 { return true }
+                previous = b
+            }
+            return false
+        }
+        if !(s.utf8.withContiguousStorageIfAvailable(mayHaveLead) ?? mayHaveLead(s.utf8)) { return s }
         var bytes: [UInt8] = []
         var sawHigh = false
         for ch in s.unicodeScalars {
@@ -174,6 +184,34 @@ struct TextCollapser {
         pendingSpace = false
         out.append(b)
         lineLength += 1
+    }
+
+    /// Appends bytes as `append(_:)` does one by one; runs of bytes that are neither whitespace nor
+    /// C1 candidates are copied in one go.
+    mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { u in
+            let n = u.count
+            var i = 0
+            while i < n {
+                let b = u[i]
+                append(b)
+                i += 1
+                if b <= 0x20 || (b >= 0x80 && b <= 0x9F) { continue }
+                var j = i
+                while j < n {
+                    let c = u[j]
+                    if c <= 0x20 || (c >= 0x80 && c <= 0x9F) { break }
+                    j += 1
+                }
+                if j > i {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<j]))
+                    lineLength += j - i
+                    previous = u[j - 1]
+                    i = j
+                }
+            }
+        }
+        if done == nil { for b in bytes { append(b) } }
     }
 
     /// Ends the current line: the next text starts a new one.
