@@ -53,10 +53,12 @@ final class FeedBuilder: XMLEventSink {
 
     private let limits: ParseLimits
     private let documentURL: String?
-    private var stack: [Frame] = []
-    private var capture: Capture?
+    // Touched at every SAX event: no dynamic exclusivity checks. One thread uses a builder, and no method
+    // calls out while it holds an access to one of these.
+    @exclusivity(unchecked) private var stack: [Frame] = []
+    @exclusivity(unchecked) private var capture: Capture?
     private var person: Person?
-    private var entryState: EntryState?
+    @exclusivity(unchecked) private var entryState: EntryState?
     private var imageURL: String?
 
     private(set) var result = ParsedFeed()
@@ -86,13 +88,15 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: XMLEventSink
 
+    var wantsText: Bool { capture != nil }
+
     func declareNamespaces(_ uris: [String]) {
         // A feed root without a namespace that declares Atom 1.0 for a prefix is Atom 1.0 (as feedparser reads it).
         if stack.isEmpty || !sawFeedStructure { pendingNamespaces = uris }
     }
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
-        var ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
+        var ns = classify(uri: namespace, prefix: prefix)
         if stack.isEmpty { rootURI = namespace }
         if ns == .other, prefix == nil, namespace != nil, namespace == rootURI { ns = .none }
         let parentBase = stack.last?.base ?? documentURL
@@ -540,6 +544,17 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: Helpers
 
+    /// Namespace URIs seen in this document and their vocabulary (a URI's class does not depend on the prefix).
+    private var namespaceCache: [(uri: String, ns: FeedNamespace)] = []
+
+    private func classify(uri: String?, prefix: String?) -> FeedNamespace {
+        guard let uri, !uri.isEmpty else { return FeedNamespace.classify(uri: uri, prefix: prefix) }
+        for entry in namespaceCache where entry.uri == uri { return entry.ns }
+        let ns = FeedNamespace.classify(uri: uri, prefix: prefix)
+        if namespaceCache.count < 16 { namespaceCache.append((uri, ns)) }
+        return ns
+    }
+
     private func resolve(_ ref: String, base: String?) -> String? {
         let r = ref.trimmingSpaces()
         guard let base, !base.isEmpty else { return r }
@@ -551,6 +566,8 @@ final class FeedBuilder: XMLEventSink {
     func personName(_ s: String) -> String? {
         var text = PlainText.collapse(s)
         guard !text.isEmpty else { return nil }
+        // A bare name (no e-mail, no brackets) is the name: what the rest would return.
+        if !text.utf8.contains(where: { $0 == 0x40 || $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) { return text }
         var email: String?
         let words = text.split(separator: " ")
         if let w = words.first(where: { $0.contains("@") }) {

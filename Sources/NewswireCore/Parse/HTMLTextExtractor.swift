@@ -39,8 +39,9 @@ struct HTMLTextExtractor {
 
     var keepsText: Bool { skipDepth == 0 }
 
-    @inline(__always)
-    mutating func append(_ b: UInt8) { text.append(b) }
+    mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) {
+        text.append(contentsOf: bytes)
+    }
 
     func result() -> String { text.string() }
 }
