@@ -1,3 +1,5 @@
+import Foundation
+
 /// Repairs the entity references feeds get wrong before libxml2 sees the document: HTML named entities
 /// used without a DTD (`&eacute;`) become numeric references, a bare `&` (`?a=1&b=2`) becomes `&amp;`.
 /// CDATA sections, comments and the DOCTYPE are copied untouched; entities the internal subset declares
@@ -123,7 +125,8 @@ enum EntityRepair {
             let n = u.count
             var i = 0
             while i < n {
-                guard u[i] == UInt8(ascii: "&") else { i += 1; continue }
+                guard let base = u.baseAddress, let amp = memchr(base + i, Int32(UInt8(ascii: "&")), n - i) else { return true }
+                i = base.distance(to: amp.assumingMemoryBound(to: UInt8.self))
                 var j = i + 1
                 guard j < n else { return false }
                 if u[j] == UInt8(ascii: "#") {

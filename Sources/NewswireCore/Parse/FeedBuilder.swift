@@ -582,7 +582,10 @@ final class FeedBuilder: XMLEventSink {
     }
 
     private func escape(_ s: String, quotes: Bool) -> String {
-        if !s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || (quotes && $0 == 0x22) }) { return s }
+        func plain<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
+            !bytes.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || (quotes && $0 == 0x22) })
+        }
+        if s.utf8.withContiguousStorageIfAvailable(plain) ?? plain(s.utf8) { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 16)
         for ch in s.unicodeScalars {

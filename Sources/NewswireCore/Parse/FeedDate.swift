@@ -124,9 +124,13 @@ public enum FeedDate {
             }
             while peek(" ") { i += 1 }
             if i < u.count {
-                let rest = String(decoding: u[i...], as: UTF8.self)
-                guard let off = zoneOffset(rest) else { return nil }
-                offset = off
+                if let off = numericZone(u[i...]) {
+                    offset = off
+                } else {
+                    let rest = String(decoding: u[i...], as: UTF8.self)
+                    guard let off = zoneOffset(rest) else { return nil }
+                    offset = off
+                }
                 i = u.count
             }
         }
@@ -215,6 +219,20 @@ public enum FeedDate {
         guard let base = ISOTime.fromFields(year: y, month: mo, day: d, hour: hour, minute: minute, second: second)
         else { return nil }
         return base.addingTimeInterval(TimeInterval(-(offset ?? 0)))
+    }
+
+    /// "Z", "±hh:mm" or "±hhmm" (hh ≤ 23, mm ≤ 59) read byte by byte, as `zoneOffset` reads them; nil for
+    /// anything else, which `zoneOffset` reads.
+    static func numericZone(_ z: ArraySlice<UInt8>) -> Int? {
+        let b = Array(z)
+        if b.count == 1, b[0] == UInt8(ascii: "Z") || b[0] == UInt8(ascii: "z") { return 0 }
+        guard b.count == 5 || b.count == 6, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-") else { return nil }
+        let m0 = b.count == 6 ? 4 : 3
+        if b.count == 6, b[3] != UInt8(ascii: ":") { return nil }
+        guard isDigit(b[1]), isDigit(b[2]), isDigit(b[m0]), isDigit(b[m0 + 1]) else { return nil }
+        let h = Int(b[1] - 48) * 10 + Int(b[2] - 48), m = Int(b[m0] - 48) * 10 + Int(b[m0 + 1] - 48)
+        guard h <= 23, m <= 59 else { return nil }
+        return (b[0] == UInt8(ascii: "-") ? -1 : 1) * (h * 3600 + m * 60)
     }
 
     /// A zone designator to seconds east of UTC: "Z", "UTC", "GMT+2", "+05:30", "-0800", "EST", military letters.

@@ -126,15 +126,39 @@ enum PlainText {
         }
         if !(s.utf8.withContiguousStorageIfAvailable(mayHaveLead) ?? mayHaveLead(s.utf8)) { return s }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
         var sawHigh = false
+        // Continuation bytes still expected after a lead byte: where the bytes cannot be valid UTF-8
+        // (a missing or stray continuation byte, a byte no UTF-8 has), the validation below would fail.
+        var expected = 0
         for ch in s.unicodeScalars {
             let v = ch.value
-            if v < 0x80 { bytes.append(UInt8(v)); continue }
-            sawHigh = true
-            if v <= 0xFF { bytes.append(UInt8(v)); continue }
-            guard let b = DocumentDecoder.cp1252Byte(for: v) else { return s }
+            let b: UInt8
+            if v < 0x80 {
+                b = UInt8(v)
+            } else {
+                sawHigh = true
+                if v <= 0xFF {
+                    b = UInt8(v)
+                } else {
+                    guard let c = DocumentDecoder.cp1252Byte(for: v) else { return s }
+                    b = c
+                }
+            }
+            if expected > 0 {
+                guard b >= 0x80, b <= 0xBF else { return s }
+                expected -= 1
+            } else if b >= 0x80 {
+                switch b {
+                case 0xC2...0xDF: expected = 1
+                case 0xE0...0xEF: expected = 2
+                case 0xF0...0xF4: expected = 3
+                default: return s
+                }
+            }
             bytes.append(b)
         }
+        guard expected == 0 else { return s }
         guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
         return fixed
     }

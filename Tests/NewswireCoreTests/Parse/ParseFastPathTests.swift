@@ -52,3 +52,41 @@ import Testing
         #expect(bare.bytes == Array("<a>AT&amp;T &#233;</a>".utf8) && bare.firstRepair == "unescaped '&'")
     }
 }
+
+@Suite struct ParseFastPathValidationTests {
+    @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+        var rng = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+                                    0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 0...24, using: &rng)
+            let bytes = (0..<count).map { _ in Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...0x7F, using: &rng) }
+            #expect(DocumentDecoder.isValidUTF8(bytes) == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+        }
+        #expect(DocumentDecoder.isValidUTF8(Array("plain ASCII text, longer than eight bytes; café 中国 😀".utf8)))
+    }
+
+    @Test(arguments: ["Z", "z", "+05:30", "-0800", "+23:59", "+24:00", "-12:60", "+5:30", "+0530x", "GMT", "+05"])
+    func numericZonesAgreeWithZoneOffset(_ zone: String) {
+        if let fast = FeedDate.numericZone(ArraySlice(zone.utf8)) { #expect(fast == FeedDate.zoneOffset(zone)) }
+    }
+
+    @Test(arguments: ["caf\u{C3}\u{A9}", "\u{E2}\u{20AC}\u{A6}", "café", "naïve – ok", "Ã", "Ã©Ã", "\u{C3}\u{A9} ok \u{C3}",
+                      "Ã¼berblick â€” done", "\u{F0}\u{9F}\u{98}\u{80}", "\u{E0}\u{80}\u{80}"])
+    func mojibakeRepairIsUnchangedByTheEarlyExits(_ s: String) {
+        // The reference: the repair without its early exits.
+        var bytes: [UInt8] = []
+        var sawHigh = false
+        var reference: String? = nil
+        for ch in s.unicodeScalars {
+            let v = ch.value
+            if v < 0x80 { bytes.append(UInt8(v)); continue }
+            sawHigh = true
+            if v <= 0xFF { bytes.append(UInt8(v)); continue }
+            guard let b = DocumentDecoder.cp1252Byte(for: v) else { reference = s; break }
+            bytes.append(b)
+        }
+        if reference == nil { reference = sawHigh ? (String(validating: bytes, as: UTF8.self) ?? s) : s }
+        #expect(PlainText.repairingMojibake(s) == reference)
+    }
+}
