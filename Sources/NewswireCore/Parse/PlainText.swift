@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns feed text into the plain text of the schema. HTML goes through libxml2's HTML parser
 /// (entities decoded, block elements become line breaks, script/style dropped); text without `<` takes a
 /// fast path that decodes references and collapses whitespace, with the same result. The output is never markup.
@@ -14,10 +16,10 @@ enum PlainText {
     static func fromHTML(_ html: String) -> String { fromHTML(html, parser: nil) }
 
     static func fromHTML(_ html: String, parser: HTMLTextParser?) -> String {
-        if !html.utf8.contains(UInt8(ascii: "<")) {
+        if !contains(html, UInt8(ascii: "<")) {
             // No markup: what libxml2's HTML parser would give is the text with its references decoded,
             // collapsed. References it would treat in any other way than decoding take the parser.
-            if !html.utf8.contains(UInt8(ascii: "&")) { return collapse(html) }
+            if !contains(html, UInt8(ascii: "&")) { return collapse(html) }
             if let text = decodingReferences(html) { return text }
         }
         let p = parser ?? HTMLTextParser()
@@ -76,6 +78,14 @@ enum PlainText {
         return failed ? nil : c.string()
     }
 
+    /// Whether the UTF-8 of `s` holds the byte `b` (memchr over contiguous UTF-8).
+    static func contains(_ s: String, _ b: UInt8) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { u in
+            guard let base = u.baseAddress else { return false }
+            return memchr(base, Int32(b), u.count) != nil
+        } ?? s.utf8.contains(b)
+    }
+
     /// Text that may or may not be HTML (RSS without a type): HTML-looking text is converted, other text collapsed.
     static func guess(_ s: String) -> String { guess(s, parser: nil) }
 
@@ -85,6 +95,7 @@ enum PlainText {
 
     /// `<` followed by a letter, `/`, `!` or `?`, or an entity reference (`&amp;`, `&#38;`, `&#x26;`).
     static func looksLikeHTML(_ s: String) -> Bool {
+        if !contains(s, UInt8(ascii: "<")) && !contains(s, UInt8(ascii: "&")) { return false }
         let u = Array(s.utf8)
         var i = 0
         while i < u.count {
@@ -125,13 +136,18 @@ enum PlainText {
             return false
         }
         if !(s.utf8.withContiguousStorageIfAvailable(mayHaveLead) ?? mayHaveLead(s.utf8)) { return s }
+        // The ASCII prefix is copied as is; the characters are read from the first other one.
+        let asciiPrefix = s.utf8.withContiguousStorageIfAvailable { u in u.firstIndex(where: { $0 >= 0x80 }) ?? u.count }
+            ?? (s.utf8.firstIndex(where: { $0 >= 0x80 }).map { s.utf8.distance(from: s.utf8.startIndex, to: $0) } ?? s.utf8.count)
+        let rest = s.utf8.index(s.utf8.startIndex, offsetBy: asciiPrefix)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(s.utf8.count)
+        bytes.append(contentsOf: s.utf8[..<rest])
         var sawHigh = false
         // Continuation bytes still expected after a lead byte: where the bytes cannot be valid UTF-8
         // (a missing or stray continuation byte, a byte no UTF-8 has), the validation below would fail.
         var expected = 0
-        for ch in s.unicodeScalars {
+        for ch in s.unicodeScalars[rest...] {
             let v = ch.value
             let b: UInt8
             if v < 0x80 {
@@ -211,7 +227,7 @@ struct TextCollapser {
     }
 
     /// Appends bytes as `append(_:)` does one by one; runs of bytes that are neither whitespace nor
-    /// C1 candidates are copied in one go.
+    /// C1 candidates (with single spaces between them) are copied in one go.
     mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) {
         let done: Void? = bytes.withContiguousStorageIfAvailable { u in
             let n = u.count
@@ -221,11 +237,16 @@ struct TextCollapser {
                 append(b)
                 i += 1
                 if b <= 0x20 || (b >= 0x80 && b <= 0x9F) { continue }
+                // A run of ordinary bytes, single spaces between two of them included: copied as they are.
                 var j = i
                 while j < n {
                     let c = u[j]
-                    if c <= 0x20 || (c >= 0x80 && c <= 0x9F) { break }
-                    j += 1
+                    if c > 0x20, c < 0x80 || c > 0x9F { j += 1; continue }
+                    if c == 0x20, j + 1 < n {
+                        let d = u[j + 1]
+                        if d > 0x20, d < 0x80 || d > 0x9F { j += 2; continue }
+                    }
+                    break
                 }
                 if j > i {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<j]))
