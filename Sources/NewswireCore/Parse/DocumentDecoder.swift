@@ -229,11 +229,13 @@ struct DocumentDecoder {
     }
 
     static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
-        var s = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
         for b in bytes {
-            let v: UInt32 = (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)
-            s.append(Unicode.Scalar(v)!)
+            if b < 0x80 { out.append(b); continue }
+            let v: UInt32 = b <= 0x9F ? cp1252High[Int(b) - 0x80] : UInt32(b)
+            UTF8.encode(Unicode.Scalar(v)!) { out.append($0) }
         }
-        return Array(String(s).utf8)
+        return out
     }
 }

@@ -65,7 +65,14 @@ enum EntityRepair {
                 }
                 out.append(b); i += 1; continue
             }
-            guard b == UInt8(ascii: "&") else { out.append(b); i += 1; continue }
+            guard b == UInt8(ascii: "&") else {
+                // Copy up to the next '<' or '&' in one go.
+                var j = i + 1
+                while j < n, bytes[j] != UInt8(ascii: "<"), bytes[j] != UInt8(ascii: "&") { j += 1 }
+                out.append(contentsOf: bytes[i..<j])
+                i = j
+                continue
+            }
             // Scan a reference.
             var j = i + 1
             var valid = false
