@@ -153,9 +153,16 @@ enum EntityRepair {
                     let start = j
                     while j < n, j - start < 5, u[j] >= 97, u[j] <= 122 { j += 1 }
                     guard j < n, u[j] == UInt8(ascii: ";") else { return false }
-                    let name = UnsafeBufferPointer(rebasing: u[start..<j])
-                    guard name.elementsEqual("amp".utf8) || name.elementsEqual("lt".utf8) || name.elementsEqual("gt".utf8)
-                            || name.elementsEqual("quot".utf8) || name.elementsEqual("apos".utf8) else { return false }
+                    let predefined: Bool
+                    switch j - start {
+                    case 2: predefined = (u[start] == 0x6C || u[start] == 0x67) && u[start + 1] == 0x74  // lt, gt
+                    case 3: predefined = u[start] == 0x61 && u[start + 1] == 0x6D && u[start + 2] == 0x70  // amp
+                    case 4:
+                        predefined = (u[start] == 0x71 && u[start + 1] == 0x75 && u[start + 2] == 0x6F && u[start + 3] == 0x74)  // quot
+                            || (u[start] == 0x61 && u[start + 1] == 0x70 && u[start + 2] == 0x6F && u[start + 3] == 0x73)  // apos
+                    default: predefined = false
+                    }
+                    guard predefined else { return false }
                 }
                 i = j + 1
             }

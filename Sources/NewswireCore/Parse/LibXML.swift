@@ -195,11 +195,10 @@ final class XMLStreamParser {
             attrs.reserveCapacity(nbAttributes)
             for i in 0..<nbAttributes {
                 guard let aLocal = attributes[i * 5], let start = attributes[i * 5 + 3], let end = attributes[i * 5 + 4] else { continue }
-                let count = end - start
-                var value = count > 0 ? String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) : ""
+                let raw = UnsafeBufferPointer(start: start, count: max(0, end - start))
                 // Without entity substitution libxml2 hands `&amp;` (and `&#38;`) in attribute values over as
                 // "&#38;", and nothing else that way: undo it, or links and OPML xmlUrls keep a literal "&#38;".
-                if value.utf8.contains(UInt8(ascii: "&")), value.contains("&#38;") { value = value.replacingOccurrences(of: "&#38;", with: "&") }
+                let value = Self.undoingAmpersandReferences(raw)
                 attrs.append(XMLAttribute(local: names.string(aLocal), prefix: attributes[i * 5 + 1].map { names.string($0) },
                                           namespace: attributes[i * 5 + 2].map { names.string($0) }, value: value))
             }
@@ -208,6 +207,26 @@ final class XMLStreamParser {
             try sink.startElement(local: names.string(local), prefix: prefix.map { names.string($0) },
                                   namespace: uri.map { names.string($0) }, attributes: attrs)
         } catch { park(error) }
+    }
+
+    /// The attribute value with every "&#38;" read back as "&".
+    private static func undoingAmpersandReferences(_ raw: UnsafeBufferPointer<xmlChar>) -> String {
+        guard let base = raw.baseAddress, raw.count > 0 else { return "" }
+        guard memchr(base, Int32(UInt8(ascii: "&")), raw.count) != nil else { return String(decoding: raw, as: UTF8.self) }
+        let reference: [UInt8] = Array("&#38;".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            if raw[i] == UInt8(ascii: "&"), i + 5 <= raw.count, raw[i..<(i + 5)].elementsEqual(reference) {
+                out.append(UInt8(ascii: "&"))
+                i += 5
+            } else {
+                out.append(raw[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func onNamespaces(_ count: Int, _ pairs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>) {
