@@ -272,6 +272,9 @@ struct TextCollapser {
 extension String {
     /// Trims ASCII whitespace at both ends.
     func trimmingSpaces() -> String {
+        // Nothing to trim (the usual case): the string itself, not a copy.
+        guard let head = utf8.first, let tail = utf8.last else { return self }
+        if !PlainText.isSpace(Unicode.Scalar(head)), !PlainText.isSpace(Unicode.Scalar(tail)) { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !PlainText.isSpace($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !PlainText.isSpace($0) })!
