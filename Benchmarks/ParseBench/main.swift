@@ -4,6 +4,7 @@ import NewswireCore
 // newswired-bench: in-process throughput of `FeedParser.parse`, the full parse to the entry model.
 //
 //   newswired-bench [-p PASSES] FILE...|DIR
+//   newswired-bench --dump FILE...
 //
 // Loads every file into memory first (a directory: its regular files, except *.md, *.tsv and dot files),
 // skips JSON Feed documents (first non-blank byte "{") exactly as ../shared/bench/xmlwalk.c does, so both
@@ -11,6 +12,9 @@ import NewswireCore
 // document is parsed with a document URL, as the daemon does (relative links are resolved). Prints one
 // JSON line in xmlwalk's shape: bytes, files, entries (the parser's own count), errors, every pass's
 // seconds and their median, MB/s (10^6 bytes) and entries/s at the median.
+//
+// --dump prints, for every file given (JSON Feed included), its name and `String(describing:)` of the
+// ParsedFeed or of the error: the output of a differential check, compared before and after a parser change.
 
 struct Document {
     var name: String
@@ -18,15 +22,18 @@ struct Document {
 }
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: newswired-bench [-p PASSES] FILE...|DIR\n".utf8))
+    FileHandle.standardError.write(Data("usage: newswired-bench [-p PASSES] FILE...|DIR | --dump FILE...\n".utf8))
     exit(2)
 }
 
 var passes = 5
 var paths: [String] = []
+var dump = false
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
-    if argument == "-p", let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 {
+    if argument == "--dump" {
+        dump = true
+    } else if argument == "-p", let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 {
         passes = value
     } else if argument.hasPrefix("-") {
         usage()
@@ -35,6 +42,20 @@ while let argument = arguments.popFirst() {
     }
 }
 if paths.isEmpty { usage() }
+
+if dump {
+    for path in paths {
+        guard let data = FileManager.default.contents(atPath: path) else { print("== \(path)\ncannot read"); continue }
+        let name = (path as NSString).lastPathComponent
+        do {
+            let feed = try FeedParser.parse(data, documentURL: "https://bench.invalid/feeds/" + name)
+            print("== \(path)\n\(String(describing: feed))")
+        } catch {
+            print("== \(path)\nerror: \(String(describing: error))")
+        }
+    }
+    exit(0)
+}
 
 let fileManager = FileManager.default
 var isDirectory: ObjCBool = false

@@ -123,16 +123,37 @@ struct DocumentDecoder {
 
     /// Validates UTF-8 without building a String.
     static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
-        // ASCII fast path, then the standard library's decoder for the rest.
-        guard let firstHigh = bytes.firstIndex(where: { $0 >= 0x80 }) else { return true }
-        var it = bytes[firstHigh...].makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&it) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
+        // Well-formed UTF-8 (Unicode table 3-7: no overlong forms, surrogates or values past U+10FFFF),
+        // eight ASCII bytes at a time.
+        bytes.withUnsafeBytes { raw in
+            let n = raw.count
+            var i = 0
+            while i < n {
+                if i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+                let b = raw[i]
+                if b < 0x80 { i += 1; continue }
+                let trailing: Int
+                var low: UInt8 = 0x80, high: UInt8 = 0xBF
+                switch b {
+                case 0xC2...0xDF: trailing = 1
+                case 0xE0: trailing = 2; low = 0xA0
+                case 0xED: trailing = 2; high = 0x9F
+                case 0xE1...0xEF: trailing = 2
+                case 0xF0: trailing = 3; low = 0x90
+                case 0xF4: trailing = 3; high = 0x8F
+                case 0xF1...0xF3: trailing = 3
+                default: return false
+                }
+                guard i + trailing < n, raw[i + 1] >= low, raw[i + 1] <= high else { return false }
+                for k in 2...max(2, trailing) where k <= trailing {
+                    guard raw[i + k] & 0xC0 == 0x80 else { return false }
+                }
+                i += trailing + 1
             }
+            return true
         }
     }
 
@@ -208,11 +229,13 @@ struct DocumentDecoder {
     }
 
     static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
-        var s = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
         for b in bytes {
-            let v: UInt32 = (0x80...0x9F).contains(b) ? cp1252High[Int(b) - 0x80] : UInt32(b)
-            s.append(Unicode.Scalar(v)!)
+            if b < 0x80 { out.append(b); continue }
+            let v: UInt32 = b <= 0x9F ? cp1252High[Int(b) - 0x80] : UInt32(b)
+            UTF8.encode(Unicode.Scalar(v)!) { out.append($0) }
         }
-        return Array(String(s).utf8)
+        return out
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Repairs the entity references feeds get wrong before libxml2 sees the document: HTML named entities
 /// used without a DTD (`&eacute;`) become numeric references, a bare `&` (`?a=1&b=2`) becomes `&amp;`.
 /// CDATA sections, comments and the DOCTYPE are copied untouched; entities the internal subset declares
@@ -13,6 +15,7 @@ enum EntityRepair {
 
     static func repair(_ bytes: [UInt8]) -> Result {
         guard bytes.contains(UInt8(ascii: "&")) else { return Result(bytes: bytes, firstRepair: nil) }
+        if needsNoRepair(bytes) { return Result(bytes: bytes, firstRepair: nil) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 64)
         var declared: Set<String> = []
@@ -62,7 +65,14 @@ enum EntityRepair {
                 }
                 out.append(b); i += 1; continue
             }
-            guard b == UInt8(ascii: "&") else { out.append(b); i += 1; continue }
+            guard b == UInt8(ascii: "&") else {
+                // Copy up to the next '<' or '&' in one go.
+                var j = i + 1
+                while j < n, bytes[j] != UInt8(ascii: "<"), bytes[j] != UInt8(ascii: "&") { j += 1 }
+                out.append(contentsOf: bytes[i..<j])
+                i = j
+                continue
+            }
             // Scan a reference.
             var j = i + 1
             var valid = false
@@ -112,6 +122,52 @@ enum EntityRepair {
             i += 1
         }
         return Result(bytes: out, firstRepair: first)
+    }
+
+    /// True when every `&` starts a reference the repair copies unchanged wherever it stands: a predefined
+    /// entity or a character reference with a lower-case x and a value outside the C1 range. Then the
+    /// document comes out as it went in, and neither CDATA, comments nor a DOCTYPE need to be found.
+    private static func needsNoRepair(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { u in
+            let n = u.count
+            var i = 0
+            while i < n {
+                guard let base = u.baseAddress, let amp = memchr(base + i, Int32(UInt8(ascii: "&")), n - i) else { return true }
+                i = base.distance(to: amp.assumingMemoryBound(to: UInt8.self))
+                var j = i + 1
+                guard j < n else { return false }
+                if u[j] == UInt8(ascii: "#") {
+                    j += 1
+                    let hex = j < n && u[j] == UInt8(ascii: "x")
+                    if hex { j += 1 }
+                    let start = j
+                    var value: UInt64 = 0
+                    while j < n, isHexOrDigit(u[j], hex: hex) {
+                        let d = u[j]
+                        let digit = d <= 57 ? UInt64(d - 48) : UInt64((d | 0x20) - 87)
+                        value = min(value * (hex ? 16 : 10) + digit, 1 << 40)
+                        j += 1
+                    }
+                    guard j > start, j < n, u[j] == UInt8(ascii: ";"), !(0x80...0x9F).contains(value) else { return false }
+                } else {
+                    let start = j
+                    while j < n, j - start < 5, u[j] >= 97, u[j] <= 122 { j += 1 }
+                    guard j < n, u[j] == UInt8(ascii: ";") else { return false }
+                    let predefined: Bool
+                    switch j - start {
+                    case 2: predefined = (u[start] == 0x6C || u[start] == 0x67) && u[start + 1] == 0x74  // lt, gt
+                    case 3: predefined = u[start] == 0x61 && u[start + 1] == 0x6D && u[start + 2] == 0x70  // amp
+                    case 4:
+                        predefined = (u[start] == 0x71 && u[start + 1] == 0x75 && u[start + 2] == 0x6F && u[start + 3] == 0x74)  // quot
+                            || (u[start] == 0x61 && u[start + 1] == 0x70 && u[start + 2] == 0x6F && u[start + 3] == 0x73)  // apos
+                    default: predefined = false
+                    }
+                    guard predefined else { return false }
+                }
+                i = j + 1
+            }
+            return true
+        }
     }
 
     private static func isHexOrDigit(_ c: UInt8, hex: Bool) -> Bool {

@@ -53,10 +53,12 @@ final class FeedBuilder: XMLEventSink {
 
     private let limits: ParseLimits
     private let documentURL: String?
-    private var stack: [Frame] = []
-    private var capture: Capture?
+    // Touched at every SAX event: no dynamic exclusivity checks. One thread uses a builder, and no method
+    // calls out while it holds an access to one of these.
+    @exclusivity(unchecked) private var stack: [Frame] = []
+    @exclusivity(unchecked) private var capture: Capture?
     private var person: Person?
-    private var entryState: EntryState?
+    @exclusivity(unchecked) private var entryState: EntryState?
     private var imageURL: String?
 
     private(set) var result = ParsedFeed()
@@ -73,6 +75,8 @@ final class FeedBuilder: XMLEventSink {
     private var rootURI: String?
     private var pendingNamespaces: [String] = []
     private var isAtomDocument = false
+    /// libxml2's HTML parser for the document's HTML fields, created at the first one.
+    private lazy var html = HTMLTextParser()
 
     init(documentURL: String?, limits: ParseLimits) {
         self.documentURL = documentURL
@@ -84,13 +88,15 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: XMLEventSink
 
+    var wantsText: Bool { capture != nil }
+
     func declareNamespaces(_ uris: [String]) {
         // A feed root without a namespace that declares Atom 1.0 for a prefix is Atom 1.0 (as feedparser reads it).
         if stack.isEmpty || !sawFeedStructure { pendingNamespaces = uris }
     }
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
-        var ns = FeedNamespace.classify(uri: namespace, prefix: prefix)
+        var ns = classify(uri: namespace, prefix: prefix)
         if stack.isEmpty { rootURI = namespace }
         if ns == .other, prefix == nil, namespace != nil, namespace == rootURI { ns = .none }
         let parentBase = stack.last?.base ?? documentURL
@@ -333,16 +339,16 @@ final class FeedBuilder: XMLEventSink {
             && !type.hasSuffix("+xml") && !type.hasSuffix("/xml") && frame.ns == .atom10
         if mode == "base64" || binaryType {
             let decoded = Data(base64Encoded: c.raw.filter { !$0.isWhitespace }).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            out = type.contains("html") ? PlainText.fromHTML(decoded) : PlainText.guess(decoded)
+            out = type.contains("html") ? PlainText.fromHTML(decoded, parser: html) : PlainText.guess(decoded, parser: html)
         } else if c.hasChildren {
-            out = PlainText.fromHTML(c.markup)
+            out = PlainText.fromHTML(c.markup, parser: html)
         } else if type == "text" || type == "text/plain" {
             out = PlainText.collapse(c.raw)
         } else if type == "html" || type == "text/html" || type == "xhtml" || type == "application/xhtml+xml" || mode == "escaped" {
-            out = PlainText.fromHTML(c.raw)
+            out = PlainText.fromHTML(c.raw, parser: html)
         } else {
             // No type (RSS), or Atom's default: markup-looking text is read as HTML, like feedparser does.
-            out = PlainText.guess(c.raw)
+            out = PlainText.guess(c.raw, parser: html)
         }
         out = PlainText.repairingMojibake(out.trimmingSpaces())
         return out.isEmpty ? nil : out
@@ -538,6 +544,17 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: Helpers
 
+    /// Namespace URIs seen in this document and their vocabulary (a URI's class does not depend on the prefix).
+    private var namespaceCache: [(uri: String, ns: FeedNamespace)] = []
+
+    private func classify(uri: String?, prefix: String?) -> FeedNamespace {
+        guard let uri, !uri.isEmpty else { return FeedNamespace.classify(uri: uri, prefix: prefix) }
+        for entry in namespaceCache where entry.uri == uri { return entry.ns }
+        let ns = FeedNamespace.classify(uri: uri, prefix: prefix)
+        if namespaceCache.count < 16 { namespaceCache.append((uri, ns)) }
+        return ns
+    }
+
     private func resolve(_ ref: String, base: String?) -> String? {
         let r = ref.trimmingSpaces()
         guard let base, !base.isEmpty else { return r }
@@ -549,6 +566,8 @@ final class FeedBuilder: XMLEventSink {
     func personName(_ s: String) -> String? {
         var text = PlainText.collapse(s)
         guard !text.isEmpty else { return nil }
+        // A bare name (no e-mail, no brackets) is the name: what the rest would return.
+        if !text.utf8.contains(where: { $0 == 0x40 || $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) { return text }
         var email: String?
         let words = text.split(separator: " ")
         if let w = words.first(where: { $0.contains("@") }) {
@@ -563,18 +582,21 @@ final class FeedBuilder: XMLEventSink {
     }
 
     private func escape(_ s: String, quotes: Bool) -> String {
-        if !s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || (quotes && $0 == 0x22) }) { return s }
-        var out = ""
+        func plain<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
+            !bytes.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || (quotes && $0 == 0x22) })
+        }
+        if s.utf8.withContiguousStorageIfAvailable(plain) ?? plain(s.utf8) { return s }
+        var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count + 16)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"" where quotes: out += "&quot;"
-            default: out.unicodeScalars.append(ch)
+        for b in s.utf8 {
+            switch b {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x22 where quotes: out.append(contentsOf: "&quot;".utf8)
+            default: out.append(b)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

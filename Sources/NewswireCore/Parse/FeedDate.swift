@@ -9,7 +9,69 @@ public enum FeedDate {
         guard !s.isEmpty, s.utf8.count < 100 else { return nil }
         let u = Array(s.utf8)
         if u.count >= 4, u[0...3].allSatisfy(isDigit) { return iso8601(u) ?? rfc822(s) }
+        if let d = canonicalRFC822(u) { return d }
         return rfc822(s)
+    }
+
+    // MARK: RFC 822 / 1123 as most feeds write it
+
+    private static let dayNames: [[UInt8]] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map { Array($0.utf8) }
+    private static let monthNames: [[UInt8]] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                                "Nov", "Dec"].map { Array($0.utf8) }
+
+    /// "Mon, 02 Jan 2006 15:04:05 +0700" (day name optional, one- or two-digit day; zone ±hhmm, GMT, UTC, UT
+    /// or Z) read byte by byte, with the same result as `rfc822`; nil for any other shape, which `rfc822` reads.
+    static func canonicalRFC822(_ u: [UInt8]) -> Date? {
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= u.count else { return nil }
+            var v = 0
+            for k in i..<(i + n) {
+                guard isDigit(u[k]) else { return nil }
+                v = v * 10 + Int(u[k] - 48)
+            }
+            i += n
+            return v
+        }
+        func word(_ names: [[UInt8]]) -> Int? {
+            guard i + 3 <= u.count else { return nil }
+            for (n, name) in names.enumerated() where u[i] == name[0] && u[i + 1] == name[1] && u[i + 2] == name[2] {
+                i += 3
+                return n
+            }
+            return nil
+        }
+        func skip(_ c: UInt8) -> Bool {
+            guard i < u.count, u[i] == c else { return false }
+            i += 1
+            return true
+        }
+        if word(dayNames) != nil {
+            guard skip(UInt8(ascii: ",")), skip(UInt8(ascii: " ")) else { return nil }
+        }
+        guard i < u.count, isDigit(u[i]) else { return nil }
+        guard let day = i + 1 < u.count && isDigit(u[i + 1]) ? digits(2) : digits(1), (1...31).contains(day),
+              skip(UInt8(ascii: " ")), let month = word(monthNames), skip(UInt8(ascii: " ")),
+              let year = digits(4), year >= 100, skip(UInt8(ascii: " ")),  // rfc822 reads "0099" as 1999
+              let hour = digits(2), skip(UInt8(ascii: ":")), let minute = digits(2), skip(UInt8(ascii: ":")),
+              let second = digits(2), skip(UInt8(ascii: " ")), i < u.count
+        else { return nil }
+        var offset = 0
+        let zone = u[i...]
+        if zone.elementsEqual("GMT".utf8) || zone.elementsEqual("UTC".utf8) || zone.elementsEqual("UT".utf8)
+            || zone.elementsEqual("Z".utf8) {
+            offset = 0
+        } else if zone.count == 5, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            let sign = u[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let h = digits(2), let m = digits(2), h <= 23, m <= 59 else { return nil }
+            offset = sign * (h * 3600 + m * 60)
+        } else {
+            return nil
+        }
+        guard let base = ISOTime.fromFields(year: year, month: month + 1, day: day, hour: hour, minute: minute, second: second)
+        else { return nil }
+        return base.addingTimeInterval(TimeInterval(-offset))
     }
 
     // MARK: ISO 8601 / W3CDTF
@@ -62,9 +124,13 @@ public enum FeedDate {
             }
             while peek(" ") { i += 1 }
             if i < u.count {
-                let rest = String(decoding: u[i...], as: UTF8.self)
-                guard let off = zoneOffset(rest) else { return nil }
-                offset = off
+                if let off = numericZone(u[i...]) {
+                    offset = off
+                } else {
+                    let rest = String(decoding: u[i...], as: UTF8.self)
+                    guard let off = zoneOffset(rest) else { return nil }
+                    offset = off
+                }
                 i = u.count
             }
         }
@@ -153,6 +219,20 @@ public enum FeedDate {
         guard let base = ISOTime.fromFields(year: y, month: mo, day: d, hour: hour, minute: minute, second: second)
         else { return nil }
         return base.addingTimeInterval(TimeInterval(-(offset ?? 0)))
+    }
+
+    /// "Z", "±hh:mm" or "±hhmm" (hh ≤ 23, mm ≤ 59) read byte by byte, as `zoneOffset` reads them; nil for
+    /// anything else, which `zoneOffset` reads.
+    static func numericZone(_ z: ArraySlice<UInt8>) -> Int? {
+        let b = Array(z)
+        if b.count == 1, b[0] == UInt8(ascii: "Z") || b[0] == UInt8(ascii: "z") { return 0 }
+        guard b.count == 5 || b.count == 6, b[0] == UInt8(ascii: "+") || b[0] == UInt8(ascii: "-") else { return nil }
+        let m0 = b.count == 6 ? 4 : 3
+        if b.count == 6, b[3] != UInt8(ascii: ":") { return nil }
+        guard isDigit(b[1]), isDigit(b[2]), isDigit(b[m0]), isDigit(b[m0 + 1]) else { return nil }
+        let h = Int(b[1] - 48) * 10 + Int(b[2] - 48), m = Int(b[m0] - 48) * 10 + Int(b[m0 + 1] - 48)
+        guard h <= 23, m <= 59 else { return nil }
+        return (b[0] == UInt8(ascii: "-") ? -1 : 1) * (h * 3600 + m * 60)
     }
 
     /// A zone designator to seconds east of UTC: "Z", "UTC", "GMT+2", "+05:30", "-0800", "EST", military letters.

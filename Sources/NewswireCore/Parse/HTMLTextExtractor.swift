@@ -1,35 +1,47 @@
-/// Collects the visible text of an HTML document from libxml2's HTML SAX events.
-final class HTMLTextExtractor: HTMLEventSink {
+/// Collects the visible text of an HTML document from libxml2's HTML SAX events (`HTMLTextParser`):
+/// script/style and the like are dropped, block elements break lines, text is collapsed byte by byte.
+struct HTMLTextExtractor {
+    /// What an element does to the text around it.
+    enum Kind { case dropped, block, inline }
+
     private static let dropped: Set<String> = ["script", "style", "noscript", "template", "head", "title"]
     private static let blocks: Set<String> = [
         "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure",
         "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img", "li", "main", "nav", "ol", "p",
         "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     ]
-    private var lines: [String] = []
-    private var current = ""
+
+    /// The kind of an element name as libxml2's HTML parser reports it (lower-cased).
+    static func kind(of name: String) -> Kind {
+        dropped.contains(name) ? .dropped : blocks.contains(name) ? .block : .inline
+    }
+
+    private var text = TextCollapser(capacity: 256)
     private var skipDepth = 0
 
-    func startElement(_ name: String, attributes: [(name: String, value: String)]) {
-        if Self.dropped.contains(name) { skipDepth += 1 } else if Self.blocks.contains(name) { breakLine() }
+    init(capacity: Int) { text = TextCollapser(capacity: capacity) }
+
+    mutating func startElement(_ kind: Kind) {
+        switch kind {
+        case .dropped: skipDepth += 1
+        case .block: text.breakLine()
+        case .inline: break
+        }
     }
 
-    func endElement(_ name: String) {
-        if Self.dropped.contains(name) { if skipDepth > 0 { skipDepth -= 1 } } else if Self.blocks.contains(name) { breakLine() }
+    mutating func endElement(_ kind: Kind) {
+        switch kind {
+        case .dropped: if skipDepth > 0 { skipDepth -= 1 }
+        case .block: text.breakLine()
+        case .inline: break
+        }
     }
 
-    func text(_ s: String) {
-        if skipDepth == 0 { current += s }
+    var keepsText: Bool { skipDepth == 0 }
+
+    mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) {
+        text.append(contentsOf: bytes)
     }
 
-    private func breakLine() {
-        let line = PlainText.collapse(current)
-        if !line.isEmpty { lines.append(line) }
-        current = ""
-    }
-
-    func result() -> String {
-        breakLine()
-        return lines.joined(separator: "\n")
-    }
+    func result() -> String { text.string() }
 }

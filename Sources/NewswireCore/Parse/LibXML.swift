@@ -14,6 +14,9 @@ struct XMLAttribute: Sendable, Equatable {
 
 /// Receives the events of `XMLStreamParser`. Throwing stops the parse; the error is rethrown to the caller.
 protocol XMLEventSink: AnyObject {
+    /// Whether `text` would be used now; text arriving while it is false is not turned into a String.
+    /// Read at each text event; it may only change in `startElement` and `endElement`.
+    var wantsText: Bool { get }
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError)
     func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError)
     func text(_ s: String) throws(ParseError)
@@ -23,6 +26,7 @@ protocol XMLEventSink: AnyObject {
 
 extension XMLEventSink {
     func declareNamespaces(_ uris: [String]) {}
+    var wantsText: Bool { true }
 }
 
 /// Receives the events of `HTMLStreamParser` (element names lower-cased by libxml2's HTML parser).
@@ -52,13 +56,20 @@ final class XMLStreamParser {
     private var ctxt: xmlParserCtxtPtr?
     private unowned let sink: XMLEventSink
     private let limits: ParseLimits
-    private var depth = 0
-    private var textBytes = 0
+    // The stored properties touched by every SAX event skip Swift's dynamic exclusivity checks: this object
+    // is used by one thread, and libxml2 calls back into it only from inside xmlParseChunk, never while
+    // one of its own methods holds an access to them.
+    @exclusivity(unchecked) private var depth = 0
+    @exclusivity(unchecked) private var textBytes = 0
     private var entityExpansionBytes = 0
     private var entitySizes: [String: Int] = [:]
-    private var parked: ParseError?
+    @exclusivity(unchecked) private var parked: ParseError?
     private var firstError: String?
     private var sawError = false
+    /// Character data since the last other event, handed to the sink as one String (libxml2 delivers
+    /// text in pieces of at most 300 bytes and every reference separately).
+    @exclusivity(unchecked) private var pendingText: [UInt8] = []
+    @exclusivity(unchecked) private var names = NameCache()
 
     private init(sink: XMLEventSink, limits: ParseLimits) {
         self.sink = sink
@@ -85,6 +96,7 @@ final class XMLStreamParser {
         xmlSAXVersion(&handler, 2)
         handler.startElementNs = { ctx, local, prefix, uri, nbNamespaces, namespaces, nbAttributes, _, attributes in
             guard let me = XMLStreamParser.from(ctx) else { return }
+            me.flushText()
             if nbNamespaces > 0, let namespaces { me.onNamespaces(Int(nbNamespaces), namespaces) }
             me.onStart(local, prefix, uri, Int(nbAttributes), attributes)
         }
@@ -143,6 +155,7 @@ final class XMLStreamParser {
                 if parked == nil { xmlParseChunk(ctxt, nil, 0, 1) }
             }
         }
+        if parked == nil { flushText() }
         if let parked { throw parked }
         let recovered = sawError || ctxt.pointee.wellFormed == 0
         return XMLParseReport(recovered: recovered, firstError: recovered ? (firstError ?? "not well-formed") : nil)
@@ -153,6 +166,15 @@ final class XMLStreamParser {
         let c = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
         guard let priv = c.pointee._private else { return nil }
         return Unmanaged<XMLStreamParser>.fromOpaque(priv).takeUnretainedValue()
+    }
+
+    /// Delivers the pending character data, if any, as one String.
+    private func flushText() {
+        guard !pendingText.isEmpty else { return }
+        let text = String(decoding: pendingText, as: UTF8.self)
+        pendingText.removeAll(keepingCapacity: true)
+        guard parked == nil else { return }
+        do { try sink.text(text) } catch { park(error) }
     }
 
     private func park(_ error: ParseError) {
@@ -173,34 +195,54 @@ final class XMLStreamParser {
             attrs.reserveCapacity(nbAttributes)
             for i in 0..<nbAttributes {
                 guard let aLocal = attributes[i * 5], let start = attributes[i * 5 + 3], let end = attributes[i * 5 + 4] else { continue }
-                let count = end - start
-                var value = count > 0 ? String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) : ""
+                let raw = UnsafeBufferPointer(start: start, count: max(0, end - start))
                 // Without entity substitution libxml2 hands `&amp;` (and `&#38;`) in attribute values over as
                 // "&#38;", and nothing else that way: undo it, or links and OPML xmlUrls keep a literal "&#38;".
-                if value.utf8.contains(UInt8(ascii: "&")), value.contains("&#38;") { value = value.replacingOccurrences(of: "&#38;", with: "&") }
-                attrs.append(XMLAttribute(local: String(cString: aLocal), prefix: attributes[i * 5 + 1].map { String(cString: $0) },
-                                          namespace: attributes[i * 5 + 2].map { String(cString: $0) }, value: value))
+                let value = Self.undoingAmpersandReferences(raw)
+                attrs.append(XMLAttribute(local: names.string(aLocal), prefix: attributes[i * 5 + 1].map { names.string($0) },
+                                          namespace: attributes[i * 5 + 2].map { names.string($0) }, value: value))
             }
         }
         do {
-            try sink.startElement(local: String(cString: local), prefix: prefix.map { String(cString: $0) },
-                                  namespace: uri.map { String(cString: $0) }, attributes: attrs)
+            try sink.startElement(local: names.string(local), prefix: prefix.map { names.string($0) },
+                                  namespace: uri.map { names.string($0) }, attributes: attrs)
         } catch { park(error) }
+    }
+
+    /// The attribute value with every "&#38;" read back as "&".
+    private static func undoingAmpersandReferences(_ raw: UnsafeBufferPointer<xmlChar>) -> String {
+        guard let base = raw.baseAddress, raw.count > 0 else { return "" }
+        guard memchr(base, Int32(UInt8(ascii: "&")), raw.count) != nil else { return String(decoding: raw, as: UTF8.self) }
+        let reference: [UInt8] = Array("&#38;".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            if raw[i] == UInt8(ascii: "&"), i + 5 <= raw.count, raw[i..<(i + 5)].elementsEqual(reference) {
+                out.append(UInt8(ascii: "&"))
+                i += 5
+            } else {
+                out.append(raw[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func onNamespaces(_ count: Int, _ pairs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>) {
         guard parked == nil else { return }
         // (prefix, URI) pairs
-        let uris = (0..<count).compactMap { pairs[$0 * 2 + 1].map { String(cString: $0) } }
+        let uris = (0..<count).compactMap { pairs[$0 * 2 + 1].map { names.string($0) } }
         sink.declareNamespaces(uris)
     }
 
     private func onEnd(_ local: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?) {
+        flushText()
         guard parked == nil, let local else { return }
         depth -= 1
         do {
-            try sink.endElement(local: String(cString: local), prefix: prefix.map { String(cString: $0) },
-                                namespace: uri.map { String(cString: $0) })
+            try sink.endElement(local: names.string(local), prefix: prefix.map { names.string($0) },
+                                namespace: uri.map { names.string($0) })
         } catch { park(error) }
     }
 
@@ -211,7 +253,9 @@ final class XMLStreamParser {
             park(ParseError(.limitExceeded, "document text exceeds \(limits.maxDocumentTextBytes) bytes"))
             return
         }
-        do { try sink.text(String(decoding: UnsafeBufferPointer(start: ch, count: len), as: UTF8.self)) } catch { park(error) }
+        guard sink.wantsText else { return }
+        pendingText.append(contentsOf: UnsafeBufferPointer(start: ch, count: len))
+        if pendingText.count >= 1 << 16 { flushText() }  // bounded, and a field's limit is still seen early
     }
 
     /// An entity reference handed to the application. A declared internal entity's text was already
@@ -227,7 +271,7 @@ final class XMLStreamParser {
         } else {
             text = "&" + String(cString: name) + ";"
         }
-        do { try sink.text(text) } catch { park(error) }
+        if sink.wantsText { pendingText.append(contentsOf: text.utf8) }
     }
 
     /// Records an entity declaration; refuses the document when an internal entity expands past the budget.
@@ -288,6 +332,25 @@ final class XMLStreamParser {
         guard e.level == XML_ERR_FATAL || e.level == XML_ERR_ERROR else { return }
         sawError = true
         if firstError == nil { firstError = "line \(e.line), column \(e.int2): \(message)" }
+    }
+}
+
+/// Strings of libxml2's names by pointer. Element and attribute names, prefixes and namespace URIs of a SAX2
+/// parse come from the parser's dictionary (or are its static strings), which lives as long as the parser,
+/// so a pointer seen again is the same name: a small direct-mapped cache saves building the String again.
+private struct NameCache {
+    private var keys = [UnsafeRawPointer?](repeating: nil, count: 256)
+    private var values = [String](repeating: "", count: 256)
+
+    mutating func string(_ name: UnsafePointer<xmlChar>) -> String {
+        let key = UnsafeRawPointer(name)
+        let bits = UInt(bitPattern: key)
+        let slot = Int((bits >> 3 ^ bits >> 11) & 255)
+        if keys[slot] == key { return values[slot] }
+        let s = String(cString: name)
+        keys[slot] = key
+        values[slot] = s
+        return s
     }
 }
 
@@ -366,6 +429,109 @@ final class HTMLStreamParser {
     private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
         guard let ch, len > 0 else { return }
         sink.text(String(decoding: UnsafeBufferPointer(start: ch, count: len), as: UTF8.self))
+    }
+}
+
+/// Plain text of HTML fields through libxml2's HTML parser (HTML_PARSE_NONET | NOERROR | NOWARNING | RECOVER),
+/// with one parser context reused for every field of a document: `htmlCtxtReset` keeps its dictionary and SAX
+/// handler, and no tree is built (the handler has no tree callbacks). Element names come from
+/// that dictionary (or are libxml2's static strings for implied elements), so their kind is looked up once per
+/// name and then by pointer. Text is collapsed byte by byte in the callbacks, one String per field.
+/// Owns its `htmlParserCtxtPtr`; `deinit` frees it. Used by one thread at a time (one per document parse).
+final class HTMLTextParser {
+    private var ctxt: htmlParserCtxtPtr?
+    @exclusivity(unchecked) private var kinds: [UnsafeRawPointer: HTMLTextExtractor.Kind] = [:]
+    // Only ever touched by this object's own calls and libxml2's callbacks into it, on one thread.
+    @exclusivity(unchecked) private var extractor = HTMLTextExtractor(capacity: 0)
+
+    init() {}
+
+    deinit {
+        if let ctxt {
+            if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+            ctxt.pointee.myDoc = nil
+            htmlFreeParserCtxt(ctxt)
+        }
+    }
+
+    private func context() -> htmlParserCtxtPtr? {
+        if let ctxt { return ctxt }
+        LibXML.initializeOnce()
+        let empty: StaticString = " "
+        guard let c = empty.withUTF8Buffer({ buf in
+            buf.withMemoryRebound(to: CChar.self) { htmlCreateMemoryParserCtxt($0.baseAddress, 1) }
+        }), let sax = c.pointee.sax else { return nil }
+        var handler = htmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.serror = { _, _ in }
+        handler.startElement = { ctx, name, _ in HTMLTextParser.from(ctx)?.onStart(name) }
+        handler.endElement = { ctx, name in HTMLTextParser.from(ctx)?.onEnd(name) }
+        handler.characters = { ctx, ch, len in HTMLTextParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.ignorableWhitespace = { ctx, ch, len in HTMLTextParser.from(ctx)?.onText(ch, Int(len)) }
+        handler.cdataBlock = { ctx, ch, len in HTMLTextParser.from(ctx)?.onText(ch, Int(len)) }
+        sax.pointee = handler
+        c.pointee._private = Unmanaged.passUnretained(self).toOpaque()
+        ctxt = c
+        return c
+    }
+
+    /// The visible text of `html`: lines of collapsed text, block elements breaking lines.
+    func plainText(_ html: String) -> String {
+        guard !html.isEmpty, let ctxt = context() else { return "" }
+        extractor = HTMLTextExtractor(capacity: html.utf8.count)
+        let options = Int32(HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_RECOVER.rawValue)
+        var bytes = html
+        bytes.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) { cbuf in
+                // What `htmlCtxtReadMemory` does, except that the input is declared UTF-8 without a converter,
+                // as the push parser was told before (`htmlCtxtReset` forgets the charset; a converter would
+                // change how a <meta charset> inside the field is read).
+                htmlCtxtReset(ctxt)
+                guard let input = xmlParserInputBufferCreateMem(cbuf.baseAddress, Int32(cbuf.count), XML_CHAR_ENCODING_NONE)
+                else { return }
+                guard let stream = xmlNewIOInputStream(ctxt, input, XML_CHAR_ENCODING_UTF8) else {
+                    xmlFreeParserInputBuffer(input)
+                    return
+                }
+                inputPush(ctxt, stream)
+                htmlCtxtUseOptions(ctxt, options)
+                htmlParseDocument(ctxt)
+                if let doc = ctxt.pointee.myDoc { xmlFreeDoc(doc) }
+                ctxt.pointee.myDoc = nil
+            }
+        }
+        return extractor.result()
+    }
+
+    private static func from(_ ctx: UnsafeMutableRawPointer?) -> HTMLTextParser? {
+        guard let ctx else { return nil }
+        let c = ctx.assumingMemoryBound(to: htmlParserCtxt.self)
+        guard let priv = c.pointee._private else { return nil }
+        return Unmanaged<HTMLTextParser>.fromOpaque(priv).takeUnretainedValue()
+    }
+
+    private func kind(_ name: UnsafePointer<xmlChar>) -> HTMLTextExtractor.Kind {
+        let key = UnsafeRawPointer(name)
+        if let k = kinds[key] { return k }
+        let k = HTMLTextExtractor.kind(of: String(cString: name))
+        kinds[key] = k
+        return k
+    }
+
+    private func onStart(_ name: UnsafePointer<xmlChar>?) {
+        guard let name else { return }
+        extractor.startElement(kind(name))
+    }
+
+    private func onEnd(_ name: UnsafePointer<xmlChar>?) {
+        guard let name else { return }
+        extractor.endElement(kind(name))
+    }
+
+    private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
+        guard let ch, len > 0, extractor.keepsText else { return }
+        extractor.append(contentsOf: UnsafeBufferPointer(start: ch, count: len))
     }
 }
 
