@@ -75,10 +75,16 @@ public final class Pipeline: @unchecked Sendable {
         }
     }
 
-    /// `flushArchive()` when the last one is a second old: the fetch loop calls it while transfers run.
+    /// `flushArchive()` when the last one is a second old, or `maxPending` new items wait for it (their
+    /// records are held in memory until then): the fetch loop calls it while transfers run.
     public func flushIfDue() {
-        if DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 { flushArchive() }
+        if pending.count >= Self.maxPending
+            || DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 {
+            flushArchive()
+        }
     }
+
+    static let maxPending = 250
 
     /// The conditional-GET request for a feed, from its stored state.
     public func request(for feed: FeedConfig) throws(StoreError) -> FetchRequest {
