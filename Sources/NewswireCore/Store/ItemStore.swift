@@ -10,7 +10,7 @@ public final class ItemStore: @unchecked Sendable {
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
     /// large store stay in memory instead of being read back page by page. Bounded by the daemon's memory
     /// budget (64 MiB RSS for 50,000 items in the fetch benchmark).
-    static let pageCacheKiB = 8_192
+    static let pageCacheKiB = 16_384
 
     let db: SQLiteConnection
     public let path: String
