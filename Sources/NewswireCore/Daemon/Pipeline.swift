@@ -211,42 +211,40 @@ public final class Pipeline: @unchecked Sendable {
         var duplicates = 0
         let gap = SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated })
         let interval = policy.interval(feed: feed, hint: parsed.pollHint, httpFreshness: freshness, observedGap: gap)
-        do {
-            for entry in parsed.entries {
-                let id = ContentHash.of(entry)
-                let url = entry.link.flatMap(URLCanonicalizer.canonicalize)
-                if try store.containsItem(id: id) {
-                    duplicates += 1
-                } else {
-                    var revisionOf: String?
-                    if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid), earlier != id {
-                        revisionOf = earlier
-                    }
-                    let links = try deduper.links(itemID: id, title: entry.title, body: entry.content ?? entry.summary,
-                                                  revisionOf: revisionOf, now: now, in: store)
-                    let c = classifier.classify(ClassifierInput(title: entry.title, summary: entry.summary, content: entry.content))
-                    let record = ArchiveRecord(
-                        id: id, feed: feed.url, guid: entry.id, url: url, title: entry.title, published: entry.published ?? entry.updated,
-                        fetched: now, author: entry.author, categories: entry.categories, summary: entry.summary,
-                        content: entry.content, relevant: c.relevant, relevance: c.relevance, topics: c.topics,
-                        nearDuplicateOf: links.nearDuplicateOf, revisionOf: revisionOf, story: links.story)
-                    try store.insertItem(record, language: c.language)
-                    try deduper.register(itemID: id, links, fetched: now, in: store)
-                    fresh.append((record, c))
+        for entry in parsed.entries {
+            let id = ContentHash.of(entry)
+            let url = entry.link.flatMap(URLCanonicalizer.canonicalize)
+            if try store.containsItem(id: id) {
+                duplicates += 1
+            } else {
+                var revisionOf: String?
+                if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid), earlier != id {
+                    revisionOf = earlier
                 }
-                try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: url, at: now)
+                let links = try deduper.links(itemID: id, title: entry.title, body: entry.content ?? entry.summary,
+                                              revisionOf: revisionOf, now: now, in: store)
+                let c = classifier.classify(ClassifierInput(title: entry.title, summary: entry.summary, content: entry.content))
+                let record = ArchiveRecord(
+                    id: id, feed: feed.url, guid: entry.id, url: url, title: entry.title, published: entry.published ?? entry.updated,
+                    fetched: now, author: entry.author, categories: entry.categories, summary: entry.summary,
+                    content: entry.content, relevant: c.relevant, relevance: c.relevance, topics: c.topics,
+                    nearDuplicateOf: links.nearDuplicateOf, revisionOf: revisionOf, story: links.story)
+                try store.insertItem(record, language: c.language)
+                try deduper.register(itemID: id, links, fetched: now, in: store)
+                fresh.append((record, c))
             }
-            state.lastStatus = response.status
-            state.lastError = nil
-            state.consecutiveErrors = 0
-            state.lastSuccessAt = nowSec
-            if !fresh.isEmpty { state.lastNewItemAt = nowSec }
-            state.title = parsed.feed.title ?? state.title
-            state.etag = response.etag
-            state.lastModified = response.lastModified
-            state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: interval, using: &rng)
-            try store.saveFeedState(state)
+            try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: url, at: now)
         }
+        state.lastStatus = response.status
+        state.lastError = nil
+        state.consecutiveErrors = 0
+        state.lastSuccessAt = nowSec
+        if !fresh.isEmpty { state.lastNewItemAt = nowSec }
+        state.title = parsed.feed.title ?? state.title
+        state.etag = response.etag
+        state.lastModified = response.lastModified
+        state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: interval, using: &rng)
+        try store.saveFeedState(state)
         // To the archive once the batch commits (`flushArchive`).
         pending += fresh.map(\.0)
 
