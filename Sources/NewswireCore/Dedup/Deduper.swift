@@ -54,11 +54,15 @@ public struct Deduper: Sendable {
     /// Registers a stored item's fingerprint and terms, so later items can find it. A syndicated copy's terms
     /// are not indexed for stories: they are its original's, which is indexed already, and counting them again
     /// would make a widely syndicated story's own names look common (lower idf) and crowd the postings.
+    /// Every term counts towards its document frequency, but only the terms a lookup reads (not too common:
+    /// `StoryClusterer.Vector.lookupTerms`) get a posting: postings of a common term would never be read.
     public func register(itemID: String, _ links: DedupLinks, fetched: Date, in store: ItemStore) throws(StoreError) {
+        let original = links.nearDuplicateOf == nil
         try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story,
                                            keyCount: links.fingerprint.count, terms: .blob(links.vector.encoded)),
                                 keys: links.fingerprint,
-                                terms: links.nearDuplicateOf == nil ? Array(links.vector.weights.keys) : [],
+                                terms: original ? Array(links.vector.weights.keys) : [],
+                                postings: original ? links.vector.weights.keys.filter(links.vector.lookupTerms.contains) : [],
                                 fetched: Int(fetched.timeIntervalSince1970))
     }
 }

@@ -110,8 +110,10 @@ extension ItemStore {
                           [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]) { body($0.int64(0)) }
     }
 
-    /// Registers an item with its fingerprint keys and story terms (once: a second registration is ignored).
-    public func registerDedup(_ e: DedupEntry, keys: [NearDuplicateKey], terms: [Int64], fetched: Int) throws(StoreError) {
+    /// Registers an item with its fingerprint keys and story terms (once: a second registration is ignored):
+    /// `terms` count towards their document frequency, `postings` (nil: all of `terms`) get a `story_terms` row.
+    public func registerDedup(_ e: DedupEntry, keys: [NearDuplicateKey], terms: [Int64], postings: [Int64]? = nil,
+                              fetched: Int) throws(StoreError) {
         try db.query("""
             INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms) VALUES(?,?,?,?,?,?)
             """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(e.keyCount)),
@@ -123,7 +125,8 @@ extension ItemStore {
                      [.integer(seq), .text(Self.jsonArray(keys.map(\.hash)))])
         guard !terms.isEmpty else { return }
         let termList = SQLValue.text(Self.jsonArray(terms))
-        try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)", [.integer(seq), termList])
+        let postingList = postings.map { SQLValue.text(Self.jsonArray($0)) } ?? termList
+        try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)", [.integer(seq), postingList])
         try db.query("""
             INSERT INTO story_df(term, df) SELECT value, 1 FROM json_each(?) WHERE true
             ON CONFLICT(term) DO UPDATE SET df = df + 1

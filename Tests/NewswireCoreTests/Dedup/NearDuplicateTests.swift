@@ -178,6 +178,35 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(StoryClusterer.Vector(text: "12:0.5 garbage 13:0.25").weights == [12: 0.5], "stops at the first malformed pair")
     }
 
+    /// A term in more than `maxTermShare` of the items (and more than `postingLimit`) is neither looked up nor
+    /// given postings, but still counted in its document frequency and in the stored vector.
+    @Test func commonTermsGetNoPostingsButKeepTheirDocumentFrequency() throws {
+        let t = TempState()
+        let store = try ItemStore(stateDirectory: t.url)
+        var deduper = Deduper()
+        deduper.stories.postingLimit = 1
+        deduper.stories.maxTermShare = 0.3
+        let now = Date(timeIntervalSince1970: 1_753_500_000)
+        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+        for (n, w) in words.enumerated() {
+            let links = try deduper.links(itemID: "i\(n)", title: "Ministry \(w)", body: "Ministry statement on \(w).",
+                                          revisionOf: nil, now: now, in: store)
+            try deduper.register(itemID: "i\(n)", links, fetched: now, in: store)
+        }
+        let ministry = Int64(bitPattern: DedupText.fnv1a("ministry"))
+        let kilo = Int64(bitPattern: DedupText.fnv1a("kilo"))
+        #expect(try store.storyDocumentFrequency(term: ministry) == 10)
+        let v = try deduper.stories.vector(title: "Ministry kilo", body: "Ministry statement on kilo.", in: store)
+        #expect(v.weights[ministry] != nil && !v.lookupTerms.contains(ministry) && v.lookupTerms.contains(kilo))
+        let links = try deduper.links(itemID: "k", title: "Ministry kilo", body: "Ministry statement on kilo.",
+                                      revisionOf: nil, now: now, in: store)
+        try deduper.register(itemID: "k", links, fetched: now, in: store)
+        let seq = try #require(try store.db.query("SELECT seq FROM dedup_items WHERE item_id = 'k'").first?.first?.int)
+        let posted = Set(try store.db.query("SELECT term FROM story_terms WHERE seq = ?", [.integer(seq)]).compactMap { $0[0].int })
+        #expect(posted.contains(kilo) && !posted.contains(ministry))
+        #expect(try store.storyDocumentFrequency(term: ministry) == 11)
+    }
+
     @Test func storedBlobRoundTripsExactly() {
         let v = StoryClusterer.Vector(weights: [Int64.min: 0.5, -42: 1e-6, 0: 0.25, 7: 0.123456789, Int64.max: 1])
         #expect(v.encoded.count == 5 * 16)
