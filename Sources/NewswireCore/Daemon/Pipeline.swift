@@ -108,6 +108,14 @@ public final class Pipeline: @unchecked Sendable {
             return try store.savepoint { try process(feed: feed, outcome: outcome, now: now, context: context) }
         } catch {
             storeLog.error("store", metadata: context.merging(["error": "\(error)"]) { $1 })
+            if batchOpen, !store.inTransaction {
+                // SQLite rolled the whole batch back (disk full, I/O error): the earlier feeds' items are gone
+                // with their validators, so those feeds are fetched again in full.
+                batchOpen = false
+                store.rollbackBatch()
+                storeLog.error("store", metadata: ["rolled_back": "\(pending.count)", "reason": "the batch was rolled back"])
+                pending.removeAll()
+            }
             return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: Int(now.timeIntervalSince1970) + 60)
         }
     }

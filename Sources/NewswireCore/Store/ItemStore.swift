@@ -156,6 +156,8 @@ public final class ItemStore: @unchecked Sendable {
         unindexedFrom = nil
     }
     public func savepoint<T>(_ body: () throws -> T) throws -> T { try db.savepoint(body) }
+    /// A transaction is open on this connection (SQLite ends one by itself after some I/O errors).
+    public var inTransaction: Bool { db.inTransaction }
 
     // MARK: Feeds
 
