@@ -62,7 +62,7 @@ public struct Deduper: Sendable {
                                            keyCount: links.fingerprint.count, terms: .blob(links.vector.encoded)),
                                 keys: links.fingerprint,
                                 terms: original ? Array(links.vector.weights.keys) : [],
-                                postings: original ? links.vector.weights.keys.filter(links.vector.lookupTerms.contains) : [],
+                                postings: original ? Array(links.vector.lookupTerms) : [],
                                 fetched: Int(fetched.timeIntervalSince1970))
     }
 }

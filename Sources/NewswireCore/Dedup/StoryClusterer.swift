@@ -88,12 +88,6 @@ public struct StoryClusterer: Sendable {
             default: self.init(weights: [:])
             }
         }
-
-        func cosine(_ other: Vector) -> (cosine: Double, shared: Int) {
-            var s = 0.0, n = 0
-            for (k, v) in weights { if let o = other.weights[k] { s += v * o; n += 1 } }
-            return (s, n)
-        }
     }
 
     /// A vector as parallel arrays sorted by term: what a lookup compares, by merging, with each candidate's

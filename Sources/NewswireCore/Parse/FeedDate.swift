@@ -23,16 +23,7 @@ public enum FeedDate {
     /// or Z) read byte by byte, with the same result as `rfc822`; nil for any other shape, which `rfc822` reads.
     static func canonicalRFC822(_ u: [UInt8]) -> Date? {
         var i = 0
-        func digits(_ n: Int) -> Int? {
-            guard i + n <= u.count else { return nil }
-            var v = 0
-            for k in i..<(i + n) {
-                guard isDigit(u[k]) else { return nil }
-                v = v * 10 + Int(u[k] - 48)
-            }
-            i += n
-            return v
-        }
+        func digits(_ n: Int) -> Int? { readDigits(u, at: &i, count: n) }
         func word(_ names: [[UInt8]]) -> Int? {
             guard i + 3 <= u.count else { return nil }
             for (n, name) in names.enumerated() where u[i] == name[0] && u[i + 1] == name[1] && u[i + 2] == name[2] {
@@ -78,16 +69,7 @@ public enum FeedDate {
 
     static func iso8601(_ u: [UInt8]) -> Date? {
         var i = 0
-        func digits(_ n: Int) -> Int? {
-            guard i + n <= u.count else { return nil }
-            var v = 0
-            for k in i..<(i + n) {
-                guard isDigit(u[k]) else { return nil }
-                v = v * 10 + Int(u[k] - 48)
-            }
-            i += n
-            return v
-        }
+        func digits(_ n: Int) -> Int? { readDigits(u, at: &i, count: n) }
         func peek(_ c: Character) -> Bool { i < u.count && u[i] == c.asciiValue! }
         guard let year = digits(4) else { return nil }
         var month = 1, day = 1
@@ -258,6 +240,18 @@ public enum FeedDate {
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+
+    /// The value of the `count` ASCII digits at `i` (moving `i` past them), or nil if they are not all there.
+    private static func readDigits(_ u: [UInt8], at i: inout Int, count n: Int) -> Int? {
+        guard i + n <= u.count else { return nil }
+        var v = 0
+        for k in i..<(i + n) {
+            guard isDigit(u[k]) else { return nil }
+            v = v * 10 + Int(u[k] - 48)
+        }
+        i += n
+        return v
+    }
 }
 
 extension Character {

@@ -90,10 +90,6 @@ extension ItemStore {
         Int(try db.int("SELECT max(seq) FROM dedup_items") ?? 0)
     }
 
-    public func storyDocumentFrequency(term: Int64) throws(StoreError) -> Int {
-        Int(try db.int("SELECT df FROM story_df WHERE term = ?", [.integer(term)]) ?? 0)
-    }
-
     /// The first `seq` registered at or after `fetched` (Unix seconds); past the newest when there is none.
     public func firstDedupSeq(since fetched: Int) throws(StoreError) -> Int64 {
         if let s = try db.int("SELECT seq FROM dedup_items WHERE fetched >= ? ORDER BY fetched, seq LIMIT 1",

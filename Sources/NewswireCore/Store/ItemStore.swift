@@ -274,12 +274,7 @@ public final class ItemStore: @unchecked Sendable {
     }
 
     public func markArchived(ids: [String]) throws(StoreError) {
-        var list = "["
-        for (i, id) in ids.enumerated() {
-            if i > 0 { list += "," }
-            JSONText.appendString(id, to: &list)
-        }
-        try db.query("UPDATE items SET archived = 1 WHERE id IN (SELECT value FROM json_each(?))", [.text(list + "]")])
+        try db.query("UPDATE items SET archived = 1 WHERE id IN (SELECT value FROM json_each(?))", [.text(Self.stringsJSON(ids))])
     }
 
     /// Items first seen at or after `time`.

@@ -195,7 +195,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         }
         let ministry = Int64(bitPattern: DedupText.fnv1a("ministry"))
         let kilo = Int64(bitPattern: DedupText.fnv1a("kilo"))
-        #expect(try store.storyDocumentFrequency(term: ministry) == 10)
+        #expect(try store.storyDocumentFrequencies(terms: [ministry])[ministry] == 10)
         let v = try deduper.stories.vector(title: "Ministry kilo", body: "Ministry statement on kilo.", in: store)
         #expect(v.weights[ministry] != nil && !v.lookupTerms.contains(ministry) && v.lookupTerms.contains(kilo))
         let links = try deduper.links(itemID: "k", title: "Ministry kilo", body: "Ministry statement on kilo.",
@@ -204,7 +204,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         let seq = try #require(try store.db.query("SELECT seq FROM dedup_items WHERE item_id = 'k'").first?.first?.int)
         let posted = Set(try store.db.query("SELECT term FROM story_terms WHERE seq = ?", [.integer(seq)]).compactMap { $0[0].int })
         #expect(posted.contains(kilo) && !posted.contains(ministry))
-        #expect(try store.storyDocumentFrequency(term: ministry) == 11)
+        #expect(try store.storyDocumentFrequencies(terms: [ministry])[ministry] == 11)
     }
 
     @Test func storedBlobRoundTripsExactly() {
@@ -216,11 +216,18 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(StoryClusterer.Vector(stored: .blob(Array(v.encoded.prefix(20)))).weights == [Int64.min: 0.5], "a torn tail is ignored")
     }
 
+    /// The plain definition, as the reference for the merge in `StoryClusterer.Sorted`.
+    static func dictionaryCosine(_ a: StoryClusterer.Vector, _ b: StoryClusterer.Vector) -> (Double, Int) {
+        var s = 0.0, n = 0
+        for (k, v) in a.weights { if let o = b.weights[k] { s += v * o; n += 1 } }
+        return (s, n)
+    }
+
     @Test func sortedCosineMatchesTheDictionaryOne() {
         let a = StoryClusterer.Vector(weights: [1: 0.6, 5: 0.8, 9: 0.0, -3: 0.1])
         let b = StoryClusterer.Vector(weights: [5: 0.5, 9: 0.5, 11: 0.7, -3: 0.2])
         let (c, n) = StoryClusterer.Sorted(a).cosine(StoryClusterer.Sorted(stored: .blob(b.encoded)))
-        let (c2, n2) = a.cosine(b)
+        let (c2, n2) = Self.dictionaryCosine(a, b)
         #expect(n == 3 && n2 == 3)
         #expect(abs(c - c2) < 1e-12 && abs(c - (0.8 * 0.5 + 0.1 * 0.2)) < 1e-12)
     }
