@@ -60,7 +60,7 @@ public struct Deduper: Sendable {
         let original = links.nearDuplicateOf == nil
         try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story,
                                            keyCount: links.fingerprint.count, terms: .blob(links.vector.encoded)),
-                                keys: links.fingerprint,
+                                keys: links.fingerprint, indexedKeys: nearDuplicates.maxLeadOffset,
                                 terms: original ? Array(links.vector.weights.keys) : [],
                                 postings: original ? Array(links.vector.lookupTerms) : [],
                                 fetched: Int(fetched.timeIntervalSince1970))

@@ -11,8 +11,9 @@
 /// for nothing; a dateline, byline or editor's note on top shifts the lead by a few words and costs a few
 /// shingles. The headline is left out: a changed headline on the same body is still a copy.
 ///
-/// Lookup goes through the store's index (`dedup_keys`: sampled shingle → item), reading at most
-/// `postingLimit` newest items per shingle, so it costs the same at 10,000 or 1,000,000 stored items.
+/// Lookup goes through the store's index (`dedup_keys`: sampled shingle → item, for the first
+/// `maxLeadOffset` shingles of each lead), reading at most `postingLimit` newest items per shingle, so it
+/// costs the same at 10,000 or 1,000,000 stored items.
 public struct NearDuplicateIndex: Sendable {
     public var shingleWords = 4
     public var leadWords = 150
@@ -29,10 +30,11 @@ public struct NearDuplicateIndex: Sendable {
     /// section labels — and are left out of the fingerprint.
     public var minParagraphWords = 8
 
-    /// A copy shares its *beginning* with the original: the first shared key must be among the first this many
-    /// keys of both leads (about 30 words: room for a dateline, a byline or an editor's note on top). A page
-    /// that merely quotes an article's lead in a teaser block shares it later on, after its own text. Counted
-    /// in keys rather than words so that a gap in the sampling does not push a copy's first key past it.
+    /// A copy shares its *beginning* with the original: a key among the first this many keys of both leads
+    /// (about 30 words: room for a dateline, a byline or an editor's note on top). A page that merely quotes
+    /// an article's lead in a teaser block shares it later on, after its own text. Counted in keys rather than
+    /// words so that a gap in the sampling does not push a copy's first key past it. Only these keys of each
+    /// item are indexed.
     public var maxLeadOffset = 8
 
     /// The sampled shingle hashes of a body's lead in text order, each hash once, with its rank (0 for the
@@ -84,14 +86,21 @@ public struct NearDuplicateIndex: Sendable {
 
     /// The stored item this fingerprint is a copy of, if any (the highest containment wins; ties go to the
     /// older item).
+    ///
+    /// Candidates come from the index, which holds only the first `maxLeadOffset` keys of each stored lead,
+    /// queried with the first `maxLeadOffset` keys of this one: a copy shares a key early in both leads. Each
+    /// candidate's whole fingerprint, stored with it, gives the shared count.
     public func lookup(_ keys: [NearDuplicateKey], in store: ItemStore) throws(StoreError) -> Match? {
         guard keys.count >= minShared else { return nil }
-        let shared = try store.nearDuplicateCandidates(keys: keys, perKeyLimit: postingLimit)
+        let candidates = try store.nearDuplicateCandidates(keys: Array(keys.prefix(maxLeadOffset)), perKeyLimit: postingLimit)
+        guard !candidates.isEmpty else { return nil }
+        let own = Set(keys.map(\.hash))
         var best: (score: Double, seq: Int64, entry: DedupEntry)?
-        for (seq, s) in shared where s.count >= minShared
-            && s.firstPosition < maxLeadOffset && s.firstOwnPosition < maxLeadOffset {
-            guard let e = try store.dedupEntry(seq: seq), e.keyCount > 0 else { continue }
-            let score = Double(s.count) / Double(min(keys.count, e.keyCount))
+        for seq in candidates {
+            guard let e = try store.dedupEntry(seq: seq), !e.keys.isEmpty else { continue }
+            let shared = e.keys.reduce(0) { own.contains($1) ? $0 + 1 : $0 }
+            guard shared >= minShared else { continue }
+            let score = Double(shared) / Double(min(keys.count, e.keys.count))
             guard score >= minContainment else { continue }
             if best == nil || score > best!.score || (score == best!.score && seq < best!.seq) {
                 best = (score, seq, e)

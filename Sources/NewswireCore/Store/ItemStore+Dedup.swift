@@ -8,6 +8,9 @@ public struct DedupEntry: Sendable, Equatable {
     public var story: String
     /// How many sampled shingles its fingerprint has.
     public var keyCount: Int
+    /// The fingerprint's hashes in lead order (`dedup_items.keys`, 8 bytes little-endian each): what a lookup
+    /// counts shared shingles with. Empty for an entry read back from a store written before schema 6.
+    public var keys: [Int64] = []
     /// Its story vector: `StoryClusterer.Vector.encoded` (a store written before it may hold the older text
     /// form, which `StoryClusterer.Vector(stored:)` reads too).
     public var terms: SQLValue
@@ -17,7 +20,9 @@ public struct DedupEntry: Sendable, Equatable {
 ///
 /// - `dedup_items`: one row per registered item (root, story, first-seen time, fingerprint size, story vector).
 /// - `dedup_keys`: sampled lead shingle → item (`seq` of `dedup_items`) and its rank in the lead; primary key
-///   (key, seq), so a lookup reads the newest postings of one key from the index.
+///   (key, seq), so a lookup reads the newest postings of one key from the index. Since schema 6 only the
+///   first `NearDuplicateIndex.maxLeadOffset` keys of each lead are indexed (a copy must share one of them:
+///   see `NearDuplicateIndex.lookup`); the whole fingerprint is `dedup_items.keys`.
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
 extension ItemStore {
@@ -45,36 +50,71 @@ extension ItemStore {
         """)
     }
 
-    /// What an indexed item shares with a fingerprint: how many sampled shingles, and the rank of the first
-    /// shared one in the item and in the fingerprint.
-    public struct SharedKeys: Sendable, Equatable {
-        public var count = 0
-        public var firstPosition = Int.max
-        public var firstOwnPosition = Int.max
-    }
-
-    /// For each item sharing sampled shingles with `keys` (at most `perKeyLimit` newest per shingle).
-    public func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> [Int64: SharedKeys] {
-        var shared: [Int64: SharedKeys] = [:]
-        for key in keys {
-            try db.forEachRow("SELECT seq, pos FROM dedup_keys WHERE key = ? ORDER BY seq DESC LIMIT ?",
-                              [.integer(key.hash), .integer(Int64(perKeyLimit))]) { row in
-                let seq = row.int64(0)
-                var s = shared[seq] ?? SharedKeys()
-                s.count += 1
-                s.firstPosition = min(s.firstPosition, Int(row.int64(1)))
-                s.firstOwnPosition = min(s.firstOwnPosition, key.position)
-                shared[seq] = s
+    /// Schema step 6: each item's whole fingerprint moves into `dedup_items.keys`, and `dedup_keys` keeps
+    /// only the first `indexedKeys` keys of each lead. About 37 postings per item were ~80 % of the random
+    /// B-tree rows a new item wrote; ≤ 8 remain. Runs once, in one transaction, time proportional to the
+    /// postings stored (read in key order, each item's blob updated once).
+    func migrateDedupKeysToBlobs(indexedKeys: Int = NearDuplicateIndex().maxLeadOffset) throws(StoreError) {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            if (try db.int("PRAGMA user_version") ?? 0) < 6 {
+                try db.execute("ALTER TABLE dedup_items ADD COLUMN keys BLOB")
+                var seq: Int64 = -1
+                var keys: [Int64] = []
+                func flush() throws(StoreError) {
+                    guard seq >= 0 else { return }
+                    try db.query("UPDATE dedup_items SET keys = ? WHERE seq = ?", [.blob(Self.int64Blob(keys)), .integer(seq)])
+                }
+                try db.forEachRow("SELECT seq, key FROM dedup_keys ORDER BY seq, pos") { row throws(StoreError) in
+                    if row.int64(0) != seq {
+                        try flush()
+                        seq = row.int64(0)
+                        keys.removeAll(keepingCapacity: true)
+                    }
+                    keys.append(row.int64(1))
+                }
+                try flush()
+                try db.query("DELETE FROM dedup_keys WHERE pos >= ?", [.integer(Int64(indexedKeys))])
+                try db.execute("PRAGMA user_version = 6")
             }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
         }
-        return shared
     }
 
-    static let dedupColumns = "item_id, root, story, key_count, terms"
+    /// The items indexed under any of `keys` (each key's `perKeyLimit` newest postings).
+    public func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> Set<Int64> {
+        var seqs = Set<Int64>()
+        for key in keys {
+            try db.forEachRow("SELECT seq FROM dedup_keys WHERE key = ? ORDER BY seq DESC LIMIT ?",
+                              [.integer(key.hash), .integer(Int64(perKeyLimit))]) { seqs.insert($0.int64(0)) }
+        }
+        return seqs
+    }
+
+    static let dedupColumns = "item_id, root, story, key_count, terms, keys"
 
     private static func dedupEntry(row: [SQLValue]) -> DedupEntry {
-        DedupEntry(itemID: row[0].text ?? "", root: row[1].text ?? "", story: row[2].text ?? "",
-                   keyCount: Int(row[3].int ?? 0), terms: row[4])
+        var keys: [Int64] = []
+        if case .blob(let b) = row[5] { keys = int64s(b) }
+        return DedupEntry(itemID: row[0].text ?? "", root: row[1].text ?? "", story: row[2].text ?? "",
+                          keyCount: Int(row[3].int ?? 0), keys: keys, terms: row[4])
+    }
+
+    /// Little-endian 64-bit integers, 8 bytes each: the `keys` column.
+    static func int64Blob(_ values: [Int64]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(values.count * 8)
+        for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    static func int64s(_ b: [UInt8]) -> [Int64] {
+        b.withUnsafeBytes { raw in
+            (0..<(b.count / 8)).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
+        }
     }
 
     public func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry? {
@@ -106,19 +146,20 @@ extension ItemStore {
                           [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]) { body($0.int64(0)) }
     }
 
-    /// Registers an item with its fingerprint keys and story terms (once: a second registration is ignored):
+    /// Registers an item with its fingerprint and story terms (once: a second registration is ignored): the
+    /// whole fingerprint is stored with the item, its first `indexedKeys` keys get a `dedup_keys` posting;
     /// `terms` count towards their document frequency, `postings` (nil: all of `terms`) get a `story_terms` row.
-    public func registerDedup(_ e: DedupEntry, keys: [NearDuplicateKey], terms: [Int64], postings: [Int64]? = nil,
-                              fetched: Int) throws(StoreError) {
+    public func registerDedup(_ e: DedupEntry, keys: [NearDuplicateKey], indexedKeys: Int = NearDuplicateIndex().maxLeadOffset,
+                              terms: [Int64], postings: [Int64]? = nil, fetched: Int) throws(StoreError) {
         try db.query("""
-            INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms) VALUES(?,?,?,?,?,?)
-            """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(e.keyCount)),
-                  e.terms])
+            INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms, keys) VALUES(?,?,?,?,?,?,?)
+            """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(keys.count)),
+                  e.terms, .blob(Self.int64Blob(keys.map(\.hash)))])
         guard db.changes > 0 else { return }
         let seq = db.lastInsertRowID
         // One statement per table, the values as a JSON array (json_each's `key` is the index: the key's rank).
         try db.query("INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
-                     [.integer(seq), .text(Self.jsonArray(keys.map(\.hash)))])
+                     [.integer(seq), .text(Self.jsonArray(keys.prefix(indexedKeys).map(\.hash)))])
         guard !terms.isEmpty else { return }
         let termList = SQLValue.text(Self.jsonArray(terms))
         let postingList = postings.map { SQLValue.text(Self.jsonArray($0)) } ?? termList

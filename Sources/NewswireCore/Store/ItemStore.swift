@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 5
+    static let schemaVersion = 6
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
     /// large store stay in memory instead of being read back page by page. Bounded by the daemon's memory
     /// budget (64 MiB RSS for 50,000 items in the fetch benchmark).
@@ -115,6 +115,9 @@ public final class ItemStore: @unchecked Sendable {
                 DROP INDEX IF EXISTS items_fetched; DROP INDEX IF EXISTS items_story;
                 DROP TRIGGER IF EXISTS items_fts_insert;
                 """)
+        }
+        if version < 6 {
+            try migrateDedupKeysToBlobs()  // ItemStore+Dedup.swift: whole fingerprints with the item, 8 postings each
         }
     }
 

@@ -150,10 +150,53 @@ to open, but analysts warned that some of the diverted trade may never return.
             try s.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)", keyCount: keys.count, terms: .blob([])),
                                 keys: keys, terms: [], fetched: 0)
         }
-        let shared = try s.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
-        #expect(shared.count == 2)  // only the two newest items are read for each key
-        #expect(shared.values.allSatisfy { $0.count == keys.count && $0.firstPosition == keys[0].position })
+        let candidates = try s.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
+        #expect(candidates == [4, 5])  // only the two newest items are read for each key
         #expect(try idx.lookup(keys, in: s)?.itemID == "i3")  // equal containment: the older of the two read
+        #expect(try s.dedupEntry(itemID: "i3")?.keys == keys.map(\.hash))  // the whole fingerprint, stored
+    }
+
+    /// Only the first `maxLeadOffset` keys of a lead are indexed: a text that shares only later keys (its own
+    /// lead differs) is no candidate, one that shares an early key is, and its containment counts every key.
+    @Test func onlyTheLeadsFirstKeysAreIndexed() throws {
+        let t = TempState()
+        let s = try store(t)
+        let keys = index.fingerprint(body: wireStory)
+        #expect(keys.count > index.maxLeadOffset + index.minShared)
+        try s.registerDedup(DedupEntry(itemID: "orig", root: "orig", story: "orig", keyCount: keys.count, terms: .blob([])),
+                            keys: keys, indexedKeys: index.maxLeadOffset, terms: [], fetched: 0)
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
+        let late = keys.dropFirst(index.maxLeadOffset).enumerated().map { NearDuplicateKey(hash: $0.element.hash, position: $0.offset) }
+        #expect(try s.nearDuplicateCandidates(keys: late, perKeyLimit: 64).isEmpty)
+        #expect(try index.lookup(late, in: s) == nil)
+        // The same lead behind two keys of its own: found, and every shared key counts.
+        let shifted = [NearDuplicateKey(hash: 1, position: 0), NearDuplicateKey(hash: 2, position: 1)]
+            + keys.map { NearDuplicateKey(hash: $0.hash, position: $0.position + 2) }
+        let m = try index.lookup(shifted, in: s)
+        #expect(m?.itemID == "orig")
+        #expect(m?.containment == 1.0)
+    }
+
+    /// A schema-5 store (every key indexed, no fingerprint column) upgrades: fingerprints move into
+    /// `dedup_items.keys`, later keys leave the index, and copies are still found.
+    @Test func schema5StoreUpgrades() throws {
+        let t = TempState()
+        do {
+            let s = try store(t)
+            try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s)
+            let keys = index.fingerprint(body: wireStory)
+            // Back to schema 5's layout: the column gone, every key in the index.
+            try s.db.execute("ALTER TABLE dedup_items DROP COLUMN keys; DELETE FROM dedup_keys; PRAGMA user_version = 5;")
+            for k in keys {
+                try s.db.query("INSERT INTO dedup_keys(key, seq, pos) VALUES(?, 1, ?)", [.integer(k.hash), .integer(Int64(k.position))])
+            }
+        }
+        let s = try store(t)
+        #expect(try s.db.int("PRAGMA user_version") == Int64(ItemStore.schemaVersion))
+        #expect(try s.dedupEntry(itemID: "orig")?.keys == index.fingerprint(body: wireStory).map(\.hash))
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
+        #expect(try add("copy", title: "Strike hits Valdoria port", body: "VALDORIA CITY (Wire) - " + wireStory, in: s)
+            .nearDuplicateOf == "orig")
     }
 
     @Test func schemaIsCurrentAndReopens() throws {
