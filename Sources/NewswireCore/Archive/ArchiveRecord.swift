@@ -52,7 +52,10 @@ public struct ArchiveRecord: Sendable, Equatable {
     public var day: String { ISOTime.day(fetched) }
 
     /// The record as one JSON line (without the newline), keys in contract order.
-    public func jsonLine() -> String {
+    public func jsonLine() -> String { String(decoding: jsonLineBytes(), as: UTF8.self) }
+
+    /// `jsonLine()` as UTF-8: what the archive writer appends, without a `String` per line.
+    public func jsonLineBytes() -> [UInt8] {
         var w = JSONObjectWriter()
         w.field("schema", Self.schema)
         w.field("id", id)
@@ -68,24 +71,32 @@ public struct ArchiveRecord: Sendable, Equatable {
         w.field("content", content)
         w.field("relevant", relevant)
         w.field("relevance", number: relevance)
-        w.field("topics", raw: Self.topicsJSON(topics))
+        var topicBytes: [UInt8] = []
+        Self.appendTopicsJSON(topics, to: &topicBytes)
+        w.field("topics", raw: topicBytes)
         w.field("near_duplicate_of", nearDuplicateOf)
         w.field("revision_of", revisionOf)
         w.field("story", story)
-        return w.finish()
+        return w.finishBytes()
     }
 
     public static func topicsJSON(_ topics: [TopicScore]) -> String {
-        var out = "["
+        var out: [UInt8] = []
+        appendTopicsJSON(topics, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendTopicsJSON(_ topics: [TopicScore], to out: inout [UInt8]) {
+        out.append(0x5B)
         for (i, t) in topics.enumerated() {
-            if i > 0 { out += "," }
+            if i > 0 { out.append(0x2C) }
             var w = JSONObjectWriter()
             w.field("id", t.id)
             w.field("score", number: t.score)
             w.field("terms", strings: t.terms)
-            out += w.finish()
+            out.append(contentsOf: w.finishBytes())
         }
-        return out + "]"
+        out.append(0x5D)
     }
 
     static func topics(fromJSON text: String) -> [TopicScore] {

@@ -21,15 +21,16 @@ public struct ArchiveWriter: Sendable {
     @discardableResult
     public func append(_ records: [ArchiveRecord], sync: Bool = true) throws(StoreError) -> Set<String> {
         guard !records.isEmpty else { return [] }
-        var byDay: [String: String] = [:]
+        var byDay: [String: [UInt8]] = [:]
         var order: [String] = []
         for r in records {
             let day = r.day
             if byDay[day] == nil { order.append(day) }
-            byDay[day, default: ""] += r.jsonLine() + "\n"
+            byDay[day, default: []].append(contentsOf: r.jsonLineBytes())
+            byDay[day]!.append(0x0A)
         }
         for day in order {
-            try appendText(byDay[day]!, to: fileURL(day: day), sync: sync)
+            try appendBytes(byDay[day]!, to: fileURL(day: day), sync: sync)
         }
         return Set(order)
     }
@@ -81,7 +82,7 @@ public struct ArchiveWriter: Sendable {
         return String(decoding: bytes[prefix.count..<prefix.count + 64], as: UTF8.self)
     }
 
-    private func appendText(_ text: String, to file: URL, sync: Bool) throws(StoreError) {
+    private func appendBytes(_ bytes: [UInt8], to file: URL, sync: Bool) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -93,8 +94,7 @@ public struct ArchiveWriter: Sendable {
         }
         defer { close(fd) }
         try dropTornTail(fd: fd, path: file.path)
-        var bytes = Array(text.utf8)
-        let ok = bytes.withUnsafeMutableBytes { buf -> Bool in
+        let ok = bytes.withUnsafeBytes { buf -> Bool in
             var off = 0
             while off < buf.count {
                 let n = write(fd, buf.baseAddress! + off, buf.count - off)

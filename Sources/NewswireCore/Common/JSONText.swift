@@ -4,90 +4,134 @@
 /// taken from a feed can become active markup in any page that embeds an archive line; `jq` reads them
 /// back as the original characters.
 public struct JSONObjectWriter {
-    public private(set) var text = "{"
+    /// The object so far, as UTF-8 (without its closing brace).
+    public private(set) var bytes: [UInt8] = [0x7B]
     private var first = true
 
     public init() {}
 
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
     private mutating func key(_ k: String) {
-        if !first { text += "," }
+        if !first { bytes.append(0x2C) }
         first = false
-        text += "\""
-        text += k
-        text += "\":"
+        bytes.append(0x22)
+        bytes.append(contentsOf: k.utf8)
+        bytes.append(0x22)
+        bytes.append(0x3A)
     }
 
     public mutating func field(_ k: String, _ v: String?) {
         key(k)
-        if let v { JSONText.appendString(v, to: &text) } else { text += "null" }
+        if let v { JSONText.appendString(v, to: &bytes) } else { bytes.append(contentsOf: JSONText.null) }
     }
 
     public mutating func field(_ k: String, _ v: Int?) {
         key(k)
-        text += v.map(String.init) ?? "null"
+        if let v { bytes.append(contentsOf: String(v).utf8) } else { bytes.append(contentsOf: JSONText.null) }
     }
 
     public mutating func field(_ k: String, _ v: Bool) {
         key(k)
-        text += v ? "true" : "false"
+        bytes.append(contentsOf: v ? JSONText.true : JSONText.false)
     }
 
     public mutating func field(_ k: String, number v: Double) {
         key(k)
-        text += JSONText.number(v)
+        bytes.append(contentsOf: JSONText.number(v).utf8)
     }
 
     public mutating func field(_ k: String, strings: [String]) {
         key(k)
-        text += "["
-        for (i, s) in strings.enumerated() {
-            if i > 0 { text += "," }
-            JSONText.appendString(s, to: &text)
-        }
-        text += "]"
+        JSONText.appendStrings(strings, to: &bytes)
     }
 
     /// A value already rendered as JSON.
     public mutating func field(_ k: String, raw: String) {
         key(k)
-        text += raw
+        bytes.append(contentsOf: raw.utf8)
     }
 
-    public func finish() -> String { text + "}" }
+    /// A value already rendered as JSON, as UTF-8.
+    public mutating func field(_ k: String, raw: [UInt8]) {
+        key(k)
+        bytes.append(contentsOf: raw)
+    }
+
+    /// The object, closed.
+    public func finishBytes() -> [UInt8] { bytes + [0x7D] }
+    public func finish() -> String { String(decoding: finishBytes(), as: UTF8.self) }
 }
 
 public enum JSONText {
+    static let null = Array("null".utf8), `true` = Array("true".utf8), `false` = Array("false".utf8)
+
+    /// Appends `s` as a JSON string.
     public static func appendString(_ s: String, to out: inout String) {
-        var needsEscape = false
-        for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C || u == 0x3C || u == 0x3E || u == 0x26 {
-            needsEscape = true
+        var clean = true
+        for u in s.utf8 where needsEscape(u) {
+            clean = false
             break
         }
-        if !needsEscape {
+        if clean {
             out += "\""
             out += s
             out += "\""
             return
         }
-        // Only ASCII bytes are ever escaped, so work on UTF-8 bytes and copy the rest through.
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(s.utf8.count + 16)
-        bytes.append(0x22)
-        let hex = Array("0123456789abcdef".utf8)
-        for b in s.utf8 {
+        var bytes: [UInt8] = []
+        appendString(s, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `s` as a JSON string, as UTF-8.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendEscaped($0, to: &out) }
+    }
+
+    /// Appends a JSON array of strings.
+    static func appendStrings(_ strings: [String], to out: inout [UInt8]) {
+        out.append(0x5B)
+        for (i, s) in strings.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            appendString(s, to: &out)
+        }
+        out.append(0x5D)
+    }
+
+    /// The bytes escaped in a JSON string: control characters, `"` and `\\`, and `<`, `>`, `&` (see
+    /// `JSONObjectWriter`). Only ASCII bytes are ever escaped, so UTF-8 text is copied through untouched.
+    @inline(__always) static func needsEscape(_ b: UInt8) -> Bool {
+        b < 0x20 || b == 0x22 || b == 0x5C || b == 0x3C || b == 0x3E || b == 0x26
+    }
+
+    /// Appends UTF-8 text as a JSON string, copying the runs between escapes in bulk.
+    static func appendEscaped(_ src: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + src.count + 2)
+        out.append(0x22)
+        var run = 0
+        for i in 0..<src.count where needsEscape(src[i]) {
+            let b = src[i]
+            if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: src[run..<i])) }
+            run = i + 1
+            out.append(0x5C)
             switch b {
-            case 0x22: bytes += [0x5C, 0x22]
-            case 0x5C: bytes += [0x5C, 0x5C]
-            case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
-            case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
-            case 0x3C, 0x3E, 0x26, 0x00..<0x20:
-                bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-            default: bytes.append(b)
+            case 0x22, 0x5C: out.append(b)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            default:
+                let hex = { (d: UInt8) -> UInt8 in d < 10 ? 0x30 + d : 0x57 + d }
+                out.append(UInt8(ascii: "u"))
+                out.append(0x30)
+                out.append(0x30)
+                out.append(hex(b >> 4))
+                out.append(hex(b & 0xF))
             }
         }
-        bytes.append(0x22)
-        out += String(decoding: bytes, as: UTF8.self)
+        if run < src.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: src[run...])) }
+        out.append(0x22)
     }
 
     public static func string(_ s: String) -> String {

@@ -104,14 +104,16 @@ public struct StoryClusterer: Sendable {
         }
 
         init(encoded b: [UInt8]) {
-            let n = b.count / 16
+            self = b.withUnsafeBytes { Sorted(encoded: $0) }
+        }
+
+        init(encoded raw: UnsafeRawBufferPointer) {
+            let n = raw.count / 16
             keys.reserveCapacity(n)
             values.reserveCapacity(n)
-            b.withUnsafeBytes { raw in
-                for i in 0..<n {
-                    keys.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)))
-                    values.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self))))
-                }
+            for i in 0..<n {
+                keys.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)))
+                values.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self))))
             }
         }
 
@@ -137,6 +139,23 @@ public struct StoryClusterer: Sendable {
             }
             return (s, n)
         }
+    }
+
+    /// The `k` items with the most mass (ties: the older item first), by insertion into a short sorted list:
+    /// a lookup gathers a few hundred candidates and keeps 20, where sorting them all cost more than scoring.
+    static func heaviest(_ mass: [Int64: Double], _ k: Int) -> [Int64] {
+        func before(_ a: (key: Int64, value: Double), _ b: (key: Int64, value: Double)) -> Bool {
+            a.value > b.value || (a.value == b.value && a.key < b.key)
+        }
+        var top: [(key: Int64, value: Double)] = []
+        top.reserveCapacity(k + 1)
+        for e in mass where top.count < k || before(e, top[top.count - 1]) {
+            var i = top.count
+            while i > 0, before(e, top[i - 1]) { i -= 1 }
+            top.insert(e, at: i)
+            if top.count > k { top.removeLast() }
+        }
+        return top.map(\.key)
     }
 
     static let stopWords: Set<String> = [
@@ -195,19 +214,19 @@ public struct StoryClusterer: Sendable {
         guard !top.isEmpty else { return nil }
         let since = try store.firstDedupSeq(since: Int(now.addingTimeInterval(-window).timeIntervalSince1970))
         var mass: [Int64: Double] = [:]
+        mass.reserveCapacity(256)
         for (term, weight) in top {
             try store.forEachStoryPosting(term: term, sinceSeq: since, limit: postingLimit) { seq in
                 mass[seq, default: 0] += weight
             }
         }
-        let candidates = mass.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(maxCandidates)
         var best: (cosine: Double, seq: Int64, story: String)?
         let query = Sorted(v)
-        for (seq, _) in candidates {
-            guard let e = try store.dedupEntry(seq: seq) else { continue }
-            let (c, shared) = query.cosine(Sorted(stored: e.terms))
+        for seq in Self.heaviest(mass, maxCandidates) {
+            guard let (story, vector) = try store.storyCandidate(seq: seq) else { continue }
+            let (c, shared) = query.cosine(vector)
             if c >= minCosine, shared >= minSharedTerms, best == nil || c > best!.cosine || (c == best!.cosine && seq < best!.seq) {
-                best = (c, seq, e.story)
+                best = (c, seq, story)
             }
         }
         return best.map { ($0.story, $0.cosine) }

@@ -58,7 +58,9 @@ extension ItemStore {
         try db.execute("BEGIN IMMEDIATE")
         do {
             if (try db.int("PRAGMA user_version") ?? 0) < 6 {
-                try db.execute("ALTER TABLE dedup_items ADD COLUMN keys BLOB")
+                if try db.int("SELECT count(*) FROM pragma_table_info('dedup_items') WHERE name = 'keys'") == 0 {
+                    try db.execute("ALTER TABLE dedup_items ADD COLUMN keys BLOB")
+                }
                 var seq: Int64 = -1
                 var keys: [Int64] = []
                 func flush() throws(StoreError) {
@@ -178,13 +180,43 @@ extension ItemStore {
         return df
     }
 
-    /// `[1,-2,3]`: a list of integers for `json_each`.
+    /// `[1,-2,3]`: a list of integers for `json_each`, formatted digit by digit into one buffer (a `String`
+    /// per number was most of the cost of registering an item's keys and terms).
     static func jsonArray(_ values: [Int64]) -> String {
-        var s = "["
+        var out: [UInt8] = [0x5B]
+        out.reserveCapacity(values.count * 21 + 2)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch: Int64 has at most 19 digits
         for (i, v) in values.enumerated() {
-            if i > 0 { s += "," }
-            s += String(v)
+            if i > 0 { out.append(0x2C) }
+            if v < 0 { out.append(0x2D) }
+            var m = v.magnitude
+            withUnsafeMutableBytes(of: &digits) { buf in
+                var n = 0
+                repeat {
+                    buf[n] = 0x30 + UInt8(m % 10)
+                    m /= 10
+                    n += 1
+                } while m > 0
+                while n > 0 {
+                    n -= 1
+                    out.append(buf[n])
+                }
+            }
         }
-        return s + "]"
+        out.append(0x5D)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The story and stored vector of the item registered as `seq`: what a story lookup scores each candidate
+    /// by, decoded straight from the row (no row of Swift values, no copy of the blob).
+    func storyCandidate(seq: Int64) throws(StoreError) -> (story: String, vector: StoryClusterer.Sorted)? {
+        var found: (String, StoryClusterer.Sorted)?
+        try db.forEachRow("SELECT story, terms FROM dedup_items WHERE seq = ?", [.integer(seq)]) { row in
+            let story = row.withText(0) { String(decoding: $0, as: UTF8.self) }
+            let vector = row.isBlob(1) ? row.withBlob(1) { StoryClusterer.Sorted(encoded: $0) }
+                : StoryClusterer.Sorted(StoryClusterer.Vector(text: row.withText(1) { String(decoding: $0, as: UTF8.self) }))
+            found = (story, vector)
+        }
+        return found
     }
 }

@@ -240,6 +240,20 @@ struct SQLiteRow {
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
     func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
 
+    /// Hands `body` the column's text (UTF-8, as stored; empty for NULL), valid only during the call.
+    func withText<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let p = sqlite3_column_text(stmt, column)
+        return body(UnsafeBufferPointer(start: p, count: p == nil ? 0 : Int(sqlite3_column_bytes(stmt, column))))
+    }
+
+    func isBlob(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_BLOB }
+
+    /// Hands `body` the column's bytes (empty for NULL or an empty blob), valid only during the call.
+    func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let p = sqlite3_column_blob(stmt, column)
+        return body(UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : Int(sqlite3_column_bytes(stmt, column))))
+    }
+
     /// Appends the column's text (UTF-8, as stored) to `out`; nothing for NULL.
     func appendText(_ column: Int32, to out: inout [UInt8]) {
         guard let p = sqlite3_column_text(stmt, column) else { return }

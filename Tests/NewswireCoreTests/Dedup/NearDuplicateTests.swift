@@ -212,6 +212,16 @@ to open, but analysts warned that some of the diverted trade may never return.
 }
 
 @Suite struct StoryVectorTests {
+    /// The candidates a story lookup scores: the same as sorting all of them by mass (ties: older first).
+    @Test func heaviestCandidatesAreTheTopOfTheFullSort() {
+        for n in [0, 1, 5, 20, 21, 300] {
+            var mass: [Int64: Double] = [:]
+            for i in 0..<n { mass[Int64(DedupText.mix(UInt64(i)) % 1000)] = Double(DedupText.mix(UInt64(i * 7)) % 13) }
+            let sorted = mass.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(20).map(\.key)
+            #expect(StoryClusterer.heaviest(mass, 20) == sorted, "\(n) candidates")
+        }
+    }
+
     @Test func storedTextRoundTrips() {
         let v = StoryClusterer.Vector(weights: [Int64.min: 0.5, -42: 1e-6, 0: 0.25, 7: 0.123456, Int64.max: 1])
         let back = StoryClusterer.Vector(text: v.text)

@@ -81,6 +81,40 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(obj["title"] as? String == r.title)
     }
 
+    /// Every byte below 0x20 and each of `"` `\\` `<` `>` `&` is escaped, exactly as before the byte-level
+    /// writer; everything else (UTF-8 included) is copied through, in runs between escapes.
+    @Test func stringsEscapeExactlyTheContractBytes() throws {
+        let all = String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self) + "é 日本 🙂"
+        var expected = "\""
+        for u in all.unicodeScalars {
+            switch u {
+            case "\"": expected += "\\\""
+            case "\\": expected += "\\\\"
+            case "\n": expected += "\\n"
+            case "\r": expected += "\\r"
+            case "\t": expected += "\\t"
+            case "<", ">", "&", "\u{00}"..."\u{1F}": expected += String(format: "\\u%04x", u.value)
+            default: expected.unicodeScalars.append(u)
+            }
+        }
+        expected += "\""
+        var bytes: [UInt8] = []
+        JSONText.appendString(all, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        #expect(JSONText.string(all) == expected)
+        #expect(JSONText.string("plain text, no escapes") == "\"plain text, no escapes\"")
+        let back = try JSONSerialization.jsonObject(with: Data(("[" + expected + "]").utf8)) as! [String]
+        #expect(back == [all])
+    }
+
+    @Test func integerListsForJSONEach() {
+        #expect(ItemStore.jsonArray([]) == "[]")
+        #expect(ItemStore.jsonArray([0, 7, -42, 1_000_000, Int64.max, Int64.min])
+            == "[0,7,-42,1000000,9223372036854775807,-9223372036854775808]")
+        let values = (0..<500).map { Int64(bitPattern: DedupText.mix(UInt64($0))) }
+        #expect(ItemStore.jsonArray(values) == "[" + values.map(String.init).joined(separator: ",") + "]")
+    }
+
     @Test func reconcileAppendsMissingItemsExactlyOnce() throws {
         let tmp = TempState()
         let store = try ItemStore(stateDirectory: tmp.url)
