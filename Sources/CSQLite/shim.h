@@ -9,4 +9,8 @@ static inline int csqlite_bind_text_transient(sqlite3_stmt *s, int i, const char
 static inline int csqlite_bind_blob_transient(sqlite3_stmt *s, int i, const void *v, int n) {
     return sqlite3_bind_blob(s, i, v, n, SQLITE_TRANSIENT);
 }
+/* sqlite3_config is variadic, which Swift cannot call. */
+static inline int csqlite_config_stmtjrnl_spill(int bytes) {
+    return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
+}
 #endif

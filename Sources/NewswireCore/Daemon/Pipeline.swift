@@ -39,7 +39,7 @@ public final class Pipeline: @unchecked Sendable {
         public var nextDueAt: Int
     }
 
-    /// Commits the feeds handled since the last call (one transaction, each feed in its own savepoint), then
+    /// Commits the feeds handled since the last call (one transaction, each new item in its own savepoint), then
     /// appends their new items to the archive, flushes it to disk and marks the items archived. Called at the
     /// end of every batch of fetches and, during one, at least once a second (`flushIfDue`): readers and
     /// `archive tail -f` see new items within about a second, and one commit and one fsync per day file
@@ -105,7 +105,7 @@ public final class Pipeline: @unchecked Sendable {
                 try store.beginBatch()
                 batchOpen = true
             }
-            return try store.savepoint { try process(feed: feed, outcome: outcome, now: now, context: context) }
+            return try process(feed: feed, outcome: outcome, now: now, context: context)
         } catch {
             storeLog.error("store", metadata: context.merging(["error": "\(error)"]) { $1 })
             if batchOpen, !store.inTransaction {
@@ -219,29 +219,48 @@ public final class Pipeline: @unchecked Sendable {
         var duplicates = 0
         let gap = SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated })
         let interval = policy.interval(feed: feed, hint: parsed.pollHint, httpFreshness: freshness, observedGap: gap)
-        for entry in parsed.entries {
-            let id = ContentHash.of(entry)
-            let url = entry.link.flatMap(URLCanonicalizer.canonicalize)
-            if try store.containsItem(id: id) {
-                duplicates += 1
-            } else {
-                var revisionOf: String?
-                if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid), earlier != id {
-                    revisionOf = earlier
+        // Each item in a savepoint of its own: a store error undoes that item alone and ends the feed there (its
+        // state is not saved, so it is fetched again in full); the items before it stay, and are archived and
+        // logged. A savepoint journals the pages it changes, and an item's fit in memory (`SQLiteConnection`),
+        // where a whole feed's spilled megabytes to a temporary file.
+        do {
+            for entry in parsed.entries {
+                let id = ContentHash.of(entry)
+                let url = entry.link.flatMap(URLCanonicalizer.canonicalize)
+                let new = try store.savepoint { () throws -> (ArchiveRecord, Classification)? in
+                    var added: (ArchiveRecord, Classification)?
+                    if try !store.containsItem(id: id) {
+                        var revisionOf: String?
+                        if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid),
+                           earlier != id {
+                            revisionOf = earlier
+                        }
+                        let links = try deduper.links(itemID: id, title: entry.title, body: entry.content ?? entry.summary,
+                                                      revisionOf: revisionOf, now: now, in: store)
+                        let c = classifier.classify(ClassifierInput(title: entry.title, summary: entry.summary, content: entry.content))
+                        let record = ArchiveRecord(
+                            id: id, feed: feed.url, guid: entry.id, url: url, title: entry.title,
+                            published: entry.published ?? entry.updated, fetched: now, author: entry.author,
+                            categories: entry.categories, summary: entry.summary, content: entry.content, relevant: c.relevant,
+                            relevance: c.relevance, topics: c.topics, nearDuplicateOf: links.nearDuplicateOf,
+                            revisionOf: revisionOf, story: links.story)
+                        try store.insertItem(record, language: c.language)
+                        try deduper.register(itemID: id, links, fetched: now, in: store)
+                        added = (record, c)
+                    }
+                    try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: url, at: now)
+                    return added
                 }
-                let links = try deduper.links(itemID: id, title: entry.title, body: entry.content ?? entry.summary,
-                                              revisionOf: revisionOf, now: now, in: store)
-                let c = classifier.classify(ClassifierInput(title: entry.title, summary: entry.summary, content: entry.content))
-                let record = ArchiveRecord(
-                    id: id, feed: feed.url, guid: entry.id, url: url, title: entry.title, published: entry.published ?? entry.updated,
-                    fetched: now, author: entry.author, categories: entry.categories, summary: entry.summary,
-                    content: entry.content, relevant: c.relevant, relevance: c.relevance, topics: c.topics,
-                    nearDuplicateOf: links.nearDuplicateOf, revisionOf: revisionOf, story: links.story)
-                try store.insertItem(record, language: c.language)
-                try deduper.register(itemID: id, links, fetched: now, in: store)
-                fresh.append((record, c))
+                if let new {
+                    fresh.append(new)
+                    pending.append(new.0)  // to the archive once the batch commits (`flushArchive`)
+                } else {
+                    duplicates += 1
+                }
             }
-            try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: url, at: now)
+        } catch {
+            logItems(fresh, itemLog)
+            throw error
         }
         state.lastStatus = response.status
         state.lastError = nil
@@ -253,8 +272,6 @@ public final class Pipeline: @unchecked Sendable {
         state.lastModified = response.lastModified
         state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: interval, using: &rng)
         try store.saveFeedState(state)
-        // To the archive once the batch commits (`flushArchive`).
-        pending += fresh.map(\.0)
 
         DaemonMetrics.fetch(outcome: "ok", bytes: response.body.count, milliseconds: response.elapsedMs)
         DaemonMetrics.items(kind: "new", count: fresh.count)
@@ -267,6 +284,12 @@ public final class Pipeline: @unchecked Sendable {
             "format": .string(parsed.format.rawValue),
             "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!)))),
         ])
+        logItems(fresh, itemLog)
+        return FeedResult(fetched: true, newItems: fresh.count, duplicates: duplicates, nextDueAt: state.nextDueAt!)
+    }
+
+    /// One `item` line per new item, and the relevant-item metrics.
+    private func logItems(_ fresh: [(ArchiveRecord, Classification)], _ itemLog: Logger) {
         for (r, c) in fresh {
             var meta: Logger.Metadata = [
                 "id": .string(r.id), "title": .string(r.title ?? ""), "relevant": "\(c.relevant)",
@@ -280,6 +303,5 @@ public final class Pipeline: @unchecked Sendable {
             itemLog.info("item", metadata: meta)
             if c.relevant { DaemonMetrics.relevant(topics: c.topics.map(\.id)) }
         }
-        return FeedResult(fetched: true, newItems: fresh.count, duplicates: duplicates, nextDueAt: state.nextDueAt!)
     }
 }
