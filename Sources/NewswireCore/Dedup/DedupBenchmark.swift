@@ -126,7 +126,7 @@ public enum DedupBenchmark {
             for item in items {
                 for k in index.fingerprint(body: item.body) { checksum &+= UInt64(bitPattern: k.hash) &* UInt64(k.position + 1) }
                 for (term, f) in stories.termCounts(title: item.title, body: item.body) {
-                    checksum &+= DedupText.mix(DedupText.fnv1a(term)) &* UInt64(f)
+                    checksum &+= DedupText.mix(UInt64(bitPattern: term)) &* UInt64(f)
                 }
             }
         }

@@ -96,37 +96,6 @@ enum DedupText {
         return count
     }
 
-    /// The words of already-normalized text, at most `limit` of them.
-    static func words(normalized text: String, limit: Int = .max) -> [Substring] {
-        var out: [Substring] = []
-        let scalars = text.unicodeScalars
-        var i = scalars.startIndex
-        var start: String.UnicodeScalarView.Index?
-        func isWord(_ u: Unicode.Scalar) -> Bool {
-            if u.value < 0x80 {
-                let v = u.value | 0x20
-                return (v >= 0x61 && v <= 0x7A) || (u.value >= 0x30 && u.value <= 0x39)
-            }
-            return u.properties.isAlphabetic || u.properties.numericType != nil
-        }
-        while i < scalars.endIndex, out.count < limit {
-            let u = scalars[i]
-            if isWord(u) {
-                if start == nil { start = i }
-            } else if start != nil {
-                let next = scalars.index(after: i)
-                let joiner = u == "'" || u == "." || u == ","
-                if !(joiner && next < scalars.endIndex && isWord(scalars[next])) {
-                    out.append(Substring(scalars[start!..<i]))
-                    start = nil
-                }
-            }
-            i = scalars.index(after: i)
-        }
-        if let s = start, out.count < limit { out.append(Substring(scalars[s..<scalars.endIndex])) }
-        return out
-    }
-
     static func fnv1a<S: StringProtocol>(_ s: S) -> UInt64 {
         fnv1a(bytes: s.utf8)
     }

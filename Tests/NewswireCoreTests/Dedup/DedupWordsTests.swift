@@ -115,11 +115,6 @@ import Testing
         }
     }
 
-    static func hashedTermCounts(_ clusterer: StoryClusterer, title: String?, body: String?) -> [Int64: Double] {
-        Dictionary(clusterer.termCounts(title: title, body: body).map { (Int64(bitPattern: DedupText.fnv1a($0.key)), $0.value) },
-                   uniquingKeysWith: +)
-    }
-
     /// The daemon's settings, and small leads that often end in the middle of a line.
     static let indexes: [NearDuplicateIndex] = {
         var small = NearDuplicateIndex()
@@ -145,7 +140,7 @@ import Testing
         for clusterer in clusterers {
             for (t, b) in [(title, text), (text, nil), (nil, text)] {
                 let old = Reference.hashedTermCounts(clusterer, title: t, body: b)
-                let new = hashedTermCounts(clusterer, title: t, body: b)
+                let new = clusterer.termCounts(title: t, body: b)
                 if old != new {
                     return "term counts (lead \(clusterer.leadWords)): \(old.count) terms before, \(new.count) now; before only: "
                         + "\(Reference.termCounts(clusterer, title: t, body: b).filter { new[Int64(bitPattern: Reference.fnv1a($0.key))] != $0.value })"
@@ -184,6 +179,8 @@ import Testing
         "end.", "end,", "end'", "end'.", "word'", "x.,y", "x..y", "x.'y", "14.3.", ".5", "'tis", "rock 'n' roll",
         "ab\u{200B}cd", "ab\u{00AD}cd", "ab\u{FEFF}cd", "a\u{2019}s", "Nvidia\u{2019}s", "caf\u{00E9}'s", "cafe\u{0301}'s",
         "x\u{0D4E}'s", "x\u{0D4E}'s abc", "\u{01F0}abc J\u{030C}abc j\u{030C}abc", "ǰabc's J̌abc's",
+        // Canonically equivalent words in other bytes (the normalizer drops a ZWJ that kept the mark apart).
+        "\u{1FB3}βγ α\u{200D}\u{0345}βγ", "\u{0622}بب ا\u{200D}\u{0653}بب",
         "東京都は火曜日に新しい計画を発表した。", "北京 上海 广州", "한국어 문장입니다", "カタカナ ひらがな",
         "الرئيس قال إن الحكومة ستعلن", "مرحبا بالعالم ١٢٣ ٤٥٦", "Президент заявил, что правительство",
         "Ёлка ёжик ЁЛКА", "ΟΔΟΣ Σοφοκλέους", "İstanbul's IŞIK", "straße STRASSE ẞ", "ﬁnance ﬂow", "Ｆｕｌｌｗｉｄｔｈ １２３",
