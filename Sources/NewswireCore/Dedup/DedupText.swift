@@ -55,17 +55,14 @@ enum DedupText {
     @inline(__always)
     static func forEachWord(in text: UnsafeBufferPointer<UInt8>, limit: Int, _ word: (Range<Int>, Bool) -> Void) -> Int {
         /// Whether the scalar at `i` is a letter or digit, and its length in bytes.
+        @inline(__always)
         func scalar(at i: Int) -> (isWord: Bool, length: Int) {
             let b = text[i]
-            if b < 0x80 {
+            guard b >= 0x80 else {
                 let v = b | 0x20
                 return ((v >= 0x61 && v <= 0x7A) || (b >= 0x30 && b <= 0x39), 1)
             }
-            let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
-            var v = UInt32(b & (0x7F >> length))
-            for k in 1..<length { v = v << 6 | UInt32(text[i + k] & 0x3F) }
-            guard let u = Unicode.Scalar(v) else { return (false, length) }
-            return (u.properties.isAlphabetic || u.properties.numericType != nil, length)
+            return multiByteScalar(in: text, at: i)
         }
         let end = text.count
         var count = 0, i = 0
@@ -94,6 +91,16 @@ enum DedupText {
             count += 1
         }
         return count
+    }
+
+    /// `forEachWord`'s test for a scalar of two to four bytes, out of its ASCII loop.
+    static func multiByteScalar(in text: UnsafeBufferPointer<UInt8>, at i: Int) -> (isWord: Bool, length: Int) {
+        let b = text[i]
+        let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        var v = UInt32(b & (0x7F >> length))
+        for k in 1..<length { v = v << 6 | UInt32(text[i + k] & 0x3F) }
+        guard let u = Unicode.Scalar(v) else { return (false, length) }
+        return (u.properties.isAlphabetic || u.properties.numericType != nil, length)
     }
 
     static func fnv1a<S: StringProtocol>(_ s: S) -> UInt64 {
