@@ -17,11 +17,16 @@ public enum TextNormalizer {
         fast(text) ?? general(text)
     }
 
+    /// NFKC, then lower case, then the folds. `String.lowercased()` is each scalar's lower-case mapping in turn,
+    /// so lower-casing is done here scalar by scalar on the way into the folds (ASCII directly), and the result
+    /// is built as UTF-8 bytes: no intermediate String and no `UnicodeScalarView` appends, which were most of
+    /// this path's time.
     static func general(_ text: String) -> String {
-        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
-        var out = String.UnicodeScalarView()
+        let nfkc = text.precomposedStringWithCompatibilityMapping
+        var out: [UInt8] = []
+        out.reserveCapacity(nfkc.utf8.count)
         var pendingSpace = false
-        for u in folded.unicodeScalars {
+        func fold(_ u: Unicode.Scalar) {
             let mapped: Unicode.Scalar?
             switch u.value {
             case 0x2018, 0x2019, 0x201A, 0x201B, 0x2032, 0x0060: mapped = "'"
@@ -30,18 +35,26 @@ public enum TextNormalizer {
             case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD: mapped = nil
             default: mapped = u
             }
-            guard let m = mapped else { continue }
-            if m.properties.isWhitespace {
+            guard let m = mapped else { return }
+            // White_Space in ASCII: tab, LF, VT, FF, CR and space.
+            if m.isASCII ? m.value == 0x20 || (m.value >= 0x09 && m.value <= 0x0D) : m.properties.isWhitespace {
                 pendingSpace = !out.isEmpty
-                continue
+                return
             }
             if pendingSpace {
-                out.append(" ")
+                out.append(0x20)
                 pendingSpace = false
             }
-            out.append(m)
+            if m.isASCII { out.append(UInt8(m.value)) } else { out.append(contentsOf: m.utf8) }
         }
-        return String(out)
+        for u in nfkc.unicodeScalars {
+            if u.isASCII {
+                fold(u.value >= 0x41 && u.value <= 0x5A ? Unicode.Scalar(UInt8(u.value) | 0x20) : u)
+            } else {
+                for l in u.properties.lowercaseMapping.unicodeScalars { fold(l) }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The fast path, or nil when the text has a character it does not cover. Works on UTF-8 bytes.
