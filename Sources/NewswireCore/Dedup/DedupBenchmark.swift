@@ -109,6 +109,33 @@ public enum DedupBenchmark {
         return rate
     }
 
+    /// Word extraction on real text: `NearDuplicateIndex.fingerprint` and `StoryClusterer.termCounts` over the
+    /// title and body (content, else summary: what the pipeline passes) of every entry of every feed file in
+    /// `directory`, `passes` times. The checksum (keys, terms and weights) must not change with the speed.
+    public static func words(directory: URL, passes: Int, log: (String) -> Void) throws {
+        var items: [(title: String?, body: String?)] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where !name.hasSuffix(".md") {
+            guard let data = try? Data(contentsOf: directory.appendingPathComponent(name)),
+                  let feed = try? FeedParser.parse(data) else { continue }
+            items += feed.entries.map { ($0.title, $0.content ?? $0.summary) }
+        }
+        let index = NearDuplicateIndex(), stories = StoryClusterer()
+        var checksum: UInt64 = 0
+        let t0 = cpuNanoseconds()
+        for _ in 0..<passes {
+            for item in items {
+                for k in index.fingerprint(body: item.body) { checksum &+= UInt64(bitPattern: k.hash) &* UInt64(k.position + 1) }
+                for (term, f) in stories.termCounts(title: item.title, body: item.body) {
+                    checksum &+= DedupText.mix(UInt64(bitPattern: term)) &* UInt64(f)
+                }
+            }
+        }
+        let ns = Double(cpuNanoseconds() - t0)
+        let bytes = items.reduce(0) { $0 + ($1.title?.utf8.count ?? 0) + ($1.body?.utf8.count ?? 0) }
+        log(String(format: "words: %d items (%d bytes of title + body) x %d passes: fingerprint + term counts %.2f µs per item (CPU); checksum %016llx",
+                   items.count, bytes, passes, ns / 1e3 / Double(max(1, items.count * passes)), checksum))
+    }
+
     /// Grows a near-duplicate index to each of `sizes` and times `probes` lookups at each size:
     /// half are copies of stored items (dateline added, boilerplate appended), half new articles.
     public static func nearDuplicate(sizes: [Int], probes: Int, in dir: URL, log: (String) -> Void) throws {

@@ -4,41 +4,112 @@
 /// joined across one inner `'`, `.` or `,` between two of them (`nvidia's`, `$14.3` → `14.3`, `2,048`).
 /// Hashes are FNV-1a 64 with a SplitMix64 finalizer: stable across processes and machines (Swift's `Hasher`
 /// is seeded per process, so it cannot be stored).
+///
+/// Both users read a lead (the first words of a body), so text is normalized a line at a time, only as far as
+/// they read, and words are found in the normalized UTF-8 as byte ranges, without a String per line or word.
+/// Line by line gives the words of the whole text normalized at once: NFKC neither changes a line separator
+/// nor composes across one, lower-casing maps each scalar on its own, the normalizer's fast path gives what
+/// its general path gives, and a separator is whitespace, which ends a word either way.
 enum DedupText {
-    /// The words of already-normalized text, at most `limit` of them.
-    static func words(normalized text: String, limit: Int = .max) -> [Substring] {
-        var out: [Substring] = []
-        let scalars = text.unicodeScalars
-        var i = scalars.startIndex
-        var start: String.UnicodeScalarView.Index?
-        func isWord(_ u: Unicode.Scalar) -> Bool {
-            if u.value < 0x80 {
-                let v = u.value | 0x20
-                return (v >= 0x61 && v <= 0x7A) || (u.value >= 0x30 && u.value <= 0x39)
+    /// Calls `line` with each non-empty line of `text` normalized by `TextNormalizer` (as UTF-8), in order,
+    /// until it returns false. Lines end where `Character.isNewline` says, at scalar level (LF, VT, FF, CR, NEL,
+    /// LS, PS: CR LF is two ends around an empty line). A line the normalizer's fast path covers is normalized
+    /// into a temporary buffer (on the stack when short); another goes through a String.
+    static func forEachNormalizedLine(_ text: String, _ line: (UnsafeBufferPointer<UInt8>) -> Bool) {
+        var text = text
+        text.withUTF8 { bytes in
+            func normalized(_ range: Range<Int>) -> Bool {
+                guard !range.isEmpty else { return true }
+                let raw = UnsafeBufferPointer(rebasing: bytes[range])
+                let done: Bool? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count) { out in
+                    TextNormalizer.fast(raw, into: out).map { line(UnsafeBufferPointer(rebasing: out[..<$0])) }
+                }
+                if let done { return done }
+                var general = TextNormalizer.general(String(decoding: raw, as: UTF8.self))
+                return general.withUTF8(line)
             }
-            return u.properties.isAlphabetic || u.properties.numericType != nil
+            let count = bytes.count
+            var start = 0, i = 0
+            while i < count {
+                // The separators' UTF-8: 0A–0D, C2 85, E2 80 A8, E2 80 A9 (never part of another scalar).
+                let b = bytes[i]
+                let length = b >= 0x0A && b <= 0x0D ? 1
+                    : b == 0xC2 && i + 1 < count && bytes[i + 1] == 0x85 ? 2
+                    : b == 0xE2 && i + 2 < count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9) ? 3
+                    : 0
+                guard length > 0 else {
+                    i += 1
+                    continue
+                }
+                guard normalized(start..<i) else { return }
+                i += length
+                start = i
+            }
+            _ = normalized(start..<count)
         }
-        while i < scalars.endIndex, out.count < limit {
-            let u = scalars[i]
-            if isWord(u) {
-                if start == nil { start = i }
-            } else if start != nil {
-                let next = scalars.index(after: i)
-                let joiner = u == "'" || u == "." || u == ","
-                if !(joiner && next < scalars.endIndex && isWord(scalars[next])) {
-                    out.append(Substring(scalars[start!..<i]))
+    }
+
+    /// Calls `word` with the byte range of each word of normalized UTF-8 `text`, at most `limit` of them, and
+    /// whether the word is all ASCII (then each byte is a Character, and rules can look at bytes); returns how
+    /// many. Only a byte from 0x80 up is decoded to a scalar, for its Unicode properties.
+    @inline(__always)
+    static func forEachWord(in text: UnsafeBufferPointer<UInt8>, limit: Int, _ word: (Range<Int>, Bool) -> Void) -> Int {
+        /// Whether the scalar at `i` is a letter or digit, and its length in bytes.
+        @inline(__always)
+        func scalar(at i: Int) -> (isWord: Bool, length: Int) {
+            let b = text[i]
+            guard b >= 0x80 else {
+                let v = b | 0x20
+                return ((v >= 0x61 && v <= 0x7A) || (b >= 0x30 && b <= 0x39), 1)
+            }
+            return multiByteScalar(in: text, at: i)
+        }
+        let end = text.count
+        var count = 0, i = 0
+        var start: Int?, ascii = true
+        while i < end, count < limit {
+            let (isWord, length) = scalar(at: i)
+            if isWord {
+                if start == nil {
+                    start = i
+                    ascii = true
+                }
+                if length > 1 { ascii = false }
+            } else if let s = start {
+                let b = text[i]
+                let joiner = b == UInt8(ascii: "'") || b == UInt8(ascii: ".") || b == UInt8(ascii: ",")
+                if !(joiner && i + 1 < end && scalar(at: i + 1).isWord) {
+                    word(s..<i, ascii)
+                    count += 1
                     start = nil
                 }
             }
-            i = scalars.index(after: i)
+            i += length
         }
-        if let s = start, out.count < limit { out.append(Substring(scalars[s..<scalars.endIndex])) }
-        return out
+        if let s = start, count < limit {
+            word(s..<end, ascii)
+            count += 1
+        }
+        return count
+    }
+
+    /// `forEachWord`'s test for a scalar of two to four bytes, out of its ASCII loop.
+    static func multiByteScalar(in text: UnsafeBufferPointer<UInt8>, at i: Int) -> (isWord: Bool, length: Int) {
+        let b = text[i]
+        let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        var v = UInt32(b & (0x7F >> length))
+        for k in 1..<length { v = v << 6 | UInt32(text[i + k] & 0x3F) }
+        guard let u = Unicode.Scalar(v) else { return (false, length) }
+        return (u.properties.isAlphabetic || u.properties.numericType != nil, length)
     }
 
     static func fnv1a<S: StringProtocol>(_ s: S) -> UInt64 {
+        fnv1a(bytes: s.utf8)
+    }
+
+    static func fnv1a<C: Sequence<UInt8>>(bytes: C) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 {
+        for b in bytes {
             h ^= UInt64(b)
             h &*= 0x0000_0100_0000_01B3
         }

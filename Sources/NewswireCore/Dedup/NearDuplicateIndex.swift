@@ -40,29 +40,18 @@ public struct NearDuplicateIndex: Sendable {
     /// The sampled shingle hashes of a body's lead in text order, each hash once, with its rank (0 for the
     /// first key of the lead).
     public func fingerprint(body: String?) -> [NearDuplicateKey] {
-        var words: [Substring] = []
-        // Line by line (at Unicode scalar level: `Character.isNewline`'s separators, without grapheme breaking),
-        // and only as far as the lead goes.
-        let scalars = (body ?? "").unicodeScalars
-        var lineStart = scalars.startIndex, i = scalars.startIndex
-        func take(_ end: String.UnicodeScalarView.Index) {
-            guard lineStart < end else { return }
-            let w = DedupText.words(normalized: TextNormalizer.normalize(String(scalars[lineStart..<end])), limit: leadWords - words.count)
-            if w.count >= minParagraphWords || w.count == leadWords - words.count { words += w }
-        }
-        while i < scalars.endIndex, words.count < leadWords {
-            switch scalars[i].value {
-            case 0x0A...0x0D, 0x85, 0x2028, 0x2029:
-                take(i)
-                lineStart = scalars.index(after: i)
-            default:
-                break
+        // Line by line (paragraphs), and only as far as the lead goes; each word as its hash.
+        var wordHashes: [UInt64] = []
+        wordHashes.reserveCapacity(leadWords)
+        DedupText.forEachNormalizedLine(body ?? "") { line in
+            let limit = leadWords - wordHashes.count
+            let n = DedupText.forEachWord(in: line, limit: limit) { range, _ in
+                wordHashes.append(DedupText.fnv1a(bytes: line[range]))
             }
-            i = scalars.index(after: i)
+            if n < minParagraphWords && n != limit { wordHashes.removeLast(n) }
+            return wordHashes.count < leadWords
         }
-        if words.count < leadWords { take(scalars.endIndex) }
-        guard words.count >= shingleWords else { return [] }
-        let wordHashes = words.map(DedupText.fnv1a)
+        guard wordHashes.count >= shingleWords else { return [] }
         var seen = Set<Int64>()
         var keys: [NearDuplicateKey] = []
         for i in 0...(wordHashes.count - shingleWords) {

@@ -169,20 +169,50 @@ public struct StoryClusterer: Sendable {
         "doing", "while", "because", "until", "against", "among", "per", "amid", "via", "now", "still", "according",
     ]
 
-    /// Term frequencies of the headline (twice) and the lead.
-    public func termCounts(title: String?, body: String?) -> [String: Double] {
-        var tf: [String: Double] = [:]
+    /// `stopWords` by hash, for ASCII terms (compared by bytes when the hash matches).
+    static let stopWordHashes: [UInt64: String] = Dictionary(uniqueKeysWithValues: stopWords.map { (DedupText.fnv1a($0), $0) })
+
+    /// Term frequencies of the headline (twice) and the lead, each term as its hash (`DedupText.fnv1a`), as the
+    /// vector keeps it (two terms with one hash count as one: the vector could not tell them apart either). The
+    /// lead is normalized only as far as its `leadWords` words.
+    ///
+    /// A term is a word less a trailing "'s", kept when it is a number or has 3 or more Characters and is not a
+    /// stop word. An ASCII word (nearly all of them) is checked and counted by its bytes: there a byte is a
+    /// Character. Any other stays a String until it is counted, as before: Characters are grapheme clusters
+    /// (a prepended mark and "'" are one), and String equality is canonical equivalence, so "ᾳ" and "α" +
+    /// combining ypogegrammeni (what "α", a zero-width joiner and the mark become once the normalizer drops the
+    /// joiner) are one term.
+    public func termCounts(title: String?, body: String?) -> [Int64: Double] {
+        var tf: [Int64: Double] = [:]
+        var nonASCII: [String: Double] = [:]
         func add(_ text: String?, limit: Int, weight: Double) {
-            for w in DedupText.words(normalized: TextNormalizer.normalize(text ?? ""), limit: limit) {
-                var t = String(w)
-                if t.hasSuffix("'s") { t.removeLast(2) }
-                let numeric = t.unicodeScalars.allSatisfy { $0.properties.numericType != nil || $0 == "." || $0 == "," }
-                guard numeric || t.count >= 3, !Self.stopWords.contains(t) else { continue }
-                tf[t, default: 0] += weight
+            var remaining = limit
+            DedupText.forEachNormalizedLine(text ?? "") { line in
+                remaining -= DedupText.forEachWord(in: line, limit: remaining) { range, ascii in
+                    guard ascii else {
+                        var t = String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self)
+                        if t.hasSuffix("'s") { t.removeLast(2) }
+                        let numeric = t.unicodeScalars.allSatisfy { $0.properties.numericType != nil || $0 == "." || $0 == "," }
+                        guard numeric || t.count >= 3, !Self.stopWords.contains(t) else { return }
+                        nonASCII[t, default: 0] += weight
+                        return
+                    }
+                    var term = line[range]
+                    if term.count >= 2, term[term.endIndex - 2] == UInt8(ascii: "'"), term.last == UInt8(ascii: "s") {
+                        term.removeLast(2)
+                    }
+                    let numeric = term.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ",") }
+                    guard numeric || term.count >= 3 else { return }
+                    let h = DedupText.fnv1a(bytes: term)
+                    if let stop = Self.stopWordHashes[h], stop.utf8.elementsEqual(term) { return }
+                    tf[Int64(bitPattern: h), default: 0] += weight
+                }
+                return remaining > 0
             }
         }
         add(title, limit: .max, weight: 2)
         add(body, limit: leadWords, weight: 1)
+        for (t, f) in nonASCII { tf[Int64(bitPattern: DedupText.fnv1a(t)), default: 0] += f }
         return tf
     }
 
@@ -193,9 +223,8 @@ public struct StoryClusterer: Sendable {
         let commonDF = max(Double(postingLimit), n * maxTermShare)
         var w: [Int64: Double] = [:]
         var lookup = Set<Int64>()
-        let keyed = tf.map { (key: Int64(bitPattern: DedupText.fnv1a($0.key)), f: $0.value) }
-        let dfs = try store.storyDocumentFrequencies(terms: keyed.map(\.key))
-        for (key, f) in keyed {
+        let dfs = try store.storyDocumentFrequencies(terms: Array(tf.keys))
+        for (key, f) in tf {
             let df = Double(dfs[key] ?? 0)
             w[key, default: 0] += (1 + log(f)) * log((n + 2) / (df + 1))
             if df <= commonDF { lookup.insert(key) }

@@ -86,12 +86,16 @@ struct DedupBenchCommand: ParsableCommand {
     @Option(help: "Index sizes for near-duplicate lookups, comma-separated.") var sizes = "10000,1000000"
     @Option(help: "Lookups timed at each size.") var probes = 2_000
     @Option(help: "Scratch directory (default: a temporary one, removed afterwards).") var dir: String?
+    @Option(help: "Also time word extraction (fingerprint + term counts) over the entries of the feeds in this directory.")
+    var corpus: String?
+    @Option(help: "Passes over --corpus.") var passes = 20
 
     func run() throws {
         let base = dir.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("newswired-bench-\(UUID().uuidString)")
         defer { if dir == nil { try? FileManager.default.removeItem(at: base) } }
         let sizeList = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if let corpus { try DedupBenchmark.words(directory: URL(fileURLWithPath: corpus), passes: passes, log: { print($0) }) }
         if exact > 0 { _ = try DedupBenchmark.exact(count: exact, in: base.appendingPathComponent("exact"), log: { print($0) }) }
         if !sizeList.isEmpty {
             try DedupBenchmark.nearDuplicate(sizes: sizeList, probes: probes, in: base.appendingPathComponent("near"), log: { print($0) })
