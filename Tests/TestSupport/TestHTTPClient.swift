@@ -23,6 +23,14 @@ public final class TestHTTPClient {
 
     deinit { close() }
 
+    /// The client side's port (what the server's side of the connection sees as its peer's).
+    public var localPort: UInt16 {
+        var addr = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return UInt16(bigEndian: addr.sin_port)
+    }
+
     public func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1

@@ -166,18 +166,37 @@ extension ItemStore {
         let termList = SQLValue.text(Self.jsonArray(terms))
         let postingList = postings.map { SQLValue.text(Self.jsonArray($0)) } ?? termList
         try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)", [.integer(seq), postingList])
-        try db.query("""
-            INSERT INTO story_df(term, df) SELECT value, 1 FROM json_each(?) WHERE true
-            ON CONFLICT(term) DO UPDATE SET df = df + 1
-            """, [termList])
+        if db.inTransaction {
+            documentFrequencies.increment(terms)  // written at commit (`writeDocumentFrequencies`)
+        } else {
+            try db.query("""
+                INSERT INTO story_df(term, df) SELECT value, 1 FROM json_each(?) WHERE true
+                ON CONFLICT(term) DO UPDATE SET df = df + 1
+                """, [termList])
+            documentFrequencies.incremented(terms)
+        }
     }
 
-    /// Document frequencies of `terms` (absent terms: 0), in one statement.
+    /// Document frequencies of `terms` (absent terms: 0) as this transaction sees them: cached counts, the
+    /// rest in one statement (`DocumentFrequencies`).
     public func storyDocumentFrequencies(terms: [Int64]) throws(StoreError) -> [Int64: Int] {
-        var df: [Int64: Int] = [:]
+        var (df, missing) = documentFrequencies.lookup(terms)
+        guard !missing.isEmpty else { return df }
+        var stored: [Int64: Int] = [:]
         try db.forEachRow("SELECT term, df FROM story_df WHERE term IN (SELECT value FROM json_each(?))",
-                          [.text(Self.jsonArray(terms))]) { row in df[row.int64(0)] = Int(row.int64(1)) }
+                          [.text(Self.jsonArray(missing))]) { row in stored[row.int64(0)] = Int(row.int64(1)) }
+        df.merge(documentFrequencies.remember(missing, stored: stored)) { $1 }
         return df
+    }
+
+    /// Writes the transaction's document-frequency increments, one statement, terms in key order.
+    func writeDocumentFrequencies() throws(StoreError) {
+        let pending = documentFrequencies.takePending()
+        guard !pending.isEmpty else { return }
+        try db.query("""
+            INSERT INTO story_df(term, df) SELECT t.value, c.value FROM json_each(?) t JOIN json_each(?) c ON c.key = t.key
+            WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df
+            """, [.text(Self.jsonArray(pending.map(\.term))), .text(Self.jsonArray(pending.map { Int64($0.count) }))])
     }
 
     /// `[1,-2,3]`: a list of integers for `json_each`, formatted digit by digit into one buffer (a `String`

@@ -16,6 +16,8 @@ public final class ItemStore: @unchecked Sendable {
     public let path: String
     /// The first item inserted in the open transaction and not yet in the full-text index (see `insertItem`).
     private var unindexedFrom: Int64?
+    /// Story document frequencies: cached, and written back at commit (ItemStore+Dedup.swift).
+    var documentFrequencies = DocumentFrequencies()
 
     /// Opens (creating when needed) the store under `stateDirectory`.
     public init(stateDirectory: URL, readOnly: Bool = false) throws(StoreError) {
@@ -140,25 +142,55 @@ public final class ItemStore: @unchecked Sendable {
     /// Runs `body` as one transaction.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         defer { unindexedFrom = nil }
-        return try db.transaction {
-            let v = try body()
-            try indexPending()
-            return v
+        do {
+            return try db.transaction {
+                try beginWrites()
+                let v = try body()
+                try writePending()
+                return v
+            }
+        } catch {
+            documentFrequencies.discard()
+            throw error
         }
     }
 
     /// A long write transaction that many units of work share (see `Pipeline`): one commit, one WAL append,
     /// for many feeds. `beginBatch` takes the write lock; `savepoint` undoes only its own unit on an error.
-    public func beginBatch() throws(StoreError) { try db.execute("BEGIN IMMEDIATE") }
+    public func beginBatch() throws(StoreError) {
+        try db.execute("BEGIN IMMEDIATE")
+        try beginWrites()
+    }
     public func commitBatch() throws(StoreError) {
-        try indexPending()
+        try writePending()
         try db.execute("COMMIT")
     }
     public func rollbackBatch() {
         try? db.execute("ROLLBACK")
         unindexedFrom = nil
+        documentFrequencies.discard()
     }
-    public func savepoint<T>(_ body: () throws -> T) throws -> T { try db.savepoint(body) }
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let mark = documentFrequencies.mark
+        do {
+            return try db.savepoint(body)
+        } catch {
+            documentFrequencies.undo(to: mark)
+            throw error
+        }
+    }
+
+    /// At the start of a write transaction: forget cached counts another connection may have changed.
+    private func beginWrites() throws(StoreError) {
+        documentFrequencies.begin(dataVersion: try db.int("PRAGMA data_version"))
+    }
+
+    /// What the transaction keeps in memory until its end: the full-text index entries of its new items and
+    /// the document-frequency increments of their terms.
+    private func writePending() throws(StoreError) {
+        try indexPending()
+        try writeDocumentFrequencies()
+    }
     /// A transaction is open on this connection (SQLite ends one by itself after some I/O errors).
     public var inTransaction: Bool { db.inTransaction }
 

@@ -220,15 +220,17 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs `body` inside a savepoint of the open transaction: on an error only its own writes are undone.
+    /// The pipeline opens one per new item, so the statements are prepared once (`sqlite3_exec` parsed them
+    /// every time: 3.5 % of a pass's instructions).
     func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try execute("SAVEPOINT unit")
+        try query("SAVEPOINT unit")
         do {
             let v = try body()
-            try execute("RELEASE unit")
+            try query("RELEASE unit")
             return v
         } catch {
-            try? execute("ROLLBACK TO unit")
-            try? execute("RELEASE unit")
+            _ = try? query("ROLLBACK TO unit")
+            _ = try? query("RELEASE unit")
             throw error
         }
     }

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import NewswireCore
+
+/// Story document frequencies: cached, incremented in memory during a transaction and written back at its
+/// commit; what a reader sees is always what the SQL upsert per item used to give.
+@Suite struct DocumentFrequencyTests {
+    func register(_ id: String, terms: [Int64], in store: ItemStore) throws {
+        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, keyCount: 0, terms: .blob([])),
+                                keys: [], terms: terms, postings: [], fetched: 0)
+    }
+
+    func stored(_ term: Int64, _ store: ItemStore) throws -> Int64? {
+        try store.db.int("SELECT df FROM story_df WHERE term = ?", [.integer(term)])
+    }
+
+    @Test func countsAreWrittenAtCommitAndReadBeforeIt() throws {
+        let t = TempState()
+        let store = try ItemStore(stateDirectory: t.url)
+        try register("a", terms: [1, 2], in: store)  // outside a transaction: written at once
+        #expect(try stored(1, store) == 1)
+        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 3]) == [1: 1, 2: 1, 3: 0])
+
+        try store.beginBatch()
+        try register("b", terms: [1, 3], in: store)
+        try store.savepoint { try register("c", terms: [3, 4], in: store) }
+        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 3, 4, 5]) == [1: 2, 2: 1, 3: 2, 4: 1, 5: 0])
+        #expect(try stored(3, store) == nil)  // not yet written
+        try store.commitBatch()
+        #expect(try stored(1, store) == 2)
+        #expect(try stored(3, store) == 2)
+        #expect(try stored(4, store) == 1)
+        #expect(try store.storyDocumentFrequencies(terms: [1, 3, 4]) == [1: 2, 3: 2, 4: 1])
+    }
+
+    @Test func aRolledBackSavepointOrBatchTakesItsCountsBack() throws {
+        let t = TempState()
+        let store = try ItemStore(stateDirectory: t.url)
+        try register("a", terms: [1], in: store)
+        try store.beginBatch()
+        _ = try store.storyDocumentFrequencies(terms: [1, 2])  // cached
+        try register("b", terms: [1, 2], in: store)
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try store.savepoint {
+                try register("c", terms: [1, 2, 9], in: store)
+                throw Boom()
+            }
+        }
+        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 9]) == [1: 2, 2: 1, 9: 0])
+        store.rollbackBatch()
+        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 9]) == [1: 1, 2: 0, 9: 0])
+        #expect(try store.db.int("SELECT count(*) FROM story_df") == 1)
+
+        // The same through `transaction`, which rolls back on an error.
+        #expect(throws: Boom.self) {
+            try store.transaction {
+                try register("d", terms: [1], in: store)
+                throw Boom()
+            }
+        }
+        #expect(try store.storyDocumentFrequencies(terms: [1]) == [1: 1])
+        try store.transaction { try register("e", terms: [1], in: store) }
+        #expect(try stored(1, store) == 2)
+    }
+
+    /// A second writer (another process, here another connection) changes counts this one has cached: the
+    /// next transaction starts from the stored values.
+    @Test func anotherWritersCommitEmptiesTheCache() throws {
+        let t = TempState()
+        let store = try ItemStore(stateDirectory: t.url)
+        try register("a", terms: [7], in: store)
+        #expect(try store.storyDocumentFrequencies(terms: [7]) == [7: 1])  // cached
+        do {
+            let other = try ItemStore(stateDirectory: t.url)
+            try other.transaction { try register("b", terms: [7], in: other) }
+        }
+        try store.beginBatch()
+        #expect(try store.storyDocumentFrequencies(terms: [7]) == [7: 2])
+        try store.commitBatch()
+    }
+
+    @Test func theCacheStaysBounded() {
+        var df = DocumentFrequencies()
+        let terms = (0..<Int64(DocumentFrequencies.cacheLimit)).map { $0 }
+        _ = df.remember(terms, stored: [:])
+        #expect(df.cache.count == DocumentFrequencies.cacheLimit)
+        #expect(df.remember([-1, -2], stored: [-1: 5]) == [-1: 5, -2: 0])
+        #expect(df.cache.count == 2)  // emptied, then refilled with the terms in use
+    }
+}
