@@ -47,4 +47,9 @@ public struct ClassifierInput: Sendable {
         self.summary = summary
         self.content = content
     }
+
+    /// A feed entry's title, summary and content.
+    public init(_ entry: FeedEntry) {
+        self.init(title: entry.title, summary: entry.summary, content: entry.content)
+    }
 }

@@ -216,19 +216,29 @@ public final class Daemon: @unchecked Sendable {
             }
         }
         let grace = Double(config.shutdownGrace)
+        // Outcomes are parsed and classified on a worker (`PrepareQueue`) and stored here, in the order they
+        // arrived; the loop stores whatever is ready at every turn and waits once `depth` are outstanding.
+        let prepare = PrepareQueue()
+        let classifier = pipeline.classifier, deduper = pipeline.deduper
+        func store(_ prepared: Pipeline.PreparedFetch) {
+            let r = pipeline.handle(prepared)
+            if r.fetched { summary.fetched += 1 } else { summary.failed += 1 }
+            summary.newItems += r.newItems
+            summary.duplicates += r.duplicates
+            onResult(prepared.feed, r)
+        }
         fetcher.fetch(requests, control: {
             tick()  // the fetch loop polls at least every 100 ms: a tick of the scheduling loop
+            while let p = prepare.next(wait: false) { store(p) }
             pipeline.flushIfDue()  // a slow transfer does not hold the others' items (or the write lock) back
             guard let s = stop?.secondsSinceRequest else { return .proceed }
             return s >= grace ? .abortAll : .stopStarting
         }) { request, outcome in
             guard let feed = byURL[request.feedURL] else { return }
-            let r = pipeline.handle(feed: feed, outcome: outcome)
-            if r.fetched { summary.fetched += 1 } else { summary.failed += 1 }
-            summary.newItems += r.newItems
-            summary.duplicates += r.duplicates
-            onResult(feed, r)
+            prepare.submit(feed: feed, outcome: outcome, classifier: classifier, deduper: deduper)
+            while let p = prepare.next(wait: prepare.inFlight > PrepareQueue.depth) { store(p) }
         }
+        while let p = prepare.next(wait: true) { store(p) }
         pipeline.flushArchive()
         return summary
     }

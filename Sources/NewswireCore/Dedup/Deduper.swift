@@ -31,11 +31,28 @@ public struct Deduper: Sendable {
 
     public init() {}
 
+    /// What `links` needs of an item's text: its near-duplicate fingerprint and story term counts. No store
+    /// access, so the pipeline computes it off the store's thread (`Pipeline.prepare`).
+    public struct Input: Sendable {
+        var fingerprint: [NearDuplicateKey]
+        var termCounts: [Int64: Double]
+    }
+
+    public func input(title: String?, body: String?) -> Input {
+        Input(fingerprint: nearDuplicates.fingerprint(body: body), termCounts: stories.termCounts(title: title, body: body))
+    }
+
     /// Links for a new item `itemID` (its content hash is not in the store); `revisionOf` when it revises one.
     public func links(itemID: String, title: String?, body: String?, revisionOf: String?, now: Date,
                       in store: ItemStore) throws(StoreError) -> DedupLinks {
-        let fingerprint = nearDuplicates.fingerprint(body: body)
-        let vector = try stories.vector(title: title, body: body, in: store)
+        try links(itemID: itemID, input: input(title: title, body: body), revisionOf: revisionOf, now: now, in: store)
+    }
+
+    /// Links for a new item from its prepared `input`.
+    public func links(itemID: String, input: Input, revisionOf: String?, now: Date,
+                      in store: ItemStore) throws(StoreError) -> DedupLinks {
+        let fingerprint = input.fingerprint
+        let vector = try stories.vector(counts: input.termCounts, in: store)
         var links = DedupLinks(story: itemID, root: itemID, fingerprint: fingerprint, vector: vector)
         if let earlier = revisionOf {
             let e = try store.dedupEntry(itemID: earlier)

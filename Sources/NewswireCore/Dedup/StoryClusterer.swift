@@ -218,7 +218,11 @@ public struct StoryClusterer: Sendable {
 
     /// The item's vector, with idf from the store's document frequencies.
     public func vector(title: String?, body: String?, in store: ItemStore) throws(StoreError) -> Vector {
-        let tf = termCounts(title: title, body: body)
+        try vector(counts: termCounts(title: title, body: body), in: store)
+    }
+
+    /// The vector of term counts from `termCounts`, with idf from the store's document frequencies.
+    public func vector(counts tf: [Int64: Double], in store: ItemStore) throws(StoreError) -> Vector {
         let n = Double(try store.storyItemCount())
         let commonDF = max(Double(postingLimit), n * maxTermShare)
         var w: [Int64: Double] = [:]
