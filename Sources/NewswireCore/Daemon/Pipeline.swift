@@ -116,8 +116,8 @@ public final class Pipeline: @unchecked Sendable {
         let dedup: Deduper.Input?
     }
 
-    /// Parses a 2xx response and hashes its entries; with a `classifier` and `deduper`, classifies and
-    /// fingerprints them too. Touches no state: safe on any thread.
+    /// Parses a 2xx response and hashes its entries; given `ahead`, also classifies them and computes their
+    /// dedup input (fingerprint, story term counts). Touches no state: safe on any thread.
     public static func prepare(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>,
                                ahead: (classifier: TopicClassifier, deduper: Deduper)? = nil) -> PreparedFetch {
         guard case .success(let response) = outcome, (200...299).contains(response.status) else {

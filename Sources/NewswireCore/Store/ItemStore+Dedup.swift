@@ -9,7 +9,7 @@ public struct DedupEntry: Sendable, Equatable {
     /// How many sampled shingles its fingerprint has.
     public var keyCount: Int
     /// The fingerprint's hashes in lead order (`dedup_items.keys`, 8 bytes little-endian each): what a lookup
-    /// counts shared shingles with. Empty for an entry read back from a store written before schema 6.
+    /// counts shared shingles with (empty when the lead was too short to give any).
     public var keys: [Int64] = []
     /// Its story vector: `StoryClusterer.Vector.encoded` (a store written before it may hold the older text
     /// form, which `StoryClusterer.Vector(stored:)` reads too).
