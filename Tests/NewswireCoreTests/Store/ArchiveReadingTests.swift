@@ -127,6 +127,26 @@ import Testing
         #expect(try store.db.query("SELECT count(*) FROM item_topics WHERE topic = 'us-china-rivalry'").first?.first?.int == 0)
     }
 
+    /// A transaction with more new items than one indexing statement takes: every one is searchable.
+    @Test func aLargeTransactionIsIndexedInChunks() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        let n = Int(ItemStore.indexChunk) * 2 + 7
+        try store.transaction {
+            for i in 0..<n {
+                var r = Self.corpus[0]
+                r.id = String(format: "%064x", i)
+                r.title = "bulk item \(i)" + (i == n - 1 ? " lastone" : "")
+                try store.insertItem(r, language: "en")
+                // Other tables' rowids move on too: the chunks follow the items' own.
+                try store.registerDedup(DedupEntry(itemID: r.id, root: r.id, story: r.id, keyCount: 0, terms: .blob([])),
+                                        keys: [], terms: [], fetched: 0)
+            }
+        }
+        #expect(try store.db.int("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'bulk'") == Int64(n))
+        #expect(try store.search("lastone").count == 1)
+    }
+
     @Test func aVersion1StoreUpgradesInPlaceAndIndexesItsItems() throws {
         let tmp = TempState()
         do {
