@@ -193,10 +193,17 @@ extension ItemStore {
     func writeDocumentFrequencies() throws(StoreError) {
         let pending = documentFrequencies.takePending()
         guard !pending.isEmpty else { return }
+        // One array of [term, count] pairs (two arrays joined on their index made a nested loop: json_each has
+        // no index).
+        var pairs = "["
+        for (i, p) in pending.enumerated() {
+            if i > 0 { pairs += "," }
+            pairs += Self.jsonArray([p.term, Int64(p.count)])
+        }
         try db.query("""
-            INSERT INTO story_df(term, df) SELECT t.value, c.value FROM json_each(?) t JOIN json_each(?) c ON c.key = t.key
+            INSERT INTO story_df(term, df) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
             WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df
-            """, [.text(Self.jsonArray(pending.map(\.term))), .text(Self.jsonArray(pending.map { Int64($0.count) }))])
+            """, [.text(pairs + "]")])
     }
 
     /// `[1,-2,3]`: a list of integers for `json_each`, formatted digit by digit into one buffer (a `String`
