@@ -39,7 +39,7 @@ public final class Pipeline: @unchecked Sendable {
         public var nextDueAt: Int
     }
 
-    /// Commits the feeds handled since the last call (one transaction, each new item in its own savepoint), then
+    /// Commits the feeds handled since the last call (one transaction, each entry in its own savepoint), then
     /// appends their new items to the archive, flushes it to disk and marks the items archived. Called at the
     /// end of every batch of fetches and, during one, at least once a second (`flushIfDue`): readers and
     /// `archive tail -f` see new items within about a second, and one commit and one fsync per day file
@@ -274,7 +274,7 @@ public final class Pipeline: @unchecked Sendable {
         var duplicates = 0
         let gap = SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated })
         let interval = policy.interval(feed: feed, hint: parsed.pollHint, httpFreshness: freshness, observedGap: gap)
-        // Each item in a savepoint of its own: a store error undoes that item alone and ends the feed there (its
+        // Each entry in a savepoint of its own: a store error undoes that entry alone and ends the feed there (its
         // state is not saved, so it is fetched again in full); the items before it stay, and are archived and
         // logged. A savepoint journals the pages it changes, and an item's fit in memory (`SQLiteConnection`),
         // where a whole feed's spilled megabytes to a temporary file.

@@ -159,7 +159,12 @@ public final class ItemStore: @unchecked Sendable {
     /// for many feeds. `beginBatch` takes the write lock; `savepoint` undoes only its own unit on an error.
     public func beginBatch() throws(StoreError) {
         try db.execute("BEGIN IMMEDIATE")
-        try beginWrites()
+        do {
+            try beginWrites()
+        } catch {
+            rollbackBatch()  // not left open for a caller that saw the begin fail
+            throw error
+        }
     }
     public func commitBatch() throws(StoreError) {
         try writePending()

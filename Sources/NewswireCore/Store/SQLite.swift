@@ -58,8 +58,9 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Statement and savepoint journals (the original of every page a savepoint changes, kept to undo it) stay
     /// in memory up to 1 MiB before spilling to a temporary file (SQLite's default: 64 KiB). The pipeline's
-    /// savepoint per item journals ~100 KB; at 64 KiB those went through the kernel as temporary-file writes,
-    /// over 6 GB and ~6 s of system time in the 1,000-feed benchmark. Set once, before SQLite initializes.
+    /// savepoint per entry journals up to ~100 KB, which stays in memory; a savepoint per feed had journaled
+    /// ~7 MB through the kernel as temporary-file writes (6.5 GB and ~6.5 s of system time in the 1,000-feed
+    /// benchmark). Set once, before SQLite initializes.
     private static let journalsInMemory: Void = { _ = csqlite_config_stmtjrnl_spill(1 << 20) }()
 
     init(path: String, readOnly: Bool = false) throws(StoreError) {
@@ -220,7 +221,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs `body` inside a savepoint of the open transaction: on an error only its own writes are undone.
-    /// The pipeline opens one per new item, so the statements are prepared once (`sqlite3_exec` parsed them
+    /// The pipeline opens one per feed entry, so the statements are prepared once (`sqlite3_exec` parsed them
     /// every time: 3.5 % of a pass's instructions).
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         try query("SAVEPOINT unit")
