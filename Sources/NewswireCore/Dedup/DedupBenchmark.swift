@@ -153,7 +153,7 @@ public enum DedupBenchmark {
                     for n in stored..<batchEnd {
                         let keys = index.fingerprint(body: corpus.article(n).body)
                         let id = "item-\(n)"
-                        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, keyCount: keys.count, terms: .blob([])),
+                        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, terms: .blob([])),
                                                 keys: keys, terms: [], fetched: Int(now.timeIntervalSince1970))
                     }
                 }

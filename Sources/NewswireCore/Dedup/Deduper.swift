@@ -75,8 +75,7 @@ public struct Deduper: Sendable {
     /// `StoryClusterer.Vector.lookupTerms`) get a posting: postings of a common term would never be read.
     public func register(itemID: String, _ links: DedupLinks, fetched: Date, in store: ItemStore) throws(StoreError) {
         let original = links.nearDuplicateOf == nil
-        try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story,
-                                           keyCount: links.fingerprint.count, terms: .blob(links.vector.encoded)),
+        try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story, terms: .blob(links.vector.encoded)),
                                 keys: links.fingerprint, indexedKeys: nearDuplicates.maxLeadOffset,
                                 terms: original ? Array(links.vector.weights.keys) : [],
                                 postings: original ? Array(links.vector.lookupTerms) : [],

@@ -117,10 +117,6 @@ public struct StoryClusterer: Sendable {
             }
         }
 
-        init(stored: SQLValue) {
-            if case .blob(let b) = stored { self.init(encoded: b) } else { self.init(Vector(stored: stored)) }
-        }
-
         var pairs: [(Int64, Double)] { Array(zip(keys, values)) }
 
         func cosine(_ other: Sorted) -> (cosine: Double, shared: Int) {

@@ -6,10 +6,9 @@ public struct DedupEntry: Sendable, Equatable {
     /// The first archived copy of this text (the item itself when it is an original).
     public var root: String
     public var story: String
-    /// How many sampled shingles its fingerprint has.
-    public var keyCount: Int
     /// The fingerprint's hashes in lead order (`dedup_items.keys`, 8 bytes little-endian each): what a lookup
-    /// counts shared shingles with (empty when the lead was too short to give any).
+    /// counts shared shingles with (empty when the lead was too short to give any). Read back from the store;
+    /// `registerDedup` takes the fingerprint as its own argument.
     public var keys: [Int64] = []
     /// Its story vector: `StoryClusterer.Vector.encoded` (a store written before it may hold the older text
     /// form, which `StoryClusterer.Vector(stored:)` reads too).
@@ -96,13 +95,13 @@ extension ItemStore {
         return seqs
     }
 
-    static let dedupColumns = "item_id, root, story, key_count, terms, keys"
+    static let dedupColumns = "item_id, root, story, terms, keys"
 
     private static func dedupEntry(row: [SQLValue]) -> DedupEntry {
         var keys: [Int64] = []
-        if case .blob(let b) = row[5] { keys = int64s(b) }
-        return DedupEntry(itemID: row[0].text ?? "", root: row[1].text ?? "", story: row[2].text ?? "",
-                          keyCount: Int(row[3].int ?? 0), keys: keys, terms: row[4])
+        if case .blob(let b) = row[4] { keys = int64s(b) }
+        return DedupEntry(itemID: row[0].text ?? "", root: row[1].text ?? "", story: row[2].text ?? "", keys: keys,
+                          terms: row[3])
     }
 
     /// Little-endian 64-bit integers, 8 bytes each: the `keys` column.

@@ -362,12 +362,9 @@ public final class ItemStore: @unchecked Sendable {
     }
 
     static func stringsJSON(_ a: [String]) -> String {
-        var out = "["
-        for (i, s) in a.enumerated() {
-            if i > 0 { out += "," }
-            JSONText.appendString(s, to: &out)
-        }
-        return out + "]"
+        var out: [UInt8] = []
+        JSONText.appendStrings(a, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func strings(fromJSON text: String) -> [String] {

@@ -137,42 +137,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs a statement, handing each row to `body` as it is read.
     func forEach(_ sql: String, _ args: [SQLValue] = [], _ body: ([SQLValue]) throws(StoreError) -> Void) throws(StoreError) {
-        let stmt = try prepared(sql)
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        try bind(stmt, args)
-        let columns = sqlite3_column_count(stmt)
-        while true {
-            let rc = sqlite3_step(stmt)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else { throw error("cannot run \(sql.prefix(60))") }
-            var row: [SQLValue] = []
-            row.reserveCapacity(Int(columns))
-            for c in 0..<columns {
-                switch sqlite3_column_type(stmt, c) {
-                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(stmt, c)))
-                case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(stmt, c)))
-                case SQLITE_NULL: row.append(.null)
-                case SQLITE_BLOB:
-                    let n = Int(sqlite3_column_bytes(stmt, c))
-                    if n > 0, let p = sqlite3_column_blob(stmt, c) {
-                        row.append(.blob(Array(UnsafeRawBufferPointer(start: p, count: n))))
-                    } else {
-                        row.append(.blob([]))
-                    }
-                default:
-                    if let p = sqlite3_column_text(stmt, c) {
-                        let n = Int(sqlite3_column_bytes(stmt, c))
-                        row.append(.text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)))
-                    } else {
-                        row.append(.null)
-                    }
-                }
-            }
-            try body(row)
-        }
+        try forEachRow(sql, args) { row throws(StoreError) in try body(row.values()) }
     }
 
     /// Runs a statement, handing each row to `body` as a `SQLiteRow` that reads columns in place (no Swift value
@@ -245,6 +210,24 @@ final class SQLiteConnection: @unchecked Sendable {
 /// The current row of a statement being stepped by `SQLiteConnection.forEachRow`; valid only inside that call.
 struct SQLiteRow {
     fileprivate let stmt: OpaquePointer
+
+    /// Every column as a Swift value.
+    func values() -> [SQLValue] {
+        let columns = sqlite3_column_count(stmt)
+        var row: [SQLValue] = []
+        row.reserveCapacity(Int(columns))
+        for c in 0..<columns {
+            switch sqlite3_column_type(stmt, c) {
+            case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(stmt, c)))
+            case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(stmt, c)))
+            case SQLITE_NULL: row.append(.null)
+            case SQLITE_BLOB: row.append(.blob(withBlob(c) { Array($0) }))
+            default:  // text (nil only when SQLite is out of memory)
+                row.append(sqlite3_column_text(stmt, c) == nil ? .null : .text(withText(c) { String(decoding: $0, as: UTF8.self) }))
+            }
+        }
+        return row
+    }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_NULL }
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }

@@ -147,7 +147,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         idx.postingLimit = 2
         let keys = idx.fingerprint(body: wireStory)
         for n in 0..<5 {
-            try s.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)", keyCount: keys.count, terms: .blob([])),
+            try s.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)", terms: .blob([])),
                                 keys: keys, terms: [], fetched: 0)
         }
         let candidates = try s.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
@@ -163,7 +163,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         let s = try store(t)
         let keys = index.fingerprint(body: wireStory)
         #expect(keys.count > index.maxLeadOffset + index.minShared)
-        try s.registerDedup(DedupEntry(itemID: "orig", root: "orig", story: "orig", keyCount: keys.count, terms: .blob([])),
+        try s.registerDedup(DedupEntry(itemID: "orig", root: "orig", story: "orig", terms: .blob([])),
                             keys: keys, indexedKeys: index.maxLeadOffset, terms: [], fetched: 0)
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
         let late = keys.dropFirst(index.maxLeadOffset).enumerated().map { NearDuplicateKey(hash: $0.element.hash, position: $0.offset) }
@@ -279,7 +279,7 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func sortedCosineMatchesTheDictionaryOne() {
         let a = StoryClusterer.Vector(weights: [1: 0.6, 5: 0.8, 9: 0.0, -3: 0.1])
         let b = StoryClusterer.Vector(weights: [5: 0.5, 9: 0.5, 11: 0.7, -3: 0.2])
-        let (c, n) = StoryClusterer.Sorted(a).cosine(StoryClusterer.Sorted(stored: .blob(b.encoded)))
+        let (c, n) = StoryClusterer.Sorted(a).cosine(StoryClusterer.Sorted(encoded: b.encoded))
         let (c2, n2) = Self.dictionaryCosine(a, b)
         #expect(n == 3 && n2 == 3)
         #expect(abs(c - c2) < 1e-12 && abs(c - (0.8 * 0.5 + 0.1 * 0.2)) < 1e-12)

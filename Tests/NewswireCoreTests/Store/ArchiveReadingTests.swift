@@ -139,7 +139,7 @@ import Testing
                 r.title = "bulk item \(i)" + (i == n - 1 ? " lastone" : "")
                 try store.insertItem(r, language: "en")
                 // Other tables' rowids move on too: the chunks follow the items' own.
-                try store.registerDedup(DedupEntry(itemID: r.id, root: r.id, story: r.id, keyCount: 0, terms: .blob([])),
+                try store.registerDedup(DedupEntry(itemID: r.id, root: r.id, story: r.id, terms: .blob([])),
                                         keys: [], terms: [], fetched: 0)
             }
         }

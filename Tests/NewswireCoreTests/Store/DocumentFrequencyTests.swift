@@ -6,7 +6,7 @@ import Testing
 /// commit; what a reader sees is always what the SQL upsert per item used to give.
 @Suite struct DocumentFrequencyTests {
     func register(_ id: String, terms: [Int64], in store: ItemStore) throws {
-        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, keyCount: 0, terms: .blob([])),
+        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, terms: .blob([])),
                                 keys: [], terms: terms, postings: [], fetched: 0)
     }
 
