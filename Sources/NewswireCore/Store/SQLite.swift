@@ -56,12 +56,14 @@ final class SQLiteConnection: @unchecked Sendable {
     let path: String
     private var cache: [String: OpaquePointer] = [:]
 
-    /// Statement and savepoint journals (the original of every page a savepoint changes, kept to undo it) stay
-    /// in memory up to 1 MiB before spilling to a temporary file (SQLite's default: 64 KiB). The pipeline's
-    /// savepoint per entry journals up to ~100 KB, which stays in memory; a savepoint per feed had journaled
-    /// ~7 MB through the kernel as temporary-file writes (6.5 GB and ~6.5 s of system time in the 1,000-feed
-    /// benchmark). Set once, before SQLite initializes.
-    private static let journalsInMemory: Void = { _ = csqlite_config_stmtjrnl_spill(1 << 20) }()
+    /// Statement and savepoint journals (the original of every page a statement or savepoint changes, kept to
+    /// undo it) stay in memory and never spill to a temporary file. SQLite's default spills past 64 KiB: the
+    /// pipeline's savepoint per entry journals ~100 KB, and spilled journals cost gigabytes of temporary-file
+    /// writes in the 1,000-feed benchmark. A 1 MiB spill threshold was tried and is broken on Debian 12's
+    /// SQLite 3.40.1: every spill failed with SQLITE_FULL, "database or disk is full" (LargeTransactionTests).
+    /// What a journal holds is bounded by what one statement or savepoint changes: an entry's pages, or a
+    /// batch's `markArchived` (a page per item). Set once, before SQLite initializes.
+    private static let journalsInMemory: Void = { _ = csqlite_config_stmtjrnl_spill(-1) }()
 
     init(path: String, readOnly: Bool = false) throws(StoreError) {
         _ = Self.journalsInMemory
