@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import NewswireCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,6 +63,16 @@ import Glibc
         #expect(notify.wait(timeout: 10) { $0.contains("READY=1") }, "READY=1; got \(notify.assignments)")
         var log = daemon.waitForLog(timeout: 10) { !$0.events("fetch", feed: rss).isEmpty }
         #expect(log.events("fetch", feed: rss).map(\.status) == [200], "stderr:\n\(daemon.stderr)")
+        // The round stored items, so the daemon checkpoints before it waits: the database file holds every page.
+        let reader = try ItemStore(stateDirectory: sandbox.state, readOnly: true)
+        let pages = try #require(try reader.db.int("PRAGMA page_count")) * 4096
+        var fileSize = 0
+        for _ in 0..<50 {
+            fileSize = try FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? Int ?? 0
+            if fileSize == Int(pages) { break }
+            usleep(100_000)
+        }
+        #expect(fileSize == Int(pages), "the WAL checkpointed after the round")
         // WATCHDOG_USEC=1 s: a ping at least every half second, even while every feed waits 15 minutes.
         let pingsBefore = notify.assignments.filter { $0 == "WATCHDOG=1" }.count
         #expect(notify.wait(timeout: 3) { $0.filter { $0 == "WATCHDOG=1" }.count >= pingsBefore + 2 },

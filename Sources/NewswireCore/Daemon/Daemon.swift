@@ -113,7 +113,8 @@ public final class Daemon: @unchecked Sendable {
             if !ready.isEmpty {
                 let oldest = ready.compactMap { due[$0.url] }.min() ?? t
                 DaemonMetrics.scheduleLag(seconds: t - oldest)
-                _ = fetch(ready, stop: stop) { feed, result in due[feed.url] = result.nextDueAt }
+                let round = fetch(ready, stop: stop) { feed, result in due[feed.url] = result.nextDueAt }
+                if round.newItems > 0 { checkpoint() }
                 notifier.notify("STATUS=\(statusLine())")
             }
             let next = due.values.min().map { Double($0 - Int(Date().timeIntervalSince1970)) } ?? tickPeriod
@@ -121,6 +122,17 @@ public final class Daemon: @unchecked Sendable {
         }
         notifier.notify("STOPPING=1")
         logger.info("stop", metadata: ["signal": .string(stop.signalName ?? "request")])
+    }
+
+    /// After a round that stored items, while the daemon would otherwise wait: the WAL's pages go to the
+    /// database file now, not when ~200 MB of them have piled up (`ItemStore.checkpoint`).
+    private func checkpoint() {
+        do {
+            let c = try pipeline.store.checkpoint()
+            logger.debug("checkpoint", metadata: ["wal_frames": "\(c.walFrames)", "checkpointed": "\(c.checkpointed)"])
+        } catch {
+            logger.warning("checkpoint", metadata: ["error": "\(error)"])
+        }
     }
 
     /// When a feed is first due after start: now if never fetched, else its persisted time (a restart

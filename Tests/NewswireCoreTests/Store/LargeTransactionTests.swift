@@ -46,3 +46,26 @@ import Testing
         #expect(try store.db.int("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'large'") == Int64(records.count))
     }
 }
+
+@Suite struct CheckpointTests {
+    /// What the daemon does after a round that stored items: the WAL's pages reach the database file then,
+    /// not once ~200 MB of WAL have piled up (the automatic checkpoint's interval).
+    @Test func aPassiveCheckpointMovesTheWALIntoTheDatabaseFile() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        try store.transaction {
+            for n in 0..<200 { try store.insertItem(LargeTransactionTests.record(n), language: "en") }
+        }
+        let pages = try #require(try store.db.int("PRAGMA page_count"))
+        let pageSize = try #require(try store.db.int("PRAGMA page_size"))
+        let fileBefore = try FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int ?? 0
+        #expect(fileBefore < Int(pages * pageSize))  // the new pages are only in the WAL
+
+        let c = try store.checkpoint()
+        #expect(c.walFrames > 0)
+        #expect(c.checkpointed == c.walFrames)
+        let fileAfter = try FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int ?? 0
+        #expect(fileAfter == Int(pages * pageSize))
+        #expect(try store.unarchivedItems().count == 200)
+    }
+}
