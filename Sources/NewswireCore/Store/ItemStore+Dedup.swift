@@ -21,7 +21,9 @@ public struct DedupEntry: Sendable, Equatable {
 /// - `dedup_keys`: sampled lead shingle → item (`seq` of `dedup_items`) and its rank in the lead; primary key
 ///   (key, seq), so a lookup reads the newest postings of one key from the index. Since schema 6 only the
 ///   first `NearDuplicateIndex.maxLeadOffset` keys of each lead are indexed (a copy must share one of them:
-///   see `NearDuplicateIndex.lookup`); the whole fingerprint is `dedup_items.keys`.
+///   see `NearDuplicateIndex.lookup`); the whole fingerprint is `dedup_items.keys`. Since schema 7 new
+///   postings go to `dedup_keys_recent` (same layout) and move to `dedup_keys` in bulk: see
+///   `mergeRecentDedupKeys`. A lookup reads both.
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
 extension ItemStore {
@@ -89,10 +91,35 @@ extension ItemStore {
     public func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> Set<Int64> {
         var seqs = Set<Int64>()
         for key in keys {
-            try db.forEachRow("SELECT seq FROM dedup_keys WHERE key = ? ORDER BY seq DESC LIMIT ?",
-                              [.integer(key.hash), .integer(Int64(perKeyLimit))]) { seqs.insert($0.int64(0)) }
+            // Both tables, newest first: SQLite merges the two index scans (no sort).
+            try db.forEachRow("""
+                SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1
+                ORDER BY seq DESC LIMIT ?2
+                """, [.integer(key.hash), .integer(Int64(perKeyLimit))]) { seqs.insert($0.int64(0)) }
         }
         return seqs
+    }
+
+    static let createRecentDedupKeys = """
+        CREATE TABLE IF NOT EXISTS dedup_keys_recent(
+            key INTEGER NOT NULL, seq INTEGER NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY(key, seq)
+        ) WITHOUT ROWID;
+        """
+
+    /// Postings gathered in `dedup_keys_recent` before they move to `dedup_keys` together.
+    static let recentDedupKeysLimit = 16_384
+
+    /// Moves the recent near-duplicate postings into `dedup_keys` once there are `limit` of them, in the
+    /// transaction being committed. Keys are random, so a commit's postings land on that many different
+    /// leaves of `dedup_keys`: at 50,000 items, nearly all of its ~2,000 pages were written to the WAL again by
+    /// every 250-item commit, ~45 % of the pages a commit wrote. The small table takes them instead (~150
+    /// pages), and each leaf of the big one is written once per ~2,000 items.
+    func mergeRecentDedupKeys(limit: Int = recentDedupKeysLimit) throws(StoreError) {
+        guard try db.int("SELECT count(*) FROM dedup_keys_recent") ?? 0 >= Int64(limit) else { return }
+        try db.execute("""
+            INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT key, seq, pos FROM dedup_keys_recent ORDER BY key, seq;
+            DELETE FROM dedup_keys_recent;
+            """)
     }
 
     static let dedupColumns = "item_id, root, story, terms, keys"
@@ -148,7 +175,8 @@ extension ItemStore {
     }
 
     /// Registers an item with its fingerprint and story terms (once: a second registration is ignored): the
-    /// whole fingerprint is stored with the item, its first `indexedKeys` keys get a `dedup_keys` posting;
+    /// whole fingerprint is stored with the item, its first `indexedKeys` keys get a posting (in
+    /// `dedup_keys_recent`, until `mergeRecentDedupKeys` moves it to `dedup_keys`);
     /// `terms` count towards their document frequency, `postings` (nil: all of `terms`) get a `story_terms` row.
     public func registerDedup(_ e: DedupEntry, keys: [NearDuplicateKey], indexedKeys: Int = NearDuplicateIndex().maxLeadOffset,
                               terms: [Int64], postings: [Int64]? = nil, fetched: Int) throws(StoreError) {
@@ -159,7 +187,7 @@ extension ItemStore {
         guard db.changes > 0 else { return }
         let seq = db.lastInsertRowID
         // One statement per table, the values as a JSON array (json_each's `key` is the index: the key's rank).
-        try db.query("INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
+        try db.query("INSERT OR IGNORE INTO dedup_keys_recent(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
                      [.integer(seq), .text(Self.jsonArray(keys.prefix(indexedKeys).map(\.hash)))])
         guard !terms.isEmpty else { return }
         let termList = SQLValue.text(Self.jsonArray(terms))

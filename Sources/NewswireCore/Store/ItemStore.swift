@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 6
+    static let schemaVersion = 7
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
     /// large store stay in memory instead of being read back page by page. Bounded by the daemon's memory
     /// budget (64 MiB RSS for 50,000 items in the fetch benchmark).
@@ -132,6 +132,11 @@ public final class ItemStore: @unchecked Sendable {
         if version < 6 {
             try migrateDedupKeysToBlobs()  // ItemStore+Dedup.swift: whole fingerprints with the item, 8 postings each
         }
+        if version < 7 {
+            // New near-duplicate postings go to a small table first and move to `dedup_keys` in bulk
+            // (`mergeRecentDedupKeys`, ItemStore+Dedup.swift).
+            try migrateStep(to: 7, Self.createRecentDedupKeys)
+        }
     }
 
     /// Runs one schema step under the write lock, re-reading the version first, so that two processes
@@ -202,10 +207,12 @@ public final class ItemStore: @unchecked Sendable {
     }
 
     /// What the transaction keeps in memory until its end: the full-text index entries of its new items and
-    /// the document-frequency increments of their terms.
+    /// the document-frequency increments of their terms; and, once enough have gathered, the move of recent
+    /// near-duplicate postings into their main table.
     private func writePending() throws(StoreError) {
         try indexPending()
         try writeDocumentFrequencies()
+        try mergeRecentDedupKeys()
     }
     /// A transaction is open on this connection (SQLite ends one by itself after some I/O errors).
     public var inTransaction: Bool { db.inTransaction }

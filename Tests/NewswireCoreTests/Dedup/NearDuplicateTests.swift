@@ -165,7 +165,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(keys.count > index.maxLeadOffset + index.minShared)
         try s.registerDedup(DedupEntry(itemID: "orig", root: "orig", story: "orig", terms: .blob([])),
                             keys: keys, indexedKeys: index.maxLeadOffset, terms: [], fetched: 0)
-        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == Int64(index.maxLeadOffset))
         let late = keys.dropFirst(index.maxLeadOffset).enumerated().map { NearDuplicateKey(hash: $0.element.hash, position: $0.offset) }
         #expect(try s.nearDuplicateCandidates(keys: late, perKeyLimit: 64).isEmpty)
         #expect(try index.lookup(late, in: s) == nil)
@@ -177,6 +177,39 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(m?.containment == 1.0)
     }
 
+    /// New postings wait in `dedup_keys_recent` and move to `dedup_keys` in bulk at a commit once there are
+    /// enough: a copy is found the same way wherever its original's postings are, and none is lost or doubled.
+    @Test func recentPostingsMoveToTheMainIndexInBulkAndStayFound() throws {
+        let t = TempState()
+        let s = try store(t)
+        try s.transaction { try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s) }
+        let keys = index.fingerprint(body: wireStory)
+        let copy = index.fingerprint(body: "VALDORIA CITY (Wire) - " + wireStory)
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == Int64(index.maxLeadOffset))
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == 0)  // fewer than the limit: not moved yet
+        let before = try s.nearDuplicateCandidates(keys: copy, perKeyLimit: 64)
+        #expect(try index.lookup(copy, in: s)?.itemID == "orig")
+
+        try s.transaction { try s.mergeRecentDedupKeys(limit: index.maxLeadOffset) }
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == 0)
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
+        #expect(try s.nearDuplicateCandidates(keys: copy, perKeyLimit: 64) == before)
+        #expect(try index.lookup(copy, in: s)?.itemID == "orig")
+
+        // A later original's postings are recent while the first's are merged: both are candidates, newest first
+        // under a limit of one per key.
+        let other = "Quarterly figures from the northern terminal: " + wireStory
+        try s.transaction { try add("later", title: "Valdoria port, again", body: other, in: s) }
+        let shared = Set(keys.prefix(index.maxLeadOffset).map(\.hash))
+            .intersection(index.fingerprint(body: other).prefix(index.maxLeadOffset).map(\.hash))
+        let sharedKeys = keys.filter { shared.contains($0.hash) }
+        #expect(!sharedKeys.isEmpty)
+        let laterSeq = try #require(try s.db.int("SELECT seq FROM dedup_items WHERE item_id = 'later'"))
+        let origSeq = try #require(try s.db.int("SELECT seq FROM dedup_items WHERE item_id = 'orig'"))
+        #expect(try s.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 1) == [laterSeq])
+        #expect(try s.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 2) == [laterSeq, origSeq])
+    }
+
     /// A schema-5 store (every key indexed, no fingerprint column) upgrades: fingerprints move into
     /// `dedup_items.keys`, later keys leave the index, and copies are still found.
     @Test func schema5StoreUpgrades() throws {
@@ -186,7 +219,10 @@ to open, but analysts warned that some of the diverted trade may never return.
             try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s)
             let keys = index.fingerprint(body: wireStory)
             // Back to schema 5's layout: the column gone, every key in the index.
-            try s.db.execute("ALTER TABLE dedup_items DROP COLUMN keys; DELETE FROM dedup_keys; PRAGMA user_version = 5;")
+            try s.db.execute("""
+                ALTER TABLE dedup_items DROP COLUMN keys; DROP TABLE dedup_keys_recent; DELETE FROM dedup_keys;
+                PRAGMA user_version = 5;
+                """)
             for k in keys {
                 try s.db.query("INSERT INTO dedup_keys(key, seq, pos) VALUES(?, 1, ?)", [.integer(k.hash), .integer(Int64(k.position))])
             }
@@ -195,6 +231,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(try s.db.int("PRAGMA user_version") == Int64(ItemStore.schemaVersion))
         #expect(try s.dedupEntry(itemID: "orig")?.keys == index.fingerprint(body: wireStory).map(\.hash))
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == 0)  // schema 7's table, new and empty
         #expect(try add("copy", title: "Strike hits Valdoria port", body: "VALDORIA CITY (Wire) - " + wireStory, in: s)
             .nearDuplicateOf == "orig")
     }
