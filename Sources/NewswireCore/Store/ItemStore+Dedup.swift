@@ -186,6 +186,10 @@ extension ItemStore {
                   e.terms, .blob(Self.int64Blob(keys.map(\.hash)))])
         guard db.changes > 0 else { return }
         let seq = db.lastInsertRowID
+        if case .blob(let b) = e.terms {
+            storyVectors.add(seq: seq, story: e.story, vector: StoryClusterer.Sorted(encoded: b))
+            if !db.inTransaction { storyVectors.commit() }
+        }
         // One statement per table, the values as a JSON array (json_each's `key` is the index: the key's rank).
         try db.query("INSERT OR IGNORE INTO dedup_keys_recent(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
                      [.integer(seq), .text(Self.jsonArray(keys.prefix(indexedKeys).map(\.hash)))])
@@ -263,6 +267,7 @@ extension ItemStore {
     /// The story and stored vector of the item registered as `seq`: what a story lookup scores each candidate
     /// by, decoded straight from the row (no row of Swift values, no copy of the blob).
     func storyCandidate(seq: Int64) throws(StoreError) -> (story: String, vector: StoryClusterer.Sorted)? {
+        if let cached = storyVectors.entry(seq: seq) { return cached }
         var found: (String, StoryClusterer.Sorted)?
         try db.forEachRow("SELECT story, terms FROM dedup_items WHERE seq = ?", [.integer(seq)]) { row in
             let story = row.withText(0) { String(decoding: $0, as: UTF8.self) }

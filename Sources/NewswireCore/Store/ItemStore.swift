@@ -22,6 +22,8 @@ public final class ItemStore: @unchecked Sendable {
     private var unindexedFrom: Int64?
     /// Story document frequencies: cached, and written back at commit (ItemStore+Dedup.swift).
     var documentFrequencies = DocumentFrequencies()
+    /// Story vectors of recently registered items, for the story lookup (StoryVectorCache.swift).
+    var storyVectors = StoryVectorCache()
 
     /// Opens (creating when needed) the store under `stateDirectory`.
     public init(stateDirectory: URL, readOnly: Bool = false) throws(StoreError) {
@@ -159,14 +161,17 @@ public final class ItemStore: @unchecked Sendable {
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         defer { unindexedFrom = nil }
         do {
-            return try db.transaction {
+            let v = try db.transaction {
                 try beginWrites()
                 let v = try body()
                 try writePending()
                 return v
             }
+            storyVectors.commit()
+            return v
         } catch {
             documentFrequencies.discard()
+            storyVectors.discard()
             throw error
         }
     }
@@ -185,18 +190,21 @@ public final class ItemStore: @unchecked Sendable {
     public func commitBatch() throws(StoreError) {
         try writePending()
         try db.execute("COMMIT")
+        storyVectors.commit()
     }
     public func rollbackBatch() {
         try? db.execute("ROLLBACK")
         unindexedFrom = nil
         documentFrequencies.discard()
+        storyVectors.discard()
     }
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        let mark = documentFrequencies.mark
+        let mark = documentFrequencies.mark, vectorMark = storyVectors.mark
         do {
             return try db.savepoint(body)
         } catch {
             documentFrequencies.undo(to: mark)
+            storyVectors.undo(to: vectorMark)
             throw error
         }
     }
