@@ -209,9 +209,11 @@ public final class ItemStore: @unchecked Sendable {
         }
     }
 
-    /// At the start of a write transaction: forget cached counts another connection may have changed.
+    /// At the start of a write transaction: forget cached counts another connection may have changed, and
+    /// any story vector no transaction owns any more.
     private func beginWrites() throws(StoreError) {
         documentFrequencies.begin(dataVersion: try db.int("PRAGMA data_version"))
+        storyVectors.discard()
     }
 
     /// What the transaction keeps in memory until its end: the full-text index entries of its new items and

@@ -44,8 +44,8 @@ struct StoryVectorCache {
     }
 
     mutating func commit() {
-        for p in pending where committed.updateValue(p.entry, forKey: p.seq) == nil {
-            fifo.append(p.seq)
+        for p in pending {
+            if committed.updateValue(p.entry, forKey: p.seq) == nil { fifo.append(p.seq) }
         }
         discard()
         while fifo.count - fifoStart > Self.capacity {
