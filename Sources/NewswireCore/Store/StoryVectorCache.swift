@@ -25,7 +25,11 @@ struct StoryVectorCache {
         return committed[seq]
     }
 
+    /// Adds an entry of the open transaction. A transaction registering more than `4 × capacity` items (a
+    /// benchmark's bulk load; the pipeline's batches hold 250) keeps the rest uncached: they are read back from
+    /// the store instead, which sees the transaction's own rows.
     mutating func add(seq: Int64, story: String, vector: StoryClusterer.Sorted) {
+        guard pending.count < 4 * Self.capacity else { return }
         pendingIndex[seq] = pending.count
         pending.append((seq, (story, vector)))
     }

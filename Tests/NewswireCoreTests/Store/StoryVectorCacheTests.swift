@@ -83,5 +83,10 @@ import Testing
         cache.add(seq: 5_001, story: "pending", vector: v)
         cache.discard()
         #expect(cache.entry(seq: 5_001) == nil)
+        // A bulk transaction: pending entries stop at four times the capacity, the rest is read from the store.
+        for s in 10_000..<Int64(10_000 + 5 * StoryVectorCache.capacity) { cache.add(seq: s, story: "bulk", vector: v) }
+        #expect(cache.mark == 4 * StoryVectorCache.capacity)
+        #expect(cache.entry(seq: 10_000)?.story == "bulk")
+        #expect(cache.entry(seq: Int64(10_000 + 4 * StoryVectorCache.capacity)) == nil)
     }
 }
