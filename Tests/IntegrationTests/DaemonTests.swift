@@ -64,15 +64,18 @@ import Glibc
         var log = daemon.waitForLog(timeout: 10) { !$0.events("fetch", feed: rss).isEmpty }
         #expect(log.events("fetch", feed: rss).map(\.status) == [200], "stderr:\n\(daemon.stderr)")
         // The round stored items, so the daemon checkpoints before it waits: the database file holds every page.
+        // (The fetch line comes before the round's commit: both sizes are read again until they agree.)
         let reader = try ItemStore(stateDirectory: sandbox.state, readOnly: true)
-        let pages = try #require(try reader.db.int("PRAGMA page_count")) * 4096
-        var fileSize = 0
+        let pageSize = try #require(try reader.db.int("PRAGMA page_size"))
+        var fileSize = 0, storeSize = 0
         for _ in 0..<50 {
+            let committed = try reader.db.int("SELECT count(*) FROM items") ?? 0
+            storeSize = Int(try reader.db.int("PRAGMA page_count") ?? 0) * Int(pageSize)
             fileSize = try FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? Int ?? 0
-            if fileSize == Int(pages) { break }
+            if committed > 0, fileSize == storeSize { break }
             usleep(100_000)
         }
-        #expect(fileSize == Int(pages), "the WAL checkpointed after the round")
+        #expect(fileSize == storeSize, "the WAL checkpointed after the round")
         // WATCHDOG_USEC=1 s: a ping at least every half second, even while every feed waits 15 minutes.
         let pingsBefore = notify.assignments.filter { $0 == "WATCHDOG=1" }.count
         #expect(notify.wait(timeout: 3) { $0.filter { $0 == "WATCHDOG=1" }.count >= pingsBefore + 2 },

@@ -25,7 +25,7 @@ import Testing
         try store.transaction {
             for r in records { try store.insertItem(r, language: "en") }
         }
-        // One UPDATE over 1,500 rows of ~6 KB: its statement journal holds several megabytes of pages.
+        // One UPDATE over 1,500 rows of ~4 KB: its statement journal holds several megabytes of pages.
         try store.transaction { try store.markArchived(ids: records.map(\.id)) }
         #expect(try store.unarchivedItems().isEmpty)
     }
