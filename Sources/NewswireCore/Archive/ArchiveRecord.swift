@@ -63,8 +63,8 @@ public struct ArchiveRecord: Sendable, Equatable {
         w.field("guid", guid)
         w.field("url", url)
         w.field("title", title)
-        w.field("published", published.map(ISOTime.format))
-        w.field("fetched", ISOTime.format(fetched))
+        w.field("published", date: published)
+        w.field("fetched", date: fetched)
         w.field("author", author)
         w.field("categories", strings: categories)
         w.field("summary", summary)
@@ -77,7 +77,7 @@ public struct ArchiveRecord: Sendable, Equatable {
         w.field("near_duplicate_of", nearDuplicateOf)
         w.field("revision_of", revisionOf)
         w.field("story", story)
-        return w.finishBytes()
+        return w.takeBytes()
     }
 
     public static func topicsJSON(_ topics: [TopicScore]) -> String {
@@ -87,14 +87,17 @@ public struct ArchiveRecord: Sendable, Equatable {
     }
 
     static func appendTopicsJSON(_ topics: [TopicScore], to out: inout [UInt8]) {
+        // What a JSONObjectWriter per topic writes, straight into `out`.
         out.append(0x5B)
         for (i, t) in topics.enumerated() {
             if i > 0 { out.append(0x2C) }
-            var w = JSONObjectWriter()
-            w.field("id", t.id)
-            w.field("score", number: t.score)
-            w.field("terms", strings: t.terms)
-            out.append(contentsOf: w.finishBytes())
+            out.append(contentsOf: #"{"id":"#.utf8)
+            JSONText.appendString(t.id, to: &out)
+            out.append(contentsOf: #","score":"#.utf8)
+            JSONText.appendNumber(t.score, to: &out)
+            out.append(contentsOf: #","terms":"#.utf8)
+            JSONText.appendStrings(t.terms, to: &out)
+            out.append(0x7D)
         }
         out.append(0x5D)
     }

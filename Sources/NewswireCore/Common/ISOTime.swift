@@ -5,14 +5,46 @@ public enum ISOTime {
     /// Formats a date as `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds, rounded down); dates outside the years
     /// 1...9999 are clamped to them.
     public static func format(_ date: Date) -> String {
+        text(date, prefix: 20)
+    }
+
+    /// Appends `format(date)` as UTF-8: the archive line and the store's columns take it without a String.
+    public static func append(_ date: Date, to out: inout [UInt8]) {
         let f = fields(seconds(date))
-        return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2))Z"
+        out.reserveCapacity(out.count + 24)
+        appendDigits(f.year, 4, to: &out)
+        out.append(0x2D)
+        appendDigits(f.month, 2, to: &out)
+        out.append(0x2D)
+        appendDigits(f.day, 2, to: &out)
+        out.append(0x54)
+        appendDigits(f.hour, 2, to: &out)
+        out.append(0x3A)
+        appendDigits(f.minute, 2, to: &out)
+        out.append(0x3A)
+        appendDigits(f.second, 2, to: &out)
+        out.append(0x5A)
     }
 
     /// The UTC day of a date, `YYYY-MM-DD` (the name of its archive file).
     public static func day(_ date: Date) -> String {
-        let f = fields(seconds(date))
-        return "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))"
+        text(date, prefix: 10)
+    }
+
+    /// The first `prefix` bytes of `append(date)` as a String.
+    private static func text(_ date: Date, prefix: Int) -> String {
+        var out: [UInt8] = []
+        append(date, to: &out)
+        return String(decoding: out[..<prefix], as: UTF8.self)
+    }
+
+    /// `v` (0...9999) in decimal, zero-padded to `width` digits.
+    @inline(__always) private static func appendDigits(_ v: Int, _ width: Int, to out: inout [UInt8]) {
+        var divisor = width == 4 ? 1000 : 10
+        while divisor > 0 {
+            out.append(0x30 + UInt8(truncatingIfNeeded: v / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (what `format` writes). Other forms belong to the parser's date code.
@@ -83,22 +115,26 @@ public enum ISOTime {
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         return (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
     }
-
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
 }
 
 extension ISOTime {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, for log lines.
     public static func formatMillis(_ date: Date) -> String {
+        var out: [UInt8] = []
+        appendMillis(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `formatMillis(date)` as UTF-8.
+    static func appendMillis(_ date: Date, to out: inout [UInt8]) {
         let t = date.timeIntervalSince1970
         let whole = t.rounded(.down)
-        let ms = Int((t - whole) * 1000)
-        var s = format(date)
-        s.removeLast()
-        let msText = String(ms)
-        return s + "." + String(repeating: "0", count: 3 - msText.count) + msText + "Z"
+        let ms = t.isFinite ? min(max(Int((t - whole) * 1000), 0), 999) : 0
+        append(date, to: &out)
+        out[out.count - 1] = 0x2E  // the "Z" becomes ".", and comes back after the milliseconds
+        out.append(0x30 + UInt8(ms / 100))
+        out.append(0x30 + UInt8(ms / 10 % 10))
+        out.append(0x30 + UInt8(ms % 10))
+        out.append(0x5A)
     }
 }

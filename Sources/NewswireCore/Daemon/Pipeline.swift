@@ -343,13 +343,26 @@ public final class Pipeline: @unchecked Sendable {
         return FeedResult(fetched: true, newItems: fresh.count, duplicates: duplicates, nextDueAt: state.nextDueAt!)
     }
 
+    /// `id:score,id:score` for the item log line.
+    static func topicList(_ topics: [TopicScore]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(topics.count * 32)
+        for (i, t) in topics.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: t.id.utf8)
+            out.append(0x3A)
+            JSONText.appendNumber(t.score, to: &out)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// One `item` line per new item, and the relevant-item metrics.
     private func logItems(_ fresh: [(ArchiveRecord, Classification)], _ itemLog: Logger) {
         for (r, c) in fresh {
             var meta: Logger.Metadata = [
                 "id": .string(r.id), "title": .string(r.title ?? ""), "relevant": "\(c.relevant)",
                 "relevance": .string(JSONText.number(c.relevance)),
-                "topics": .string(c.topics.map { "\($0.id):\(JSONText.number($0.score))" }.joined(separator: ",")),
+                "topics": .string(Self.topicList(c.topics)),
                 "url": .string(r.url ?? ""),
             ]
             if let rev = r.revisionOf { meta["revision_of"] = .string(rev) }

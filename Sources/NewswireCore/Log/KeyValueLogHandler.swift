@@ -29,12 +29,23 @@ public struct KeyValueLogHandler: LogHandler {
         var all = metadata
         if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
         if let error = event.error { all["error"] = "\(error)" }
-        var body = "level=\(level.rawValue) event=\(Self.quote(message.description))"
+        // Built as UTF-8 bytes: the daemon writes a line per new item, and Strings concatenated per field were
+        // most of that line's cost.
+        var body: [UInt8] = []
+        body.reserveCapacity(256)
+        body.append(contentsOf: "level=".utf8)
+        body.append(contentsOf: level.rawValue.utf8)
+        body.append(contentsOf: " event=".utf8)
+        Self.appendQuoted(message.description, to: &body)
         if let feed = all.removeValue(forKey: "feed") {
-            body += " feed=\(Self.quote(Self.render(feed)))"
+            body.append(contentsOf: " feed=".utf8)
+            Self.appendQuoted(Self.render(feed), to: &body)
         }
         for key in all.keys.sorted() {
-            body += " \(key)=\(Self.quote(Self.render(all[key]!)))"
+            body.append(0x20)
+            body.append(contentsOf: key.utf8)
+            body.append(0x3D)
+            Self.appendQuoted(Self.render(all[key]!), to: &body)
         }
         sink.write(body: body, priority: Self.syslogPriority(level))
     }
@@ -61,39 +72,55 @@ public struct KeyValueLogHandler: LogHandler {
 
     /// Quotes a value when needed; escapes `"`, `\` and control characters.
     public static func quote(_ s: String) -> String {
-        var needsQuotes = s.isEmpty
-        var plain = true
-        for u in s.unicodeScalars {
-            switch u {
-            case " ", "=": needsQuotes = true
-            case "\"", "\\": needsQuotes = true; plain = false
-            default:
-                if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value)
-                    || u == "\u{2028}" || u == "\u{2029}" {
-                    needsQuotes = true; plain = false
+        var out: [UInt8] = []
+        appendQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `quote(s)` as UTF-8. The usual value (no space, quote, `=` or control character) is checked
+    /// and copied byte by byte; one that needs escapes goes through its Unicode scalars.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { u in
+            var needsQuotes = u.isEmpty, plain = true
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                if b == 0x20 || b == 0x3D {
+                    needsQuotes = true
+                } else if b == 0x22 || b == 0x5C || b < 0x20 || b == 0x7F
+                    || (b == 0xC2 && i + 1 < u.count && u[i + 1] <= 0x9F)  // U+0080...U+009F (C1 controls)
+                    || (b == 0xE2 && i + 2 < u.count && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {  // U+2028, U+2029
+                    needsQuotes = true
+                    plain = false
+                    break
+                }
+                i += 1
+            }
+            if !needsQuotes { return out.append(contentsOf: u) }
+            out.append(0x22)
+            if plain {
+                out.append(contentsOf: u)
+            } else {
+                for scalar in String(decoding: u, as: UTF8.self).unicodeScalars {
+                    switch scalar {
+                    case "\"": out.append(contentsOf: #"\""#.utf8)
+                    case "\\": out.append(contentsOf: #"\\"#.utf8)
+                    case "\n": out.append(contentsOf: #"\n"#.utf8)
+                    case "\r": out.append(contentsOf: #"\r"#.utf8)
+                    case "\t": out.append(contentsOf: #"\t"#.utf8)
+                    default:
+                        if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+                            || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".utf8)
+                        } else {
+                            out.append(contentsOf: String(scalar).utf8)
+                        }
+                    }
                 }
             }
+            out.append(0x22)
         }
-        if !needsQuotes { return s }
-        if plain { return "\"\(s)\"" }
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value)
-                    || u == "\u{2028}" || u == "\u{2029}" {
-                    out += "\\u{\(String(u.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 
@@ -138,17 +165,28 @@ public final class LogSink: Sendable {
         }
     }
 
-    func write(body: String, priority: Int) {
-        let stamped = "ts=\(ISOTime.formatMillis(Date())) \(body)\n"
+    func write(body: [UInt8], priority: Int) {
+        var stamped: [UInt8] = Array("ts=".utf8)
+        stamped.reserveCapacity(body.count + 30)
+        ISOTime.appendMillis(Date(), to: &stamped)
+        stamped.append(0x20)
+        stamped.append(contentsOf: body)
+        stamped.append(0x0A)
         lock.withLock { file in
-            Self.writeAll(2, journal ? "<\(priority)>\(body)\n" : stamped)
+            if journal {
+                var line = Array("<\(priority)>".utf8)
+                line.append(contentsOf: body)
+                line.append(0x0A)
+                Self.writeAll(2, line)
+            } else {
+                Self.writeAll(2, stamped)
+            }
             if let f = file { Self.writeAll(f.fd, stamped) }
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buf in
+    private static func writeAll(_ fd: Int32, _ line: [UInt8]) {
+        line.withUnsafeBytes { buf in
             var off = 0
             while off < buf.count {
                 let n = Foundation.write(fd, buf.baseAddress! + off, buf.count - off)

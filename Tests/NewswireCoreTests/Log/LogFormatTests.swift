@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NewswireCore
 
@@ -23,5 +24,78 @@ import Testing
         #expect(JSONText.number(1) == "1")
         #expect(JSONText.number(0.123456) == "0.1235")
         #expect(JSONText.number(.nan) == "0")
+    }
+
+    /// The String-based `JSONText.number` these formatters replaced, kept as the reference.
+    static func referenceNumber(_ v: Double) -> String {
+        guard v.isFinite else { return "0" }
+        let scaled = (v * 10_000).rounded()
+        if scaled == scaled.rounded(.towardZero), abs(scaled) < 1e15 {
+            let i = Int64(scaled)
+            let whole = i / 10_000, frac = abs(i % 10_000)
+            if frac == 0 { return (i < 0 && whole == 0 ? "-" : "") + String(whole) }
+            var f = String(frac)
+            f = String(repeating: "0", count: 4 - f.count) + f
+            while f.hasSuffix("0") { f.removeLast() }
+            return (i < 0 && whole == 0 ? "-" : "") + "\(whole).\(f)"
+        }
+        return String(v)
+    }
+
+    @Test func jsonNumbersAgreeWithTheStringFormatter() {
+        var rng = SplitMix64(seed: 3)
+        var values: [Double] = [0, -0.0, 1, -1, 0.5, -0.5, 0.00004, -0.00004, 0.00005, -0.00005, 0.99995, 9.99999, 1e10,
+                                -1e10, 99_999_999_999.9999, 1e11, 1e12, -1e12, 1e300, .infinity, -.infinity, .nan,
+                                .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        for _ in 0..<20_000 {
+            let unit = Double(rng.next() % 1_000_000_000) / 1_000_000_000
+            let sign: Double = rng.next() % 2 == 0 ? 1 : -1
+            values.append(sign * unit)                                            // scores and relevances
+            values.append(sign * unit * pow(10, Double(rng.next() % 14)))         // any magnitude up to 1e13
+            values.append(sign * Double(rng.next() % 100_000) / 10_000)           // exact 4-decimal values
+        }
+        for v in values {
+            #expect(JSONText.number(v) == Self.referenceNumber(v), "v = \(v)")
+        }
+    }
+
+    /// The String-based `KeyValueLogHandler.quote` the byte-level one replaced, kept as the reference.
+    static func referenceQuote(_ s: String) -> String {
+        func control(_ u: Unicode.Scalar) -> Bool {
+            u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u == "\u{2028}" || u == "\u{2029}"
+        }
+        var needsQuotes = s.isEmpty, plain = true
+        for u in s.unicodeScalars {
+            switch u {
+            case " ", "=": needsQuotes = true
+            case "\"", "\\": needsQuotes = true; plain = false
+            default: if control(u) { needsQuotes = true; plain = false }
+            }
+        }
+        if !needsQuotes { return s }
+        if plain { return "\"\(s)\"" }
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: if control(u) { out += "\\u{\(String(u.value, radix: 16))}" } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    @Test func quotingAgreesWithTheScalarByScalarReference() {
+        let alphabet: [String] = ["a", "Z", "0", " ", "=", "\"", "\\", "\n", "\r", "\t", "\u{7}", "\u{7F}", "\u{80}",
+                                  "\u{85}", "\u{9F}", "\u{A0}", "é", "中", "\u{2027}", "\u{2028}", "\u{2029}", "\u{202A}",
+                                  "😀", "e\u{301}", ":", ","]
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<20_000 {
+            let s = (0..<Int(rng.next() % 8)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            #expect(KeyValueLogHandler.quote(s) == Self.referenceQuote(s), "\(Array(s.unicodeScalars))")
+        }
     }
 }
