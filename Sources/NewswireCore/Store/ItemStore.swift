@@ -277,11 +277,17 @@ public final class ItemStore: @unchecked Sendable {
     }
 
     /// The newest item this feed published under this GUID, if any.
+    /// Asked for every new item, nearly always of a GUID never seen: the newest is picked here rather than by
+    /// `ORDER BY ... LIMIT 1`, whose sorter cost more than the lookup itself (a GUID has one item or a few).
     public func itemID(feedURL: String, guid: String) throws(StoreError) -> String? {
-        try db.query("""
-            SELECT s.item_id FROM sightings s JOIN items i ON i.id = s.item_id
-            WHERE s.feed_url = ? AND s.guid = ? ORDER BY i.seq DESC LIMIT 1
-            """, [.text(feedURL), .text(guid)]).first?.first?.text
+        var newest: (seq: Int64, id: String)?
+        try db.forEachRow("""
+            SELECT i.seq, s.item_id FROM sightings s JOIN items i ON i.id = s.item_id WHERE s.feed_url = ? AND s.guid = ?
+            """, [.text(feedURL), .text(guid)]) { row in
+            let seq = row.int64(0)
+            if newest == nil || seq > newest!.seq { newest = (seq, row.withText(1) { String(decoding: $0, as: UTF8.self) }) }
+        }
+        return newest?.id
     }
 
     /// Stores a new item. Inside a transaction its full-text index entry is written when the transaction

@@ -98,4 +98,45 @@ import Testing
             #expect(KeyValueLogHandler.quote(s) == Self.referenceQuote(s), "\(Array(s.unicodeScalars))")
         }
     }
+
+    /// The per-byte escaper the word-at-a-time one replaced, kept as the reference.
+    static func referenceEscaped(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        for b in bytes {
+            switch b {
+            case 0x22: out += Array(#"\""#.utf8)
+            case 0x5C: out += Array(#"\\"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0..<0x20, 0x3C, 0x3E, 0x26: out += Array(String(format: "\\u%04x", Int(b)).utf8)
+            default: out.append(b)
+            }
+        }
+        return out + [0x22]
+    }
+
+    @Test func jsonEscapingAgreesWithTheByteByByteReference() {
+        // Every byte value, each alone and at every offset of a 17-byte window of plain text, then random mixes.
+        var cases: [[UInt8]] = (0...255).map { [UInt8($0)] }
+        for b in 0...255 {
+            for offset in 0..<17 {
+                var bytes = Array("abcdefghijklmnopq".utf8)
+                bytes[offset] = UInt8(b)
+                cases.append(bytes)
+            }
+        }
+        var rng = SplitMix64(seed: 9)
+        let pool: [UInt8] = Array("ab é中<>&\"\\\n\t".utf8) + [0x00, 0x1F, 0x20, 0x7F, 0x80, 0xFF, 0x21, 0x3D, 0x3F, 0x5B, 0x5D]
+        for _ in 0..<5_000 {
+            cases.append((0..<Int(rng.next() % 40)).map { _ in
+                rng.next() % 4 == 0 ? pool[Int(rng.next() % UInt64(pool.count))] : UInt8(0x61 + rng.next() % 26)
+            })
+        }
+        for bytes in cases {
+            var out: [UInt8] = []
+            bytes.withUnsafeBufferPointer { JSONText.appendEscaped($0, to: &out) }
+            #expect(out == Self.referenceEscaped(bytes), "\(bytes)")
+        }
+    }
 }

@@ -39,6 +39,25 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(try store.itemID(feedURL: r.feed, guid: "nope") == nil)
     }
 
+    /// A GUID revised more than once names several items; a new revision revises the newest of them, whatever
+    /// order their ids sort in.
+    @Test func itemIDOfAGUIDIsItsNewestItem() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        let items = (1...4).map { sampleRecord($0) }
+        try store.transaction {
+            for r in items {
+                try store.insertItem(r, language: "en")
+                try store.recordSighting(itemID: r.id, feedURL: "https://feed.example/rss", guid: "g", url: r.url, at: r.fetched)
+            }
+        }
+        #expect(try store.itemID(feedURL: "https://feed.example/rss", guid: "g") == items.last!.id)
+        try store.transaction {
+            try store.recordSighting(itemID: items[0].id, feedURL: "https://feed.example/rss", guid: "g", url: nil, at: Date())
+        }
+        #expect(try store.itemID(feedURL: "https://feed.example/rss", guid: "g") == items.last!.id, "seen again, still older")
+    }
+
     @Test func feedStateRoundTrips() throws {
         let tmp = TempState()
         let store = try ItemStore(stateDirectory: tmp.url)
