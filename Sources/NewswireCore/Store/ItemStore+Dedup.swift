@@ -167,11 +167,21 @@ extension ItemStore {
         return Int64.max
     }
 
-    /// Hands `body` the items with `term` registered at or after `sinceSeq`, newest first, at most `limit`.
+    /// Hands `body` the items with `term` registered at or after `sinceSeq`, newest first, at most `limit`. In a
+    /// write transaction from `storyPostings`, which reads the term's newest `limit` once (StoryPostingCache.swift).
     public func forEachStoryPosting(term: Int64, sinceSeq: Int64, limit: Int,
                                     _ body: (Int64) -> Void) throws(StoreError) {
-        try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
-                          [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]) { body($0.int64(0)) }
+        if storyPostings.forEach(term: term, sinceSeq: sinceSeq, limit: limit, body) { return }
+        guard db.inTransaction else {
+            try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
+                              [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]) { body($0.int64(0)) }
+            return
+        }
+        var newest: [Int64] = []
+        try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? ORDER BY seq DESC LIMIT ?",
+                          [.integer(term), .integer(Int64(limit))]) { newest.append($0.int64(0)) }
+        storyPostings.remember(term: term, newestFirst: newest, limit: limit)
+        for seq in newest where seq >= sinceSeq { body(seq) }
     }
 
     /// Registers an item with its fingerprint and story terms (once: a second registration is ignored): the
@@ -197,6 +207,8 @@ extension ItemStore {
         let termList = SQLValue.text(Self.jsonArray(terms))
         let postingList = postings.map { SQLValue.text(Self.jsonArray($0)) } ?? termList
         try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)", [.integer(seq), postingList])
+        storyPostings.added(seq: seq, terms: postings ?? terms)
+        if !db.inTransaction { storyPostings.commit() }
         if db.inTransaction {
             documentFrequencies.increment(terms)  // written at commit (`writeDocumentFrequencies`)
         } else {

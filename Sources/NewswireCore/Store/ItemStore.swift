@@ -24,6 +24,8 @@ public final class ItemStore: @unchecked Sendable {
     var documentFrequencies = DocumentFrequencies()
     /// Story vectors of recently registered items, for the story lookup (StoryVectorCache.swift).
     var storyVectors = StoryVectorCache()
+    /// The newest story postings of the terms looked up, for the story lookup (StoryPostingCache.swift).
+    var storyPostings = StoryPostingCache()
 
     /// Opens (creating when needed) the store under `stateDirectory`.
     public init(stateDirectory: URL, readOnly: Bool = false) throws(StoreError) {
@@ -168,10 +170,12 @@ public final class ItemStore: @unchecked Sendable {
                 return v
             }
             storyVectors.commit()
+            storyPostings.commit()
             return v
         } catch {
             documentFrequencies.discard()
             storyVectors.discard()
+            storyPostings.discard()
             throw error
         }
     }
@@ -191,20 +195,23 @@ public final class ItemStore: @unchecked Sendable {
         try writePending()
         try db.execute("COMMIT")
         storyVectors.commit()
+        storyPostings.commit()
     }
     public func rollbackBatch() {
         try? db.execute("ROLLBACK")
         unindexedFrom = nil
         documentFrequencies.discard()
         storyVectors.discard()
+        storyPostings.discard()
     }
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        let mark = documentFrequencies.mark, vectorMark = storyVectors.mark
+        let mark = documentFrequencies.mark, vectorMark = storyVectors.mark, postingMark = storyPostings.mark
         do {
             return try db.savepoint(body)
         } catch {
             documentFrequencies.undo(to: mark)
             storyVectors.undo(to: vectorMark)
+            storyPostings.undo(to: postingMark)
             throw error
         }
     }
@@ -212,8 +219,10 @@ public final class ItemStore: @unchecked Sendable {
     /// At the start of a write transaction: forget cached counts another connection may have changed, and
     /// any story vector no transaction owns any more.
     private func beginWrites() throws(StoreError) {
-        documentFrequencies.begin(dataVersion: try db.int("PRAGMA data_version"))
+        let version = try db.int("PRAGMA data_version")
+        documentFrequencies.begin(dataVersion: version)
         storyVectors.discard()
+        storyPostings.begin(dataVersion: version)
     }
 
     /// What the transaction keeps in memory until its end: the full-text index entries of its new items and
