@@ -216,8 +216,8 @@ public final class ItemStore: @unchecked Sendable {
         }
     }
 
-    /// At the start of a write transaction: forget cached counts another connection may have changed, and
-    /// any story vector no transaction owns any more.
+    /// At the start of a write transaction: forget cached counts and postings another connection may have
+    /// changed, and any story vector no transaction owns any more.
     private func beginWrites() throws(StoreError) {
         let version = try db.int("PRAGMA data_version")
         documentFrequencies.begin(dataVersion: version)
