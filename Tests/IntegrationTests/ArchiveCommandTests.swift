@@ -230,11 +230,12 @@ import TestSupport
         // After UTC midnight the pipeline archives into the next day's file; tail follows the store, not a file.
         let tomorrow = ISOTime.day(Date().addingTimeInterval(86_400))
         let newID = String(repeating: "ab", count: 32)
+        // Committed and archived, as the pipeline leaves an item once its line is written (not in archive_pending).
         try StoreWrite.execute("""
             INSERT INTO items(id, feed_url, guid, url, title, published, fetched, author, categories, summary, content,
-                              relevant, relevance, topics, language, archived)
+                              relevant, relevance, topics, language)
             SELECT '\(newID)', feed_url, 'next-day', url, 'Next day: ' || title, published, '\(tomorrow)T00:00:05Z', author,
-                   categories, summary, content, relevant, relevance, topics, language, 1
+                   categories, summary, content, relevant, relevance, topics, language
             FROM items ORDER BY seq DESC LIMIT 1
             """, stateDir: sandbox.state)
         let rolled = Date().addingTimeInterval(10)
@@ -309,10 +310,12 @@ import TestSupport
         #expect(text.hasSuffix(victim.line + "\n"))
         text.removeLast(victim.line.count + 1)
         try text.write(to: file, atomically: true, encoding: .utf8)
-        try StoreWrite.execute("UPDATE items SET archived = 0 WHERE id = '\(victim.id)'", stateDir: sandbox.state)
+        try StoreWrite.execute("INSERT INTO archive_pending(seq) SELECT seq FROM items WHERE id = '\(victim.id)'",
+                               stateDir: sandbox.state)
         // And a second item whose line did reach the file before the crash (it must not be written twice).
         let other = records[0]
-        try StoreWrite.execute("UPDATE items SET archived = 0 WHERE id = '\(other.id)'", stateDir: sandbox.state)
+        try StoreWrite.execute("INSERT INTO archive_pending(seq) SELECT seq FROM items WHERE id = '\(other.id)'",
+                               stateDir: sandbox.state)
 
         let run = try sandbox.once()
         #expect(run.exitCode == 0)
@@ -322,7 +325,7 @@ import TestSupport
         #expect(after.filter { $0.id == other.id }.count == 1)
         #expect(after.count == records.count)
         #expect(after.first { $0.id == victim.id }?.line == victim.line, "the same line as before the crash")
-        #expect(try Store.query("SELECT count(*) FROM items WHERE archived = 0", stateDir: sandbox.state) == [["0"]])
+        #expect(try Store.query("SELECT count(*) FROM archive_pending", stateDir: sandbox.state) == [["0"]])
         #expect(try sandbox.run(["archive", "export"]).stdout == (try sandbox.archiveText()))
     }
 }

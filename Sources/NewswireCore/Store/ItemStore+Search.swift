@@ -260,7 +260,7 @@ extension ItemStore {
         var (conditions, args) = filter.sql()
         conditions.append("i.seq > ?")
         args.append(.integer(afterSeq))
-        if archivedOnly { conditions.append("i.archived = 1") }
+        if archivedOnly { conditions.append(Self.archivedCondition) }
         try db.forEach("SELECT i.seq, \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { (row: [SQLValue]) throws(StoreError) in
             do {
                 try body(row[0].int ?? 0, Self.record(row: Array(row.dropFirst())))
@@ -297,7 +297,7 @@ extension ItemStore {
     /// number in the store (where a follower starts).
     public func lastArchivedItems(_ count: Int, filter: ItemFilter = ItemFilter()) throws -> (items: [(Int64, ArchiveRecord)], maxSeq: Int64) {
         var (conditions, args) = filter.sql()
-        conditions.append("i.archived = 1")
+        conditions.append(Self.archivedCondition)
         args.append(.integer(Int64(max(0, count))))
         let rows = try db.query("""
             SELECT i.seq, \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq DESC LIMIT ?
@@ -312,8 +312,11 @@ extension ItemStore {
 
     /// The lowest sequence above `seq` of an item committed but not yet archived, if any.
     public func firstUnarchivedSeq(after seq: Int64) throws(StoreError) -> Int64? {
-        try db.query("SELECT min(seq) FROM items WHERE archived = 0 AND seq > ?", [.integer(seq)]).first?.first?.int
+        try db.query("SELECT min(seq) FROM archive_pending WHERE seq > ?", [.integer(seq)]).first?.first?.int
     }
+
+    /// An item of `items i` whose archive line is confirmed (not in `archive_pending`; its rowid is probed).
+    static let archivedCondition = "i.seq NOT IN (SELECT seq FROM archive_pending)"
 
     // MARK: One item and its relations
 

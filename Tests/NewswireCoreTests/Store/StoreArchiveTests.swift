@@ -58,6 +58,35 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(try store.itemID(feedURL: "https://feed.example/rss", guid: "g") == items.last!.id, "seen again, still older")
     }
 
+    /// Schema 8 keeps "not yet archived" in `archive_pending` instead of a flag in the item's row. A schema-7
+    /// store's unarchived items (flag 0) carry over, so the next start's reconcile still appends them.
+    @Test func aSchema7StoresUnarchivedItemsCarryOver() throws {
+        let tmp = TempState()
+        let items = (1...5).map { sampleRecord($0) }
+        do {
+            let store = try ItemStore(stateDirectory: tmp.url)
+            try store.transaction { for r in items { try store.insertItem(r, language: "en") } }
+            #expect(try store.unarchivedItems().map(\.id) == items.map(\.id))
+            try store.transaction { try store.markArchived(ids: [items[0].id, items[2].id, items[4].id]) }
+            #expect(try store.unarchivedItems().map(\.id) == [items[1].id, items[3].id])
+            // Back to schema 7: the flag in the row, its partial index, no table.
+            try store.db.execute("""
+                UPDATE items SET archived = 1 WHERE seq NOT IN (SELECT seq FROM archive_pending);
+                DROP TABLE archive_pending;
+                CREATE INDEX items_unarchived ON items(seq) WHERE archived = 0;
+                PRAGMA user_version = 7;
+                """)
+        }
+        let store = try ItemStore(stateDirectory: tmp.url)
+        #expect(try store.db.int("PRAGMA user_version") == Int64(ItemStore.schemaVersion))
+        #expect(try store.unarchivedItems().map(\.id) == [items[1].id, items[3].id])
+        #expect(try store.firstUnarchivedSeq(after: 0) == 2)
+        #expect(try store.db.int("SELECT count(*) FROM sqlite_master WHERE name = 'items_unarchived'") == 0)
+        try store.transaction { try store.markArchived(ids: [items[1].id, items[3].id]) }
+        #expect(try store.unarchivedItems().isEmpty)
+        #expect(try store.lastArchivedItems(10).items.map(\.1.id) == items.map(\.id))
+    }
+
     @Test func feedStateRoundTrips() throws {
         let tmp = TempState()
         let store = try ItemStore(stateDirectory: tmp.url)
