@@ -317,6 +317,27 @@ public final class ItemStore: @unchecked Sendable {
     /// that was a flag in the item's row, and setting it rewrote the row's page: a whole page per item
     /// (items are ~2.5 KB), 11 % of the WAL pages of the 1,000-feed benchmark, in a commit of their own.
     public func insertItem(_ r: ArchiveRecord, language: String?) throws(StoreError) {
+        if db.inTransaction {
+            let seq = try insertRow(r, language: language)
+            unindexedFrom = min(unindexedFrom ?? seq, seq)
+            return
+        }
+        // On its own: the row, its `archive_pending` entry and its full-text entry commit together (an item
+        // committed without the entry would count as archived with no line written).
+        do {
+            try db.savepoint {
+                let seq = try insertRow(r, language: language)
+                try db.query(Self.ftsInsert + " = ?", [.integer(seq)])
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(path: path, message: "\(error)")
+        }
+    }
+
+    /// The item's row and its `archive_pending` entry; returns its `seq`.
+    private func insertRow(_ r: ArchiveRecord, language: String?) throws(StoreError) -> Int64 {
         try db.query("""
             INSERT INTO items(id, feed_url, guid, url, title, published, fetched, author, categories, summary,
                               content, relevant, relevance, topics, near_duplicate_of, revision_of, story, language)
@@ -328,11 +349,7 @@ public final class ItemStore: @unchecked Sendable {
                   SQLValue(r.revisionOf), SQLValue(r.story), SQLValue(language)])
         let seq = db.lastInsertRowID
         try db.query("INSERT INTO archive_pending(seq) VALUES(?)", [.integer(seq)])
-        if db.inTransaction {
-            unindexedFrom = min(unindexedFrom ?? seq, seq)
-        } else {
-            try db.query(Self.ftsInsert + " = ?", [.integer(seq)])
-        }
+        return seq
     }
 
     private static let ftsInsert = "INSERT INTO items_fts(rowid, title, summary, content) SELECT seq, title, summary, content FROM items WHERE seq"

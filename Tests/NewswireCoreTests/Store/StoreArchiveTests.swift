@@ -87,6 +87,22 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(try store.lastArchivedItems(10).items.map(\.1.id) == items.map(\.id))
     }
 
+    /// An item inserted outside a transaction commits with its `archive_pending` entry or not at all: a row
+    /// without the entry would count as archived with no line written.
+    @Test func anItemOnItsOwnCommitsWithItsPendingEntryOrNotAtAll() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        try store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON archive_pending BEGIN SELECT RAISE(ABORT, 'refused'); END;")
+        let r = sampleRecord(1)
+        #expect(throws: StoreError.self) { try store.insertItem(r, language: "en") }
+        #expect(try !store.containsItem(id: r.id), "the row went with the entry")
+        #expect(!store.inTransaction)
+        try store.db.execute("DROP TRIGGER refuse")
+        try store.insertItem(r, language: "en")
+        #expect(try store.unarchivedItems().map(\.id) == [r.id])
+        #expect(try store.search("body").map(\.record.id) == [r.id], "indexed at once, outside a transaction")
+    }
+
     @Test func feedStateRoundTrips() throws {
         let tmp = TempState()
         let store = try ItemStore(stateDirectory: tmp.url)
