@@ -53,8 +53,9 @@ import TestSupport
 
         // Every sighting is kept: each copy was seen in its own feed.
         let sightings = try Store.query("""
-            SELECT item_id, feed_url FROM sightings WHERE item_id IN ('\(original.id)', '\(aggCopy.id)', '\(partnerCopy.id)')
-            ORDER BY feed_url
+            SELECT i.id, s.feed_url FROM sightings s JOIN items i ON i.seq = s.item_seq
+            WHERE i.id IN ('\(original.id)', '\(aggCopy.id)', '\(partnerCopy.id)')
+            ORDER BY s.feed_url
             """, stateDir: sandbox.state)
         #expect(Set(sightings.map { $0.joined(separator: " ") }) == [
             "\(original.id) \(wire)", "\(aggCopy.id) \(aggregator)", "\(partnerCopy.id) \(partner)",

@@ -165,7 +165,8 @@ import TestSupport
 
         // Sightings: read from the store with the sqlite3 shell (main has no `archive show --json` yet).
         let sightings = try Store.query(
-            "SELECT feed_url, guid FROM sightings WHERE item_id = '\(story.id)' ORDER BY guid", stateDir: sandbox.state)
+            "SELECT feed_url, guid FROM sightings WHERE item_seq = (SELECT seq FROM items WHERE id = '\(story.id)') ORDER BY guid",
+            stateDir: sandbox.state)
         #expect(sightings.count == 2, "\(sightings)")
         #expect(Set(sightings.map { $0[0] }) == [wire, partner])
         #expect(Set(sightings.map { $0.count > 1 ? $0[1] : "" })

@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 8
+    static let schemaVersion = 9
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
     /// large store stay in memory instead of being read back page by page. Bounded by the daemon's memory
     /// budget (64 MiB RSS for 50,000 items in the fetch benchmark).
@@ -149,6 +149,45 @@ public final class ItemStore: @unchecked Sendable {
                 INSERT OR IGNORE INTO archive_pending(seq) SELECT seq FROM items WHERE archived = 0;
                 DROP INDEX IF EXISTS items_unarchived;
                 """)
+        }
+        if version < 9 {
+            try migrateSightingsToSeq()
+        }
+    }
+
+    /// Schema step 9: sightings keyed by the item's `seq` instead of its content hash, so a new item's sighting
+    /// is appended at the end of the table rather than into a random leaf (see `recordSighting`). Rebuilds the
+    /// table once, under the write lock, in `seq` order; a table already keyed by `seq` is left alone.
+    private func migrateSightingsToSeq() throws(StoreError) {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            if (try db.int("PRAGMA user_version") ?? 0) < 9 {
+                if try db.int("SELECT count(*) FROM pragma_table_info('sightings') WHERE name = 'item_id'") == 1 {
+                    try db.execute("""
+                        CREATE TABLE sightings_by_seq(
+                            item_seq INTEGER NOT NULL,
+                            feed_url TEXT NOT NULL,
+                            guid TEXT NOT NULL DEFAULT '',
+                            url TEXT,
+                            first_seen TEXT NOT NULL,
+                            last_seen TEXT NOT NULL,
+                            count INTEGER NOT NULL DEFAULT 1,
+                            PRIMARY KEY(item_seq, feed_url, guid)
+                        ) WITHOUT ROWID;
+                        INSERT INTO sightings_by_seq(item_seq, feed_url, guid, url, first_seen, last_seen, count)
+                            SELECT i.seq, s.feed_url, s.guid, s.url, s.first_seen, s.last_seen, s.count
+                            FROM sightings s JOIN items i ON i.id = s.item_id ORDER BY i.seq, s.feed_url, s.guid;
+                        DROP TABLE sightings;
+                        ALTER TABLE sightings_by_seq RENAME TO sightings;
+                        CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
+                        """)
+                }
+                try db.execute("PRAGMA user_version = 9")
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
         }
     }
 
@@ -300,7 +339,7 @@ public final class ItemStore: @unchecked Sendable {
     public func itemID(feedURL: String, guid: String) throws(StoreError) -> String? {
         var newest: (seq: Int64, id: String)?
         try db.forEachRow("""
-            SELECT i.seq, s.item_id FROM sightings s JOIN items i ON i.id = s.item_id WHERE s.feed_url = ? AND s.guid = ?
+            SELECT i.seq, i.id FROM sightings s JOIN items i ON i.seq = s.item_seq WHERE s.feed_url = ? AND s.guid = ?
             """, [.text(feedURL), .text(guid)]) { row in
             let seq = row.int64(0)
             if newest == nil || seq > newest!.seq { newest = (seq, row.withText(1) { String(decoding: $0, as: UTF8.self) }) }
@@ -370,21 +409,27 @@ public final class ItemStore: @unchecked Sendable {
 
     static let indexChunk: Int64 = 5_000
 
-    /// Records that `itemID` was seen in `feedURL` under `guid` at `time`: a new sighting row for a new
-    /// (item, feed, guid), otherwise its last-seen time and count move on.
+    /// Records that `itemID` (a stored item) was seen in `feedURL` under `guid` at `time`: a new sighting row
+    /// for a new (item, feed, guid), otherwise its last-seen time and count move on.
+    ///
+    /// Rows are keyed by the item's `seq` (schema 9): a new item's sighting goes at the end of the table, and
+    /// an item seen again is near the others of its feed. Keyed by the content hash, which is random, every new
+    /// item's sighting landed in a leaf of its own: 21 % of the pages a 250-item commit wrote in the 1,000-feed
+    /// benchmark.
     public func recordSighting(itemID: String, feedURL: String, guid: String?, url: String?, at time: Date) throws(StoreError) {
         let t = ISOTime.format(time)
         try db.query("""
-            INSERT INTO sightings(item_id, feed_url, guid, url, first_seen, last_seen) VALUES(?,?,?,?,?,?)
-            ON CONFLICT(item_id, feed_url, guid) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1,
+            INSERT INTO sightings(item_seq, feed_url, guid, url, first_seen, last_seen)
+            SELECT seq, ?, ?, ?, ?, ? FROM items WHERE id = ?
+            ON CONFLICT(item_seq, feed_url, guid) DO UPDATE SET last_seen = excluded.last_seen, count = count + 1,
                 url = coalesce(excluded.url, url)
-            """, [.text(itemID), .text(feedURL), .text(guid ?? ""), SQLValue(url), .text(t), .text(t)])
+            """, [.text(feedURL), .text(guid ?? ""), SQLValue(url), .text(t), .text(t), .text(itemID)])
     }
 
     public func sightings(itemID: String) throws(StoreError) -> [Sighting] {
         try db.query("""
-            SELECT feed_url, guid, url, first_seen, last_seen, count FROM sightings WHERE item_id = ?
-            ORDER BY first_seen, feed_url
+            SELECT feed_url, guid, url, first_seen, last_seen, count FROM sightings
+            WHERE item_seq = (SELECT seq FROM items WHERE id = ?) ORDER BY first_seen, feed_url
             """, [.text(itemID)]).map { row in
             Sighting(feedURL: row[0].text ?? "", guid: row[1].text.flatMap { $0.isEmpty ? nil : $0 }, url: row[2].text,
                      firstSeen: row[3].text.flatMap(ISOTime.parse) ?? Date(timeIntervalSince1970: 0),

@@ -103,6 +103,50 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(try store.search("body").map(\.record.id) == [r.id], "indexed at once, outside a transaction")
     }
 
+    /// Schema 9 keys sightings by the item's `seq` instead of its content hash: a schema-8 store's sightings
+    /// carry over, with their counts and times, and answer the same questions.
+    @Test func aSchema8StoresSightingsCarryOver() throws {
+        let tmp = TempState()
+        let items = (1...4).map { sampleRecord($0) }
+        let feed = "https://feed.example/rss", other = "https://other.example/atom"
+        var before: [[Sighting]] = []
+        do {
+            let store = try ItemStore(stateDirectory: tmp.url)
+            try store.transaction {
+                for (n, r) in items.enumerated() {
+                    try store.insertItem(r, language: "en")
+                    try store.recordSighting(itemID: r.id, feedURL: feed, guid: "g\(n % 2)", url: r.url, at: r.fetched)
+                    try store.recordSighting(itemID: r.id, feedURL: other, guid: nil, url: nil,
+                                             at: r.fetched.addingTimeInterval(Double(n)))
+                }
+                try store.recordSighting(itemID: items[0].id, feedURL: feed, guid: "g0", url: nil, at: Date())
+            }
+            before = try items.map { try store.sightings(itemID: $0.id) }
+            #expect(before[0].first { $0.feedURL == feed }?.count == 2)
+            // Back to schema 8: sightings keyed by the item's id.
+            try store.db.execute("""
+                CREATE TABLE sightings_old(
+                    item_id TEXT NOT NULL, feed_url TEXT NOT NULL, guid TEXT NOT NULL DEFAULT '', url TEXT,
+                    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY(item_id, feed_url, guid)
+                ) WITHOUT ROWID;
+                INSERT INTO sightings_old SELECT i.id, s.feed_url, s.guid, s.url, s.first_seen, s.last_seen, s.count
+                    FROM sightings s JOIN items i ON i.seq = s.item_seq;
+                DROP TABLE sightings;
+                ALTER TABLE sightings_old RENAME TO sightings;
+                CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
+                PRAGMA user_version = 8;
+                """)
+        }
+        let store = try ItemStore(stateDirectory: tmp.url)
+        #expect(try store.db.int("PRAGMA user_version") == Int64(ItemStore.schemaVersion))
+        #expect(try store.db.int("SELECT count(*) FROM pragma_table_info('sightings') WHERE name = 'item_seq'") == 1)
+        #expect(try items.map { try store.sightings(itemID: $0.id) } == before)
+        #expect(try store.itemID(feedURL: feed, guid: "g0") == items[2].id, "the newest of the GUID's items")
+        #expect(try store.itemID(feedURL: feed, guid: "g1") == items[3].id)
+        #expect(try store.db.int("SELECT count(*) FROM sightings") == 8)
+    }
+
     @Test func feedStateRoundTrips() throws {
         let tmp = TempState()
         let store = try ItemStore(stateDirectory: tmp.url)
