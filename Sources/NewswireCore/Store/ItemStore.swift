@@ -159,45 +159,41 @@ public final class ItemStore: @unchecked Sendable {
     /// is appended at the end of the table rather than into a random leaf (see `recordSighting`). Rebuilds the
     /// table once, under the write lock, in `seq` order; a table already keyed by `seq` is left alone.
     private func migrateSightingsToSeq() throws(StoreError) {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            if (try db.int("PRAGMA user_version") ?? 0) < 9 {
-                if try db.int("SELECT count(*) FROM pragma_table_info('sightings') WHERE name = 'item_id'") == 1 {
-                    try db.execute("""
-                        CREATE TABLE sightings_by_seq(
-                            item_seq INTEGER NOT NULL,
-                            feed_url TEXT NOT NULL,
-                            guid TEXT NOT NULL DEFAULT '',
-                            url TEXT,
-                            first_seen TEXT NOT NULL,
-                            last_seen TEXT NOT NULL,
-                            count INTEGER NOT NULL DEFAULT 1,
-                            PRIMARY KEY(item_seq, feed_url, guid)
-                        ) WITHOUT ROWID;
-                        INSERT INTO sightings_by_seq(item_seq, feed_url, guid, url, first_seen, last_seen, count)
-                            SELECT i.seq, s.feed_url, s.guid, s.url, s.first_seen, s.last_seen, s.count
-                            FROM sightings s JOIN items i ON i.id = s.item_id ORDER BY i.seq, s.feed_url, s.guid;
-                        DROP TABLE sightings;
-                        ALTER TABLE sightings_by_seq RENAME TO sightings;
-                        CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
-                        """)
-                }
-                try db.execute("PRAGMA user_version = 9")
-            }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+        try migrateStep(to: 9) { () throws(StoreError) in
+            guard try db.int("SELECT count(*) FROM pragma_table_info('sightings') WHERE name = 'item_id'") == 1 else { return }
+            try db.execute("""
+                CREATE TABLE sightings_by_seq(
+                    item_seq INTEGER NOT NULL,
+                    feed_url TEXT NOT NULL,
+                    guid TEXT NOT NULL DEFAULT '',
+                    url TEXT,
+                    first_seen TEXT NOT NULL,
+                    last_seen TEXT NOT NULL,
+                    count INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY(item_seq, feed_url, guid)
+                ) WITHOUT ROWID;
+                INSERT INTO sightings_by_seq(item_seq, feed_url, guid, url, first_seen, last_seen, count)
+                    SELECT i.seq, s.feed_url, s.guid, s.url, s.first_seen, s.last_seen, s.count
+                    FROM sightings s JOIN items i ON i.id = s.item_id ORDER BY i.seq, s.feed_url, s.guid;
+                DROP TABLE sightings;
+                ALTER TABLE sightings_by_seq RENAME TO sightings;
+                CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
+                """)
         }
     }
 
     /// Runs one schema step under the write lock, re-reading the version first, so that two processes
     /// opening an old store at once apply it once.
     private func migrateStep(to version: Int, _ sql: String) throws(StoreError) {
+        try migrateStep(to: version) { () throws(StoreError) in try db.execute(sql) }
+    }
+
+    /// `migrateStep` with the step as code, for a step that looks at the store first.
+    private func migrateStep(to version: Int, _ body: () throws(StoreError) -> Void) throws(StoreError) {
         try db.execute("BEGIN IMMEDIATE")
         do {
             if (try db.query("PRAGMA user_version").first?.first?.int ?? 0) < Int64(version) {
-                try db.execute(sql)
+                try body()
                 try db.execute("PRAGMA user_version = \(version)")
             }
             try db.execute("COMMIT")
@@ -217,13 +213,10 @@ public final class ItemStore: @unchecked Sendable {
                 try writePending()
                 return v
             }
-            storyVectors.commit()
-            storyPostings.commit()
+            writesEnded(committed: true)
             return v
         } catch {
-            documentFrequencies.discard()
-            storyVectors.discard()
-            storyPostings.discard()
+            writesEnded(committed: false)
             throw error
         }
     }
@@ -242,15 +235,12 @@ public final class ItemStore: @unchecked Sendable {
     public func commitBatch() throws(StoreError) {
         try writePending()
         try db.execute("COMMIT")
-        storyVectors.commit()
-        storyPostings.commit()
+        writesEnded(committed: true)
     }
     public func rollbackBatch() {
         try? db.execute("ROLLBACK")
         unindexedFrom = nil
-        documentFrequencies.discard()
-        storyVectors.discard()
-        storyPostings.discard()
+        writesEnded(committed: false)
     }
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         let mark = documentFrequencies.mark, vectorMark = storyVectors.mark, postingMark = storyPostings.mark
@@ -271,6 +261,19 @@ public final class ItemStore: @unchecked Sendable {
         documentFrequencies.begin(dataVersion: version)
         storyVectors.discard()
         storyPostings.begin(dataVersion: version)
+    }
+
+    /// At the end of a write transaction: what the caches hold of it becomes lasting, or is dropped with it
+    /// (document frequencies are written back by `writePending` before the commit).
+    private func writesEnded(committed: Bool) {
+        if committed {
+            storyVectors.commit()
+            storyPostings.commit()
+        } else {
+            documentFrequencies.discard()
+            storyVectors.discard()
+            storyPostings.discard()
+        }
     }
 
     /// What the transaction keeps in memory until its end: the full-text index entries of its new items and
