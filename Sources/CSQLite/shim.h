@@ -13,4 +13,7 @@ static inline int csqlite_bind_blob_transient(sqlite3_stmt *s, int i, const void
 static inline int csqlite_config_stmtjrnl_spill(int bytes) {
     return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
 }
+static inline int csqlite_config_memstatus(int on) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, on);
+}
 #endif

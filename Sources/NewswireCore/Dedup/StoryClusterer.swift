@@ -34,7 +34,7 @@ public struct StoryClusterer: Sendable {
         public var weights: [Int64: Double]
         /// The terms worth looking up in the inverted index (not too common); set by `vector(title:body:in:)`,
         /// empty for a vector read back from the store.
-        var lookupTerms: Set<Int64> = []
+        var lookupTerms: [Int64] = []
 
         /// Serialized for the store: (hash, weight) pairs sorted by hash, 8 + 8 bytes little-endian each.
         var encoded: [UInt8] {
@@ -140,12 +140,20 @@ public struct StoryClusterer: Sendable {
     /// The `k` items with the most mass (ties: the older item first), by insertion into a short sorted list:
     /// a lookup gathers a few hundred candidates and keeps 20, where sorting them all cost more than scoring.
     static func heaviest(_ mass: [Int64: Double], _ k: Int) -> [Int64] {
+        var table = Int64Table<Double>(minimumCapacity: mass.count)
+        for (key, value) in mass { table[key] = value }
+        return heaviest(table, k)
+    }
+
+    static func heaviest(_ mass: Int64Table<Double>, _ k: Int) -> [Int64] {
         func before(_ a: (key: Int64, value: Double), _ b: (key: Int64, value: Double)) -> Bool {
             a.value > b.value || (a.value == b.value && a.key < b.key)
         }
         var top: [(key: Int64, value: Double)] = []
         top.reserveCapacity(k + 1)
-        for e in mass where top.count < k || before(e, top[top.count - 1]) {
+        mass.forEach { key, value in
+            let e = (key: key, value: value)
+            guard top.count < k || before(e, top[top.count - 1]) else { return }
             var i = top.count
             while i > 0, before(e, top[i - 1]) { i -= 1 }
             top.insert(e, at: i)
@@ -221,16 +229,23 @@ public struct StoryClusterer: Sendable {
     public func vector(counts tf: [Int64: Double], in store: ItemStore) throws(StoreError) -> Vector {
         let n = Double(try store.storyItemCount())
         let commonDF = max(Double(postingLimit), n * maxTermShare)
-        var w: [Int64: Double] = [:]
-        var lookup = Set<Int64>()
-        let dfs = try store.storyDocumentFrequencies(terms: Array(tf.keys))
-        for (key, f) in tf {
-            let df = Double(dfs[key] ?? 0)
-            w[key, default: 0] += (1 + log(f)) * log((n + 2) / (df + 1))
-            if df <= commonDF { lookup.insert(key) }
+        // The terms and their weights as lists, one dictionary built at the end (`tf`'s keys are distinct).
+        let terms = Array(tf.keys)
+        let dfs = try store.storyDocumentFrequencyList(terms: terms)
+        var weights: [Double] = []
+        weights.reserveCapacity(terms.count)
+        var lookup: [Int64] = []
+        var sumOfSquares = 0.0
+        for (key, df) in zip(terms, dfs) {
+            let weight = (1 + log(tf[key]!)) * log((n + 2) / (Double(df) + 1))
+            weights.append(weight)
+            sumOfSquares += weight * weight
+            if Double(df) <= commonDF { lookup.append(key) }
         }
-        let norm = w.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        if norm > 0 { for k in w.keys { w[k]! /= norm } }
+        let norm = sumOfSquares.squareRoot()
+        var w: [Int64: Double] = [:]
+        w.reserveCapacity(terms.count)
+        for (key, weight) in zip(terms, weights) { w[key] = norm > 0 ? weight / norm : weight }
         var v = Vector(weights: w)
         v.lookupTerms = lookup
         return v
@@ -238,12 +253,14 @@ public struct StoryClusterer: Sendable {
 
     /// The story this vector belongs to among items first seen since `now - window`, if any.
     public func lookup(_ v: Vector, now: Date, in store: ItemStore) throws(StoreError) -> (story: String, cosine: Double)? {
-        let top = v.weights.filter { v.lookupTerms.contains($0.key) }
-            .sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(queryTerms)
+        var candidates: [(key: Int64, value: Double)] = []
+        candidates.reserveCapacity(v.lookupTerms.count)
+        for term in v.lookupTerms { candidates.append((key: term, value: v.weights[term] ?? 0)) }
+        candidates.sort { a, b in a.value > b.value || (a.value == b.value && a.key < b.key) }
+        let top = candidates.prefix(queryTerms)
         guard !top.isEmpty else { return nil }
         let since = try store.firstDedupSeq(since: Int(now.addingTimeInterval(-window).timeIntervalSince1970))
-        var mass: [Int64: Double] = [:]
-        mass.reserveCapacity(256)
+        var mass = Int64Table<Double>(minimumCapacity: 512)
         for (term, weight) in top {
             try store.forEachStoryPosting(term: term, sinceSeq: since, limit: postingLimit) { seq in
                 mass[seq, default: 0] += weight

@@ -17,9 +17,9 @@ struct DocumentFrequencies {
     /// About 2.5 MB of dictionary at the limit.
     static let cacheLimit = 100_000
 
-    private(set) var cache: [Int64: Int] = [:]
+    private(set) var cache = Int64Table<Int>()
     /// Increments not yet in `story_df`, by term.
-    private(set) var pending: [Int64: Int] = [:]
+    private(set) var pending = Int64Table<Int>()
     /// Every increment since the transaction began, in order, so a savepoint can take back its own.
     private var log: [Int64] = []
     private var dataVersion: Int64?
@@ -30,28 +30,17 @@ struct DocumentFrequencies {
         dataVersion = version
     }
 
-    /// Splits `terms` into the cached counts and the terms to read from the store.
-    func lookup(_ terms: [Int64]) -> (known: [Int64: Int], missing: [Int64]) {
-        var known: [Int64: Int] = [:]
-        known.reserveCapacity(terms.count)
-        var missing: [Int64] = []
-        for t in terms {
-            if let n = cache[t] { known[t] = n } else { missing.append(t) }
-        }
-        return (known, missing)
+    /// The cached count of each of `terms` (nil: not cached; read it from the store), in their order.
+    func lookup(_ terms: [Int64]) -> [Int?] {
+        terms.map { cache[$0] }
     }
 
-    /// Caches counts read from the store (`stored`: the committed count, absent for 0), adding what is pending.
-    mutating func remember(_ terms: [Int64], stored: [Int64: Int]) -> [Int64: Int] {
-        if cache.count + terms.count > Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        var out: [Int64: Int] = [:]
-        out.reserveCapacity(terms.count)
-        for t in terms {
-            let n = (stored[t] ?? 0) + (pending[t] ?? 0)
-            cache[t] = n
-            out[t] = n
-        }
-        return out
+    /// Caches a count read from the store (`stored`: the committed count), adding what is pending; returns it.
+    mutating func remember(_ term: Int64, stored: Int) -> Int {
+        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        let n = stored + (pending[term] ?? 0)
+        cache[term] = n
+        return n
     }
 
     /// One more item has each of `terms` (inside a transaction; written back by `takePending`).
@@ -82,7 +71,10 @@ struct DocumentFrequencies {
 
     /// The pending increments, sorted by term (in B-tree order), to write before the commit; forgets them.
     mutating func takePending() -> [(term: Int64, count: Int)] {
-        let out = pending.sorted { $0.key < $1.key }.map { (term: $0.key, count: $0.value) }
+        var out: [(term: Int64, count: Int)] = []
+        out.reserveCapacity(pending.count)
+        pending.forEach { out.append((term: $0, count: $1)) }
+        out.sort { $0.term < $1.term }
         pending.removeAll(keepingCapacity: true)
         log.removeAll(keepingCapacity: true)
         return out

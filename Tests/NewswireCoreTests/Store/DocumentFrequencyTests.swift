@@ -83,9 +83,11 @@ import Testing
     @Test func theCacheStaysBounded() {
         var df = DocumentFrequencies()
         let terms = (0..<Int64(DocumentFrequencies.cacheLimit)).map { $0 }
-        _ = df.remember(terms, stored: [:])
+        for t in terms { _ = df.remember(t, stored: 0) }
         #expect(df.cache.count == DocumentFrequencies.cacheLimit)
-        #expect(df.remember([-1, -2], stored: [-1: 5]) == [-1: 5, -2: 0])
+        #expect(df.remember(-1, stored: 5) == 5)
+        #expect(df.remember(-2, stored: 0) == 0)
         #expect(df.cache.count == 2)  // emptied, then refilled with the terms in use
+        #expect(df.lookup([-1, -2, 7]) == [5, 0, nil])
     }
 }

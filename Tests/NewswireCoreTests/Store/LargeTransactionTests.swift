@@ -6,7 +6,7 @@ import Testing
 /// journals allowed 1 MiB in memory before spilling to a file (SQLITE_CONFIG_STMTJRNL_SPILL), Debian 12's
 /// SQLite 3.40.1 failed the spill with SQLITE_FULL, "database or disk is full", on a disk with 60 GB free:
 /// `archive synth --count 1000 --batch 1000` failed in `markArchived`, and a pipeline batch of 2,500 items in
-/// its full-text insert. The journals now stay in memory (`SQLiteConnection.journalsInMemory`); the first
+/// its full-text insert. The journals now stay in memory (`SQLiteConnection.globalConfig`); the first
 /// test failed before that, the second is the pipeline's shape at a size its batches do not reach.
 @Suite struct LargeTransactionTests {
     /// ~3 KB of text an item, so a thousand items span more than a thousand pages.
