@@ -56,7 +56,7 @@ public final class Daemon: @unchecked Sendable {
         let store = try ItemStore(stateDirectory: stateDirectory)
         pipeline = Pipeline(store: store, archive: ArchiveWriter(stateDirectory: stateDirectory),
                             classifier: TopicClassifier(model: settings.model),
-                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff))
+                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff), appendsInBackground: true)
         fetcher = Fetcher(options: FetchOptions(config.fetch))
         let repaired = try pipeline.archive.reconcile(store: store)
         if repaired > 0 {

@@ -24,11 +24,16 @@ public final class Pipeline: @unchecked Sendable {
     private var lastFlush = DispatchTime.now()
     private var fetchCounter = 0
 
-    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
+    /// With `appendsInBackground` (the daemon's), `flushIfDue` appends a committed batch's archive lines on a
+    /// worker thread while the next batch is stored, and marks them archived at the next flush; `flushArchive()`
+    /// returns with every line written and marked either way.
+    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy,
+                appendsInBackground: Bool = false) {
         self.store = store
         self.archive = archive
         self.classifier = classifier
         self.policy = policy
+        archiveQueue = appendsInBackground ? ArchiveQueue(archive: archive) : nil
     }
 
     /// The result of one feed's fetch, for the caller's summary.
@@ -40,47 +45,91 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Commits the feeds handled since the last call (one transaction, each entry in its own savepoint), then
-    /// appends their new items to the archive, flushes it to disk and marks the items archived. Called at the
-    /// end of every batch of fetches and, during one, at least once a second (`flushIfDue`): readers and
-    /// `archive tail -f` see new items within about a second, and one commit and one fsync per day file
-    /// serve many feeds. A crash before the archive append leaves the items committed but unmarked, and the
-    /// start-up reconcile appends them; a crash before the commit loses nothing that was acknowledged: the
-    /// feeds' validators are rolled back with their items, so they are fetched again in full.
+    /// appends their new items to the archive, flushes it to disk and marks the items archived: everything is
+    /// in the archive when it returns. Called at the end of every batch of fetches; during one, `flushIfDue`
+    /// commits at least once a second: readers and `archive tail -f` see new items within about a second, and
+    /// one commit and one fsync per day file serve many feeds. A crash before the archive append leaves the
+    /// items committed but unmarked, and the start-up reconcile appends them; a crash before the commit loses
+    /// nothing that was acknowledged: the feeds' validators are rolled back with their items, so they are
+    /// fetched again in full.
     public func flushArchive() {
-        lastFlush = .now()
-        if batchOpen {
-            batchOpen = false
-            do {
-                try store.commitBatch()
-            } catch {
-                store.rollbackBatch()
-                storeLog.error("store", metadata: [
-                    "error": "\(error)", "rolled_back": "\(pending.count)",
-                    "reason": "commit failed; the feeds are fetched again in full next time",
-                ])
-                pending.removeAll()
+        commitBatch()
+        markAppended()
+        appendPending()
+    }
+
+    /// `flushArchive()` when the last one is a second old, or `maxPending` new items wait for it (their
+    /// records are held in memory until then): the fetch loop calls it while transfers run. With
+    /// `appendsInBackground` (see `init`) the batch's archive lines are written while the next batch is stored,
+    /// and marked archived at the next flush.
+    public func flushIfDue() {
+        if pending.count >= Self.maxPending
+            || DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 {
+            guard let queue = archiveQueue else {
+                flushArchive()
                 return
             }
+            commitBatch()
+            markAppended()  // the batch before, usually written long since
+            guard !pending.isEmpty else { return }
+            queue.submit(pending)
+            pending.removeAll()
         }
+    }
+
+    /// Set when `flushIfDue` hands a batch's archive lines to a worker thread (`ArchiveQueue`) and goes on
+    /// storing the next one.
+    private let archiveQueue: ArchiveQueue?
+
+    /// Commits the open batch; on failure rolls it back and forgets its records.
+    private func commitBatch() {
+        lastFlush = .now()
+        guard batchOpen else { return }
+        batchOpen = false
+        do {
+            try store.commitBatch()
+        } catch {
+            store.rollbackBatch()
+            storeLog.error("store", metadata: [
+                "error": "\(error)", "rolled_back": "\(pending.count)",
+                "reason": "commit failed; the feeds are fetched again in full next time",
+            ])
+            pending.removeAll()
+        }
+    }
+
+    /// Appends the committed records to the archive on this thread and marks them archived.
+    private func appendPending() {
         guard !pending.isEmpty else { return }
         let records = pending
         pending.removeAll()
         do {
             let days = try archive.append(records, sync: false)
             try archive.sync(days: days)
-            try store.transaction { try store.markArchived(ids: records.map(\.id)) }
         } catch {
             // Committed but not marked archived: the start-up reconcile appends whatever line is missing.
             storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(records.count)"])
+            return
         }
+        markArchived(records.map(\.id))
     }
 
-    /// `flushArchive()` when the last one is a second old, or `maxPending` new items wait for it (their
-    /// records are held in memory until then): the fetch loop calls it while transfers run.
-    public func flushIfDue() {
-        if pending.count >= Self.maxPending
-            || DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 {
-            flushArchive()
+    /// Waits for the batch the archive worker is writing, if any, and marks its items archived.
+    private func markAppended() {
+        guard let (ids, error) = archiveQueue?.finish() else { return }
+        if let error {
+            storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(ids.count)"])
+            return
+        }
+        markArchived(ids)
+    }
+
+    private func markArchived(_ ids: [String]) {
+        do {
+            try store.transaction { try store.markArchived(ids: ids) }
+        } catch {
+            // Written but not marked: the start-up reconcile finds the lines and appends nothing twice.
+            storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(ids.count)"])
         }
     }
 
