@@ -258,4 +258,26 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(text == a.jsonLine() + "\n" + b.jsonLine() + "\n")
     }
+
+    /// A batch larger than the writer's buffer, over two days and back: every day file gets exactly its
+    /// records' lines, whole and in order, as if each line had been appended on its own.
+    @Test func aLargeBatchOverTwoDaysIsWrittenInOrder() throws {
+        let tmp = TempState()
+        let archive = ArchiveWriter(stateDirectory: tmp.url)
+        let dayOne = Date(timeIntervalSince1970: 1_753_574_399), dayTwo = Date(timeIntervalSince1970: 1_753_574_400)
+        let big = String(repeating: "governance ", count: 200)  // ~2 KB a line: ~70 lines fill the buffer
+        let records = (0..<300).map { n -> ArchiveRecord in
+            var r = sampleRecord(n, fetched: n % 100 < 60 ? dayOne : dayTwo)
+            r.summary = big + "\(n)"
+            return r
+        }
+        // A torn line already at the end of day one's file is cut before the batch is appended.
+        try FileManager.default.createDirectory(at: archive.directory, withIntermediateDirectories: true)
+        try Data(records[0].jsonLine().prefix(25).utf8).write(to: archive.fileURL(day: ISOTime.day(dayOne)))
+        #expect(try archive.append(records) == [ISOTime.day(dayOne), ISOTime.day(dayTwo)])
+        for day in [dayOne, dayTwo] {
+            let expected = records.filter { $0.fetched == day }.map { $0.jsonLine() + "\n" }.joined()
+            #expect(try String(contentsOf: archive.fileURL(day: ISOTime.day(day)), encoding: .utf8) == expected)
+        }
+    }
 }
