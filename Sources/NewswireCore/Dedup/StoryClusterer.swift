@@ -31,16 +31,20 @@ public struct StoryClusterer: Sendable {
 
     /// A weighted term vector, length 1, terms as stable 64-bit hashes.
     public struct Vector: Sendable, Equatable {
-        public var weights: [Int64: Double]
+        public var weights: [Int64: Double] { didSet { sortedForm = nil } }
         /// The terms worth looking up in the inverted index (not too common); set by `vector(title:body:in:)`,
         /// empty for a vector read back from the store.
         var lookupTerms: [Int64] = []
+        /// `weights` sorted by term, when `vector(counts:in:)` built it (derived, like `lookupTerms`): what
+        /// `encoded` and a lookup's `Sorted` read instead of sorting the dictionary again.
+        var sortedForm: Sorted?
 
         /// Serialized for the store: (hash, weight) pairs sorted by hash, 8 + 8 bytes little-endian each.
         var encoded: [UInt8] {
+            let sorted = Sorted(self)
             var out: [UInt8] = []
-            out.reserveCapacity(weights.count * 16)
-            for (k, v) in weights.sorted(by: { $0.key < $1.key }) {
+            out.reserveCapacity(sorted.keys.count * 16)
+            for (k, v) in zip(sorted.keys, sorted.values) {
                 withUnsafeBytes(of: k.littleEndian) { out.append(contentsOf: $0) }
                 withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
             }
@@ -54,7 +58,7 @@ public struct StoryClusterer: Sendable {
 
         init(weights: [Int64: Double]) { self.weights = weights }
 
-        /// Equal when the weights are: `lookupTerms` is derived, not part of the value.
+        /// Equal when the weights are: `lookupTerms` and `sortedForm` are derived, not part of the value.
         public static func == (a: Vector, b: Vector) -> Bool { a.weights == b.weights }
 
         /// Parses `text` with strtoll/strtod: called for every candidate of every lookup, where splitting into
@@ -97,10 +101,19 @@ public struct StoryClusterer: Sendable {
         var values: [Double] = []
 
         init(_ v: Vector) {
+            if let sorted = v.sortedForm {
+                self = sorted
+                return
+            }
             for (k, w) in v.weights.sorted(by: { $0.key < $1.key }) {
                 keys.append(k)
                 values.append(w)
             }
+        }
+
+        init(keys: [Int64], values: [Double]) {
+            self.keys = keys
+            self.values = values
         }
 
         init(encoded b: [UInt8]) {
@@ -229,8 +242,10 @@ public struct StoryClusterer: Sendable {
     public func vector(counts tf: [Int64: Double], in store: ItemStore) throws(StoreError) -> Vector {
         let n = Double(try store.storyItemCount())
         let commonDF = max(Double(postingLimit), n * maxTermShare)
-        // The terms and their weights as lists, one dictionary built at the end (`tf`'s keys are distinct).
-        let terms = Array(tf.keys)
+        // The terms and their weights as lists in term order, one dictionary built at the end (`tf`'s keys are
+        // distinct). In term order, the norm's sum, and so every stored weight, is the same from run to run (in
+        // a dictionary's order, which Swift seeds per process, its last bits were not).
+        let terms = tf.keys.sorted()
         let dfs = try store.storyDocumentFrequencyList(terms: terms)
         var weights: [Double] = []
         weights.reserveCapacity(terms.count)
@@ -245,9 +260,13 @@ public struct StoryClusterer: Sendable {
         let norm = sumOfSquares.squareRoot()
         var w: [Int64: Double] = [:]
         w.reserveCapacity(terms.count)
-        for (key, weight) in zip(terms, weights) { w[key] = norm > 0 ? weight / norm : weight }
+        for i in weights.indices {
+            if norm > 0 { weights[i] /= norm }
+            w[terms[i]] = weights[i]
+        }
         var v = Vector(weights: w)
         v.lookupTerms = lookup
+        v.sortedForm = Sorted(keys: terms, values: weights)
         return v
     }
 

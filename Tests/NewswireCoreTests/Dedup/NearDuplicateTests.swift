@@ -306,6 +306,31 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(StoryClusterer.Vector(stored: .blob(Array(v.encoded.prefix(20)))).weights == [Int64.min: 0.5], "a torn tail is ignored")
     }
 
+    /// A vector's weights follow the definition with the norm summed in term order (so they are the same in
+    /// every run, whatever order the dictionary of counts iterates in), and its sorted form, which `encoded`
+    /// and lookups read, is exactly its weights.
+    @Test func vectorsAreReproducibleAndTheirSortedFormIsTheirWeights() throws {
+        let t = TempState()
+        let store = try ItemStore(stateDirectory: t.url)
+        var rng = SplitMix64(seed: 7)
+        var counts: [Int64: Double] = [:]
+        for _ in 0..<60 { counts[Int64(bitPattern: rng.next())] = Double(1 + rng.next() % 4) }
+        let clusterer = StoryClusterer()
+        var v = try clusterer.vector(counts: counts, in: store)
+        let n = Double(try store.storyItemCount())
+        let raw = counts.keys.sorted().map { (1 + log(counts[$0]!)) * log((n + 2) / 1) }
+        let norm = raw.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for (key, weight) in zip(counts.keys.sorted(), raw) { #expect(v.weights[key] == weight / norm) }
+        #expect(v.encoded == StoryClusterer.Vector(weights: v.weights).encoded)
+        // Counts rebuilt in another insertion order (another iteration order): the same bytes.
+        let shuffled = Dictionary(uniqueKeysWithValues: counts.sorted { $0.key > $1.key }.map { ($0.key, $0.value) })
+        #expect(try clusterer.vector(counts: shuffled, in: store).encoded == v.encoded)
+        // A changed weight is what `encoded` then says.
+        let first = counts.keys.min()!
+        v.weights[first] = 0.5
+        #expect(StoryClusterer.Vector(stored: .blob(v.encoded)).weights[first] == 0.5)
+    }
+
     /// The plain definition, as the reference for the merge in `StoryClusterer.Sorted`.
     static func dictionaryCosine(_ a: StoryClusterer.Vector, _ b: StoryClusterer.Vector) -> (Double, Int) {
         var s = 0.0, n = 0

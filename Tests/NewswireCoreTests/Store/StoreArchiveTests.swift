@@ -219,7 +219,13 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(ItemStore.jsonArray([]) == "[]")
         #expect(ItemStore.jsonArray([0, 7, -42, 1_000_000, Int64.max, Int64.min])
             == "[0,7,-42,1000000,9223372036854775807,-9223372036854775808]")
-        let values = (0..<500).map { Int64(bitPattern: DedupText.mix(UInt64($0))) }
+        var values = (0..<500).map { Int64(bitPattern: DedupText.mix(UInt64($0))) }
+        // Every length, and each side of every power of ten.
+        var p: Int64 = 1
+        for _ in 0..<19 {
+            values += [p - 1, p, p + 1, -p, 1 - p]
+            p = p.multipliedReportingOverflow(by: 10).partialValue
+        }
         #expect(ItemStore.jsonArray(values) == "[" + values.map(String.init).joined(separator: ",") + "]")
     }
 
