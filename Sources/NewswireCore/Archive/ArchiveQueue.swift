@@ -40,11 +40,15 @@ final class ArchiveQueue: @unchecked Sendable {
         }
     }
 
-    /// Waits for the batch in flight: its ids, and the error when its lines are not all written and synced. Nil
-    /// when nothing is in flight.
-    func finish() -> (ids: [String], error: StoreError?)? {
+    /// Waits for the batch in flight (without `wait`, only takes it when it is finished already): its ids, and
+    /// the error when its lines are not all written and synced. Nil when nothing is in flight (or unfinished).
+    func finish(wait: Bool = true) -> (ids: [String], error: StoreError?)? {
         guard inFlight else { return nil }
-        done.wait()
+        if wait {
+            done.wait()
+        } else if done.wait(timeout: .now()) == .timedOut {
+            return nil
+        }
         inFlight = false
         defer { outcome = nil }
         return outcome

@@ -64,7 +64,7 @@ public final class Pipeline: @unchecked Sendable {
     /// and marked archived at the next flush.
     public func flushIfDue() {
         if pending.count >= Self.maxPending
-            || DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= 1_000_000_000 {
+            || DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= flushIntervalNanoseconds {
             guard let queue = archiveQueue else {
                 flushArchive()
                 return
@@ -74,6 +74,8 @@ public final class Pipeline: @unchecked Sendable {
             guard !pending.isEmpty else { return }
             queue.submit(pending)
             pending.removeAll()
+        } else if !batchOpen {
+            markAppended(wait: false)  // written meanwhile: marked now rather than at the next flush
         }
     }
 
@@ -114,9 +116,10 @@ public final class Pipeline: @unchecked Sendable {
         markArchived(records.map(\.id))
     }
 
-    /// Waits for the batch the archive worker is writing, if any, and marks its items archived.
-    private func markAppended() {
-        guard let (ids, error) = archiveQueue?.finish() else { return }
+    /// Waits for the batch the archive worker is writing, if any (without `wait`, only takes one it has
+    /// finished), and marks its items archived, in a transaction of its own: never while a batch is open.
+    private func markAppended(wait: Bool = true) {
+        guard let (ids, error) = archiveQueue?.finish(wait: wait) else { return }
         if let error {
             storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(ids.count)"])
             return
@@ -134,6 +137,9 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     static let maxPending = 250
+
+    /// How old the last flush may get while transfers run: a second (tests lengthen it).
+    var flushIntervalNanoseconds: UInt64 = 1_000_000_000
 
     /// The conditional-GET request for a feed, from its stored state.
     public func request(for feed: FeedConfig) throws(StoreError) -> FetchRequest {
@@ -203,6 +209,7 @@ public final class Pipeline: @unchecked Sendable {
         defer { flushIfDue() }
         do {
             if !batchOpen {
+                markAppended(wait: false)  // the batch the worker has written, before this one takes the store
                 try store.beginBatch()
                 batchOpen = true
             }

@@ -38,6 +38,24 @@ import Testing
         #expect(ids.count == 3 * (Pipeline.maxPending + 10))
     }
 
+    /// Between batches (no batch open), the fetch loop's ticks mark a batch the worker has written at once,
+    /// not at the next flush: `archive tail -f` and archived-only reads see it as soon as its lines are synced.
+    @Test func aWrittenBatchIsMarkedAtTheNextTick() throws {
+        let t = TempState()
+        let pipeline = try Self.pipeline(t)
+        pipeline.flushIntervalNanoseconds = .max  // no flush by age: only the tick can mark the batch
+        let (feed, outcome) = Self.feed(0)
+        #expect(pipeline.handle(feed: feed, outcome: outcome).newItems == Pipeline.maxPending + 10)  // handed over
+        let deadline = Date().addingTimeInterval(10)
+        while try !pipeline.store.unarchivedItems().isEmpty, Date() < deadline {
+            usleep(10_000)
+            pipeline.flushIfDue()  // a tick of the fetch loop: nothing due, no batch open
+        }
+        #expect(try pipeline.store.unarchivedItems().isEmpty)
+        let file = ArchiveWriter(stateDirectory: t.url).fileURL(day: ISOTime.day(Date()))
+        #expect(try String(contentsOf: file, encoding: .utf8).split(separator: "\n").count == Pipeline.maxPending + 10)
+    }
+
     @Test func aFailedAppendLeavesItsItemsForTheReconcile() throws {
         let t = TempState()
         let pipeline = try Self.pipeline(t)
