@@ -61,4 +61,16 @@ import Testing
         table.removeAll()
         #expect(table.isEmpty && table[0] == nil)
     }
+
+    /// At most 3/4 full: the document-frequency cache's limit fits 2^17 slots (~3 MB), one more entry than
+    /// 3/4 of them takes 2^18.
+    @Test func theLoadFactorBoundsItsMemory() {
+        var table = Int64Table<Int>()
+        for k in 0..<Int64(DocumentFrequencies.cacheLimit) { table[k] = 1 }
+        #expect(table.capacity == 1 << 17)
+        for k in Int64(DocumentFrequencies.cacheLimit)..<Int64(3 << 15) { table[k] = 1 }
+        #expect(table.capacity == 1 << 17)
+        table[-1] = 1
+        #expect(table.capacity == 1 << 18)
+    }
 }

@@ -35,8 +35,8 @@ public struct ArchiveWriter: Sendable {
             guard !buffer.isEmpty else { return }
             let url = fileURL(day: bufferDay)
             let fd: Int32
-            if let open = files[bufferDay] {
-                fd = open
+            if let existing = files[bufferDay] {
+                fd = existing
             } else {
                 fd = try openForAppending(url)
                 files[bufferDay] = fd

@@ -26,8 +26,9 @@ public final class Pipeline: @unchecked Sendable {
     private var fetchCounter = 0
 
     /// With `appendsInBackground` (the daemon's), `flushIfDue` appends a committed batch's archive lines on a
-    /// worker thread while the next batch is stored, and marks them archived at the next flush; `flushArchive()`
-    /// returns with every line written and marked either way.
+    /// worker thread while the next batch is stored, and they are marked archived once the pipeline finds them
+    /// written (at the latest at the next flush); `flushArchive()` returns with every line written and marked
+    /// either way.
     public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy,
                 appendsInBackground: Bool = false) {
         self.store = store
@@ -62,7 +63,8 @@ public final class Pipeline: @unchecked Sendable {
     /// `flushArchive()` when the last one is a second old, or `maxPending` new items wait for it (their
     /// records are held in memory until then): the fetch loop calls it while transfers run. With
     /// `appendsInBackground` (see `init`) the batch's archive lines are written while the next batch is stored,
-    /// and marked archived at the next flush.
+    /// and marked archived at the first call that finds them written while no batch is open, at the latest at
+    /// the next flush.
     public func flushIfDue() {
         if pending.count >= Self.maxPending
             || DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= flushIntervalNanoseconds {
