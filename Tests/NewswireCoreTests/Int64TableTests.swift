@@ -1,6 +1,15 @@
 import Testing
 @testable import NewswireCore
 
+extension Int64Table {
+    /// The entries as a dictionary, to compare with one.
+    var dictionary: [Int64: Value] {
+        var out: [Int64: Value] = [:]
+        forEach { out[$0] = $1 }
+        return out
+    }
+}
+
 /// `Int64Table` against `Dictionary` through the same random operations.
 @Suite struct Int64TableTests {
     /// Keys drawn from a few small ranges (sequential seqs, many collisions in the home slots once the table is

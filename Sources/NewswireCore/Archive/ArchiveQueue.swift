@@ -30,8 +30,7 @@ final class ArchiveQueue: @unchecked Sendable {
         worker.async { [self] in
             var error: StoreError?
             do throws(StoreError) {
-                let days = try archive.append(records, sync: false)
-                try archive.sync(days: days)
+                try archive.append(records)
             } catch let e {
                 error = e
             }

@@ -16,14 +16,14 @@ public struct ArchiveWriter: Sendable {
         directory.appendingPathComponent("\(day).jsonl")
     }
 
-    /// Appends the records to their day files; with `sync`, flushes them to disk before returning.
-    /// Returns the day files written, for a later `sync(days:)`.
+    /// Appends the records to their day files and flushes them to disk (one fsync per file) before returning.
+    /// Returns the day files written.
     ///
     /// Lines are written in the records' order, through one buffer of at most ~`chunkBytes`, so that appending a
     /// batch does not hold its whole encoding in memory (250 items were ~750 KB, reallocated as it grew; on the
     /// daemon's archive worker those pages stayed with the worker's malloc arena, +3 MB of peak RSS).
     @discardableResult
-    public func append(_ records: [ArchiveRecord], sync: Bool = true) throws(StoreError) -> Set<String> {
+    public func append(_ records: [ArchiveRecord]) throws(StoreError) -> Set<String> {
         guard !records.isEmpty else { return [] }
         var files: [String: Int32] = [:]
         var order: [String] = []
@@ -56,28 +56,15 @@ public struct ArchiveWriter: Sendable {
             if buffer.count >= Self.chunkBytes { try flush() }
         }
         try flush()
-        if sync {
-            for day in order {
-                guard fsync(files[day]!) == 0 else {
-                    throw StoreError(path: fileURL(day: day).path, message: "cannot flush: \(String(cString: strerror(errno)))")
-                }
+        for day in order {
+            guard fsync(files[day]!) == 0 else {
+                throw StoreError(path: fileURL(day: day).path, message: "cannot flush: \(String(cString: strerror(errno)))")
             }
         }
         return Set(order)
     }
 
     static let chunkBytes = 64 << 10
-
-    /// Flushes day files written with `sync: false` to disk (one fsync per file).
-    public func sync(days: Set<String>) throws(StoreError) {
-        for day in days.sorted() {
-            let path = fileURL(day: day).path
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw StoreError(path: path, message: "cannot open to flush: \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            guard fsync(fd) == 0 else { throw StoreError(path: path, message: "cannot flush: \(String(cString: strerror(errno)))") }
-        }
-    }
 
     /// Appends every committed-but-unarchived item that its day file lacks, then marks them archived.
     /// Returns how many lines were written.

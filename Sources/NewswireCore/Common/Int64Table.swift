@@ -140,14 +140,6 @@ struct Int64Table<Value> {
             if let v = values[i] { try body(keys[i], v) }
         }
     }
-
-    /// The entries as a dictionary (tests, and callers that want one).
-    var dictionary: [Int64: Value] {
-        var out: [Int64: Value] = [:]
-        out.reserveCapacity(count)
-        forEach { out[$0] = $1 }
-        return out
-    }
 }
 
 extension Int64Table: Sendable where Value: Sendable {}

@@ -224,17 +224,47 @@ public enum JSONText {
     static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
         guard v >= 10 else { return out.append(0x30 + UInt8(truncatingIfNeeded: v)) }
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64 has at most 20 digits
-        withUnsafeMutableBytes(of: &scratch) { buf in
-            var n = 0, rest = v
-            while rest > 0 {
-                buf[n] = 0x30 + UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-                n += 1
-            }
-            while n > 0 {
-                n -= 1
-                out.append(buf[n])
-            }
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let buf = raw.bindMemory(to: UInt8.self)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<writeDecimal(v, to: buf, at: 0)]))
         }
     }
+
+    /// Writes `v` in decimal into `out` from `start` (room for 20 bytes), two digits at a time; returns the
+    /// index after the last digit.
+    @inline(__always) static func writeDecimal(_ v: UInt64, to out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var digits = 1
+        var power: UInt64 = 10
+        while digits < 20, v >= power {
+            digits += 1
+            power &*= 10
+        }
+        var m = v, j = start + digits
+        digitPairs.withUnsafeBufferPointer { pairs in
+            while m >= 100 {
+                let r = Int(m % 100) * 2
+                m /= 100
+                j -= 2
+                out[j] = pairs[r]
+                out[j + 1] = pairs[r + 1]
+            }
+            if m >= 10 {
+                out[j - 2] = pairs[Int(m) * 2]
+                out[j - 1] = pairs[Int(m) * 2 + 1]
+            } else {
+                out[j - 1] = 0x30 + UInt8(truncatingIfNeeded: m)
+            }
+        }
+        return start + digits
+    }
+
+    /// "00" through "99", two bytes each.
+    private static let digitPairs: [UInt8] = {
+        var out: [UInt8] = []
+        for n in 0..<100 {
+            out.append(0x30 + UInt8(n / 10))
+            out.append(0x30 + UInt8(n % 10))
+        }
+        return out
+    }()
 }

@@ -109,8 +109,7 @@ public final class Pipeline: @unchecked Sendable {
         let records = pending
         pending.removeAll()
         do {
-            let days = try archive.append(records, sync: false)
-            try archive.sync(days: days)
+            try archive.append(records)
         } catch {
             // Committed but not marked archived: the start-up reconcile appends whatever line is missing.
             storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(records.count)"])

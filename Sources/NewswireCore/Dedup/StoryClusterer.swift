@@ -152,12 +152,6 @@ public struct StoryClusterer: Sendable {
 
     /// The `k` items with the most mass (ties: the older item first), by insertion into a short sorted list:
     /// a lookup gathers a few hundred candidates and keeps 20, where sorting them all cost more than scoring.
-    static func heaviest(_ mass: [Int64: Double], _ k: Int) -> [Int64] {
-        var table = Int64Table<Double>(minimumCapacity: mass.count)
-        for (key, value) in mass { table[key] = value }
-        return heaviest(table, k)
-    }
-
     static func heaviest(_ mass: Int64Table<Double>, _ k: Int) -> [Int64] {
         func before(_ a: (key: Int64, value: Double), _ b: (key: Int64, value: Double)) -> Bool {
             a.value > b.value || (a.value == b.value && a.key < b.key)

@@ -261,63 +261,30 @@ extension ItemStore {
             """, [.text(pairs + "]")])
     }
 
-    /// `[1,-2,3]`: a list of integers for `json_each`, formatted two digits at a time straight into the
-    /// string's storage (a `String` per number was most of the cost of registering an item's keys and terms;
-    /// appending byte by byte to an array and decoding it after was still ~12,000 instructions for an item's).
+    /// `[1,-2,3]`: a list of integers for `json_each`, written straight into the string's storage
+    /// (`JSONText.writeDecimal`; a `String` per number was most of the cost of registering an item's keys and
+    /// terms, and appending to an array decoded after was still ~12,000 instructions for an item's).
     static func jsonArray(_ values: [Int64]) -> String {
         // At most 20 characters a value ("-9223372036854775808") and a comma; the brackets.
         String(unsafeUninitializedCapacity: values.count * 21 + 2) { out in
-            digitPairs.withUnsafeBufferPointer { pairs in
-                var n = 0
-                out[n] = 0x5B
-                n += 1
-                for (i, v) in values.enumerated() {
-                    if i > 0 {
-                        out[n] = 0x2C
-                        n += 1
-                    }
-                    if v < 0 {
-                        out[n] = 0x2D
-                        n += 1
-                    }
-                    var m = v.magnitude  // at most 2^63: 19 digits
-                    var digits = 1
-                    var power: UInt64 = 10
-                    while digits < 19, m >= power {
-                        digits += 1
-                        power &*= 10
-                    }
-                    n += digits
-                    var j = n
-                    while m >= 100 {
-                        let r = Int(m % 100) * 2
-                        m /= 100
-                        j -= 2
-                        out[j] = pairs[r]
-                        out[j + 1] = pairs[r + 1]
-                    }
-                    if m >= 10 {
-                        out[j - 2] = pairs[Int(m) * 2]
-                        out[j - 1] = pairs[Int(m) * 2 + 1]
-                    } else {
-                        out[j - 1] = 0x30 + UInt8(truncatingIfNeeded: m)
-                    }
+            var n = 0
+            out[n] = 0x5B
+            n += 1
+            for (i, v) in values.enumerated() {
+                if i > 0 {
+                    out[n] = 0x2C
+                    n += 1
                 }
-                out[n] = 0x5D
-                return n + 1
+                if v < 0 {
+                    out[n] = 0x2D
+                    n += 1
+                }
+                n = JSONText.writeDecimal(v.magnitude, to: out, at: n)
             }
+            out[n] = 0x5D
+            return n + 1
         }
     }
-
-    /// "00" through "99", two bytes each.
-    private static let digitPairs: [UInt8] = {
-        var out: [UInt8] = []
-        for n in 0..<100 {
-            out.append(0x30 + UInt8(n / 10))
-            out.append(0x30 + UInt8(n % 10))
-        }
-        return out
-    }()
 
     /// The story and stored vector of the item registered as `seq`: what a story lookup scores each candidate
     /// by, decoded straight from the row (no row of Swift values, no copy of the blob).

@@ -253,9 +253,14 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func heaviestCandidatesAreTheTopOfTheFullSort() {
         for n in [0, 1, 5, 20, 21, 300] {
             var mass: [Int64: Double] = [:]
-            for i in 0..<n { mass[Int64(DedupText.mix(UInt64(i)) % 1000)] = Double(DedupText.mix(UInt64(i * 7)) % 13) }
+            var table = Int64Table<Double>()
+            for i in 0..<n {
+                let key = Int64(DedupText.mix(UInt64(i)) % 1000), value = Double(DedupText.mix(UInt64(i * 7)) % 13)
+                mass[key] = value
+                table[key] = value
+            }
             let sorted = mass.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(20).map(\.key)
-            #expect(StoryClusterer.heaviest(mass, 20) == sorted, "\(n) candidates")
+            #expect(StoryClusterer.heaviest(table, 20) == sorted, "\(n) candidates")
         }
     }
 
