@@ -152,14 +152,14 @@ import Glibc
         func read(_ url: URL) -> [LogLine] { LogLine.parseAll((try? String(contentsOf: url, encoding: .utf8)) ?? "") }
 
         let daemon = try sandbox.start("run")
-        _ = daemon.waitForLog(timeout: 10) { !$0.events("fetch").isEmpty }
+        try daemon.requireLog(timeout: 30, "fetch line") { !$0.events("fetch").isEmpty }
         #expect(!read(logFile).events("fetch").isEmpty, "the log file has what stderr has; stderr:\n\(daemon.stderr)")
 
         try FileManager.default.moveItem(at: logFile, to: rotated) // what logrotate does
         daemon.signal(SIGUSR1)
         usleep(300_000)
         daemon.signal(SIGHUP) // something new to log: a reload line
-        _ = daemon.waitForLog(timeout: 5) { !$0.events("reload").isEmpty }
+        try daemon.requireLog(timeout: 10, "reload line") { !$0.events("reload").isEmpty }
         let deadline = Date().addingTimeInterval(5)
         while read(logFile).events("reload").isEmpty, Date() < deadline { usleep(20_000) }
         #expect(!read(logFile).events("reload").isEmpty, "a new file after SIGUSR1 gets the new lines")

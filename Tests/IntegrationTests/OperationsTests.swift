@@ -66,7 +66,7 @@ import Glibc
         let world = feeds.url("/world.rss"), policy = feeds.url("/policy.atom")
         try sandbox.writeFeeds([world])
         let daemon = try Self.start(sandbox, config: try Self.writeConfig(sandbox, ""))
-        _ = daemon.waitForLog(timeout: 10) { !$0.events("fetch", feed: world).isEmpty }
+        try daemon.requireLog(timeout: 30, "fetch line for the feed") { !$0.events("fetch", feed: world).isEmpty }
 
         try sandbox.writeFeeds([policy])  // one added, one removed
         daemon.signal(SIGHUP)
@@ -87,7 +87,7 @@ import Glibc
         try sandbox.writeFeeds([feeds.url("/world.rss")])
         let config = try Self.writeConfig(sandbox, "")
         let daemon = try Self.start(sandbox, config: config)
-        _ = daemon.waitForLog(timeout: 10) { !$0.events("fetch").isEmpty }
+        try daemon.requireLog(timeout: 30, "fetch line") { !$0.events("fetch").isEmpty }
 
         let good = try String(contentsOf: config, encoding: .utf8)
         try (good + "fetch:\n  timeout: 30s\n  max_concurent: 4\n").write(to: config, atomically: true, encoding: .utf8)
@@ -147,7 +147,7 @@ import Glibc
         let config = sandbox.root.appendingPathComponent("newswired.yaml")
         try "model: \(model.path)\npoll:\n  interval: 1h\n".write(to: config, atomically: true, encoding: .utf8)
         let daemon = try Self.start(sandbox, config: config)
-        _ = daemon.waitForLog(timeout: 30) { !$0.events("fetch", feed: world).isEmpty }
+        try daemon.requireLog(timeout: 30, "fetch line for the feed") { !$0.events("fetch", feed: world).isEmpty }
 
         try #"{"version": "broken", "topics": [}"#.write(to: model, atomically: true, encoding: .utf8)
         try sandbox.writeFeeds([world, policy])  // would be picked up by a successful reload
@@ -183,7 +183,7 @@ import Glibc
         let world = feeds.url("/world.rss"), slow = feeds.url("/slow.atom"), stuck = feeds.url("/stuck.rss")
         try sandbox.writeFeeds([world, slow, stuck])
         let daemon = try Self.start(sandbox, config: try Self.writeConfig(sandbox, "shutdown_grace: 5s\n"))
-        _ = daemon.waitForLog(timeout: 10) { !$0.events("fetch", feed: world).isEmpty }
+        try daemon.requireLog(timeout: 30, "fetch line for the feed") { !$0.events("fetch", feed: world).isEmpty }
         #expect(!feeds.server.requests(path: "/slow.atom").isEmpty, "the slow transfer is in flight")
 
         let signalled = Date()

@@ -65,6 +65,18 @@ final class RunningNewswired {
             usleep(20_000)
         }
     }
+
+    /// `waitForLog`, but a wait that runs out is an error naming `what` and showing the daemon's stderr, so a
+    /// test never goes on from a state it did not reach.
+    @discardableResult
+    func requireLog(timeout: Double, _ what: String, until predicate: ([LogLine]) -> Bool) throws -> [LogLine] {
+        let lines = waitForLog(timeout: timeout, until: predicate)
+        guard predicate(lines) else {
+            let state = process.isRunning ? "is still running" : "exited with \(process.terminationStatus)"
+            throw HarnessError("no \(what) within \(timeout) s (the daemon \(state)); stderr:\n\(stderr)")
+        }
+        return lines
+    }
 }
 
 struct FinishedRun {
