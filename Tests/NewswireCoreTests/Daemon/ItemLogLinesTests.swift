@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import NewswireCore
+
+/// `item` lines are logged once a batch has committed (by the archive worker when there is one), one per new
+/// item, with the feed and the `fetch=N` of that feed's `fetch` line; a batch that is rolled back logs none, so
+/// an item fetched again after a failed commit is not logged twice.
+@Suite struct ItemLogLinesTests {
+    /// What a logger was asked to log: event and metadata, in order.
+    final class Captured: Sendable {
+        let lines = Mutex<[(event: String, metadata: [String: String])]>([])
+        func events(_ name: String) -> [[String: String]] {
+            lines.withLock { $0.filter { $0.event == name }.map(\.metadata) }
+        }
+    }
+
+    struct CapturingHandler: LogHandler {
+        let captured: Captured
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            captured.lines.withLock { $0.append((event.message.description, all.mapValues { "\($0)" })) }
+        }
+    }
+
+    static func pipeline(_ t: TempState, background: Bool, captured: Captured) throws -> Pipeline {
+        let pipeline = Pipeline(store: try ItemStore(stateDirectory: t.url), archive: ArchiveWriter(stateDirectory: t.url),
+                                classifier: TopicClassifier(model: try TopicModel.load(contentsOf: Paths.model)),
+                                policy: SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff()),
+                                appendsInBackground: background)
+        pipeline.itemLog = Logger(label: "item") { _ in CapturingHandler(captured: captured) }
+        pipeline.fetchLog = Logger(label: "fetch") { _ in CapturingHandler(captured: captured) }
+        pipeline.storeLog = Logger(label: "store") { _ in CapturingHandler(captured: captured) }
+        pipeline.flushIntervalNanoseconds = .max  // commits only when asked (or at `maxPending`)
+        return pipeline
+    }
+
+    static func feed(_ n: Int, items: Int) -> (FeedConfig, Result<FetchResponse, FetchError>) {
+        let feed = FeedConfig(url: "https://feed\(n).example/rss")
+        let titles = (0..<items).map { "Item \($0) of feed \(n) on AI governance" }
+        return (feed, PipelineStoreErrorTests.ok(PipelineStoreErrorTests.rss(titles), url: feed.url))
+    }
+
+    @Test(arguments: [false, true])
+    func linesComeAfterTheCommitOncePerItemWithTheirFeedAndFetch(background: Bool) throws {
+        let t = TempState(), captured = Captured()
+        let pipeline = try Self.pipeline(t, background: background, captured: captured)
+        let (a, outcomeA) = Self.feed(1, items: 3), (b, outcomeB) = Self.feed(2, items: 2)
+        #expect(pipeline.handle(feed: a, outcome: outcomeA).newItems == 3)
+        #expect(pipeline.handle(feed: b, outcome: outcomeB).newItems == 2)
+        #expect(captured.events("fetch").count == 2)
+        #expect(captured.events("item").isEmpty, "nothing is logged before the batch commits")
+
+        pipeline.flushArchive()
+        let items = captured.events("item")
+        #expect(items.count == 5)
+        let fetchOf = Dictionary(uniqueKeysWithValues: captured.events("fetch").map { ($0["feed"] ?? "", $0["fetch"] ?? "") })
+        for line in items {
+            #expect(line["fetch"] == fetchOf[line["feed"] ?? ""], "the item line carries its feed's fetch number: \(line)")
+        }
+        #expect(items.filter { $0["feed"] == a.url }.count == 3)
+        let stored = try pipeline.store.db.query("SELECT id FROM items ORDER BY seq").map { $0[0].text ?? "" }
+        #expect(items.compactMap { $0["id"] } == stored, "one line per stored item, in commit order")
+
+        // The same feed again: nothing new, nothing logged.
+        #expect(pipeline.handle(feed: a, outcome: outcomeA).newItems == 0)
+        pipeline.flushArchive()
+        #expect(captured.events("item").count == 5)
+    }
+
+    @Test(arguments: [false, true])
+    func aBatchThatIsRolledBackLogsNoItems(background: Bool) throws {
+        let t = TempState(), captured = Captured()
+        let pipeline = try Self.pipeline(t, background: background, captured: captured)
+        // An item titled "doomed" breaks a deferred foreign key: its batch fails at COMMIT, not before.
+        try pipeline.store.db.execute("""
+            CREATE TABLE doom_parent(id INTEGER PRIMARY KEY);
+            CREATE TABLE doom_child(parent INTEGER REFERENCES doom_parent(id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TRIGGER doom AFTER INSERT ON items WHEN new.title = 'doomed' BEGIN INSERT INTO doom_child VALUES(42); END;
+            """)
+        let feed = FeedConfig(url: "https://doomed.example/rss")
+        let outcome = PipelineStoreErrorTests.ok(PipelineStoreErrorTests.rss(["kept until the commit", "doomed"]), url: feed.url)
+        #expect(pipeline.handle(feed: feed, outcome: outcome).newItems == 2)
+        pipeline.flushArchive()
+        #expect(try pipeline.store.db.int("SELECT count(*) FROM items") == 0, "the batch was rolled back")
+        #expect(captured.events("item").isEmpty, "rolled-back items are not logged")
+        #expect(captured.events("store").first?["rolled_back"] == "2")
+
+        // Fetched again once the fault is gone: logged now, once.
+        try pipeline.store.db.execute("DROP TRIGGER doom")
+        #expect(pipeline.handle(feed: feed, outcome: outcome).newItems == 2)
+        pipeline.flushArchive()
+        #expect(captured.events("item").compactMap { $0["title"] } == ["kept until the commit", "doomed"])
+    }
+}
