@@ -429,6 +429,7 @@ public final class Pipeline: @unchecked Sendable {
         let fetches: [String]
 
         func emit(_ records: [ArchiveRecord]) {
+            assert(fetches.count == records.count, "one fetch number per pending record")
             for (i, r) in records.enumerated() {
                 var meta: Logger.Metadata = [
                     "feed": .string(r.feed), "fetch": .string(i < fetches.count ? fetches[i] : "?"),
