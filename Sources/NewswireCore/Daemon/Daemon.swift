@@ -62,7 +62,16 @@ public final class Daemon: @unchecked Sendable {
         if repaired > 0 {
             logger.warning("reconcile", metadata: ["appended": "\(repaired)", "reason": "items committed but missing from the archive"])
         }
+        do {
+            storedItems = try StoredItems(path: store.path)
+        } catch {
+            // Only work saved: without it the worker prepares every entry in full.
+            logger.warning("store", metadata: ["error": "\(error)", "reason": "no read connection for the prepare worker"])
+        }
     }
+
+    /// The prepare worker's read connection: entries already stored are not classified or fingerprinted again.
+    private var storedItems: StoredItems?
 
     /// A summary of one pass over feeds.
     public struct PassSummary: Sendable {
@@ -230,7 +239,7 @@ public final class Daemon: @unchecked Sendable {
         let grace = Double(config.shutdownGrace)
         // Outcomes are parsed and classified on a worker (`PrepareQueue`) and stored here, in the order they
         // arrived; the loop stores whatever is ready at every turn and waits once `depth` are outstanding.
-        let prepare = PrepareQueue()
+        let prepare = PrepareQueue(stored: storedItems)
         let classifier = pipeline.classifier, deduper = pipeline.deduper
         func store(_ prepared: Pipeline.PreparedFetch) {
             let r = pipeline.handle(prepared)

@@ -177,9 +177,11 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Parses a 2xx response and hashes its entries; given `ahead`, also classifies them and computes their
-    /// dedup input (fingerprint, story term counts). Touches no state: safe on any thread.
-    public static func prepare(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>,
-                               ahead: (classifier: TopicClassifier, deduper: Deduper)? = nil) -> PreparedFetch {
+    /// dedup input (fingerprint, story term counts), except for the entries `stored` already knows (the
+    /// store's thread only records their sighting). Touches no state: safe on any thread.
+    static func prepare(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>,
+                        ahead: (classifier: TopicClassifier, deduper: Deduper)? = nil,
+                        stored: StoredItems? = nil) -> PreparedFetch {
         guard case .success(let response) = outcome, (200...299).contains(response.status) else {
             return PreparedFetch(feed: feed, outcome: outcome, parsed: nil, entries: [])
         }
@@ -191,9 +193,11 @@ public final class Pipeline: @unchecked Sendable {
             parsed = .failure(error)
         }
         let entries = ((try? parsed.get())?.entries ?? []).map { entry in
-            PreparedEntry(entry: entry, id: ContentHash.of(entry), url: entry.link.flatMap(URLCanonicalizer.canonicalize),
-                          classification: ahead?.classifier.classify(ClassifierInput(entry)),
-                          dedup: ahead?.deduper.input(title: entry.title, body: entry.content ?? entry.summary))
+            let id = ContentHash.of(entry)
+            let ahead = stored?.contains(id: id) == true ? nil : ahead
+            return PreparedEntry(entry: entry, id: id, url: entry.link.flatMap(URLCanonicalizer.canonicalize),
+                                 classification: ahead?.classifier.classify(ClassifierInput(entry)),
+                                 dedup: ahead?.deduper.input(title: entry.title, body: entry.content ?? entry.summary))
         }
         return PreparedFetch(feed: feed, outcome: outcome, parsed: parsed, entries: entries)
     }

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 
-/// Prepares transfers' outcomes (`Pipeline.prepare`: parse, content hashes, classification, dedup input) on a
-/// worker thread while the caller's thread stores the ones already prepared, in the order they were submitted:
+/// Prepares transfers' outcomes (`Pipeline.prepare`: parse, content hashes, classification and dedup input of the
+/// entries not stored yet, `StoredItems`) on a worker thread while the caller's thread stores the ones already
+/// prepared, in the order they were submitted:
 /// with the two cores of a small machine, parsing and classifying one feed overlaps storing the one before.
 /// Submitted and not yet taken outcomes are bounded by the caller (`Daemon.fetch` waits past `depth`), so
 /// memory stays bounded when storing is the slower side.
@@ -18,11 +19,17 @@ final class PrepareQueue: @unchecked Sendable {
     private var ready: [Pipeline.PreparedFetch] = []
     /// Submitted and not yet taken (the caller's thread only).
     private(set) var inFlight = 0
+    /// Which entries are stored already (nil: all are prepared in full).
+    private let stored: StoredItems?
+
+    init(stored: StoredItems? = nil) {
+        self.stored = stored
+    }
 
     func submit(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, classifier: TopicClassifier, deduper: Deduper) {
         inFlight += 1
         worker.async { [self] in
-            let prepared = Pipeline.prepare(feed: feed, outcome: outcome, ahead: (classifier, deduper))
+            let prepared = Pipeline.prepare(feed: feed, outcome: outcome, ahead: (classifier, deduper), stored: stored)
             condition.lock()
             ready.append(prepared)
             condition.signal()

@@ -33,3 +33,64 @@ import Testing
         }
     }
 }
+
+/// The prepare worker skips classifying and fingerprinting entries the store already has (`StoredItems`, a
+/// read-only connection): what it knows is what is committed, and the store's thread still decides.
+@Suite struct StoredItemsTests {
+    static func pipeline(_ t: TempState) throws -> Pipeline {
+        let pipeline = Pipeline(store: try ItemStore(stateDirectory: t.url), archive: ArchiveWriter(stateDirectory: t.url),
+                                classifier: TopicClassifier(model: try TopicModel.load(contentsOf: Paths.model)),
+                                policy: SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff()))
+        pipeline.itemLog.logLevel = .warning
+        pipeline.fetchLog.logLevel = .warning
+        return pipeline
+    }
+
+    static let feed = FeedConfig(url: "https://wire.example/rss")
+    static func outcome(_ titles: [String]) -> Result<FetchResponse, FetchError> {
+        PipelineStoreErrorTests.ok(PipelineStoreErrorTests.rss(titles), url: feed.url)
+    }
+
+    @Test func storedEntriesAreNotPreparedAgainAndTheStoreStillDecides() throws {
+        let t = TempState()
+        let pipeline = try Self.pipeline(t)
+        let old = ["AI governance talks open in Shanghai", "Export controls on chips tighten"]
+        #expect(pipeline.handle(feed: Self.feed, outcome: Self.outcome(old)).newItems == 2)
+        pipeline.flushArchive()
+
+        let stored = try StoredItems(path: pipeline.store.path)
+        let both = Self.outcome(old + ["A new body for AI cooperation is proposed"])
+        let prepared = Pipeline.prepare(feed: Self.feed, outcome: both, ahead: (pipeline.classifier, pipeline.deduper),
+                                        stored: stored)
+        #expect(prepared.entries.count == 3)
+        #expect(prepared.entries.prefix(2).allSatisfy { $0.classification == nil && $0.dedup == nil }, "known: not prepared")
+        #expect(prepared.entries[2].classification != nil && prepared.entries[2].dedup != nil, "new: prepared")
+
+        let r = pipeline.handle(prepared)
+        pipeline.flushArchive()
+        #expect(r.newItems == 1 && r.duplicates == 2)
+        let row = try #require(try pipeline.store.db.query(
+            "SELECT relevance, topics FROM items WHERE title = 'A new body for AI cooperation is proposed'").first)
+        let full = Pipeline.prepare(feed: Self.feed, outcome: both, ahead: (pipeline.classifier, pipeline.deduper))
+        let expected = try #require(full.entries[2].classification)
+        #expect(row[0].double == expected.relevance, "classified as the worker prepared it")
+        #expect(row[1].text == ArchiveRecord.topicsJSON(expected.topics))
+        #expect(try pipeline.store.db.int("SELECT sum(count) FROM sightings") == 5, "the known entries were seen again")
+    }
+
+    @Test func onlyWhatIsCommittedCountsAsStored() throws {
+        let t = TempState()
+        let pipeline = try Self.pipeline(t)
+        let stored = try StoredItems(path: pipeline.store.path)
+        let entry = Pipeline.prepare(feed: Self.feed, outcome: Self.outcome(["AI safety institute opens"])).entries[0]
+        #expect(!stored.contains(id: entry.id))
+
+        pipeline.flushIntervalNanoseconds = .max
+        #expect(pipeline.handle(feed: Self.feed, outcome: Self.outcome(["AI safety institute opens"])).newItems == 1)
+        #expect(try pipeline.store.containsItem(id: entry.id))  // in the open batch
+        #expect(!stored.contains(id: entry.id), "not committed yet: prepared in full")
+        pipeline.flushArchive()
+        #expect(stored.contains(id: entry.id))
+        #expect(!stored.contains(id: String(repeating: "0", count: 64)))
+    }
+}

@@ -182,7 +182,7 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func recentPostingsMoveToTheMainIndexInBulkAndStayFound() throws {
         let t = TempState()
         let s = try store(t)
-        try s.transaction { try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s) }
+        _ = try s.transaction { try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s) }
         let keys = index.fingerprint(body: wireStory)
         let copy = index.fingerprint(body: "VALDORIA CITY (Wire) - " + wireStory)
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == Int64(index.maxLeadOffset))
@@ -199,7 +199,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         // A later original's postings are recent while the first's are merged: both are candidates, newest first
         // under a limit of one per key.
         let other = "Quarterly figures from the northern terminal: " + wireStory
-        try s.transaction { try add("later", title: "Valdoria port, again", body: other, in: s) }
+        _ = try s.transaction { try add("later", title: "Valdoria port, again", body: other, in: s) }
         let shared = Set(keys.prefix(index.maxLeadOffset).map(\.hash))
             .intersection(index.fingerprint(body: other).prefix(index.maxLeadOffset).map(\.hash))
         let sharedKeys = keys.filter { shared.contains($0.hash) }
