@@ -178,7 +178,8 @@ public final class Pipeline: @unchecked Sendable {
 
     /// Parses a 2xx response and hashes its entries; given `ahead`, also classifies them and computes their
     /// dedup input (fingerprint, story term counts), except for the entries `stored` already knows (the
-    /// store's thread only records their sighting). Touches no state: safe on any thread.
+    /// store's thread only records their sighting). Touches no state: safe on any thread (`stored` from one
+    /// thread at a time).
     static func prepare(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>,
                         ahead: (classifier: TopicClassifier, deduper: Deduper)? = nil,
                         stored: StoredItems? = nil) -> PreparedFetch {
