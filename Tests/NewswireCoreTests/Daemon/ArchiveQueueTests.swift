@@ -7,10 +7,7 @@ import Testing
 /// that fails leaves its items pending for the start-up reconcile, as on the pipeline's own thread.
 @Suite struct ArchiveQueueTests {
     static func pipeline(_ t: TempState) throws -> Pipeline {
-        let pipeline = Pipeline(store: try ItemStore(stateDirectory: t.url), archive: ArchiveWriter(stateDirectory: t.url),
-                                classifier: TopicClassifier(model: try TopicModel.load(contentsOf: Paths.model)),
-                                policy: SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff()),
-                                appendsInBackground: true)
+        let pipeline = try Pipeline.fixture(t, appendsInBackground: true)
         pipeline.itemLog.logLevel = .warning  // ~800 `item` lines otherwise, in every test run's output
         return pipeline
     }

@@ -31,10 +31,7 @@ import Testing
     }
 
     static func pipeline(_ t: TempState, background: Bool, captured: Captured) throws -> Pipeline {
-        let pipeline = Pipeline(store: try ItemStore(stateDirectory: t.url), archive: ArchiveWriter(stateDirectory: t.url),
-                                classifier: TopicClassifier(model: try TopicModel.load(contentsOf: Paths.model)),
-                                policy: SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff()),
-                                appendsInBackground: background)
+        let pipeline = try Pipeline.fixture(t, appendsInBackground: background)
         pipeline.itemLog = Logger(label: "item") { _ in CapturingHandler(captured: captured) }
         pipeline.fetchLog = Logger(label: "fetch") { _ in CapturingHandler(captured: captured) }
         pipeline.storeLog = Logger(label: "store") { _ in CapturingHandler(captured: captured) }

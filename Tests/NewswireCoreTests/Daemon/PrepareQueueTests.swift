@@ -38,9 +38,7 @@ import Testing
 /// read-only connection): what it knows is what is committed, and the store's thread still decides.
 @Suite struct StoredItemsTests {
     static func pipeline(_ t: TempState) throws -> Pipeline {
-        let pipeline = Pipeline(store: try ItemStore(stateDirectory: t.url), archive: ArchiveWriter(stateDirectory: t.url),
-                                classifier: TopicClassifier(model: try TopicModel.load(contentsOf: Paths.model)),
-                                policy: SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff()))
+        let pipeline = try Pipeline.fixture(t)
         pipeline.itemLog.logLevel = .warning
         pipeline.fetchLog.logLevel = .warning
         return pipeline
