@@ -31,18 +31,49 @@ public enum ClassifierTextSource {
     /// in order. A line that is not a JSON object becomes an item with `error` set.
     public static func jsonLines(_ data: Data) -> [Item] {
         var items: [Item] = []
-        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.isEmpty { continue }
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                items.append(Item(id: nil, input: ClassifierInput(title: nil), error: "line \(n + 1): not a JSON object"))
-                continue
-            }
-            let id = (obj["id"] as? String) ?? (obj["id"] as? NSNumber)?.stringValue
-            items.append(Item(id: id, input: ClassifierInput(title: obj["title"] as? String, summary: obj["summary"] as? String,
-                                                             content: (obj["content"] as? String) ?? (obj["text"] as? String))))
-        }
+        forEachJSONLine(data) { items.append($0) }
         return items
+    }
+
+    /// Calls `body` with the item of each non-blank line, in order, without collecting them.
+    public static func forEachJSONLine(_ data: Data, _ body: (Item) -> Void) {
+        var stream = JSONLineStream()
+        stream.feed(data, body)
+        stream.finish(body)
+    }
+
+    /// JSON Lines read in chunks as they arrive (a pipe, a large file): complete lines are handed on at once,
+    /// a partial last line waits for the next chunk.
+    public struct JSONLineStream {
+        private var pending: [UInt8] = []
+        private var line = 0
+
+        public init() {}
+
+        public mutating func feed(_ chunk: Data, _ body: (Item) -> Void) {
+            pending.append(contentsOf: chunk)
+            var start = 0
+            while let nl = pending[start...].firstIndex(of: 0x0A) {
+                emit(start..<nl, body)
+                start = nl + 1
+            }
+            pending.removeFirst(start)
+        }
+
+        /// The last line, when the input does not end with a newline.
+        public mutating func finish(_ body: (Item) -> Void) {
+            if !pending.isEmpty { emit(0..<pending.count, body) }
+            pending.removeAll()
+        }
+
+        private mutating func emit(_ range: Range<Int>, _ body: (Item) -> Void) {
+            line += 1
+            if let fields = JSONLineParser.parse(pending, range) {
+                if let item = fields.item(line: line) { body(item) }
+            } else {
+                body(Item(id: nil, input: ClassifierInput(title: nil), error: "line \(line): not a JSON object"))
+            }
+        }
     }
 
     /// Plain text: the first non-blank line is the title, the rest the body.
@@ -67,40 +98,5 @@ public enum ClassifierTextSource {
         case .jsonl: return jsonLines(data)
         case .text: return [plainText(String(decoding: data, as: UTF8.self))]
         }
-    }
-
-    /// Background documents for `model build` from files and directories (not recursive): feed files through
-    /// the feed parser (one document per entry), `.jsonl` items, `.txt` split at blank lines. Files the parser
-    /// rejects are skipped and reported through `warn`.
-    public static func background(_ paths: [URL], warn: (String) -> Void) throws -> (docs: [String], stats: Provenance.BackgroundStats) {
-        var files: [URL] = []
-        for p in paths {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p.path, isDirectory: &isDir) else {
-                throw TopicModelError(file: p.path, "background path does not exist")
-            }
-            if isDir.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: p.path).sorted()
-                files += names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.map { p.appendingPathComponent($0) }
-            } else { files.append(p) }
-        }
-        var docs: [String] = [], skipped = 0
-        for f in files {
-            guard let data = try? Data(contentsOf: f) else { warn("\(f.path): cannot read, skipped"); skipped += 1; continue }
-            let join: (ClassifierInput) -> String = { [$0.title, $0.summary, $0.content].compactMap { $0 }.joined(separator: "\n") }
-            switch f.pathExtension.lowercased() {
-            case "txt":
-                docs += String(decoding: data, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
-            case "jsonl":
-                docs += jsonLines(data).filter { $0.error == nil }.map { join($0.input) }
-            default:
-                do { docs += try feed(data, documentURL: f.absoluteString).map { join($0.input) } } catch {
-                    warn("\(f.path): feed parser rejected it (\(error)), skipped")
-                    skipped += 1
-                }
-            }
-        }
-        let tokens = docs.reduce(0) { $0 + TextTokenizer.tokens($1).count }
-        return (docs, Provenance.BackgroundStats(files: files.count - skipped, skippedFiles: skipped, documents: docs.count, tokens: tokens))
     }
 }

@@ -2,7 +2,7 @@
 /// English stop words dropped, light English stemming, and one token per CJK ideograph or kana (text without
 /// spaces is matched through the model's Chinese terms, which are tokenized the same way).
 ///
-/// The classifier's hot path only needs a 64-bit hash of each token (`forEachTokenHash`), so it allocates no
+/// The classifier's hot path only needs a 64-bit hash of each token (`forEachToken`), so it allocates no
 /// strings; building and training use `tokens(_:)`, which runs the same normalization and yields strings.
 ///
 /// Rules (documented for the model file's README):
@@ -52,26 +52,41 @@ public enum TextTokenizer {
         }
     }
 
+    /// What a token is made of: the model builds different features from each.
+    public enum Kind: UInt8, Sendable {
+        /// Letters, or letters and digits ("gpt4").
+        case word
+        /// Digits only: years, amounts. They carry no topic and date a model, so they make no features.
+        case number
+        /// One CJK ideograph or kana.
+        case cjk
+    }
+
     /// The normalized tokens of `text`, in order.
     public static func tokens(_ text: String) -> [String] {
         var out: [String] = []
-        _ = scan(text, surface: false) { bytes, _ in out.append(String(decoding: bytes, as: UTF8.self)) }
+        var sink = ClosureSink { bytes, _, _ in out.append(String(decoding: bytes, as: UTF8.self)) }
+        _ = scan(text, surface: false, into: &sink)
         return out
     }
 
     /// The normalized tokens with the lower-case word each came from before stemming ("controls" → "control").
-    public static func tokensWithSurface(_ text: String) -> [(token: String, surface: String)] {
-        var out: [(token: String, surface: String)] = []
-        _ = scan(text, surface: true) { bytes, surface in
-            out.append((String(decoding: bytes, as: UTF8.self), String(decoding: surface, as: UTF8.self)))
+    public static func tokensWithSurface(_ text: String) -> [(token: String, surface: String, kind: Kind)] {
+        var out: [(token: String, surface: String, kind: Kind)] = []
+        var sink = ClosureSink { bytes, surface, kind in
+            out.append((String(decoding: bytes, as: UTF8.self), String(decoding: surface, as: UTF8.self), kind))
         }
+        _ = scan(text, surface: true, into: &sink)
         return out
     }
 
-    /// Calls `body` with the hash of each normalized token, in order; returns the script counts.
+    /// Calls `body` with the hash and kind of each normalized token, in order; returns the script counts.
     @inline(__always)
-    public static func forEachTokenHash(_ text: String, _ body: (UInt64) -> Void) -> ScriptCounts {
-        scan(text, surface: false) { bytes, _ in body(hash(bytes)) }
+    public static func forEachToken(_ text: String, _ body: (UInt64, Kind) -> Void) -> ScriptCounts {
+        withoutActuallyEscaping(body) { body in
+            var sink = ClosureSink { bytes, _, kind in body(hash(bytes), kind) }
+            return scan(text, surface: false, into: &sink)
+        }
     }
 
     /// FNV-1a over the token's UTF-8 bytes, finished with a mixer. Stable across runs and machines.
@@ -88,10 +103,16 @@ public enum TextTokenizer {
 
     // MARK: - The scanner
 
+    /// Appends each token's hash and kind to `sink`: the classifier's path, with no closure per token.
     @inline(__always)
-    static func scan(_ text: String, surface: Bool, _ emit: ([UInt8], [UInt8]) -> Void) -> ScriptCounts {
+    static func appendTokens(_ text: String, to sink: inout TokenBuffer) -> ScriptCounts {
+        scan(text, surface: false, into: &sink)
+    }
+
+    @inline(__always)
+    static func scan<S: TokenSink>(_ text: String, surface: Bool, into sink: inout S) -> ScriptCounts {
         var text = text   // withUTF8 may make the string native and contiguous
-        return text.withUTF8 { scan($0, surface: surface, emit) }
+        return text.withUTF8 { scan($0, surface: surface, into: &sink) }
     }
 
     /// The word being built and the counts so far. A struct with mutating methods (not a nested function
@@ -113,26 +134,26 @@ public enum TextTokenizer {
         }
 
         @inline(__always)
-        mutating func flush(_ emit: ([UInt8], [UInt8]) -> Void) {
+        mutating func flush<S: TokenSink>(_ sink: inout S) {
             guard !word.isEmpty else { return }
             defer { word.removeAll(keepingCapacity: true); upper = 0; letters = 0; asciiOnly = true; digits = false }
             if asciiOnly {
                 if upper == 2 && word.count == 2 && word[0] == 0x75 && word[1] == 0x73 {   // "US"
-                    emit(TextTokenizer.usaBytes, TextTokenizer.usaBytes); counts.latinWords += 1; return
+                    sink.token(TextTokenizer.usaBytes, TextTokenizer.usaBytes, .word); counts.latinWords += 1; return
                 }
                 if word.count <= 10 && stopWords[TextTokenizer.hash(word)] != nil { counts.englishStopWords += 1; return }
                 counts.latinWords += 1
                 if surface { unstemmed = word }
                 if !digits && letters >= 4 { Stemmer.stem(&word) }
-                emit(word, surface ? unstemmed : [])
+                sink.token(word, surface ? unstemmed : [], digits && letters == 0 ? .number : .word)
                 return
             }
-            emit(word, word)
+            sink.token(word, word, .word)
         }
     }
 
     @inline(__always)
-    static func scan(_ utf8: UnsafeBufferPointer<UInt8>, surface: Bool, _ emit: ([UInt8], [UInt8]) -> Void) -> ScriptCounts {
+    static func scan<S: TokenSink>(_ utf8: UnsafeBufferPointer<UInt8>, surface: Bool, into sink: inout S) -> ScriptCounts {
         var st = WordState(surface: surface)
         var i = utf8.startIndex
         let end = utf8.endIndex
@@ -150,8 +171,8 @@ public enum TextTokenizer {
                         i = n
                         continue
                     }
-                    st.flush(emit)
-                } else { st.flush(emit) }
+                    st.flush(&sink)
+                } else { st.flush(&sink) }
                 i += 1
                 continue
             }
@@ -161,18 +182,18 @@ public enum TextTokenizer {
             if b & 0xE0 == 0xC0 { v = UInt32(b & 0x1F); len = 2 }
             else if b & 0xF0 == 0xE0 { v = UInt32(b & 0x0F); len = 3 }
             else if b & 0xF8 == 0xF0 { v = UInt32(b & 0x07); len = 4 }
-            else { st.flush(emit); i += 1; continue }
+            else { st.flush(&sink); i += 1; continue }
             var j = i + 1
             var k = 1
             while k < len, j != end { v = (v << 6) | UInt32(utf8[j] & 0x3F); j += 1; k += 1 }
             let start = i
             i = j
-            guard let scalar = Unicode.Scalar(v) else { st.flush(emit); continue }
+            guard let scalar = Unicode.Scalar(v) else { st.flush(&sink); continue }
             if isHan(v) || (v >= 0x3040 && v <= 0x30FF) {
-                st.flush(emit)
+                st.flush(&sink)
                 if isHan(v) { st.counts.han += 1 } else { st.counts.kana += 1 }
                 let ideograph = Array(utf8[start..<j])
-                emit(ideograph, ideograph)
+                sink.token(ideograph, ideograph, .cjk)
                 continue
             }
             let props = scalar.properties
@@ -189,10 +210,10 @@ public enum TextTokenizer {
                     st.word.append(contentsOf: props.lowercaseMapping.utf8)
                 }
             } else {
-                st.flush(emit)
+                st.flush(&sink)
             }
         }
-        st.flush(emit)
+        st.flush(&sink)
         return st.counts
     }
 
@@ -240,5 +261,37 @@ enum Stemmer {
             for k in 0..<n where w[base + k] != buf[k] { return false }
             return true
         }
+    }
+}
+
+/// Receives the scanner's tokens: the token's bytes, the surface word before stemming (only when asked for),
+/// and its kind.
+protocol TokenSink {
+    mutating func token(_ bytes: [UInt8], _ surface: [UInt8], _ kind: TextTokenizer.Kind)
+}
+
+/// A sink that calls a closure: for the string-producing entry points, which are not hot.
+struct ClosureSink: TokenSink {
+    let body: ([UInt8], [UInt8], TextTokenizer.Kind) -> Void
+    init(_ body: @escaping ([UInt8], [UInt8], TextTokenizer.Kind) -> Void) { self.body = body }
+    func token(_ bytes: [UInt8], _ surface: [UInt8], _ kind: TextTokenizer.Kind) { body(bytes, surface, kind) }
+}
+
+/// Token hashes and kinds in order: what the classifier reads of a text.
+struct TokenBuffer: TokenSink {
+    var hashes: [UInt64] = []
+    var kinds: [TextTokenizer.Kind] = []
+
+    init(capacity: Int) {
+        hashes.reserveCapacity(capacity)
+        kinds.reserveCapacity(capacity)
+    }
+
+    var count: Int { hashes.count }
+
+    @inline(__always)
+    mutating func token(_ bytes: [UInt8], _ surface: [UInt8], _ kind: TextTokenizer.Kind) {
+        hashes.append(TextTokenizer.hash(bytes))
+        kinds.append(kind)
     }
 }

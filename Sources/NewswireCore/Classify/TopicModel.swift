@@ -13,39 +13,40 @@ public struct TopicModelError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { "\(file): \(message)" }
 }
 
-/// The WAIC governance topic model, validated and compiled for one-pass matching.
+/// The WAIC governance topic model, validated and compiled for scoring: a hash table from feature hash to
+/// term, and per term its idf and one weight per output (output 0 is relevance, output k is topic k-1).
 ///
-/// Terms of all scorers share one table; each term has one weight per output (output 0 is relevance, output
-/// k is topic k-1). Matching walks a trie over token hashes, so every phrase of the model is found in one
-/// pass over the text.
+/// An item's features are its terms' tf-idf values, (1 + ln tf) · idf, scaled to unit length over the terms
+/// of the vocabulary it contains; each output's logit is its intercept plus Σ weight · value.
 public struct TopicModel: Sendable {
     public var version: String
     public let file: TopicModelFile
 
-    /// Normalized key ("export control") and display form ("export controls") of each term.
-    let termKeys: [String]
-    let termDisplay: [String]
-    let isAnchor: [Bool]
+    let settings: FeatureSettings
+    let table: TokenHashTable
+    let idf: [Float]
     /// weights[term * outputCount + output]
     let weights: [Float]
-    let bias: [Float]
-    let noAnchor: [Float]
+    let display: [String]
+    let intercepts: [Double]
     let thresholds: [Double]
     let outputCount: Int
     let topicIDs: [String]
-    /// Trie over token hashes: edge (node, token hash) → child node; nodeTerm[node] = term index or -1.
-    let edges: TokenHashTable
-    let nodeTerm: [Int32]
-    let maxPhraseTokens: Int
-    let titleWeight: Float
-    let lengthNormTokens: Float
-    let maxCount: Float
+    let aiPhrases: PhraseSet
+    /// The term index of `<no-ai-term>`, when the vocabulary has it.
+    let noAITerm: Int32?
 
     /// Reads, validates and compiles a model file. Throws `TopicModelError` naming the file and the problem.
     public static func load(contentsOf url: URL) throws -> TopicModel {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw TopicModelError(file: url.path, "cannot read the model file: \((error as NSError).localizedDescription)")
+        }
+        // The format is checked first, so a file of another layout gets that message rather than a field error.
+        struct Header: Decodable { var format: Int? }
+        if let header = try? JSONDecoder().decode(Header.self, from: data), let format = header.format,
+           format != TopicModelFile.currentFormat {
+            throw TopicModelError(file: url.path, Self.formatMessage(format))
         }
         let file: TopicModelFile
         do { file = try JSONDecoder().decode(TopicModelFile.self, from: data) } catch let error as DecodingError {
@@ -54,6 +55,11 @@ public struct TopicModel: Sendable {
             throw TopicModelError(file: url.path, "not a valid model file: \(error)")
         }
         return try TopicModel(file: file, source: url.path)
+    }
+
+    static func formatMessage(_ format: Int) -> String {
+        "model file format \(format), but this newswired reads format \(TopicModelFile.currentFormat)"
+            + (format < TopicModelFile.currentFormat ? " (retrain it with `newswired model train`, see config/topics/README.md)" : " (a newer newswired wrote it)")
     }
 
     /// The shipped model path: config/topics/waic-governance.json under the current directory, else
@@ -66,113 +72,65 @@ public struct TopicModel: Sendable {
 
     public init(file: TopicModelFile, source: String = "(in memory)") throws {
         func fail(_ m: String) -> TopicModelError { TopicModelError(file: source, m) }
-        guard file.format == 1 else { throw fail("unsupported \"format\" \(file.format) (this newswired reads format 1)") }
+        guard file.format == TopicModelFile.currentFormat else { throw fail(Self.formatMessage(file.format)) }
         guard !file.version.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("\"version\" is empty") }
-        let t = file.text
-        guard t.titleWeight > 0, t.titleWeight.isFinite else { throw fail("\"text.titleWeight\" must be a positive number") }
-        guard t.lengthNormTokens >= 1 else { throw fail("\"text.lengthNormTokens\" must be at least 1") }
-        guard t.maxCount > 0, t.maxCount.isFinite else { throw fail("\"text.maxCount\" must be a positive number") }
+        guard file.features.maxBodyTokens >= 1 else { throw fail("\"features.maxBodyTokens\" must be at least 1") }
         guard !file.topics.isEmpty else { throw fail("\"topics\" is empty") }
         var seenIDs = Set<String>()
         for (n, topic) in file.topics.enumerated() {
             guard !topic.id.isEmpty else { throw fail("topics[\(n)]: \"id\" is empty") }
             guard seenIDs.insert(topic.id).inserted else { throw fail("topics[\(n)]: duplicate topic id \"\(topic.id)\"") }
         }
-
-        var keyIndex: [String: Int] = [:]
-        var keys: [String] = [], display: [String] = []
-        var phrases: [[UInt64]] = []
-        func normalize(_ term: String, _ at: String) throws -> String {
-            let tokens = TextTokenizer.tokens(term)
-            guard !tokens.isEmpty else { throw fail("\(at): term \"\(term)\" has no words left after stop words are removed") }
-            return tokens.joined(separator: " ")
+        let outputs = [file.relevance] + file.topics
+        for o in outputs {
+            guard o.threshold > 0, o.threshold < 1 else { throw fail("\(o.id): \"threshold\" must be between 0 and 1, is \(o.threshold)") }
+            guard o.intercept.isFinite else { throw fail("\(o.id): \"intercept\" must be a finite number") }
         }
-        func index(_ term: String, _ at: String) throws -> Int {
-            let key = try normalize(term, at)
-            if let i = keyIndex[key] { return i }
-            keyIndex[key] = keys.count
-            keys.append(key)
-            display.append(term)
-            phrases.append(key.split(separator: " ").map { TextTokenizer.hash(String($0)) })
-            return keys.count - 1
-        }
-
-        let scorers: [(String, Scorer)] = [("relevance", file.relevance)]
-            + file.topics.map { ("topic \"\($0.id)\"", $0.scorer) }
-        var entries: [(output: Int, term: Int, weight: Double)] = []
-        for (o, (name, scorer)) in scorers.enumerated() {
-            guard scorer.threshold > 0, scorer.threshold < 1 else { throw fail("\(name): \"threshold\" must be between 0 and 1, is \(scorer.threshold)") }
-            for w in [scorer.bias, scorer.noAnchor] + Array(scorer.terms.values) where !w.weight.isFinite || !w.prior.isFinite {
-                throw fail("\(name): weights must be finite numbers")
+        var pairs: [(UInt64, Int32)] = []
+        pairs.reserveCapacity(file.terms.count)
+        var seenHashes: [UInt64: String] = [:]
+        var idf: [Float] = [], weights: [Float] = [], display: [String] = []
+        var noAITerm: Int32?
+        for (n, t) in file.terms.enumerated() {
+            guard t.weights.count == outputs.count else {
+                throw fail("terms[\(n)] \"\(t.key)\": \(t.weights.count) weights for \(outputs.count) outputs")
             }
-            var seen: [Int: String] = [:]
-            for term in scorer.terms.keys.sorted() {
-                let i = try index(term, name)
-                if let other = seen[i] { throw fail("\(name): terms \"\(other)\" and \"\(term)\" are the same after normalization (\"\(keys[i])\")") }
-                seen[i] = term
-                entries.append((o, i, scorer.terms[term]!.weight))
+            guard t.idf.isFinite, t.idf > 0, t.weights.allSatisfy(\.isFinite) else {
+                throw fail("terms[\(n)] \"\(t.key)\": idf and weights must be finite numbers, idf positive")
             }
-        }
-        var anchors = Set<Int>()
-        for term in file.anchor { anchors.insert(try index(term, "anchor")) }
-        guard !anchors.isEmpty else { throw fail("\"anchor\" is empty: every item would count as not about AI") }
-        // Aliases match as the term they name.
-        var aliasOf: [(alias: [UInt64], term: Int)] = []
-        for (alias, target) in file.aliases.sorted(by: { $0.key < $1.key }) {
-            let targetKey = try normalize(target, "aliases")
-            guard let ti = keyIndex[targetKey] else {
-                throw fail("aliases: \"\(alias)\" names \"\(target)\", which is not a term of any scorer or the anchor list")
+            if t.key == FeatureExtractor.noAIKey {
+                noAITerm = Int32(n)
+                idf.append(1)
+                weights += t.weights.map { Float($0) }
+                display.append(t.display)
+                continue
             }
-            let aliasKey = try normalize(alias, "aliases")
-            aliasOf.append((aliasKey.split(separator: " ").map { TextTokenizer.hash(String($0)) }, ti))
-        }
-
-        let outputs = scorers.count
-        var weights = [Float](repeating: 0, count: keys.count * outputs)
-        for e in entries { weights[e.term * outputs + e.output] = Float(e.weight) }
-
-        var edges: [UInt64: Int32] = [:]
-        var nodeTerm: [Int32] = [-1]
-        var maxLen = 1
-        func insert(_ phrase: [UInt64], _ term: Int) {
-            var node: Int32 = 0
-            for h in phrase {
-                let k = Self.edgeKey(node, h)
-                if let child = edges[k] { node = child } else {
-                    let child = Int32(nodeTerm.count)
-                    nodeTerm.append(-1)
-                    edges[k] = child
-                    node = child
-                }
+            let keyBody = t.key.hasPrefix(FeatureExtractor.titlePrefix) ? String(t.key.dropFirst(FeatureExtractor.titlePrefix.count)) : t.key
+            let parts = keyBody.split(separator: " ", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+                throw fail("terms[\(n)]: \"\(t.key)\" is not one or two tokens separated by one space")
             }
-            nodeTerm[Int(node)] = Int32(term)
-            maxLen = max(maxLen, phrase.count)
+            let h = FeatureExtractor.hash(key: t.key)
+            if let other = seenHashes[h] { throw fail("terms[\(n)]: \"\(t.key)\" repeats \"\(other)\"") }
+            seenHashes[h] = t.key
+            pairs.append((h, Int32(n)))
+            idf.append(Float(t.idf))
+            weights += t.weights.map { Float($0) }
+            display.append(t.display)
         }
-        for (i, p) in phrases.enumerated() { insert(p, i) }
-        for a in aliasOf { insert(a.alias, a.term) }
-
         self.version = file.version
         self.file = file
-        self.termKeys = keys
-        self.termDisplay = display
-        self.isAnchor = (0..<keys.count).map { anchors.contains($0) }
+        self.settings = file.features
+        self.table = TokenHashTable(pairs)
+        self.idf = idf
         self.weights = weights
-        self.bias = scorers.map { Float($0.1.bias.weight) }
-        self.noAnchor = scorers.map { Float($0.1.noAnchor.weight) }
-        self.thresholds = scorers.map { $0.1.threshold }
-        self.outputCount = outputs
+        self.display = display
+        self.intercepts = outputs.map(\.intercept)
+        self.thresholds = outputs.map(\.threshold)
+        self.outputCount = outputs.count
         self.topicIDs = file.topics.map(\.id)
-        self.edges = TokenHashTable(edges.map { ($0.key, $0.value) })
-        self.nodeTerm = nodeTerm
-        self.maxPhraseTokens = maxLen
-        self.titleWeight = Float(t.titleWeight)
-        self.lengthNormTokens = Float(t.lengthNormTokens)
-        self.maxCount = Float(t.maxCount)
-    }
-
-    @inline(__always)
-    static func edgeKey(_ node: Int32, _ token: UInt64) -> UInt64 {
-        token &+ (UInt64(UInt32(bitPattern: node)) &+ 1) &* 0x9E37_79B9_7F4A_7C15
+        self.aiPhrases = PhraseSet(FeatureExtractor.aiPhrases(file.features))
+        self.noAITerm = noAITerm
     }
 
     private static func describe(_ error: DecodingError) -> String {
@@ -193,74 +151,70 @@ public struct TopicModel: Sendable {
 
 // MARK: - Features
 
-/// The matched terms of one item and what the scorers see of them.
+/// The vocabulary terms of one item with their unit-length tf-idf values, term indices ascending, then
+/// `<no-ai-term>` with value 1 when the item mentions no AI term.
 struct ItemFeatures: Sendable {
-    /// (term index, feature value ln(1 + min(count, maxCount))), term indices ascending.
     var terms: [(term: Int32, value: Float)]
-    var hasAnchor: Bool
     var language: String?
 }
 
 extension TopicModel {
-    /// Finds every term of the model in the item's title and body in one pass each and turns counts into features.
+    /// The item's features: every feature occurrence looked up by hash, counted, weighted and normalized.
     func features(_ input: ClassifierInput) -> ItemFeatures {
-        var hits: [Int64] = []   // term << 1 | isTitle
-        hits.reserveCapacity(32)
-        var tokens: [UInt64] = []
-        tokens.reserveCapacity(128)
+        var tokens = TokenBuffer(capacity: 256)
+        var starts = [0]
         var scripts = TextTokenizer.ScriptCounts()
-
-        func run(_ text: String, title: Bool) -> Int {
-            tokens.removeAll(keepingCapacity: true)
-            scripts.add(TextTokenizer.forEachTokenHash(text) { tokens.append($0) })
-            let n = tokens.count
-            for i in 0..<n {
-                var node: Int32 = 0
-                var j = i
-                while j < n && j - i < maxPhraseTokens {
-                    guard let child = edges[Self.edgeKey(node, tokens[j])] else { break }
-                    node = child
-                    let t = nodeTerm[Int(node)]
-                    if t >= 0 { hits.append(Int64(t) << 1 | (title ? 1 : 0)) }
-                    j += 1
-                }
-            }
-            return n
+        let limit = settings.maxBodyTokens
+        let (title, body) = FeatureExtractor.texts(input)
+        if let title { scripts.add(TextTokenizer.appendTokens(title, to: &tokens)) }
+        let titleCount = tokens.count
+        for text in body where tokens.count < limit {
+            starts.append(tokens.count)
+            scripts.add(TextTokenizer.appendTokens(text, to: &tokens))
         }
+        let hashes = tokens.hashes
 
-        if let t = input.title { _ = run(t, title: true) }
-        var bodyTokens = 0
-        if let s = input.summary { bodyTokens += run(s, title: false) }
-        if let c = input.content, c != input.summary { bodyTokens += run(c, title: false) }
-
+        var hits: [Int32] = []
+        hits.reserveCapacity(hashes.count * 2)
+        FeatureExtractor.walk(kinds: tokens.kinds, sequenceStarts: starts, titleCount: titleCount, settings: settings) { o in
+            let h = FeatureExtractor.hash(hashes[Int(o.first)], o.second >= 0 ? hashes[Int(o.second)] : nil, title: o.title)
+            if let t = table[h] { hits.append(t) }
+        }
         hits.sort()
-        let bodyScale: Float = bodyTokens > Int(lengthNormTokens) ? lengthNormTokens / Float(bodyTokens) : 1
         var terms: [(term: Int32, value: Float)] = []
         terms.reserveCapacity(hits.count)
-        var anchor = false
+        var norm: Float = 0
         var k = 0
         while k < hits.count {
-            let term = hits[k] >> 1
-            var title: Float = 0, body: Float = 0
-            while k < hits.count && hits[k] >> 1 == term {
-                if hits[k] & 1 == 1 { title += 1 } else { body += 1 }
-                k += 1
-            }
-            let count = min(maxCount, title * titleWeight + body * bodyScale)
-            terms.append((Int32(term), log1p(count)))
-            if isAnchor[Int(term)] { anchor = true }
+            let t = hits[k]
+            var count: Float = 0
+            while k < hits.count && hits[k] == t { count += 1; k += 1 }
+            let v = (1 + log(count)) * idf[Int(t)]
+            terms.append((t, v))
+            norm += v * v
         }
-        return ItemFeatures(terms: terms, hasAnchor: anchor, language: scripts.language)
+        if norm > 0 {
+            let scale = 1 / norm.squareRoot()
+            for i in terms.indices { terms[i].value *= scale }
+        }
+        if let noAITerm, !aiPhrases.mentioned(in: hashes.prefix(limit)) {
+            terms.append((noAITerm, 1))
+        }
+        return ItemFeatures(terms: terms, language: scripts.language)
     }
 
     /// The logit of every output for these features.
-    func logits(_ f: ItemFeatures) -> [Float] {
-        var z = bias
-        if !f.hasAnchor { for o in 0..<outputCount { z[o] += noAnchor[o] } }
+    func logits(_ f: ItemFeatures) -> [Double] {
+        var z = intercepts
         for (t, v) in f.terms {
             let base = Int(t) * outputCount
-            for o in 0..<outputCount { z[o] += weights[base + o] * v }
+            for o in 0..<outputCount { z[o] += Double(weights[base + o] * v) }
         }
         return z
+    }
+
+    @inline(__always)
+    func contribution(_ term: Int32, _ value: Float, output: Int) -> Double {
+        Double(weights[Int(term) * outputCount + output] * value)
     }
 }

@@ -417,6 +417,11 @@ public final class Pipeline: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `id: term, term; id: term` for the item log line: the deciding terms the archive record carries.
+    static func topicTerms(_ topics: [TopicScore]) -> String {
+        topics.map { "\($0.id): " + $0.terms.joined(separator: ", ") }.joined(separator: "; ")
+    }
+
     /// One `item` line per new item, and the relevant-item metrics.
     /// The `item` lines of the batch being handed over: its fetch numbers go with them, the pending list empties.
     private func takeItemLines() -> ItemLines {
@@ -443,6 +448,7 @@ public final class Pipeline: @unchecked Sendable {
                     "topics": .string(Pipeline.topicList(r.topics)),
                     "url": .string(r.url ?? ""),
                 ]
+                if !r.topics.isEmpty { meta["terms"] = .string(Pipeline.topicTerms(r.topics)) }
                 if let rev = r.revisionOf { meta["revision_of"] = .string(rev) }
                 if let nd = r.nearDuplicateOf { meta["near_duplicate_of"] = .string(nd) }
                 if let story = r.story { meta["story"] = .string(story) }

@@ -5,8 +5,8 @@ import NewswireCore
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Build, train, evaluate and benchmark the WAIC governance topic model.",
-        subcommands: [Build.self, Train.self, Eval.self, Bench.self]
+        abstract: "Train, evaluate and benchmark the WAIC governance topic model.",
+        subcommands: [Train.self, Eval.self, Bench.self]
     )
 }
 
@@ -24,87 +24,64 @@ private func fail(_ error: Error) -> ExitCode {
     return ExitCode(2)
 }
 
-private func write(_ file: TopicModelFile, to path: String) throws {
-    do { try file.encoded().write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-        throw fail(TopicModelError(file: path, "cannot write the model: \(error.localizedDescription)"))
+private func loadExamples(_ paths: [String], topicIDs: [String]) throws -> (examples: [LabelledExample], counts: [String: Int]) {
+    var all: [LabelledExample] = [], counts: [String: Int] = [:]
+    for path in paths {
+        let xs: [LabelledExample]
+        do { xs = try LabelledExample.load(contentsOf: URL(fileURLWithPath: path), topicIDs: topicIDs) } catch { throw fail(error) }
+        counts[(path as NSString).lastPathComponent, default: 0] += xs.count
+        all += xs
     }
+    var seen = Set<String>()
+    for x in all where !seen.insert(x.id).inserted {
+        throw fail(TopicModelError(file: paths.joined(separator: ", "), "example id \"\(x.id)\" appears in more than one file"))
+    }
+    return (all, counts)
 }
 
-private func loadExamples(_ path: String) throws -> [LabelledExample] {
-    do { return try LabelledExample.load(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail(error) }
+private func loadSpec(_ path: String) throws -> TrainingSpec {
+    do { return try TrainingSpec.load(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail(error) }
 }
 
 extension ModelCommand {
-    struct Build: ParsableCommand {
+    struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Derive the model file from the seed articles against a background of general news.",
+            abstract: "Fit the topic model on labelled examples and write the model file.",
             discussion: """
-            Weights come from seed-vs-background log-odds of the priors' phrases and of phrases found in the \
-            seeds (see config/topics/README.md). With --examples, the built weights are then refitted on the \
-            labelled examples (as `model train` does), after a k-fold cross-validation of that refit whose \
-            figures are printed and recorded in the model's provenance. Same inputs, same file.
+            Fits one L2-regularized logistic regression for relevance and one per topic over the spec's \
+            features. For every output, --folds-fold cross-validation (from the spec) picks the regularization \
+            strength with the lowest out-of-fold log-loss and the threshold with the best out-of-fold F1; the \
+            model is then fitted on all examples. Prints the cross-validated figures; the same examples, seeds \
+            and spec give the same file byte for byte. Examples are JSON Lines: id, title, summary (content \
+            optional), relevant, topics (see config/topics/README.md).
             """
         )
-        @Option(help: "Directory of seed articles (*.txt).") var seeds: String
-        @Option(help: "Background files or directories: feed files, .jsonl items, .txt text.") var background: [String]
-        @Option(help: "Priors file.") var priors: String = "config/topics/priors.json"
-        @Option(help: "Labelled examples (JSONL) to refit the weights on.") var examples: String?
-        @Option(help: "Folds of the cross-validation run with --examples (0: none).") var crossValidate: Int = 5
-        @Option(help: "Seed of the fold shuffle.") var seed: UInt64 = 1
+        @Option(parsing: .upToNextOption, help: "Labelled examples (JSONL), one or more files.") var examples: [String]
+        @Option(help: "Directory of seed articles (*.txt) to add as examples, labelled by the spec.") var seeds: String?
+        @Option(help: "Training spec: outputs, features, regularization grid, folds, seed labels.")
+        var spec: String = "config/topics/training.json"
         @Option(help: "Where to write the model.") var out: String
 
         func run() throws {
-            do {
-                let priorsFile = try ModelPriors.load(contentsOf: URL(fileURLWithPath: priors))
-                let seedDir = URL(fileURLWithPath: seeds)
-                let names = try FileManager.default.contentsOfDirectory(atPath: seedDir.path).filter { $0.hasSuffix(".txt") }.sorted()
-                guard !names.isEmpty else { throw TopicModelError(file: seeds, "no *.txt seed articles") }
-                let seedTexts = try names.map { ModelBuilder.Seed(name: $0, text: try String(contentsOf: seedDir.appendingPathComponent($0), encoding: .utf8)) }
-                let bg = try ClassifierTextSource.background(background.map { URL(fileURLWithPath: $0) }, warn: { stderr("warning: \($0)") })
-                stderr("background: \(bg.stats.files) files, \(bg.stats.skippedFiles) skipped, \(bg.stats.documents) documents, \(bg.stats.tokens) tokens")
-                var file = try ModelBuilder(priors: priorsFile, priorsName: (priors as NSString).lastPathComponent)
-                    .build(seeds: seedTexts, background: bg.docs, backgroundStats: bg.stats)
-                if let examples {
-                    let xs = try LabelledExample.load(contentsOf: URL(fileURLWithPath: examples))
-                    let trainer = ModelTrainer(regularization: priorsFile.settings.regularization)
-                    var cvNote: String?
-                    if crossValidate >= 2 {
-                        let cv = try trainer.crossValidate(file, examples: xs, k: crossValidate, seed: seed)
-                        print("cross-validation (k=\(crossValidate), stratified by relevant, seed=\(seed)):")
-                        print(cv.report())
-                        cvNote = String(format: "%d-fold CV (stratified, seed %llu): relevance F1=%.3f topics microF1=%.3f AI-negative FP=%d/%d",
-                                        crossValidate, seed, cv.relevance.f1, cv.microF1, cv.aiNegativesFlagged, cv.aiNegatives)
-                    }
-                    file = try trainer.train(file, examples: xs)
-                    file.provenance?.examples = (examples as NSString).lastPathComponent
-                    file.provenance?.crossValidation = cvNote
-                }
-                _ = try TopicModel(file: file, source: out)
-                try write(file, to: out)
-                stderr("wrote \(out)")
-            } catch let e as ExitCode { throw e } catch { throw fail(error) }
-        }
-    }
-
-    struct Train: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Refit the model's weights from labelled examples (waic-dev.jsonl format), starting from the priors.")
-        @Option(help: "Labelled examples (JSONL).") var examples: String
-        @Option(help: "Model to start from (its priors are used).") var model: String?
-        @Option(help: "Where to write the trained model (default: overwrite --model).") var out: String?
-        @Option(help: "L2 strength toward the priors (default: the model's).") var regularization: Double?
-
-        func run() throws {
-            let base = try loadModel(model)
-            let xs = try loadExamples(examples)
-            do {
-                let trainer = ModelTrainer(regularization: regularization ?? base.file.provenance?.regularization ?? 1)
-                var file = try trainer.train(base.file, examples: xs)
-                file.provenance?.examples = (examples as NSString).lastPathComponent
-                let path = out ?? model ?? TopicModel.defaultURL().path
-                try write(file, to: path)
-                stderr("trained on \(xs.count) examples; wrote \(path)")
-            } catch let e as ExitCode { throw e } catch { throw fail(error) }
+            let spec = try loadSpec(self.spec)
+            var (xs, counts) = try loadExamples(examples, topicIDs: spec.topics.map(\.id))
+            if let seeds {
+                do { xs += try spec.seedExamples(in: URL(fileURLWithPath: seeds)) } catch { throw fail(error) }
+            }
+            var command = "newswired model train --examples " + examples.map { ($0 as NSString).lastPathComponent }.joined(separator: " ")
+            if seeds != nil { command += " --seeds SEEDS" }
+            command += " --spec " + (self.spec as NSString).lastPathComponent
+            stderr("training on \(xs.count) examples (\(counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))\(seeds != nil ? ", seeds: \(xs.count - counts.values.reduce(0, +))" : ""))")
+            let result: ModelTrainer.Result
+            do { result = try ModelTrainer(spec: spec).train(xs, command: command, exampleFiles: counts) } catch { throw fail(error) }
+            print("\(spec.folds)-fold cross-validation of the chosen settings (stratified by relevant, shuffle seed \(spec.shuffleSeed)):")
+            print(result.crossValidation.report())
+            let outputs = [result.file.relevance] + result.file.topics
+            print("chosen: " + outputs.map { "\($0.id) λ=\(TopicModelFileNumber.format($0.regularization)) t=\(TopicModelFileNumber.format($0.threshold))" }.joined(separator: ", "))
+            do { try result.file.encoded().write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw fail(TopicModelError(file: out, "cannot write the model: \(error.localizedDescription)"))
+            }
+            stderr("wrote \(out): \(result.file.terms.count) terms, \(outputs.count) outputs")
         }
     }
 
@@ -112,42 +89,52 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Score the model against labelled examples.",
             discussion: """
-            Prints precision/recall/F1 for relevant, F1 per topic, the share of AI-related negatives (negatives \
-            containing an anchor term) flagged relevant, and last `relevance F1=0.xxx topics microF1=0.xxx`. \
-            With --cross-validate K the figures are K-fold cross-validated: each fold is classified by a model \
-            refitted from the model's priors on the other folds, so no item is scored by a model fitted to it.
+            Prints precision, recall and F1 for relevance with its confusion counts, the share of negatives \
+            (and of hard negatives, `kind: neg-hard`) decided relevant, the Chinese items' figures (`lang: zh`), \
+            P/R/F1 and counts per topic, and last `relevance F1=0.xxx topics microF1=0.xxx`. With \
+            --cross-validate K the examples are not scored by the model file: a model is trained (with the \
+            spec, its own inner cross-validation included) on K-1 folds of them and classifies the remaining \
+            fold, K times.
             """
         )
-        @Argument(help: "Labelled examples (JSONL).") var examples: String
+        @Argument(help: "Labelled examples (JSONL), one or more files.") var examples: [String]
         @Option(help: "Model file.") var model: String?
-        @Option(help: "Cross-validate with K folds instead of scoring the model as it is.") var crossValidate: Int?
-        @Option(help: "Seed of the fold shuffle.") var seed: UInt64 = 1
+        @Option(help: "Cross-validate: train on K-1 folds of the examples, score the K-th (nested; uses --spec).")
+        var crossValidate: Int?
+        @Option(help: "Directory of seed articles added to every training fold with --cross-validate (never scored).")
+        var seeds: String?
+        @Option(help: "Training spec for --cross-validate.") var spec: String = "config/topics/training.json"
+        @Option(help: "Seed of the outer fold shuffle for --cross-validate.") var seed: UInt64 = 1
         @Flag(help: "List the topic errors of every item.") var verbose = false
 
         func run() throws {
-            let m = try loadModel(model)
-            let xs = try loadExamples(examples)
-            print("model: \(m.version)")
             if let k = crossValidate {
+                let spec = try loadSpec(self.spec)
+                let (xs, _) = try loadExamples(examples, topicIDs: spec.topics.map(\.id))
                 guard k >= 2, k <= xs.count else { throw ValidationError("--cross-validate needs 2...\(xs.count) folds") }
-                let trainer = ModelTrainer(regularization: m.file.provenance?.regularization ?? 1)
+                var extra: [LabelledExample] = []
+                if let seeds { do { extra = try spec.seedExamples(in: URL(fileURLWithPath: seeds)) } catch { throw fail(error) } }
+                print("model: \(spec.version) (spec \(self.spec)), nested \(k)-fold cross-validation, stratified by relevant, shuffle seed \(seed)"
+                      + (extra.isEmpty ? "" : ", \(extra.count) seeds in every training fold"))
                 do {
-                    print("\(k)-fold cross-validation, stratified by relevant, shuffle seed \(seed)")
-                    print(try trainer.crossValidate(m.file, examples: xs, k: k, seed: seed).report(verbose: verbose))
+                    print(try ModelTrainer(spec: spec).crossValidate(xs, k: k, seed: seed, alwaysTrainOn: extra).report(verbose: verbose))
                 } catch { throw fail(error) }
-            } else {
-                if let n = m.file.provenance?.examples, (examples as NSString).lastPathComponent == n {
-                    stderr("warning: this model was fitted to \(n); these figures are not a fair estimate (use --cross-validate K)")
-                }
-                print(m.evaluate(xs).report(verbose: verbose))
+                return
             }
+            let m = try loadModel(model)
+            let (xs, counts) = try loadExamples(examples, topicIDs: m.file.topics.map(\.id))
+            print("model: \(m.version)")
+            if let trained = m.file.training?.examples.keys, !Set(trained).isDisjoint(with: counts.keys) {
+                stderr("warning: this model was fitted to \(Set(trained).intersection(counts.keys).sorted().joined(separator: ", ")); these figures are not a fair estimate (use --cross-validate K)")
+            }
+            print(m.evaluate(xs).report(verbose: verbose))
         }
     }
 
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure classification throughput on one core (build with -c release).",
-            discussion: "Classifies the items of FILE (JSONL: title, summary) round-robin for --seconds on one thread and prints items/s.")
+            discussion: "Classifies the items of FILE (JSONL: title, summary, content) round-robin for --seconds on one thread and prints items/s.")
         @Argument(help: "JSONL items to classify (e.g. ../shared/eval/waic-dev.jsonl).") var items: String
         @Option(help: "Model file.") var model: String?
         @Option(help: "How long to run.") var seconds: Double = 3
@@ -160,7 +147,7 @@ extension ModelCommand {
             let classifier = TopicClassifier(model: m)
             var checksum = 0
             for x in inputs { checksum &+= classifier.classify(x).topics.count }   // warm-up
-            let bytes = inputs.reduce(0) { $0 + ($1.title?.utf8.count ?? 0) + ($1.summary?.utf8.count ?? 0) }
+            let bytes = inputs.reduce(0) { $0 + ($1.title?.utf8.count ?? 0) + ($1.summary?.utf8.count ?? 0) + ($1.content?.utf8.count ?? 0) }
             let clock = ContinuousClock()
             let start = clock.now
             let cpuStart = threadCPUSeconds()
@@ -178,4 +165,9 @@ extension ModelCommand {
                          n, bytes / inputs.count, Double(n) / cpu, cpu / Double(n) * 1e6, Double(n) / secs, checksum))
         }
     }
+}
+
+/// How `model train` prints λ and thresholds: as the model file stores them.
+enum TopicModelFileNumber {
+    static func format(_ x: Double) -> String { String(format: "%.6g", x) }
 }

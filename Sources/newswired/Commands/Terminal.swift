@@ -61,6 +61,11 @@ final class OutputBuffer {
         if buffer.count >= limit { flush() }
     }
 
+    func append(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= limit { flush() }
+    }
+
     /// Writes `bytes` (after what is buffered) and empties it.
     func write(bytes: inout [UInt8]) {
         flush()

@@ -33,18 +33,49 @@ extension Classify {
             #expect(item.input.summary == "First paragraph.\nSecond.")
         }
 
-        @Test func backgroundSkipsWhatTheParserRejectsWithAWarning() throws {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bg-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: dir) }
-            try Data("First paragraph.\n\nSecond paragraph.".utf8).write(to: dir.appendingPathComponent("a.txt"))
-            try Data("{\"title\": \"T\", \"summary\": \"S\"}\n".utf8).write(to: dir.appendingPathComponent("b.jsonl"))
-            try Data("<html><body>not a feed</body></html>".utf8).write(to: dir.appendingPathComponent("c.xml"))
-            var warnings: [String] = []
-            let bg = try ClassifierTextSource.background([dir]) { warnings.append($0) }
-            #expect(bg.docs == ["First paragraph.", "Second paragraph.", "T\nS"])
-            #expect(bg.stats.files == 2 && bg.stats.skippedFiles == 1 && bg.stats.documents == 3)
-            #expect(warnings.count == 1 && warnings[0].contains("c.xml"))
+        @Test(arguments: [
+            (#"{"title": "A \"quoted\" \u00e9t\u00e9 \ud83d\ude00", "x": [1, {"y": null}], "summary": "s\nt"}"#,
+             "A \"quoted\" été 😀", "s\nt" as String?),
+            (#"  {"summary": "only", "title": null, "n": -1.5e3, "b": true}  "#, nil, "only"),
+            (#"{"content": "c", "text": "t"}"#, nil, nil),
+        ] as [(String, String?, String?)])
+        func jsonLineFieldsAreUnescapedAndOtherValuesSkipped(line: String, title: String?, summary: String?) throws {
+            let items = ClassifierTextSource.jsonLines(Data(line.utf8))
+            #expect(items.count == 1)
+            let item = try #require(items.first)
+            #expect(item.error == nil)
+            #expect(item.input.title == title)
+            #expect(item.input.summary == summary)
+        }
+
+        @Test func contentFallsBackToText() {
+            #expect(ClassifierTextSource.jsonLines(Data(#"{"text": "t"}"#.utf8))[0].input.content == "t")
+            #expect(ClassifierTextSource.jsonLines(Data(#"{"content": "c", "text": "t"}"#.utf8))[0].input.content == "c")
+        }
+
+        @Test(arguments: [
+            #"{"title": "unterminated}"#, #"{"title": "a",}"#, #"{"title": "a"} trailing"#, #"["title"]"#,
+            #"{"title": "bad \q escape"}"#, "{\"title\": \"raw \t control\"}", #"{"a": tru}"#, #"{"a": 01x}"#,
+        ])
+        func malformedLinesAreReportedNotGuessed(line: String) {
+            let items = ClassifierTextSource.jsonLines(Data(line.utf8))
+            #expect(items.count == 1)
+            #expect(items.first?.error == "line 1: not a JSON object")
+        }
+
+        /// Every line JSONSerialization accepts as an object gives the same string fields.
+        @Test func agreesWithJSONSerializationOnTheDevSet() throws {
+            let url = Paths.shared.appendingPathComponent("eval/waic-dev.jsonl")
+            let data = try Data(contentsOf: url)
+            let items = ClassifierTextSource.jsonLines(data)
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            #expect(items.count == lines.count)
+            for (item, line) in zip(items, lines) {
+                let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                #expect(item.id == obj["id"] as? String)
+                #expect(item.input.title == obj["title"] as? String)
+                #expect(item.input.summary == obj["summary"] as? String)
+            }
         }
     }
 }

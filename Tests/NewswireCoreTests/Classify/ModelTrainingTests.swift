@@ -4,102 +4,120 @@ import Testing
 
 extension Classify {
     @Suite struct ModelTrainingTests {
-        /// Six small labelled items written for this test.
-        static let examples: [LabelledExample] = [
-            LabelledExample(id: "a", title: "AI rivalry over export controls", summary: "Governance of AI chips.", relevant: true, topics: ["us-china-rivalry"]),
-            LabelledExample(id: "b", title: "New AI export controls", summary: "Rivalry deepens.", relevant: true, topics: ["us-china-rivalry"]),
-            LabelledExample(id: "c", title: "AI governance talks", summary: "Governance of AI.", relevant: true, topics: []),
-            LabelledExample(id: "d", title: "AI startup funding", summary: "AI funding round.", relevant: false, topics: []),
-            LabelledExample(id: "e", title: "AI funding again", summary: "More AI funding.", relevant: false, topics: []),
-            LabelledExample(id: "f", title: "Football results", summary: "Scores.", relevant: false, topics: []),
-        ]
-
-        @Test func trainingMovesWeightsFromTheirPriorsAndKeepsThePriors() throws {
-            let base = tinyModelFile()
-            let trained = try ModelTrainer(regularization: 1).train(base, examples: Self.examples)
-            let w = try #require(trained.relevance.terms["governance"])
-            #expect(w.prior == 2)
-            #expect(w.weight != 2)
-            #expect(trained.provenance == nil || trained.provenance?.exampleCount == 6)
-            // Retraining the trained model starts from the priors again: same result.
-            let again = try ModelTrainer(regularization: 1).train(trained, examples: Self.examples)
-            #expect(again.relevance == trained.relevance)
-            #expect(ModelTrainer.reset(trained).relevance == base.relevance)
+        @Test func trainingTheSameDataTwiceGivesTheSameBytes() throws {
+            let a = try ModelTrainer(spec: TinyData.spec).train(TinyData.examples, command: "c").file.encoded()
+            let b = try ModelTrainer(spec: TinyData.spec).train(TinyData.examples, command: "c").file.encoded()
+            #expect(a == b)
+            #expect(a == TinyData.trained.encoded().replacingCommand(from: "test", to: "c"))
         }
 
-        @Test func trainedModelFitsItsTrainingItems() throws {
-            let trained = try ModelTrainer(regularization: 0.1).train(tinyModelFile(), examples: Self.examples)
-            let e = try TopicModel(file: trained).evaluate(Self.examples)
-            #expect(e.relevance.f1 == 1)
-            #expect(e.perTopic["us-china-rivalry"]!.f1 == 1)
+        @Test func theExamplesOrderOnlyMovesTheFolds() throws {
+            // Same examples, same spec: the vocabulary is sorted and each term's weights come from the same fit.
+            let file = TinyData.trained
+            #expect(file.terms.map(\.key) == file.terms.map(\.key).sorted())
+            #expect(file.training?.folds == 3)
+            #expect(file.training?.regularizationGrid == [0.1, 1])
+            #expect([0.1, 1].contains(file.relevance.regularization))
+            #expect(file.topics.allSatisfy { $0.threshold > 0 && $0.threshold < 1 })
         }
 
-        @Test func foldsAreStratifiedAndReproducible() {
-            let f1 = ModelTrainer.folds(Self.examples, k: 3, seed: 7)
-            #expect(f1 == ModelTrainer.folds(Self.examples, k: 3, seed: 7))
+        @Test func logisticRegressionFindsTheMinimum() {
+            // One feature, labels mostly following it: the gradient at the fit is (near) zero.
+            var x = SparseRows(columnCount: 2)
+            let rows: [[(column: Int32, value: Double)]] = [[(0, 1)], [(0, 1)], [(0, 1), (1, 0.5)], [(1, 1)], [(1, 1)], [(0, 0.2), (1, 1)]]
+            for r in rows { x.append(r) }
+            let y: [Double] = [1, 1, 0, 0, 0, 1]
+            let m = LogisticRegression.fit(x, labels: y, sampleWeights: [Double](repeating: 1, count: y.count),
+                                           options: .init(lambda: 0.5), initial: nil)
+            var g = [Double](repeating: 0, count: 3)
+            for r in 0..<x.count {
+                let e = LogisticRegression.probability(m.logit(x, r)) - y[r]
+                g[0] += e
+                for k in x.rowStart[r]..<x.rowStart[r + 1] { g[Int(x.columns[k]) + 1] += e * x.values[k] }
+            }
+            g[1] += 0.5 * m.weights[0]; g[2] += 0.5 * m.weights[1]
+            #expect(g.allSatisfy { abs($0) < 1e-4 }, "gradient \(g)")
+            #expect(m.weights[0] > 0 && m.weights[1] < 0)
+            // A warm start reaches the same optimum.
+            let warm = LogisticRegression.fit(x, labels: y, sampleWeights: [Double](repeating: 1, count: y.count),
+                                              options: .init(lambda: 0.5), initial: LogisticRegression(intercept: 3, weights: [-2, 2]))
+            #expect(abs(warm.weights[0] - m.weights[0]) < 1e-4 && abs(warm.intercept - m.intercept) < 1e-4)
+        }
+
+        @Test func foldsAreStratifiedAndSeeded() {
+            let f1 = ModelTrainer.folds(TinyData.examples, k: 3, seed: 7)
+            #expect(f1 == ModelTrainer.folds(TinyData.examples, k: 3, seed: 7))
+            #expect(f1 != ModelTrainer.folds(TinyData.examples, k: 3, seed: 8))
             for fold in 0..<3 {
-                let members = Self.examples.indices.filter { f1[$0] == fold }
-                #expect(members.count == 2)
-                #expect(members.filter { Self.examples[$0].relevant }.count == 1)
+                let positives = TinyData.examples.indices.filter { f1[$0] == fold && TinyData.examples[$0].relevant }.count
+                #expect(positives == 3)
             }
         }
 
-        @Test func crossValidationScoresEveryItemOnce() throws {
-            let e = try ModelTrainer(regularization: 1).crossValidate(tinyModelFile(), examples: Self.examples, k: 3, seed: 1)
-            #expect(e.items == 6)
-            #expect(e.relevance.tp + e.relevance.fp + e.relevance.fn + e.relevance.tn == 6)
+        @Test func thresholdIsTheMiddleOfTheBestPlateau() {
+            // Any threshold in (0.3, 0.7] separates perfectly; the middle of 0.31…0.70 is picked.
+            let t = ModelTrainer.bestThreshold([0.1, 0.2, 0.3, 0.7, 0.8, 0.9], [false, false, false, true, true, true])
+            #expect(t == 0.51)
         }
 
-        @Test func evaluationReportEndsWithTheSummaryLine() throws {
-            let e = try TopicModel(file: tinyModelFile()).evaluate(Self.examples)
+        @Test func nestedCrossValidationScoresEveryExampleOnce() throws {
+            let e = try ModelTrainer(spec: TinyData.spec).crossValidate(TinyData.examples, k: 3, seed: 1)
+            #expect(e.items == TinyData.examples.count)
+            #expect(e.relevance.tp + e.relevance.fn == 9)
+            #expect(e.chineseRelevance.tp + e.chineseRelevance.fp + e.chineseRelevance.fn + e.chineseRelevance.tn == 3)
             let last = e.report().split(separator: "\n").last.map(String.init)
             #expect(last?.hasPrefix("relevance F1=") == true)
             #expect(last?.contains(" topics microF1=") == true)
-            // Negatives that mention AI: d and e (f does not).
-            #expect(e.aiNegatives == 2)
+        }
+
+        @Test func evaluationCountsHardNegativesAndChineseItemsApart() {
+            var e = ModelEvaluation(topicIDs: ["a"])
+            let hard = LabelledExample(id: "h", title: "t", summary: nil, relevant: false, topics: [], kind: "neg-hard")
+            let zh = LabelledExample(id: "z", title: "中文", summary: nil, relevant: true, topics: ["a"], lang: "zh")
+            e.add(hard, relevant: true, topics: [])
+            e.add(zh, relevant: true, topics: ["a"])
+            #expect(e.hardNegatives.fp == 1 && e.hardNegatives.falsePositiveRate == 1)
+            #expect(e.chineseRelevance.tp == 1 && e.chineseTopics.tp == 1)
+            #expect(e.relevanceErrors == ["h"])
+            #expect(e.report().contains("hard negatives flagged relevant: 1/1 = 1.000"))
         }
 
         @Test func readsLabelledExamplesAndNamesTheBadLine() throws {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("ex-\(UUID().uuidString).jsonl")
             defer { try? FileManager.default.removeItem(at: url) }
             try Data("""
-            {"id": "x1", "title": "T", "summary": "S", "relevant": true, "topics": ["governance-body"]}
+            {"id": "x1", "title": "T", "summary": "S", "relevant": true, "topics": ["governance-body"], "lang": "en", "kind": "relevant"}
 
             {"id": "x2", "title": "T", "relevant": "yes"}
             """.utf8).write(to: url)
             #expect(throws: TopicModelError(file: url.path + ":3", "missing boolean field \"relevant\"")) {
                 try LabelledExample.load(contentsOf: url)
             }
+            try Data(#"{"id": "x1", "title": "T", "relevant": true, "topics": ["no-such-topic"]}"#.utf8).write(to: url)
+            #expect(throws: TopicModelError(file: url.path + ":1", "unknown topic \"no-such-topic\" (the model's topics: a, b)")) {
+                try LabelledExample.load(contentsOf: url, topicIDs: ["a", "b"])
+            }
+        }
+
+        @Test func seedsAreReadWithTheirLabelsAndCut() throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seeds-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try "Headline\nBody about AI governance.\nRecent Content\nUnrelated teaser.\n".write(to: dir.appendingPathComponent("s1.txt"), atomically: true, encoding: .utf8)
+            var spec = TinyData.spec
+            #expect(throws: TopicModelError.self) { try spec.seedExamples(in: dir) }
+            spec.seeds.labels = ["s1.txt": .init(topics: ["shanghai-waic"], reason: "r")]
+            let seeds = try spec.seedExamples(in: dir)
+            #expect(seeds.count == 1)
+            #expect(seeds[0].title == "Headline" && seeds[0].summary == "Body about AI governance.")
+            #expect(seeds[0].relevant && seeds[0].topics == ["shanghai-waic"] && seeds[0].kind == "seed")
         }
     }
 }
 
-extension Classify {
-    @Suite struct ModelBuilderTests {
-        @Test func seedTextStopsAtTheCutMarker() throws {
-            let priors = try ModelPriors.load(contentsOf: Paths.root.appendingPathComponent("config/topics/priors.json"))
-            let b = ModelBuilder(priors: priors)
-            #expect(b.usableSeedText("Title\nBody\nRecent Content\nNokia is shifting") == "Title\nBody")
-        }
-
-        @Test func buildIsDeterministicAndWeighsPriorPhrasesFromData() throws {
-            let priors = try ModelPriors.load(contentsOf: Paths.root.appendingPathComponent("config/topics/priors.json"))
-            let seeds = [ModelBuilder.Seed(name: "s1", text: "AI governance and export controls.\nGlobal AI governance framework at the summit."),
-                         ModelBuilder.Seed(name: "s2", text: "Shanghai hosts WAIC.\nAI governance in Shanghai.")]
-            let background = Array(repeating: "Apple releases a new phone with AI features and funding news. Football scores and weather.", count: 40)
-            let stats = Provenance.BackgroundStats(files: 1, skippedFiles: 0, documents: 2, tokens: 20)
-            let a = try ModelBuilder(priors: priors).build(seeds: seeds, background: background, backgroundStats: stats)
-            let b = try ModelBuilder(priors: priors).build(seeds: seeds, background: background, backgroundStats: stats)
-            #expect(try a.encoded() == b.encoded())
-            let s = priors.settings
-            // "governance" is in every seed paragraph but one and absent from the background: above the minimum.
-            let governance = try #require(a.relevance.terms["governance"]?.weight)
-            #expect(governance > s.minPriorWeight && governance <= s.maxWeight)
-            // An "against" phrase is negative.
-            #expect((a.relevance.terms["funding"]?.weight ?? 0) <= -s.minPriorWeight)
-            // A prior phrase absent from both still gets the minimum weight of its polarity.
-            #expect(a.relevance.terms["treaty"]?.weight == s.minPriorWeight)
-            _ = try TopicModel(file: a)
-        }
+private extension Data {
+    /// The same model bytes with another training command (the only field the two fits above differ in).
+    func replacingCommand(from a: String, to b: String) -> Data {
+        Data(String(decoding: self, as: UTF8.self).replacingOccurrences(of: "\"command\":\"\(a)\"", with: "\"command\":\"\(b)\"").utf8)
     }
 }

@@ -22,9 +22,15 @@ extension Classify {
 
         @Test func hashesMatchTokenStrings() {
             var hashes: [UInt64] = []
-            _ = TextTokenizer.forEachTokenHash("Global AI governance") { hashes.append($0) }
+            _ = TextTokenizer.forEachToken("Global AI governance") { h, _ in hashes.append(h) }
             #expect(hashes == TextTokenizer.tokens("Global AI governance").map { TextTokenizer.hash($0) })
             #expect(hashes.count == 3)
+        }
+
+        @Test func tellsWordsNumbersAndCJKApart() {
+            var kinds: [TextTokenizer.Kind] = []
+            _ = TextTokenizer.forEachToken("GPT4 rules of 2025 在上海") { _, k in kinds.append(k) }
+            #expect(kinds == [.word, .word, .number, .cjk, .cjk, .cjk])
         }
 
         @Test func keepsSurfaceFormsBeforeStemming() {
@@ -42,7 +48,7 @@ extension Classify {
             ("12345", nil),
         ] as [(String, String?)])
         func detectsLanguageByScript(text: String, language: String?) {
-            let counts = TextTokenizer.forEachTokenHash(text) { _ in }
+            let counts = TextTokenizer.forEachToken(text) { _, _ in }
             #expect(counts.language == language)
         }
     }

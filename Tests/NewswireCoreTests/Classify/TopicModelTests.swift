@@ -2,145 +2,144 @@ import Foundation
 import Testing
 @testable import NewswireCore
 
-/// A tiny hand-written model for testing the mechanics (not the shipped weights).
-func tinyModelFile() -> TopicModelFile {
-    TopicModelFile(
-        version: "test 1",
-        anchor: ["ai", "artificial intelligence"],
-        aliases: ["人工智能": "artificial intelligence", "出口管制": "export controls"],
-        relevance: Scorer(bias: Weight(-2), noAnchor: Weight(-4), terms: ["governance": Weight(2), "export controls": Weight(2), "funding": Weight(-2)]),
-        topics: [
-            TopicDefinition(id: "us-china-rivalry", label: "Rivalry", description: "d",
-                            scorer: Scorer(bias: Weight(-1), noAnchor: Weight(-4), terms: ["export controls": Weight(2), "rivalry": Weight(1.5)])),
-            TopicDefinition(id: "shanghai-waic", label: "WAIC", description: "d",
-                            scorer: Scorer(bias: Weight(-1), noAnchor: Weight(0), terms: ["world artificial intelligence conference": Weight(3)])),
-        ])
+/// A small labelled set for testing the mechanics of training and scoring (not the shipped model).
+enum TinyData {
+    static let spec: TrainingSpec = {
+        let topic = { (id: String) in TrainingSpec.OutputSpec(id: id, label: id, description: "d") }
+        var features = FeatureSettings()
+        features.maxBodyTokens = 50
+        return TrainingSpec(version: "test 2", description: "tiny", relevance: topic("relevance"),
+                            topics: [topic("us-china-rivalry"), topic("shanghai-waic")], features: features,
+                            minDocumentFrequency: 1, regularizationGrid: [0.1, 1], folds: 3, shuffleSeed: 7,
+                            seeds: .init(cutAt: ["Recent Content"], labels: [:]))
+    }()
+
+    static let examples: [LabelledExample] = {
+        var xs: [LabelledExample] = []
+        let relevant = [
+            ("US tightens export controls on AI chips to China", ["us-china-rivalry"]),
+            ("Export controls on advanced AI chips widen rivalry", ["us-china-rivalry"]),
+            ("China answers US chip export controls", ["us-china-rivalry"]),
+            ("World Artificial Intelligence Conference opens in Shanghai with governance forum", ["shanghai-waic"]),
+            ("Shanghai conference debates AI governance rules", ["shanghai-waic"]),
+            ("AI governance declaration adopted at Shanghai conference", ["shanghai-waic"]),
+            ("美国加强人工智能芯片出口管制", ["us-china-rivalry"]),
+            ("上海世界人工智能大会讨论人工智能治理", ["shanghai-waic"]),
+            ("Regulators publish AI governance rules", []),
+        ]
+        let negative = [
+            "AI startup raises funding for chatbot", "Chip maker reports record quarterly revenue",
+            "Football club wins the league title", "Storm brings heavy rain to the coast",
+            "New phone launches with a better camera", "AI model tops benchmark in coding tests",
+            "人工智能初创公司完成新一轮融资", "Markets close higher on bank shares", "Conference on football tactics in Shanghai",
+        ]
+        for (n, r) in relevant.enumerated() {
+            xs.append(LabelledExample(id: "r\(n)", title: r.0, summary: r.0 + ".", relevant: true, topics: Set(r.1),
+                                      lang: r.0.unicodeScalars.first!.value > 0x3000 ? "zh" : "en"))
+        }
+        for (n, t) in negative.enumerated() {
+            xs.append(LabelledExample(id: "n\(n)", title: t, summary: t + ".", relevant: false, topics: [],
+                                      lang: t.unicodeScalars.first!.value > 0x3000 ? "zh" : "en"))
+        }
+        return xs
+    }()
+
+    static let trained: TopicModelFile = try! ModelTrainer(spec: spec).train(examples, command: "test").file
 }
 
 extension Classify {
     @Suite struct TopicModelTests {
-        @Test func matchesPhrasesAcrossStopWordsAndInflections() throws {
-            let c = TopicClassifier(model: try TopicModel(file: tinyModelFile()))
-            let r = c.classify(ClassifierInput(title: "New export controls on AI", summary: "The governance of AI chips."))
-            #expect(r.relevant)
-            #expect(r.relevanceTerms.first == "export controls" || r.relevanceTerms.first == "governance")
-            #expect(r.topics.map(\.id) == ["us-china-rivalry"])
-            #expect(r.topics[0].terms == ["export controls"])
-            #expect(r.language == "en")
+        @Test func contributionsInterceptAndTheRestAddUpToTheLogit() throws {
+            let c = TopicClassifier(model: try TopicModel(file: TinyData.trained), explainTerms: 3)
+            let input = ClassifierInput(title: "US export controls on AI chips", summary: "Rivalry with China over AI governance in Shanghai.")
+            let explained = c.explain(input)
+            #expect(explained.map(\.id) == ["relevance", "us-china-rivalry", "shanghai-waic"])
+            for e in explained {
+                let sum = e.intercept + e.terms.reduce(0) { $0 + $1.contribution } + e.otherTerms
+                #expect(abs(sum - e.logit) < 1e-9, "\(e.id): \(sum) vs \(e.logit)")
+                #expect(abs(e.probability - 1 / (1 + exp(-e.logit))) < 1e-12)
+                #expect(e.terms.count <= 3)
+            }
+            // The classification is the same decision: same probability, the deciding terms are the positive ones.
+            let r = c.classify(input)
+            #expect(abs(r.relevance - TopicClassifier.round(explained[0].probability)) < 1e-12)
+            let positives = explained[0].terms.filter { $0.contribution > 0 }.map(\.term)
+            #expect(Array(r.relevanceTerms.prefix(positives.count)) == positives.sorted { a, b in
+                explained[0].terms.first { $0.term == a }!.contribution > explained[0].terms.first { $0.term == b }!.contribution
+            })
         }
 
-        @Test func titleCountsMoreThanBody() throws {
-            let c = TopicClassifier(model: try TopicModel(file: tinyModelFile()))
-            let inTitle = c.classify(ClassifierInput(title: "AI rivalry grows", summary: "Officials spoke."))
-            let inBody = c.classify(ClassifierInput(title: "Officials spoke", summary: "AI rivalry grows."))
-            let s1 = c.allTopicScores(ClassifierInput(title: "AI rivalry grows", summary: "Officials spoke.")).first { $0.id == "us-china-rivalry" }!
-            let s2 = c.allTopicScores(ClassifierInput(title: "Officials spoke", summary: "AI rivalry grows.")).first { $0.id == "us-china-rivalry" }!
-            #expect(s1.score > s2.score)
-            #expect(inTitle.relevance == inBody.relevance)
+        @Test func learnsTheTinySet() throws {
+            let c = TopicClassifier(model: try TopicModel(file: TinyData.trained))
+            let rivalry = c.classify(ClassifierInput(title: "New export controls on AI chips", summary: "The US and China."))
+            #expect(rivalry.relevant)
+            #expect(rivalry.topics.map(\.id).contains("us-china-rivalry"))
+            let football = c.classify(ClassifierInput(title: "Football club wins again", summary: "The league title."))
+            #expect(!football.relevant)
+            #expect(football.topics.isEmpty)
         }
 
-        @Test func withoutAnAnchorTermNothingIsRelevant() throws {
-            let c = TopicClassifier(model: try TopicModel(file: tinyModelFile()))
-            let r = c.classify(ClassifierInput(title: "Rare earth export controls tighten", summary: "New governance rules for magnets."))
-            #expect(!r.relevant)
-            #expect(r.topics.isEmpty)
-        }
-
-        @Test func chineseTermsMatchThroughAliases() throws {
-            let c = TopicClassifier(model: try TopicModel(file: tinyModelFile()))
-            let r = c.classify(ClassifierInput(title: "美国加强人工智能芯片出口管制"))
+        @Test func chineseTextIsScoredThroughCharacterPairs() throws {
+            let m = try TopicModel(file: TinyData.trained)
+            #expect(m.file.terms.contains { $0.key == "出 口" })
+            #expect(m.file.terms.contains { $0.key == "管 制" && $0.display == "管制" })
+            let r = TopicClassifier(model: m).classify(ClassifierInput(title: "美国扩大芯片出口管制"))
             #expect(r.language == "zh")
-            #expect(r.topics.map(\.id) == ["us-china-rivalry"])
-            #expect(r.topics[0].terms == ["export controls"])
+            #expect(r.topics.map(\.id).contains("us-china-rivalry"))
+            #expect(r.topics.first { $0.id == "us-china-rivalry" }!.terms.contains { ["出口", "管制", "口管"].contains($0) })
         }
 
-        @Test func topicsAreSortedStrongestFirstAndAboveThreshold() throws {
-            let c = TopicClassifier(model: try TopicModel(file: tinyModelFile()))
-            let r = c.classify(ClassifierInput(title: "World Artificial Intelligence Conference", summary: "Export controls and AI rivalry."))
-            #expect(r.topics.map(\.id) == ["shanghai-waic", "us-china-rivalry"])
-            #expect(r.topics.allSatisfy { $0.score >= 0.5 })
-            #expect(r.topics[0].score >= r.topics[1].score)
+        @Test func featuresOfTheClassifierAreTheTrainersFeatures() throws {
+            // Every key the trainer sees hashes to what the classifier computes for the same occurrence.
+            let input = ClassifierInput(title: "U.S. export controls 2025", summary: "AI chips, 人工智能 rules.", content: "More rules.")
+            let keys = FeatureExtractor.keys(input, settings: FeatureSettings())
+            let vocabulary = keys.occurrences.map(\.key)
+            let terms = Set(vocabulary).sorted().map { TopicModelFile.Term(key: $0, display: $0, idf: 1, weights: [1, 0, 0]) }
+            let file = TopicModelFile(version: "v", relevance: .init(id: "relevance", label: "r", description: "d"),
+                                      topics: [.init(id: "a", label: "a", description: "d"), .init(id: "b", label: "b", description: "d")],
+                                      terms: terms)
+            let m = try TopicModel(file: file)
+            let f = m.features(input)
+            #expect(f.terms.count == terms.count, "every key found by hash")
+            #expect(vocabulary.contains("title:usa export"))
+            #expect(vocabulary.contains("人 工"))
+            #expect(!vocabulary.contains { $0.contains("2025") }, "numbers make no features")
+            #expect(abs(f.terms.reduce(0) { $0 + $1.value * $1.value } - 1) < 1e-5, "unit length")
         }
 
-        // MARK: - Broken model files
+        @Test func theModelFileRoundTrips() throws {
+            let bytes = TinyData.trained.encoded()
+            let decoded = try JSONDecoder().decode(TopicModelFile.self, from: bytes)
+            #expect(decoded == TinyData.trained)
+            #expect(decoded.encoded() == bytes)
+            let input = ClassifierInput(title: "Shanghai AI governance conference")
+            #expect(TopicClassifier(model: try TopicModel(file: decoded)).classify(input)
+                    == TopicClassifier(model: try TopicModel(file: TinyData.trained)).classify(input))
+        }
 
-        private func loadError(_ json: String) -> String? {
+        @Test func aFileOfAnotherFormatIsRefusedWithAClearMessage() throws {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString).json")
             defer { try? FileManager.default.removeItem(at: url) }
-            try? Data(json.utf8).write(to: url)
-            do { _ = try TopicModel.load(contentsOf: url); return nil } catch let e as TopicModelError {
-                #expect(e.file == url.path)
-                return e.message
-            } catch { return "unexpected \(error)" }
-        }
-
-        private func tinyJSON() throws -> [String: Any] {
-            try JSONSerialization.jsonObject(with: try tinyModelFile().encoded()) as! [String: Any]
-        }
-
-        private func json(_ obj: [String: Any]) -> String {
-            String(decoding: try! JSONSerialization.data(withJSONObject: obj), as: UTF8.self)
-        }
-
-        @Test func roundTripsThroughItsFileFormat() throws {
-            let file = tinyModelFile()
-            let decoded = try JSONDecoder().decode(TopicModelFile.self, from: try file.encoded())
-            #expect(decoded == file)
-        }
-
-        @Test func rejectsInvalidJSONWithItsPosition() {
-            let m = loadError("{\"format\": 1, \"version\": ")
-            #expect(m?.hasPrefix("not valid JSON") == true)
-        }
-
-        @Test func rejectsAMissingField() throws {
-            var obj = try tinyJSON()
-            obj["relevance"] = nil
-            #expect(loadError(json(obj)) == "missing field \"relevance\" at top level")
-        }
-
-        @Test func rejectsAWrongType() throws {
-            var obj = try tinyJSON()
-            var topics = obj["topics"] as! [[String: Any]]
-            topics[1]["threshold"] = "high"
-            obj["topics"] = topics
-            #expect(loadError(json(obj))?.hasPrefix("topics[1].threshold: expected Double") == true)
-        }
-
-        @Test func rejectsAThresholdOutOfRange() throws {
-            var obj = try tinyJSON()
-            var rel = obj["relevance"] as! [String: Any]
-            rel["threshold"] = 1.5
-            obj["relevance"] = rel
-            #expect(loadError(json(obj)) == "relevance: \"threshold\" must be between 0 and 1, is 1.5")
-        }
-
-        @Test func rejectsTermsThatNormalizeToTheSamePhrase() throws {
-            var file = tinyModelFile()
-            file.relevance.terms["export control"] = Weight(1)
-            #expect(throws: TopicModelError.self) { try TopicModel(file: file) }
-            do { _ = try TopicModel(file: file, source: "m.json") } catch let e as TopicModelError {
-                #expect(e.description == "m.json: relevance: terms \"export control\" and \"export controls\" are the same after normalization (\"export control\")")
-            }
-        }
-
-        @Test func rejectsAStopWordOnlyTermAndUnknownAliasTargetsAndDuplicateTopics() throws {
-            var a = tinyModelFile()
-            a.relevance.terms["of the"] = Weight(1)
-            #expect(throws: TopicModelError(file: "(in memory)", "relevance: term \"of the\" has no words left after stop words are removed")) { try TopicModel(file: a) }
-            var b = tinyModelFile()
-            b.aliases["算力"] = "computing power"
-            #expect(throws: TopicModelError(file: "(in memory)", "aliases: \"算力\" names \"computing power\", which is not a term of any scorer or the anchor list")) { try TopicModel(file: b) }
-            var c = tinyModelFile()
-            c.topics.append(c.topics[0])
-            #expect(throws: TopicModelError(file: "(in memory)", "topics[2]: duplicate topic id \"us-china-rivalry\"")) { try TopicModel(file: c) }
-        }
-
-        @Test func namesAMissingFile() {
-            let url = URL(fileURLWithPath: "/nonexistent/waic.json")
+            try #"{"format": 1, "version": "waic-governance 1.0", "anchor": ["ai"], "relevance": {}}"#.write(to: url, atomically: true, encoding: .utf8)
             let error = #expect(throws: TopicModelError.self) { try TopicModel.load(contentsOf: url) }
-            #expect(error?.file == "/nonexistent/waic.json")
-            #expect(error?.message.hasPrefix("cannot read the model file") == true)
+            #expect(error?.message == "model file format 1, but this newswired reads format 2 (retrain it with `newswired model train`, see config/topics/README.md)")
+            #expect(error?.file == url.path)
+        }
+
+        @Test func loadErrorsNameTheProblem() throws {
+            var file = TinyData.trained
+            file.topics[1].threshold = 1.5
+            #expect(throws: TopicModelError(file: "m.json", "shanghai-waic: \"threshold\" must be between 0 and 1, is 1.5")) {
+                try TopicModel(file: file, source: "m.json")
+            }
+            file = TinyData.trained
+            file.terms[0].weights.removeLast()
+            #expect(throws: TopicModelError.self) { try TopicModel(file: file) }
+            file = TinyData.trained
+            file.terms.append(file.terms[0])
+            #expect(throws: TopicModelError(file: "(in memory)", "terms[\(file.terms.count - 1)]: \"\(file.terms[0].key)\" repeats \"\(file.terms[0].key)\"")) {
+                try TopicModel(file: file)
+            }
         }
     }
 }

@@ -66,6 +66,15 @@ import Testing
         let stored = try pipeline.store.db.query("SELECT id FROM items ORDER BY seq").map { $0[0].text ?? "" }
         #expect(items.compactMap { $0["id"] } == stored, "one line per stored item, in commit order")
 
+        // Each line names the terms that decided its topics: the archive record's topics[].terms.
+        let records = try pipeline.store.db.query("SELECT id, topics FROM items ORDER BY seq")
+        for (line, row) in zip(items, records) {
+            let topics = ArchiveRecord.topics(fromJSON: row[1].text ?? "[]")
+            #expect(line["terms"] == (topics.isEmpty ? nil : Pipeline.topicTerms(topics)), "\(line)")
+            for t in topics { #expect(line["terms"]?.contains("\(t.id): " + t.terms.joined(separator: ", ")) == true) }
+        }
+        #expect(items.contains { $0["terms"] != nil }, "the AI-governance titles carry topics")
+
         // The same feed again: nothing new, nothing logged.
         #expect(pipeline.handle(feed: a, outcome: outcomeA).newItems == 0)
         pipeline.flushArchive()
