@@ -10,7 +10,8 @@ final class RunningNewswired {
     private let stdoutURL: URL
     private let stderrURL: URL
 
-    init(arguments: [String], environment: [String: String] = [:], outputPrefix: URL) throws {
+    /// `stdin`: a file the process reads as standard input (else /dev/null).
+    init(arguments: [String], environment: [String: String] = [:], stdin: URL? = nil, outputPrefix: URL) throws {
         let binary = Newswired.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw HarnessError("no newswired binary at \(binary.path): run `swift build` first or set NEWSWIRED_BIN")
@@ -22,7 +23,7 @@ final class RunningNewswired {
         process.executableURL = binary
         process.arguments = arguments
         process.environment = Newswired.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         try process.run()
