@@ -1,39 +1,62 @@
-/// Writes archive lines straight from stored columns into a byte buffer: the same keys, order and escaping as
-/// `ArchiveRecord.jsonLine()` (`JSONObjectWriter` + `JSONText.appendString`), without a Swift `String` per field.
-/// A unit test holds the two byte for byte equal.
-enum ArchiveLineEncoder {
-    private static let keys: [[UInt8]] = [
-        #"{"schema":1,"id":"#, #","feed":"#, #","guid":"#, #","url":"#, #","title":"#, #","published":"#, #","fetched":"#,
-        #","author":"#, #","categories":"#, #","summary":"#, #","content":"#, #","relevant":"#, #","relevance":"#,
-        #","topics":"#, #","near_duplicate_of":"#, #","revision_of":"#, #","story":"#,
-    ].map { Array($0.utf8) }
-    private static let null = Array("null".utf8)
+/// The fields of one archive line, in contract order. A stored row lists its columns in this order
+/// (`ItemStore.recordColumns`), so a field's raw value is its column there.
+enum ArchiveLineField: Int32, CaseIterable {
+    case id, feed, guid, url, title, published, fetched, author, categories, summary, content, relevant, relevance,
+         topics, nearDuplicateOf, revisionOf, story
+}
 
-    /// Appends the line of a row of `ItemStore.recordColumns`, then "\n".
-    static func append(row: SQLiteRow, to out: inout [UInt8]) {
-        for c in Int32(0)..<17 {
-            out.append(contentsOf: keys[Int(c)])
-            switch c {
-            case 8, 13:  // categories, topics: stored as the contract's JSON
-                if row.isNull(c) { out.append(contentsOf: [0x5B, 0x5D]) } else { row.appendText(c, to: &out) }
-            case 11:
-                out.append(contentsOf: row.int64(c) != 0 ? Array("true".utf8) : Array("false".utf8))
-            case 12:
-                out.append(contentsOf: JSONText.number(row.double(c)).utf8)
+/// Where the encoder reads a line's values from: a record in memory (`ArchiveRecord`) or a stored row, whose
+/// `categories` and `topics` are already the contract's JSON.
+protocol ArchiveLineFields {
+    /// Appends the field's value as a JSON string (escaped as `JSONText.appendEscaped` does), or `null`.
+    func appendString(_ field: ArchiveLineField, to out: inout [UInt8])
+    /// Appends `categories` or `topics` as the contract's JSON array.
+    func appendJSON(_ field: ArchiveLineField, to out: inout [UInt8])
+    var relevant: Bool { get }
+    var relevance: Double { get }
+}
+
+/// The one writer of the archive line (schema 1, README "The archive"): keys, their order and the escaping.
+/// The daemon's day files (`ArchiveWriter`) and `archive export` both go through it, so the two cannot drift.
+enum ArchiveLineEncoder {
+    private static let keys: [[UInt8]] = ArchiveLineField.allCases.map { field in
+        let name = switch field {
+        case .id: "id"
+        case .feed: "feed"
+        case .guid: "guid"
+        case .url: "url"
+        case .title: "title"
+        case .published: "published"
+        case .fetched: "fetched"
+        case .author: "author"
+        case .categories: "categories"
+        case .summary: "summary"
+        case .content: "content"
+        case .relevant: "relevant"
+        case .relevance: "relevance"
+        case .topics: "topics"
+        case .nearDuplicateOf: "near_duplicate_of"
+        case .revisionOf: "revision_of"
+        case .story: "story"
+        }
+        return Array((field == .id ? #"{"schema":1,"# : ",").utf8) + Array(#""\#(name)":"#.utf8)
+    }
+
+    /// Appends the line (without its newline).
+    static func append(_ fields: some ArchiveLineFields, to out: inout [UInt8]) {
+        for field in ArchiveLineField.allCases {
+            out.append(contentsOf: keys[Int(field.rawValue)])
+            switch field {
+            case .categories, .topics:
+                fields.appendJSON(field, to: &out)
+            case .relevant:
+                out.append(contentsOf: fields.relevant ? JSONText.true : JSONText.false)
+            case .relevance:
+                JSONText.appendNumber(fields.relevance, to: &out)
             default:
-                if row.isNull(c) {
-                    out.append(contentsOf: (c == 0 || c == 1 || c == 6) ? [0x22, 0x22] : null)
-                } else {
-                    appendString(row, c, to: &out)
-                }
+                fields.appendString(field, to: &out)
             }
         }
         out.append(0x7D)  // }
-        out.append(0x0A)
-    }
-
-    /// A JSON string of the column's UTF-8 text, escaped as `JSONText.appendString` does.
-    private static func appendString(_ row: SQLiteRow, _ c: Int32, to out: inout [UInt8]) {
-        row.withText(c) { JSONText.appendEscaped($0, to: &out) }
     }
 }

@@ -16,7 +16,7 @@ final class ArchiveQueue: @unchecked Sendable {
     private let worker = DispatchQueue(label: "newswired.archive")
     private let done = DispatchSemaphore(value: 0)
     /// The outcome of the batch in flight, set by the worker before it signals `done`.
-    private var outcome: (ids: [String], error: StoreError?)?
+    private var outcome: (ids: [String], error: ArchiveError?)?
     /// A batch was submitted and not yet finished (the pipeline's thread only).
     private(set) var inFlight = false
 
@@ -31,8 +31,8 @@ final class ArchiveQueue: @unchecked Sendable {
         inFlight = true
         worker.async { [self] in
             announce.emit(records)
-            var error: StoreError?
-            do throws(StoreError) {
+            var error: ArchiveError?
+            do throws(ArchiveError) {
                 try archive.append(records)
             } catch let e {
                 error = e
@@ -44,7 +44,7 @@ final class ArchiveQueue: @unchecked Sendable {
 
     /// Waits for the batch in flight (without `wait`, only takes it when it is finished already): its ids, and
     /// the error when its lines are not all written and synced. Nil when nothing is in flight (or unfinished).
-    func finish(wait: Bool = true) -> (ids: [String], error: StoreError?)? {
+    func finish(wait: Bool = true) -> (ids: [String], error: ArchiveError?)? {
         guard inFlight else { return nil }
         if wait {
             done.wait()

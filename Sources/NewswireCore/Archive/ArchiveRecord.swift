@@ -56,28 +56,9 @@ public struct ArchiveRecord: Sendable, Equatable {
 
     /// `jsonLine()` as UTF-8: what the archive writer appends, without a `String` per line.
     public func jsonLineBytes() -> [UInt8] {
-        var w = JSONObjectWriter()
-        w.field("schema", Self.schema)
-        w.field("id", id)
-        w.field("feed", feed)
-        w.field("guid", guid)
-        w.field("url", url)
-        w.field("title", title)
-        w.field("published", date: published)
-        w.field("fetched", date: fetched)
-        w.field("author", author)
-        w.field("categories", strings: categories)
-        w.field("summary", summary)
-        w.field("content", content)
-        w.field("relevant", relevant)
-        w.field("relevance", number: relevance)
-        var topicBytes: [UInt8] = []
-        Self.appendTopicsJSON(topics, to: &topicBytes)
-        w.field("topics", raw: topicBytes)
-        w.field("near_duplicate_of", nearDuplicateOf)
-        w.field("revision_of", revisionOf)
-        w.field("story", story)
-        return w.takeBytes()
+        var out: [UInt8] = []
+        ArchiveLineEncoder.append(self, to: &out)
+        return out
     }
 
     public static func topicsJSON(_ topics: [TopicScore]) -> String {
@@ -104,5 +85,38 @@ public struct ArchiveRecord: Sendable, Equatable {
 
     static func topics(fromJSON text: String) -> [TopicScore] {
         (try? JSONDecoder().decode([TopicScore].self, from: Data(text.utf8))) ?? []
+    }
+}
+
+extension ArchiveRecord: ArchiveLineFields {
+    func appendString(_ field: ArchiveLineField, to out: inout [UInt8]) {
+        let value: String?
+        switch field {
+        case .id: value = id
+        case .feed: value = feed
+        case .guid: value = guid
+        case .url: value = url
+        case .title: value = title
+        case .author: value = author
+        case .summary: value = summary
+        case .content: value = content
+        case .nearDuplicateOf: value = nearDuplicateOf
+        case .revisionOf: value = revisionOf
+        case .story: value = story
+        case .published, .fetched:
+            // `ISOTime` writes only digits and punctuation: nothing to escape.
+            guard let date = field == .published ? published : fetched else { return out.append(contentsOf: JSONText.null) }
+            out.append(0x22)
+            ISOTime.append(date, to: &out)
+            out.append(0x22)
+            return
+        case .categories, .topics, .relevant, .relevance:
+            preconditionFailure("not a string field: \(field)")
+        }
+        if let value { JSONText.appendString(value, to: &out) } else { out.append(contentsOf: JSONText.null) }
+    }
+
+    func appendJSON(_ field: ArchiveLineField, to out: inout [UInt8]) {
+        if field == .topics { Self.appendTopicsJSON(topics, to: &out) } else { JSONText.appendStrings(categories, to: &out) }
     }
 }

@@ -23,7 +23,7 @@ public struct ArchiveWriter: Sendable {
     /// batch does not hold its whole encoding in memory (250 items were ~750 KB, reallocated as it grew; on the
     /// daemon's archive worker those pages stayed with the worker's malloc arena, +3 MB of peak RSS).
     @discardableResult
-    public func append(_ records: [ArchiveRecord]) throws(StoreError) -> Set<String> {
+    public func append(_ records: [ArchiveRecord]) throws(ArchiveError) -> Set<String> {
         guard !records.isEmpty else { return [] }
         var files: [String: Int32] = [:]
         var order: [String] = []
@@ -31,7 +31,7 @@ public struct ArchiveWriter: Sendable {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.chunkBytes + 4096)
         var bufferDay = ""
-        func flush() throws(StoreError) {
+        func flush() throws(ArchiveError) {
             guard !buffer.isEmpty else { return }
             let url = fileURL(day: bufferDay)
             let fd: Int32
@@ -51,14 +51,14 @@ public struct ArchiveWriter: Sendable {
                 try flush()
                 bufferDay = day
             }
-            buffer.append(contentsOf: r.jsonLineBytes())
+            ArchiveLineEncoder.append(r, to: &buffer)
             buffer.append(0x0A)
             if buffer.count >= Self.chunkBytes { try flush() }
         }
         try flush()
         for day in order {
             guard fsync(files[day]!) == 0 else {
-                throw StoreError(path: fileURL(day: day).path, message: "cannot flush: \(String(cString: strerror(errno)))")
+                throw ArchiveError(path: fileURL(day: day).path, message: "cannot flush: \(String(cString: strerror(errno)))")
             }
         }
         return Set(order)
@@ -67,9 +67,9 @@ public struct ArchiveWriter: Sendable {
     static let chunkBytes = 64 << 10
 
     /// Appends every committed-but-unarchived item that its day file lacks, then marks them archived.
-    /// Returns how many lines were written.
+    /// Returns how many lines were written. Throws `ArchiveError` or the store's `StoreError`.
     @discardableResult
-    public func reconcile(store: ItemStore) throws(StoreError) -> Int {
+    public func reconcile(store: some ArchiveStorage) throws -> Int {
         let pending = try store.unarchivedItems()
         guard !pending.isEmpty else { return 0 }
         var missing: [ArchiveRecord] = []
@@ -85,7 +85,7 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// The item ids in a day file.
-    func ids(in file: URL) throws(StoreError) -> Set<String> {
+    func ids(in file: URL) throws(ArchiveError) -> Set<String> {
         guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
         var out = Set<String>()
         for line in data.split(separator: UInt8(ascii: "\n")) {
@@ -103,17 +103,17 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Opens a day file for appending (created when missing), its torn last line cut off.
-    private func openForAppending(_ file: URL) throws(StoreError) -> Int32 {
+    private func openForAppending(_ file: URL) throws(ArchiveError) -> Int32 {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw StoreError(path: directory.path, message: "cannot create the archive directory: \(error.localizedDescription)")
+            throw ArchiveError(path: directory.path, message: "cannot create the archive directory: \(error.localizedDescription)")
         }
         let fd = open(file.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw StoreError(path: file.path, message: "cannot open for appending: \(String(cString: strerror(errno)))")
+            throw ArchiveError(path: file.path, message: "cannot open for appending: \(String(cString: strerror(errno)))")
         }
-        do throws(StoreError) {
+        do throws(ArchiveError) {
             try dropTornTail(fd: fd, path: file.path)
         } catch {
             close(fd)
@@ -122,7 +122,7 @@ public struct ArchiveWriter: Sendable {
         return fd
     }
 
-    private func write(_ bytes: [UInt8], to fd: Int32, path: String) throws(StoreError) {
+    private func write(_ bytes: [UInt8], to fd: Int32, path: String) throws(ArchiveError) {
         let ok = bytes.withUnsafeBytes { buf -> Bool in
             var off = 0
             while off < buf.count {
@@ -133,13 +133,13 @@ public struct ArchiveWriter: Sendable {
             return true
         }
         guard ok else {
-            throw StoreError(path: path, message: "cannot write: \(String(cString: strerror(errno)))")
+            throw ArchiveError(path: path, message: "cannot write: \(String(cString: strerror(errno)))")
         }
     }
 
     /// A crash in the middle of a write can leave a partial last line; cut it back to the last newline
     /// (its item is still unarchived in the store and is written again whole).
-    private func dropTornTail(fd: Int32, path: String) throws(StoreError) {
+    private func dropTornTail(fd: Int32, path: String) throws(ArchiveError) {
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_size > 0 else { return }
         var last: UInt8 = 0
@@ -157,7 +157,7 @@ public struct ArchiveWriter: Sendable {
             end = start
         }
         guard ftruncate(fd, end) == 0 else {
-            throw StoreError(path: path, message: "cannot cut a torn last line: \(String(cString: strerror(errno)))")
+            throw ArchiveError(path: path, message: "cannot cut a torn last line: \(String(cString: strerror(errno)))")
         }
     }
 }

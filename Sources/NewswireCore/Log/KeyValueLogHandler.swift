@@ -146,7 +146,7 @@ public final class LogSink: Sendable {
                                                 withIntermediateDirectories: true)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
-            throw StoreError(path: path, message: "cannot open the log file: \(String(cString: strerror(errno)))")
+            throw LogFileError(path: path, message: "cannot open the log file: \(String(cString: strerror(errno)))")
         }
         lock.withLock { file in
             if let old = file { close(old.fd) }
@@ -215,4 +215,11 @@ public enum Logs {
             KeyValueLogHandler(label: label, level: moduleLevels[label] ?? level, sink: sink)
         }
     }
+}
+
+/// The log file could not be opened.
+public struct LogFileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "log \(path): \(message)" }
 }

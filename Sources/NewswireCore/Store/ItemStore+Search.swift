@@ -272,8 +272,8 @@ extension ItemStore {
         }
     }
 
-    /// The archive lines of every item matching `filter`, oldest first, each followed by "\n": byte for byte what
-    /// `ArchiveRecord.jsonLine()` writes, built from the stored columns without decoding them (the stored
+    /// The archive lines of every item matching `filter`, oldest first, each followed by "\n": written by the
+    /// archive's one encoder (`ArchiveLineEncoder`) from the stored columns, without decoding them (the stored
     /// `categories` and `topics` are already the contract's JSON). Lines accumulate in one byte buffer; `flush`
     /// gets it (with the number of lines so far) whenever it passes `flushAt` bytes and at the end, and must empty it.
     public func writeArchiveLines(filter: ItemFilter = ItemFilter(), flushAt: Int = 256 << 10,
@@ -286,7 +286,8 @@ extension ItemStore {
         out.reserveCapacity(flushAt + (64 << 10))
         var lines = 0
         try db.forEachRow("SELECT \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { row throws(StoreError) in
-            ArchiveLineEncoder.append(row: row, to: &out)
+            ArchiveLineEncoder.append(StoredArchiveLine(row: row), to: &out)
+            out.append(0x0A)
             lines += 1
             if out.count >= flushAt { try flush(&out, lines) }
         }
@@ -388,4 +389,27 @@ extension ItemStore {
         if try store.db.query("PRAGMA user_version").first?.first?.int == Int64(schemaVersion) { return store }
         return try ItemStore(stateDirectory: stateDirectory)
     }
+}
+
+/// A row of `ItemStore.recordColumns` as the archive line encoder reads it: the columns are in
+/// `ArchiveLineField` order, and `categories` and `topics` are stored as the contract's JSON.
+struct StoredArchiveLine: ArchiveLineFields {
+    let row: SQLiteRow
+
+    func appendString(_ field: ArchiveLineField, to out: inout [UInt8]) {
+        let c = field.rawValue
+        if row.isNull(c) {
+            // id, feed and fetched are NOT NULL columns; the contract has them as strings whatever happens.
+            out.append(contentsOf: field == .id || field == .feed || field == .fetched ? [0x22, 0x22] : JSONText.null)
+        } else {
+            row.withText(c) { JSONText.appendEscaped($0, to: &out) }
+        }
+    }
+
+    func appendJSON(_ field: ArchiveLineField, to out: inout [UInt8]) {
+        if row.isNull(field.rawValue) { out.append(contentsOf: [0x5B, 0x5D]) } else { row.appendText(field.rawValue, to: &out) }
+    }
+
+    var relevant: Bool { row.int64(ArchiveLineField.relevant.rawValue) != 0 }
+    var relevance: Double { row.double(ArchiveLineField.relevance.rawValue) }
 }

@@ -441,6 +441,7 @@ public final class ItemStore: @unchecked Sendable {
         }
     }
 
+    /// An item's columns in `ArchiveLineField` order (the archive encoder reads a row by field).
     static let recordColumns = """
         id, feed_url, guid, url, title, published, fetched, author, categories, summary, content, relevant,
         relevance, topics, near_duplicate_of, revision_of, story
@@ -556,3 +557,5 @@ public struct Sighting: Sendable, Equatable {
     public var lastSeen: Date
     public var count: Int
 }
+
+extension ItemStore: ArchiveStorage {}
