@@ -8,9 +8,9 @@
   farm.py items LOG          the `item` lines of a log, without their timestamp
   farm.py fetches LOG        the `fetch`, `moved` and `parse` lines, without times
 
-Round 1: synthetic RSS feeds (make_feeds.py's generator), the 84 items of ../shared/eval/dedup-dev.jsonl
+Round 1: synthetic RSS feeds (as Benchmarks/fetch/make_feeds.py writes them), the 84 items of ../shared/eval/dedup-dev.jsonl
 spread over six feeds (exact copies, syndicated near-duplicates, stories), and the integration fixtures.
-Round 2: one fixture revised (same GUIDs, changed text), two synthetic feeds with new items, the rest
+Round 2: a fixture with a new item, a synthetic feed revised (same GUIDs, new text), two with new items, the rest
 unchanged (304s). nginx adds a 410, a 503 with Retry-After, a 404 and a permanent redirect.
 """
 import json
@@ -32,11 +32,19 @@ FIXTURE_FEEDS = ["world-wire.rss.xml", "policy-desk.atom.xml", "story-wire.rss.x
                  "escaped-urls.rss.xml", "escaped-urls.atom.xml"]
 SYNTHETIC = 24
 
-sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "fetch"))
+WORDS = ("government ministry policy summit leaders agreement trade market shares company quarter growth "
+         "export controls chips semiconductor artificial intelligence governance regulation safety standards "
+         "framework cooperation organization global south developing countries open source models data centres "
+         "energy networks football weather storm election court ruling copyright training data deepfakes "
+         "misinformation jobs automation research university laboratory startup funding investors shanghai "
+         "conference delegates united nations panel dialogue declaration europe china united states").split()
+
+
+def paragraph(rng, n):
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
 def synthetic(rng, f, n_items, tag=""):
-    from make_feeds import paragraph
     items = []
     for i in range(n_items):
         title = paragraph(rng, 9)[:-1] + f" ({f}-{i}{tag})"
@@ -76,7 +84,9 @@ def make(out, rnd):
     for f in range(SYNTHETIC):
         text = synthetic(rng, f, 12)
         if rnd == 2 and f in (3, 11):
-            text = synthetic(random.Random(1000 + f), f, 6, tag="b")
+            text = synthetic(random.Random(1000 + f), f, 6, tag="b")  # new items
+        if rnd == 2 and f == 5:
+            text = synthetic(random.Random(1000 + f), f, 12)  # the same GUIDs with new text: revisions
         write(os.path.join(out, f"feed{f:04d}.xml"), text)
     for k, text in enumerate(dedup_feeds()):
         write(os.path.join(out, f"dedup{k}.xml"), text)

@@ -98,13 +98,13 @@ public final class Daemon: @unchecked Sendable {
     /// `shutdownGrace` seconds to finish (and are committed and archived), the rest are aborted.
     /// SIGHUP (through `stop`) reloads with `reload`.
     public func run(stop: StopSignal, reload: SettingsLoader? = nil) {
-        var due: [String: Int] = [:]
+        var queue = DueQueue()
         let now = Int(Date().timeIntervalSince1970)
         for feed in feeds {
-            if let at = initialDue(feed, now: now) { due[feed.url] = at }
+            if let at = initialDue(feed, now: now) { queue.schedule(feed.url, at: at) }
         }
         logger.info("start", metadata: [
-            "feeds": "\(feeds.count)", "scheduled": "\(due.count)", "version": .string(NewswireVersion.string),
+            "feeds": "\(feeds.count)", "scheduled": "\(queue.count)", "version": .string(NewswireVersion.string),
             "watchdog": .string(notifier.watchdogInterval.map { "\($0)s" } ?? "off"),
         ])
         tick()
@@ -115,18 +115,22 @@ public final class Daemon: @unchecked Sendable {
         while !stop.isRequested {
             tick()
             if stop.takeReload(), let reload {
-                self.reload(reload, due: &due)
+                self.reload(reload, queue: &queue)
             }
             let t = Int(Date().timeIntervalSince1970)
-            let ready = feeds.filter { (due[$0.url] ?? Int.max) <= t }
-            if !ready.isEmpty {
-                let oldest = ready.compactMap { due[$0.url] }.min() ?? t
-                DaemonMetrics.scheduleLag(seconds: t - oldest)
-                let round = fetch(ready, stop: stop) { feed, result in due[feed.url] = result.nextDueAt }
+            let taken = queue.takeDue(by: t)
+            if !taken.isEmpty {
+                // Due feeds start in config order.
+                let takenAt = Dictionary(taken.map { ($0.url, $0.at) }, uniquingKeysWith: min)
+                let ready = feeds.filter { takenAt[$0.url] != nil }
+                DaemonMetrics.scheduleLag(seconds: t - (taken.map(\.at).min() ?? t))
+                let round = fetch(ready, stop: stop) { feed, result in queue.schedule(feed.url, at: result.nextDueAt) }
+                // A feed that could not be fetched (its state unreadable) stays due.
+                for (url, at) in takenAt where queue.dueTime(of: url) == nil { queue.schedule(url, at: at) }
                 if round.newItems > 0 { checkpoint() }
                 notifier.notify("STATUS=\(statusLine())")
             }
-            let next = due.values.min().map { Double($0 - Int(Date().timeIntervalSince1970)) } ?? tickPeriod
+            let next = queue.nextDue().map { Double($0 - Int(Date().timeIntervalSince1970)) } ?? tickPeriod
             stop.sleep(seconds: max(0, min(next, tickPeriod)))
         }
         notifier.notify("STOPPING=1")
@@ -170,7 +174,7 @@ public final class Daemon: @unchecked Sendable {
         let configured = Set(feeds.map(\.url))
         let states = ((try? pipeline.store.allFeedStates()) ?? []).filter { configured.contains($0.url) }
         let disabled = states.filter(\.disabled).count
-        let failing = states.filter { !$0.disabled && $0.consecutiveErrors > 0 }.count
+        let failing = states.filter(\.isFailing).count
         let ok = feeds.count - disabled - failing
         DaemonMetrics.feeds(ok: ok, failing: failing, disabled: disabled)
         let midnight = ISOTime.parse(ISOTime.day(Date()) + "T00:00:00Z") ?? Date()
@@ -184,7 +188,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Applies new settings atomically, or keeps the old ones and logs why.
-    private func reload(_ load: SettingsLoader, due: inout [String: Int]) {
+    private func reload(_ load: SettingsLoader, queue: inout DueQueue) {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
         defer { notifier.notify("READY=1\nSTATUS=\(statusLine())") }
         let settings: Settings
@@ -203,9 +207,9 @@ public final class Daemon: @unchecked Sendable {
         }
         let old = Set(feeds.map(\.url)), new = Set(settings.feeds.map(\.url))
         let now = Int(Date().timeIntervalSince1970)
-        for url in old.subtracting(new) { due[url] = nil }
+        for url in old.subtracting(new) { queue.remove(url) }
         for feed in settings.feeds where !old.contains(feed.url) {
-            if let at = initialDue(feed, now: now) { due[feed.url] = at }
+            if let at = initialDue(feed, now: now) { queue.schedule(feed.url, at: at) }
         }
         config = settings.config
         feeds = settings.feeds

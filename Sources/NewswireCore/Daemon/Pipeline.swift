@@ -148,9 +148,7 @@ public final class Pipeline: @unchecked Sendable {
 
     /// The conditional-GET request for a feed, from its stored state.
     public func request(for feed: FeedConfig) throws(StoreError) -> FetchRequest {
-        let state = try store.feedState(url: feed.url)
-        return FetchRequest(url: state?.currentURL ?? feed.url, feedURL: feed.url, etag: state?.etag,
-                            lastModified: state?.lastModified, allowFile: feed.allowFile, allowPrivate: feed.allowPrivate)
+        (try store.feedState(url: feed.url) ?? FeedState(url: feed.url)).request(for: feed)
     }
 
     /// A transfer's outcome with the work that needs no store done: the parse, and each entry's content hash
@@ -240,7 +238,7 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     private func process(_ prepared: PreparedFetch, now: Date, fetchID: String, context: Logger.Metadata) throws -> FeedResult {
-        let feed = prepared.feed, outcome = prepared.outcome
+        let feed = prepared.feed
         var log = fetchLog, parseLog = parseLog
         for (k, v) in context {
             log[metadataKey: k] = v
@@ -248,78 +246,49 @@ public final class Pipeline: @unchecked Sendable {
         }
         let nowSec = Int(now.timeIntervalSince1970)
         var state = try store.feedState(url: feed.url) ?? FeedState(url: feed.url)
-        state.lastFetchAt = nowSec
+        state.fetchStarted(at: nowSec)
 
-        func fail(_ code: String, _ message: String, status: Int?, ms: Int, bytes: Int = 0, retryAfter: Int? = nil,
-                  disable: Bool = false) throws -> FeedResult {
-            state.consecutiveErrors += 1
-            state.lastStatus = status
-            state.lastError = "\(code): \(message)"
-            state.disabled = disable
-            state.nextDueAt = policy.nextAfterFailure(now: nowSec, failures: state.consecutiveErrors, retryAfter: retryAfter, using: &rng)
+        func fail(_ failure: FeedFailure) throws -> FeedResult {
+            state.failed(failure, at: nowSec, policy: policy, using: &rng)
             try store.saveFeedState(state)
             var meta: Logger.Metadata = [
-                "error_code": .string(code), "error": .string(message), "ms": "\(ms)",
+                "error_code": .string(failure.code), "error": .string(failure.message), "ms": "\(failure.elapsedMs)",
                 "failures": "\(state.consecutiveErrors)",
             ]
-            if let status { meta["status"] = "\(status)" }
-            if disable {
+            if let status = failure.status { meta["status"] = "\(status)" }
+            if failure.disablesFeed {
                 meta["disabled"] = "true"
             } else {
                 meta["retry_at"] = .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))
             }
             log.error("fetch", metadata: meta)
-            DaemonMetrics.fetch(outcome: code, bytes: bytes, milliseconds: ms)
+            DaemonMetrics.fetch(outcome: failure.code, bytes: failure.bytes, milliseconds: failure.elapsedMs)
             return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: state.nextDueAt!)
         }
 
+        let outcome = FetchOutcome(prepared.outcome, now: now)
+        if let location = FetchOutcome.permanentMove(prepared.outcome), let from = state.movedPermanently(to: location) {
+            log.notice("moved", metadata: ["from": .string(from), "to": .string(location),
+                                           "reason": "permanent redirect (301/308); fetched there from now on"])
+        }
         let response: FetchResponse
         switch outcome {
-        case .failure(let error):
-            if error.code == .aborted {
-                log.notice("fetch", metadata: ["error_code": "aborted", "error": .string(error.message), "ms": "\(error.elapsedMs)"])
-                DaemonMetrics.fetch(outcome: "aborted", bytes: 0, milliseconds: error.elapsedMs)
-                return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: nowSec)
-            }
-            return try fail(error.code.rawValue, error.message, status: nil, ms: error.elapsedMs)
-        case .success(let r):
-            response = r
-        }
-
-        if let moved = response.permanentlyMovedTo, moved != (state.currentURL ?? feed.url), (200...399).contains(response.status) {
-            log.notice("moved", metadata: ["from": .string(state.currentURL ?? feed.url), "to": .string(moved),
-                                           "reason": "permanent redirect (301/308); fetched there from now on"])
-            state.currentURL = moved == feed.url ? nil : moved
-        }
-        let freshness = SchedulePolicy.httpFreshness(headers: response.headers, now: now)
-
-        switch response.status {
-        case 304:
-            state.lastStatus = 304
-            state.lastError = nil
-            state.consecutiveErrors = 0
-            state.lastSuccessAt = nowSec
-            state.etag = response.etag ?? state.etag
-            state.lastModified = response.lastModified ?? state.lastModified
-            state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: policy.interval(feed: feed, hint: nil, httpFreshness: freshness),
-                                                      using: &rng)
+        case .aborted(let error):
+            log.notice("fetch", metadata: ["error_code": "aborted", "error": .string(error.message), "ms": "\(error.elapsedMs)"])
+            DaemonMetrics.fetch(outcome: "aborted", bytes: 0, milliseconds: error.elapsedMs)
+            return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: nowSec)
+        case .failed(let failure):
+            return try fail(failure)
+        case .notModified(let r):
+            let interval = policy.interval(feed: feed, hint: nil, httpFreshness: SchedulePolicy.httpFreshness(headers: r.headers, now: now))
+            state.notModified(r, at: nowSec, interval: interval, policy: policy, using: &rng)
             try store.saveFeedState(state)
-            DaemonMetrics.fetch(outcome: "not_modified", bytes: 0, milliseconds: response.elapsedMs)
-            log.info("fetch", metadata: ["status": "304", "new": "0", "duplicate": "0", "ms": "\(response.elapsedMs)",
+            DaemonMetrics.fetch(outcome: "not_modified", bytes: 0, milliseconds: r.elapsedMs)
+            log.info("fetch", metadata: ["status": "304", "new": "0", "duplicate": "0", "ms": "\(r.elapsedMs)",
                                          "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))])
             return FeedResult(fetched: true, newItems: 0, duplicates: 0, nextDueAt: state.nextDueAt!)
-        case 200...299:
-            break
-        case 410:
-            return try fail("gone", "the server says the feed is gone for good (410); feed disabled", status: 410,
-                            ms: response.elapsedMs, bytes: response.body.count, disable: true)
-        case 429, 503:
-            let ra = SchedulePolicy.retryAfterSeconds(response.headers["retry-after"], now: now)
-            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs,
-                            bytes: response.body.count, retryAfter: ra)
-        default:
-            return try fail("http", "HTTP \(response.status)", status: response.status, ms: response.elapsedMs,
-                            bytes: response.body.count)
+        case .document(let r):
+            response = r
         }
 
         let parsed: ParsedFeed
@@ -327,8 +296,8 @@ public final class Pipeline: @unchecked Sendable {
         case .success(let p)?:
             parsed = p
         case .failure(let error)?:
-            return try fail("parse", error.description, status: response.status, ms: response.elapsedMs,
-                            bytes: response.body.count)
+            return try fail(FeedFailure(code: "parse", message: error.description, status: response.status,
+                                        elapsedMs: response.elapsedMs, bytes: response.body.count))
         case nil:
             preconditionFailure("a 2xx response is parsed by prepare")
         }
@@ -338,40 +307,11 @@ public final class Pipeline: @unchecked Sendable {
 
         var fresh: [ArchiveRecord] = []
         var duplicates = 0
-        let gap = SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated })
-        let interval = policy.interval(feed: feed, hint: parsed.pollHint, httpFreshness: freshness, observedGap: gap)
         // Each entry in a savepoint of its own: a store error undoes that entry alone and ends the feed there (its
         // state is not saved, so it is fetched again in full); the items before it stay, and are archived and
-        // logged. A savepoint journals the pages it changes, and an item's fit in memory (`SQLiteConnection`),
-        // where a whole feed's spilled megabytes to a temporary file.
+        // logged.
         for p in prepared.entries {
-            let entry = p.entry, id = p.id, url = p.url
-            let new = try store.savepoint { () throws -> ArchiveRecord? in
-                var added: ArchiveRecord?
-                if try !store.containsItem(id: id) {
-                    var revisionOf: String?
-                    if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid),
-                       earlier != id {
-                        revisionOf = earlier
-                    }
-                    let links = try deduper.links(
-                        itemID: id, input: p.dedup ?? deduper.input(title: entry.title, body: entry.content ?? entry.summary),
-                        revisionOf: revisionOf, now: now, in: store)
-                    let c = p.classification ?? classifier.classify(ClassifierInput(entry))
-                    let record = ArchiveRecord(
-                        id: id, feed: feed.url, guid: entry.id, url: url, title: entry.title,
-                        published: entry.published ?? entry.updated, fetched: now, author: entry.author,
-                        categories: entry.categories, summary: entry.summary, content: entry.content, relevant: c.relevant,
-                        relevance: c.relevance, topics: c.topics, nearDuplicateOf: links.nearDuplicateOf,
-                        revisionOf: revisionOf, story: links.story)
-                    try store.insertItem(record, language: c.language)
-                    try deduper.register(itemID: id, links, fetched: now, in: store)
-                    added = record
-                }
-                try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: url, at: now)
-                return added
-            }
-            if let new {
+            if let new = try store.savepoint({ try storeEntry(p, feed: feed, now: now) }) {
                 fresh.append(new)
                 pending.append(new)  // logged and archived once the batch commits (`flushArchive`)
                 pendingFetches.append(fetchID)
@@ -379,15 +319,11 @@ public final class Pipeline: @unchecked Sendable {
                 duplicates += 1
             }
         }
-        state.lastStatus = response.status
-        state.lastError = nil
-        state.consecutiveErrors = 0
-        state.lastSuccessAt = nowSec
-        if !fresh.isEmpty { state.lastNewItemAt = nowSec }
-        state.title = parsed.feed.title ?? state.title
-        state.etag = response.etag
-        state.lastModified = response.lastModified
-        state.nextDueAt = policy.nextAfterSuccess(now: nowSec, interval: interval, using: &rng)
+        let interval = policy.interval(
+            feed: feed, hint: parsed.pollHint, httpFreshness: SchedulePolicy.httpFreshness(headers: response.headers, now: now),
+            observedGap: SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated }))
+        state.fetched(response, title: parsed.feed.title, newItems: fresh.count, at: nowSec, interval: interval,
+                      policy: policy, using: &rng)
         try store.saveFeedState(state)
 
         DaemonMetrics.fetch(outcome: "ok", bytes: response.body.count, milliseconds: response.elapsedMs)
@@ -402,6 +338,34 @@ public final class Pipeline: @unchecked Sendable {
             "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!)))),
         ])
         return FeedResult(fetched: true, newItems: fresh.count, duplicates: duplicates, nextDueAt: state.nextDueAt!)
+    }
+
+    /// One entry of a fetched feed, in its savepoint: a new item is deduplicated beyond its hash, classified and
+    /// stored, and returned; every entry, new or known, is recorded as a sighting of its item.
+    private func storeEntry(_ p: PreparedEntry, feed: FeedConfig, now: Date) throws -> ArchiveRecord? {
+        let entry = p.entry, id = p.id
+        var added: ArchiveRecord?
+        if try !store.containsItem(id: id) {
+            var revisionOf: String?
+            if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid), earlier != id {
+                revisionOf = earlier
+            }
+            let links = try deduper.links(
+                itemID: id, input: p.dedup ?? deduper.input(title: entry.title, body: entry.content ?? entry.summary),
+                revisionOf: revisionOf, now: now, in: store)
+            let c = p.classification ?? classifier.classify(ClassifierInput(entry))
+            let record = ArchiveRecord(
+                id: id, feed: feed.url, guid: entry.id, url: p.url, title: entry.title,
+                published: entry.published ?? entry.updated, fetched: now, author: entry.author,
+                categories: entry.categories, summary: entry.summary, content: entry.content, relevant: c.relevant,
+                relevance: c.relevance, topics: c.topics, nearDuplicateOf: links.nearDuplicateOf,
+                revisionOf: revisionOf, story: links.story)
+            try store.insertItem(record, language: c.language)
+            try deduper.register(itemID: id, links, fetched: now, in: store)
+            added = record
+        }
+        try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: p.url, at: now)
+        return added
     }
 
     /// `id:score,id:score` for the item log line.

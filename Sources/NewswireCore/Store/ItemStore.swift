@@ -510,29 +510,10 @@ public final class ItemStore: @unchecked Sendable {
     }
 }
 
-/// A feed's HTTP and schedule state as the store keeps it. Times are Unix seconds.
-public struct FeedState: Sendable, Equatable {
-    public var url: String
-    public var title: String?
-    public var etag: String?
-    public var lastModified: String?
-    public var lastStatus: Int?
-    public var lastError: String?
-    public var lastFetchAt: Int?
-    public var lastSuccessAt: Int?
-    public var lastNewItemAt: Int?
-    public var consecutiveErrors: Int = 0
-    public var nextDueAt: Int?
-    public var disabled: Bool = false
-    /// Where the feed moved for good (301/308), fetched instead of `url` from then on.
-    public var currentURL: String?
-
-    public init(url: String) {
-        self.url = url
-    }
-
+extension FeedState {
+    /// A row of the `feeds` columns `ItemStore.feedState` selects, in that order.
     init(row: [SQLValue]) {
-        url = row[0].text ?? ""
+        self.init(url: row[0].text ?? "")
         title = row[1].text
         etag = row[2].text
         lastModified = row[3].text
@@ -558,4 +539,4 @@ public struct Sighting: Sendable, Equatable {
     public var count: Int
 }
 
-extension ItemStore: ArchiveStorage {}
+extension ItemStore: ArchiveStorage, FeedStateStorage {}

@@ -40,12 +40,12 @@ import Testing
 
     @Test func parsesRetryAfterInBothForms() {
         let now = ISOTime.parse("2025-07-26T10:00:00Z")!
-        #expect(SchedulePolicy.retryAfterSeconds("120", now: now) == 120)
-        #expect(SchedulePolicy.retryAfterSeconds("Sat, 26 Jul 2025 10:05:00 GMT", now: now) == 300)
-        #expect(SchedulePolicy.retryAfterSeconds("Saturday, 26-Jul-25 10:01:00 GMT", now: now) == 60)
-        #expect(SchedulePolicy.retryAfterSeconds("Sat Jul 26 10:00:30 2025", now: now) == 30)
-        #expect(SchedulePolicy.retryAfterSeconds("Fri, 25 Jul 2025 10:00:00 GMT", now: now) == 0)
-        #expect(SchedulePolicy.retryAfterSeconds("soon", now: now) == nil)
+        #expect(FetchOutcome.retryAfterSeconds("120", now: now) == 120)
+        #expect(FetchOutcome.retryAfterSeconds("Sat, 26 Jul 2025 10:05:00 GMT", now: now) == 300)
+        #expect(FetchOutcome.retryAfterSeconds("Saturday, 26-Jul-25 10:01:00 GMT", now: now) == 60)
+        #expect(FetchOutcome.retryAfterSeconds("Sat Jul 26 10:00:30 2025", now: now) == 30)
+        #expect(FetchOutcome.retryAfterSeconds("Fri, 25 Jul 2025 10:00:00 GMT", now: now) == 0)
+        #expect(FetchOutcome.retryAfterSeconds("soon", now: now) == nil)
     }
 }
 
