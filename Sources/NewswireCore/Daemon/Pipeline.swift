@@ -11,8 +11,10 @@ public final class Pipeline: @unchecked Sendable {
     public let archive: ArchiveWriter
     public var classifier: TopicClassifier
     public var policy: SchedulePolicy
-    /// Near-duplicates and story clusters beyond the exact hash (Dedup/).
+    /// Near-duplicates and story clusters beyond the exact hash (Dedup/): its decisions, and its indexes
+    /// over the store with their caches.
     public var deduper = Deduper()
+    let dedupIndex: DedupIndex
     /// One logger per module, so `log_levels` can set each: fetch lines, parse warnings, new items, store errors.
     /// (`var`: a test with hundreds of items quiets its `item` lines.)
     var fetchLog = Logger(label: "fetch"), parseLog = Logger(label: "parse"), itemLog = Logger(label: "item"),
@@ -36,6 +38,7 @@ public final class Pipeline: @unchecked Sendable {
         self.archive = archive
         self.classifier = classifier
         self.policy = policy
+        dedupIndex = DedupIndex(storage: store)
         archiveQueue = appendsInBackground ? ArchiveQueue(archive: archive) : nil
     }
 
@@ -352,7 +355,7 @@ public final class Pipeline: @unchecked Sendable {
             }
             let links = try deduper.links(
                 itemID: id, input: p.dedup ?? deduper.input(title: entry.title, body: entry.content ?? entry.summary),
-                revisionOf: revisionOf, now: now, in: store)
+                revisionOf: revisionOf, now: now, in: dedupIndex)
             let c = p.classification ?? classifier.classify(ClassifierInput(entry))
             let record = ArchiveRecord(
                 id: id, feed: feed.url, guid: entry.id, url: p.url, title: entry.title,
@@ -361,7 +364,7 @@ public final class Pipeline: @unchecked Sendable {
                 relevance: c.relevance, topics: c.topics, nearDuplicateOf: links.nearDuplicateOf,
                 revisionOf: revisionOf, story: links.story)
             try store.insertItem(record, language: c.language)
-            try deduper.register(itemID: id, links, fetched: now, in: store)
+            try deduper.register(itemID: id, links, fetched: now, in: dedupIndex)
             added = record
         }
         try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: p.url, at: now)

@@ -140,6 +140,7 @@ public enum DedupBenchmark {
     /// half are copies of stored items (dateline added, boilerplate appended), half new articles.
     public static func nearDuplicate(sizes: [Int], probes: Int, in dir: URL, log: (String) -> Void) throws {
         let store = try ItemStore(stateDirectory: dir)
+        let dedupIndex = DedupIndex(storage: store)
         let corpus = Corpus()
         let index = NearDuplicateIndex()
         let now = Date()
@@ -153,8 +154,8 @@ public enum DedupBenchmark {
                     for n in stored..<batchEnd {
                         let keys = index.fingerprint(body: corpus.article(n).body)
                         let id = "item-\(n)"
-                        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, terms: .blob([])),
-                                                keys: keys, terms: [], fetched: Int(now.timeIntervalSince1970))
+                        try dedupIndex.registerDedup(DedupEntry(itemID: id, root: id, story: id), vector: [],
+                                                     keys: keys, terms: [], fetched: Int(now.timeIntervalSince1970))
                     }
                 }
                 stored = batchEnd
@@ -174,7 +175,7 @@ public enum DedupBenchmark {
                 }
                 let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuNanoseconds()
                 let keys = index.fingerprint(body: body)
-                let m = try index.lookup(keys, in: store)
+                let m = try index.lookup(keys, in: dedupIndex)
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 cpuTimes.append(Double(cpuNanoseconds() - c0) / 1e6)
                 if m != nil { found += 1 }

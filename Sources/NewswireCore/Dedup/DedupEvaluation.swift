@@ -51,6 +51,7 @@ public enum DedupEvaluation {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("newswired-dedup-eval-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try ItemStore(stateDirectory: dir)
+        let index = DedupIndex(storage: store)
         var hashOf: [String: String] = [:]
         var known: [String: (root: String, story: String)] = [:]
         try store.transaction {
@@ -59,8 +60,8 @@ public enum DedupEvaluation {
                 let hash = ContentHash.of(title: item.title, body: body, url: item.url)
                 hashOf[item.id] = hash
                 if known[hash] != nil { continue }
-                let links = try deduper.links(itemID: hash, title: item.title, body: body, revisionOf: nil, now: now, in: store)
-                try deduper.register(itemID: hash, links, fetched: now, in: store)
+                let links = try deduper.links(itemID: hash, title: item.title, body: body, revisionOf: nil, now: now, in: index)
+                try deduper.register(itemID: hash, links, fetched: now, in: index)
                 known[hash] = (links.root, links.story)
             }
         }

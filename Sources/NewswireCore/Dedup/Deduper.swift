@@ -44,25 +44,25 @@ public struct Deduper: Sendable {
 
     /// Links for a new item `itemID` (its content hash is not in the store); `revisionOf` when it revises one.
     public func links(itemID: String, title: String?, body: String?, revisionOf: String?, now: Date,
-                      in store: ItemStore) throws(StoreError) -> DedupLinks {
-        try links(itemID: itemID, input: input(title: title, body: body), revisionOf: revisionOf, now: now, in: store)
+                      in index: DedupIndex) throws(StoreError) -> DedupLinks {
+        try links(itemID: itemID, input: input(title: title, body: body), revisionOf: revisionOf, now: now, in: index)
     }
 
     /// Links for a new item from its prepared `input`.
     public func links(itemID: String, input: Input, revisionOf: String?, now: Date,
-                      in store: ItemStore) throws(StoreError) -> DedupLinks {
+                      in index: DedupIndex) throws(StoreError) -> DedupLinks {
         let fingerprint = input.fingerprint
-        let vector = try stories.vector(counts: input.termCounts, in: store)
+        let vector = try stories.vector(counts: input.termCounts, in: index)
         var links = DedupLinks(story: itemID, root: itemID, fingerprint: fingerprint, vector: vector)
         if let earlier = revisionOf {
-            let e = try store.dedupEntry(itemID: earlier)
+            let e = try index.dedupEntry(itemID: earlier)
             links.root = e?.root ?? earlier
             links.story = e?.story ?? earlier
-        } else if let m = try nearDuplicates.lookup(fingerprint, in: store) {
+        } else if let m = try nearDuplicates.lookup(fingerprint, in: index) {
             links.nearDuplicateOf = m.root
             links.root = m.root
             links.story = m.story
-        } else if let s = try stories.lookup(vector, now: now, in: store) {
+        } else if let s = try stories.lookup(vector, now: now, in: index) {
             links.story = s.story
         }
         return links
@@ -73,9 +73,9 @@ public struct Deduper: Sendable {
     /// would make a widely syndicated story's own names look common (lower idf) and crowd the postings.
     /// Every term counts towards its document frequency, but only the terms a lookup reads (not too common:
     /// `StoryClusterer.Vector.lookupTerms`) get a posting: postings of a common term would never be read.
-    public func register(itemID: String, _ links: DedupLinks, fetched: Date, in store: ItemStore) throws(StoreError) {
+    public func register(itemID: String, _ links: DedupLinks, fetched: Date, in index: DedupIndex) throws(StoreError) {
         let original = links.nearDuplicateOf == nil
-        try store.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story, terms: .blob(links.vector.encoded)),
+        try index.registerDedup(DedupEntry(itemID: itemID, root: links.root, story: links.story), vector: links.vector.encoded,
                                 keys: links.fingerprint, indexedKeys: nearDuplicates.maxLeadOffset,
                                 terms: original ? Array(links.vector.weights.keys) : [],
                                 postings: original ? Array(links.vector.lookupTerms) : [],

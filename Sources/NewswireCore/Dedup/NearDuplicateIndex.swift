@@ -79,14 +79,14 @@ public struct NearDuplicateIndex: Sendable {
     /// Candidates come from the index, which holds only the first `maxLeadOffset` keys of each stored lead,
     /// queried with the first `maxLeadOffset` keys of this one: a copy shares a key early in both leads. Each
     /// candidate's whole fingerprint, stored with it, gives the shared count.
-    public func lookup(_ keys: [NearDuplicateKey], in store: ItemStore) throws(StoreError) -> Match? {
+    public func lookup(_ keys: [NearDuplicateKey], in index: DedupIndex) throws(StoreError) -> Match? {
         guard keys.count >= minShared else { return nil }
-        let candidates = try store.nearDuplicateCandidates(keys: Array(keys.prefix(maxLeadOffset)), perKeyLimit: postingLimit)
+        let candidates = try index.nearDuplicateCandidates(keys: Array(keys.prefix(maxLeadOffset)), perKeyLimit: postingLimit)
         guard !candidates.isEmpty else { return nil }
         let own = Set(keys.map(\.hash))
         var best: (score: Double, seq: Int64, entry: DedupEntry)?
         for seq in candidates {
-            guard let e = try store.dedupEntry(seq: seq), !e.keys.isEmpty else { continue }
+            guard let e = try index.dedupEntry(seq: seq), !e.keys.isEmpty else { continue }
             let shared = e.keys.reduce(0) { own.contains($1) ? $0 + 1 : $0 }
             guard shared >= minShared else { continue }
             let score = Double(shared) / Double(min(keys.count, e.keys.count))

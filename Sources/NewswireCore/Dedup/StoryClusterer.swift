@@ -85,11 +85,10 @@ public struct StoryClusterer: Sendable {
         }
 
         /// A vector as stored (`encoded` or the older `text`).
-        init(stored: SQLValue) {
+        init(stored: StoredStoryVector) {
             switch stored {
-            case .blob(let b): self.init(weights: Dictionary(Sorted(encoded: b).pairs, uniquingKeysWith: { a, _ in a }))
+            case .encoded(let b): self.init(weights: Dictionary(Sorted(encoded: b).pairs, uniquingKeysWith: { a, _ in a }))
             case .text(let t): self.init(text: t)
-            default: self.init(weights: [:])
             }
         }
     }
@@ -228,19 +227,19 @@ public struct StoryClusterer: Sendable {
     }
 
     /// The item's vector, with idf from the store's document frequencies.
-    public func vector(title: String?, body: String?, in store: ItemStore) throws(StoreError) -> Vector {
-        try vector(counts: termCounts(title: title, body: body), in: store)
+    public func vector(title: String?, body: String?, in index: DedupIndex) throws(StoreError) -> Vector {
+        try vector(counts: termCounts(title: title, body: body), in: index)
     }
 
     /// The vector of term counts from `termCounts`, with idf from the store's document frequencies.
-    public func vector(counts tf: [Int64: Double], in store: ItemStore) throws(StoreError) -> Vector {
-        let n = Double(try store.storyItemCount())
+    public func vector(counts tf: [Int64: Double], in index: DedupIndex) throws(StoreError) -> Vector {
+        let n = Double(try index.storyItemCount())
         let commonDF = max(Double(postingLimit), n * maxTermShare)
         // The terms and their weights as lists in term order, one dictionary built at the end (`tf`'s keys are
         // distinct). In term order, the norm's sum, and so every stored weight, is the same from run to run (in
         // a dictionary's order, which Swift seeds per process, its last bits were not).
         let terms = tf.keys.sorted()
-        let dfs = try store.storyDocumentFrequencyList(terms: terms)
+        let dfs = try index.storyDocumentFrequencyList(terms: terms)
         var weights: [Double] = []
         weights.reserveCapacity(terms.count)
         var lookup: [Int64] = []
@@ -265,24 +264,24 @@ public struct StoryClusterer: Sendable {
     }
 
     /// The story this vector belongs to among items first seen since `now - window`, if any.
-    public func lookup(_ v: Vector, now: Date, in store: ItemStore) throws(StoreError) -> (story: String, cosine: Double)? {
+    public func lookup(_ v: Vector, now: Date, in index: DedupIndex) throws(StoreError) -> (story: String, cosine: Double)? {
         var candidates: [(key: Int64, value: Double)] = []
         candidates.reserveCapacity(v.lookupTerms.count)
         for term in v.lookupTerms { candidates.append((key: term, value: v.weights[term] ?? 0)) }
         candidates.sort { a, b in a.value > b.value || (a.value == b.value && a.key < b.key) }
         let top = candidates.prefix(queryTerms)
         guard !top.isEmpty else { return nil }
-        let since = try store.firstDedupSeq(since: Int(now.addingTimeInterval(-window).timeIntervalSince1970))
+        let since = try index.firstDedupSeq(since: Int(now.addingTimeInterval(-window).timeIntervalSince1970))
         var mass = Int64Table<Double>(minimumCapacity: 512)
         for (term, weight) in top {
-            try store.forEachStoryPosting(term: term, sinceSeq: since, limit: postingLimit) { seq in
+            try index.forEachStoryPosting(term: term, sinceSeq: since, limit: postingLimit) { seq in
                 mass[seq, default: 0] += weight
             }
         }
         var best: (cosine: Double, seq: Int64, story: String)?
         let query = Sorted(v)
         for seq in Self.heaviest(mass, maxCandidates) {
-            guard let (story, vector) = try store.storyCandidate(seq: seq) else { continue }
+            guard let (story, vector) = try index.storyCandidate(seq: seq) else { continue }
             let (c, shared) = query.cosine(vector)
             if c >= minCosine, shared >= minSharedTerms, best == nil || c > best!.cosine || (c == best!.cosine && seq < best!.seq) {
                 best = (c, seq, story)

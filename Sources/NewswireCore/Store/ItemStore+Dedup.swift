@@ -1,20 +1,5 @@
 import Foundation
 
-/// One item as the near-duplicate index and the story clusterer know it.
-public struct DedupEntry: Sendable, Equatable {
-    public var itemID: String
-    /// The first archived copy of this text (the item itself when it is an original).
-    public var root: String
-    public var story: String
-    /// The fingerprint's hashes in lead order (`dedup_items.keys`, 8 bytes little-endian each): what a lookup
-    /// counts shared shingles with (empty when the lead was too short to give any). Read back from the store;
-    /// `registerDedup` takes the fingerprint as its own argument.
-    public var keys: [Int64] = []
-    /// Its story vector: `StoryClusterer.Vector.encoded` (a store written before it may hold the older text
-    /// form, which `StoryClusterer.Vector(stored:)` reads too).
-    public var terms: SQLValue
-}
-
 /// Schema 4: the near-duplicate index and the story clusters.
 ///
 /// - `dedup_items`: one row per registered item (root, story, first-seen time, fingerprint size, story vector).
@@ -87,19 +72,6 @@ extension ItemStore {
         }
     }
 
-    /// The items indexed under any of `keys` (each key's `perKeyLimit` newest postings).
-    public func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> Set<Int64> {
-        var seqs = Set<Int64>()
-        for key in keys {
-            // Both tables, newest first: SQLite merges the two index scans (no sort).
-            try db.forEachRow("""
-                SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1
-                ORDER BY seq DESC LIMIT ?2
-                """, [.integer(key.hash), .integer(Int64(perKeyLimit))]) { seqs.insert($0.int64(0)) }
-        }
-        return seqs
-    }
-
     static let createRecentDedupKeys = """
         CREATE TABLE IF NOT EXISTS dedup_keys_recent(
             key INTEGER NOT NULL, seq INTEGER NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY(key, seq)
@@ -122,13 +94,12 @@ extension ItemStore {
             """)
     }
 
-    static let dedupColumns = "item_id, root, story, terms, keys"
+    static let dedupColumns = "item_id, root, story, keys"
 
     private static func dedupEntry(row: [SQLValue]) -> DedupEntry {
         var keys: [Int64] = []
-        if case .blob(let b) = row[4] { keys = int64s(b) }
-        return DedupEntry(itemID: row[0].text ?? "", root: row[1].text ?? "", story: row[2].text ?? "", keys: keys,
-                          terms: row[3])
+        if case .blob(let b) = row[3] { keys = int64s(b) }
+        return DedupEntry(itemID: row[0].text ?? "", root: row[1].text ?? "", story: row[2].text ?? "", keys: keys)
     }
 
     /// Little-endian 64-bit integers, 8 bytes each: the `keys` column.
@@ -145,125 +116,8 @@ extension ItemStore {
         }
     }
 
-    public func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry? {
-        try db.query("SELECT \(Self.dedupColumns) FROM dedup_items WHERE seq = ?", [.integer(seq)]).first.map(Self.dedupEntry(row:))
-    }
-
-    public func dedupEntry(itemID: String) throws(StoreError) -> DedupEntry? {
-        try db.query("SELECT \(Self.dedupColumns) FROM dedup_items WHERE item_id = ?", [.text(itemID)]).first.map(Self.dedupEntry(row:))
-    }
-
-    /// Items registered so far (the newest `seq`: constant time, unlike count(*)).
-    public func storyItemCount() throws(StoreError) -> Int {
-        Int(try db.int("SELECT max(seq) FROM dedup_items") ?? 0)
-    }
-
-    /// The first `seq` registered at or after `fetched` (Unix seconds); past the newest when there is none.
-    public func firstDedupSeq(since fetched: Int) throws(StoreError) -> Int64 {
-        if let s = try db.int("SELECT seq FROM dedup_items WHERE fetched >= ? ORDER BY fetched, seq LIMIT 1",
-                              [.integer(Int64(fetched))]) {
-            return s
-        }
-        return Int64.max
-    }
-
-    /// Hands `body` the items with `term` registered at or after `sinceSeq`, newest first, at most `limit`. In a
-    /// write transaction from `storyPostings`, which reads the term's newest `limit` once (StoryPostingCache.swift).
-    public func forEachStoryPosting(term: Int64, sinceSeq: Int64, limit: Int,
-                                    _ body: (Int64) -> Void) throws(StoreError) {
-        if storyPostings.forEach(term: term, sinceSeq: sinceSeq, limit: limit, body) { return }
-        guard db.inTransaction else {
-            try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
-                              [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]) { body($0.int64(0)) }
-            return
-        }
-        var newest: [Int64] = []
-        try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? ORDER BY seq DESC LIMIT ?",
-                          [.integer(term), .integer(Int64(limit))]) { newest.append($0.int64(0)) }
-        storyPostings.remember(term: term, newestFirst: newest, limit: limit)
-        for seq in newest where seq >= sinceSeq { body(seq) }
-    }
-
-    /// Registers an item with its fingerprint and story terms (once: a second registration is ignored): the
-    /// whole fingerprint is stored with the item, its first `indexedKeys` keys get a posting (in
-    /// `dedup_keys_recent`, until `mergeRecentDedupKeys` moves it to `dedup_keys`);
-    /// `terms` count towards their document frequency, `postings` (nil: all of `terms`) get a `story_terms` row.
-    public func registerDedup(_ e: DedupEntry, keys: [NearDuplicateKey], indexedKeys: Int = NearDuplicateIndex().maxLeadOffset,
-                              terms: [Int64], postings: [Int64]? = nil, fetched: Int) throws(StoreError) {
-        try db.query("""
-            INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms, keys) VALUES(?,?,?,?,?,?,?)
-            """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(keys.count)),
-                  e.terms, .blob(Self.int64Blob(keys.map(\.hash)))])
-        guard db.changes > 0 else { return }
-        let seq = db.lastInsertRowID
-        if case .blob(let b) = e.terms {
-            storyVectors.add(seq: seq, story: e.story, vector: StoryClusterer.Sorted(encoded: b))
-            if !db.inTransaction { storyVectors.commit() }
-        }
-        // One statement per table, the values as a JSON array (json_each's `key` is the index: the key's rank).
-        try db.query("INSERT OR IGNORE INTO dedup_keys_recent(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
-                     [.integer(seq), .text(Self.jsonArray(keys.prefix(indexedKeys).map(\.hash)))])
-        guard !terms.isEmpty else { return }
-        let termList = SQLValue.text(Self.jsonArray(terms))
-        let postingList = postings.map { SQLValue.text(Self.jsonArray($0)) } ?? termList
-        try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)", [.integer(seq), postingList])
-        storyPostings.added(seq: seq, terms: postings ?? terms)
-        if !db.inTransaction { storyPostings.commit() }
-        if db.inTransaction {
-            documentFrequencies.increment(terms)  // written at commit (`writeDocumentFrequencies`)
-        } else {
-            try db.query("""
-                INSERT INTO story_df(term, df) SELECT value, 1 FROM json_each(?) WHERE true
-                ON CONFLICT(term) DO UPDATE SET df = df + 1
-                """, [termList])
-            documentFrequencies.incremented(terms)
-        }
-    }
-
-    /// Document frequencies of `terms` (absent terms: 0) as this transaction sees them: cached counts, the
-    /// rest in one statement (`DocumentFrequencies`).
-    public func storyDocumentFrequencies(terms: [Int64]) throws(StoreError) -> [Int64: Int] {
-        let counts = try storyDocumentFrequencyList(terms: terms)
-        return Dictionary(zip(terms, counts), uniquingKeysWith: { a, _ in a })
-    }
-
-    /// `storyDocumentFrequencies` as a list in the order of `terms`: no dictionary to build and look up again.
-    func storyDocumentFrequencyList(terms: [Int64]) throws(StoreError) -> [Int] {
-        let cached = documentFrequencies.lookup(terms)
-        var missing: [Int64] = []
-        for (t, n) in zip(terms, cached) where n == nil { missing.append(t) }
-        guard !missing.isEmpty else { return cached.map { $0! } }
-        var stored = Int64Table<Int>(minimumCapacity: missing.count)
-        try db.forEachRow("SELECT term, df FROM story_df WHERE term IN (SELECT value FROM json_each(?))",
-                          [.text(Self.jsonArray(missing))]) { row in stored[row.int64(0)] = Int(row.int64(1)) }
-        var out: [Int] = []
-        out.reserveCapacity(terms.count)
-        for (t, n) in zip(terms, cached) {
-            out.append(n ?? documentFrequencies.remember(t, stored: stored[t] ?? 0))
-        }
-        return out
-    }
-
-    /// Writes the transaction's document-frequency increments, one statement, terms in key order.
-    func writeDocumentFrequencies() throws(StoreError) {
-        let pending = documentFrequencies.takePending()
-        guard !pending.isEmpty else { return }
-        // One array of [term, count] pairs (two arrays joined on their index made a nested loop: json_each has
-        // no index).
-        var pairs = "["
-        for (i, p) in pending.enumerated() {
-            if i > 0 { pairs += "," }
-            pairs += Self.jsonArray([p.term, Int64(p.count)])
-        }
-        try db.query("""
-            INSERT INTO story_df(term, df) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
-            WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df
-            """, [.text(pairs + "]")])
-    }
-
     /// `[1,-2,3]`: a list of integers for `json_each`, written straight into the string's storage
-    /// (`JSONText.writeDecimal`; a `String` per number was most of the cost of registering an item's keys and
-    /// terms, and appending to an array decoded after was still ~12,000 instructions for an item's).
+    /// (`JSONText.writeDecimal`), without a `String` per number.
     static func jsonArray(_ values: [Int64]) -> String {
         // At most 20 characters a value ("-9223372036854775808") and a comma; the brackets.
         String(unsafeUninitializedCapacity: values.count * 21 + 2) { out in
@@ -285,18 +139,102 @@ extension ItemStore {
             return n + 1
         }
     }
+}
 
-    /// The story and stored vector of the item registered as `seq`: what a story lookup scores each candidate
-    /// by, decoded straight from the row (no row of Swift values, no copy of the blob).
-    func storyCandidate(seq: Int64) throws(StoreError) -> (story: String, vector: StoryClusterer.Sorted)? {
-        if let cached = storyVectors.entry(seq: seq) { return cached }
-        var found: (String, StoryClusterer.Sorted)?
+extension ItemStore: DedupStorage {
+    public func addTransactionObserver(_ observer: TransactionObserver) {
+        observers.append(WeakObserver(observer: observer))
+    }
+
+    public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> Set<Int64> {
+        var seqs = Set<Int64>()
+        for key in keys {
+            // Both tables, newest first: SQLite merges the two index scans (no sort).
+            try db.forEachRow("""
+                SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1
+                ORDER BY seq DESC LIMIT ?2
+                """, [.integer(key), .integer(Int64(perKeyLimit))]) { seqs.insert($0.int64(0)) }
+        }
+        return seqs
+    }
+
+    public func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry? {
+        try db.query("SELECT \(Self.dedupColumns) FROM dedup_items WHERE seq = ?", [.integer(seq)]).first.map(Self.dedupEntry(row:))
+    }
+
+    public func dedupEntry(itemID: String) throws(StoreError) -> DedupEntry? {
+        try db.query("SELECT \(Self.dedupColumns) FROM dedup_items WHERE item_id = ?", [.text(itemID)]).first.map(Self.dedupEntry(row:))
+    }
+
+    /// Constant time, unlike count(*).
+    public func newestDedupSeq() throws(StoreError) -> Int64 {
+        try db.int("SELECT max(seq) FROM dedup_items") ?? 0
+    }
+
+    public func firstDedupSeq(since fetched: Int) throws(StoreError) -> Int64 {
+        if let s = try db.int("SELECT seq FROM dedup_items WHERE fetched >= ? ORDER BY fetched, seq LIMIT 1",
+                              [.integer(Int64(fetched))]) {
+            return s
+        }
+        return Int64.max
+    }
+
+    public func forEachStoryPosting(term: Int64, sinceSeq: Int64?, limit: Int, _ body: (Int64) -> Void) throws(StoreError) {
+        if let sinceSeq {
+            try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
+                              [.integer(term), .integer(sinceSeq), .integer(Int64(limit))]) { body($0.int64(0)) }
+        } else {
+            try db.forEachRow("SELECT seq FROM story_terms WHERE term = ? ORDER BY seq DESC LIMIT ?",
+                              [.integer(term), .integer(Int64(limit))]) { body($0.int64(0)) }
+        }
+    }
+
+    public func storyVector(seq: Int64) throws(StoreError) -> (story: String, vector: StoredStoryVector)? {
+        var found: (String, StoredStoryVector)?
         try db.forEachRow("SELECT story, terms FROM dedup_items WHERE seq = ?", [.integer(seq)]) { row in
             let story = row.withText(0) { String(decoding: $0, as: UTF8.self) }
-            let vector = row.isBlob(1) ? row.withBlob(1) { StoryClusterer.Sorted(encoded: $0) }
-                : StoryClusterer.Sorted(StoryClusterer.Vector(text: row.withText(1) { String(decoding: $0, as: UTF8.self) }))
-            found = (story, vector)
+            found = (story, row.isBlob(1) ? .encoded(row.withBlob(1) { Array($0) })
+                                          : .text(row.withText(1) { String(decoding: $0, as: UTF8.self) }))
         }
         return found
+    }
+
+    public func forEachDocumentFrequency(terms: [Int64], _ body: (Int64, Int) -> Void) throws(StoreError) {
+        try db.forEachRow("SELECT term, df FROM story_df WHERE term IN (SELECT value FROM json_each(?))",
+                          [.text(Self.jsonArray(terms))]) { row in body(row.int64(0), Int(row.int64(1))) }
+    }
+
+    public func insertDedupEntry(_ e: DedupEntry, vector: [UInt8], indexedKeys: Int, fetched: Int) throws(StoreError) -> Int64? {
+        try db.query("""
+            INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms, keys) VALUES(?,?,?,?,?,?,?)
+            """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(e.keys.count)),
+                  .blob(vector), .blob(Self.int64Blob(e.keys))])
+        guard db.changes > 0 else { return nil }
+        let seq = db.lastInsertRowID
+        // One statement per table, the values as a JSON array (json_each's `key` is the index: the key's rank).
+        try db.query("INSERT OR IGNORE INTO dedup_keys_recent(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
+                     [.integer(seq), .text(Self.jsonArray(Array(e.keys.prefix(indexedKeys))))])
+        return seq
+    }
+
+    public func insertStoryPostings(seq: Int64, terms: [Int64]) throws(StoreError) {
+        try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)",
+                     [.integer(seq), .text(Self.jsonArray(terms))])
+    }
+
+    /// One statement, terms in key order.
+    public func addDocumentFrequencies(_ counts: [(term: Int64, count: Int)]) throws(StoreError) {
+        guard !counts.isEmpty else { return }
+        // One array of [term, count] pairs (two arrays joined on their index made a nested loop: json_each has
+        // no index).
+        var pairs = "["
+        for (i, p) in counts.sorted(by: { $0.term < $1.term }).enumerated() {
+            if i > 0 { pairs += "," }
+            pairs += Self.jsonArray([p.term, Int64(p.count)])
+        }
+        try db.query("""
+            INSERT INTO story_df(term, df) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
+            WHERE true ON CONFLICT(term) DO UPDATE SET df = df + excluded.df
+            """, [.text(pairs + "]")])
     }
 }

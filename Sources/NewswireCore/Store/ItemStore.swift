@@ -20,12 +20,11 @@ public final class ItemStore: @unchecked Sendable {
     public let path: String
     /// The first item inserted in the open transaction and not yet in the full-text index (see `insertItem`).
     private var unindexedFrom: Int64?
-    /// Story document frequencies: cached, and written back at commit (ItemStore+Dedup.swift).
-    var documentFrequencies = DocumentFrequencies()
-    /// Story vectors of recently registered items, for the story lookup (StoryVectorCache.swift).
-    var storyVectors = StoryVectorCache()
-    /// The newest story postings of the terms looked up, for the story lookup (StoryPostingCache.swift).
-    var storyPostings = StoryPostingCache()
+    /// What keeps state in step with this connection's write transactions (the dedup caches).
+    var observers: [WeakObserver] = []
+    struct WeakObserver {
+        weak var observer: TransactionObserver?
+    }
 
     /// Opens (creating when needed) the store under `stateDirectory`.
     public init(stateDirectory: URL, readOnly: Bool = false) throws(StoreError) {
@@ -243,45 +242,37 @@ public final class ItemStore: @unchecked Sendable {
         writesEnded(committed: false)
     }
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        let mark = documentFrequencies.mark, vectorMark = storyVectors.mark, postingMark = storyPostings.mark
+        forEachObserver { $0.savepointDidBegin() }
         do {
-            return try db.savepoint(body)
+            let v = try db.savepoint(body)
+            forEachObserver { $0.savepointDidEnd(committed: true) }
+            return v
         } catch {
-            documentFrequencies.undo(to: mark)
-            storyVectors.undo(to: vectorMark)
-            storyPostings.undo(to: postingMark)
+            forEachObserver { $0.savepointDidEnd(committed: false) }
             throw error
         }
     }
 
-    /// At the start of a write transaction: forget cached counts and postings another connection may have
-    /// changed, and any story vector no transaction owns any more.
-    private func beginWrites() throws(StoreError) {
-        let version = try db.int("PRAGMA data_version")
-        documentFrequencies.begin(dataVersion: version)
-        storyVectors.discard()
-        storyPostings.begin(dataVersion: version)
+    private func forEachObserver(_ body: (TransactionObserver) -> Void) {
+        for o in observers { if let observer = o.observer { body(observer) } }
     }
 
-    /// At the end of a write transaction: what the caches hold of it becomes lasting, or is dropped with it
-    /// (document frequencies are written back by `writePending` before the commit).
+    /// At the start of a write transaction: the observers learn whether another connection committed since.
+    private func beginWrites() throws(StoreError) {
+        let version = try db.int("PRAGMA data_version") ?? 0
+        forEachObserver { $0.transactionDidBegin(dataVersion: version) }
+    }
+
     private func writesEnded(committed: Bool) {
-        if committed {
-            storyVectors.commit()
-            storyPostings.commit()
-        } else {
-            documentFrequencies.discard()
-            storyVectors.discard()
-            storyPostings.discard()
-        }
+        forEachObserver { $0.transactionDidEnd(committed: committed) }
     }
 
     /// What the transaction keeps in memory until its end: the full-text index entries of its new items and
-    /// the document-frequency increments of their terms; and, once enough have gathered, the move of recent
-    /// near-duplicate postings into their main table.
+    /// what the observers hold (the document-frequency increments); and, once enough have gathered, the move
+    /// of recent near-duplicate postings into their main table.
     private func writePending() throws(StoreError) {
         try indexPending()
-        try writeDocumentFrequencies()
+        for o in observers { try o.observer?.transactionWillCommit() }
         try mergeRecentDedupKeys()
     }
     /// A transaction is open on this connection (SQLite ends one by itself after some I/O errors).

@@ -21,10 +21,10 @@ to open, but analysts warned that some of the diverted trade may never return.
 
     /// Registers `body` as a new item and returns what the deduper decided.
     @discardableResult
-    func add(_ id: String, title: String, body: String, in store: ItemStore, revisionOf: String? = nil,
+    func add(_ id: String, title: String, body: String, in dedup: DedupIndex, revisionOf: String? = nil,
              at time: Date? = nil) throws -> DedupLinks {
-        let links = try deduper.links(itemID: id, title: title, body: body, revisionOf: revisionOf, now: time ?? now, in: store)
-        try deduper.register(itemID: id, links, fetched: time ?? now, in: store)
+        let links = try deduper.links(itemID: id, title: title, body: body, revisionOf: revisionOf, now: time ?? now, in: dedup)
+        try deduper.register(itemID: id, links, fetched: time ?? now, in: dedup)
         return links
     }
 
@@ -55,8 +55,9 @@ to open, but analysts warned that some of the diverted trade may never return.
     func syndicatedCopiesLinkToTheOriginal(_ c: (String, String)) throws {
         let t = TempState()
         let s = try store(t)
-        try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s)
-        let links = try add("copy", title: "Strike hits Valdoria port", body: c.1, in: s)
+        let dedup = DedupIndex(storage: s)
+        try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: dedup)
+        let links = try add("copy", title: "Strike hits Valdoria port", body: c.1, in: dedup)
         #expect(links.nearDuplicateOf == "orig", "\(c.0)")
         #expect(links.story == "orig", "\(c.0)")
     }
@@ -64,8 +65,9 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func aTeaserOfAnotherArticleIsNotACopyOfIt() throws {
         let t = TempState()
         let s = try store(t)
+        let dedup = DedupIndex(storage: s)
         let lead = String(wireStory.split(separator: "\n")[0])
-        try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s)
+        try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: dedup)
         // Another article whose "Recent Content" block quotes the port story's headline and lead.
         let other = """
         The national orchestra of Castellan will tour eleven cities next year, its director said on Friday, \
@@ -74,7 +76,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         Recent Content
         Valdoria port traffic falls 18%. \(lead)
         """
-        let links = try add("other", title: "Orchestra announces tour", body: other, in: s)
+        let links = try add("other", title: "Orchestra announces tour", body: other, in: dedup)
         #expect(links.nearDuplicateOf == nil)
         #expect(links.story == "other")
     }
@@ -82,6 +84,7 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func aTruncatedCopyIsNotLinkedToAPageThatTeasesIt() throws {
         let t = TempState()
         let s = try store(t)
+        let dedup = DedupIndex(storage: s)
         let lead = String(wireStory.split(separator: "\n")[0])
         // Stored first: an unrelated article whose teaser block quotes the port story's lead.
         let host = """
@@ -91,9 +94,9 @@ to open, but analysts warned that some of the diverted trade may never return.
         Recent Content
         Valdoria port traffic falls 18%. \(lead)
         """
-        try add("host", title: "Orchestra announces tour", body: host, in: s)
+        try add("host", title: "Orchestra announces tour", body: host, in: dedup)
         // Then a copy of the port story truncated to that same lead.
-        let copy = try add("copy", title: "Valdoria port traffic falls 18%", body: lead + "\nContinue reading...", in: s)
+        let copy = try add("copy", title: "Valdoria port traffic falls 18%", body: lead + "\nContinue reading...", in: dedup)
         #expect(copy.nearDuplicateOf == nil)
         #expect(copy.story == "copy")
     }
@@ -101,30 +104,32 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func aRevisionKeepsItsStoryAndIsNoNearDuplicate() throws {
         let t = TempState()
         let s = try store(t)
-        try add("v1", title: "Valdoria port traffic falls", body: wireStory, in: s)
+        let dedup = DedupIndex(storage: s)
+        try add("v1", title: "Valdoria port traffic falls", body: wireStory, in: dedup)
         let rev = try add("v2", title: "Valdoria port traffic falls 18%", body: wireStory + "\nUpdated with analyst comment.",
-                          in: s, revisionOf: "v1")
+                          in: dedup, revisionOf: "v1")
         #expect(rev.nearDuplicateOf == nil)
         #expect(rev.story == "v1")
         // A later syndicated copy of the revision names the first copy of the text.
-        let copy = try add("v3", title: "Port slump", body: "VALDORIA (Wire) - " + wireStory, in: s)
+        let copy = try add("v3", title: "Port slump", body: "VALDORIA (Wire) - " + wireStory, in: dedup)
         #expect(copy.nearDuplicateOf == "v1")
     }
 
     @Test func storiesGroupDifferentWordingsOfOneEventAndOnlyWithinTheWindow() throws {
         let t = TempState()
         let s = try store(t)
-        try add("a", title: "Valdoria port traffic falls 18% after crane strike", body: wireStory, in: s)
+        let dedup = DedupIndex(storage: s)
+        try add("a", title: "Valdoria port traffic falls 18% after crane strike", body: wireStory, in: dedup)
         try add("x", title: "Castellan orchestra announces eleven-city tour",
-                body: "The national orchestra of Castellan will tour eleven cities next year with new works by young composers.", in: s)
+                body: "The national orchestra of Castellan will tour eleven cities next year with new works by young composers.", in: dedup)
         let b = try add("b", title: "Crane strike and customs software dispute cut Valdoria container volumes",
                         body: "Container volumes at Valdoria's northern terminal dropped eighteen percent between July and September as crane operators struck for six weeks and a customs software dispute stranded containers; forty vessels went to Castellan instead.",
-                        in: s)
+                        in: dedup)
         #expect(b.nearDuplicateOf == nil)
         #expect(b.story == "a")
         let late = try add("c", title: "Valdoria crane strike: container volumes at northern terminal fall",
                            body: "Container volumes at Valdoria's northern terminal fell after a crane strike.",
-                           in: s, at: now.addingTimeInterval(10 * 86_400))
+                           in: dedup, at: now.addingTimeInterval(10 * 86_400))
         #expect(late.story == "c")  // outside the three-day window: a story of its own
     }
 
@@ -133,26 +138,28 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func aFewGenericWordsInCommonDoNotMakeAStory() throws {
         let t = TempState()
         let s = try store(t)
+        let dedup = DedupIndex(storage: s)
         try add("un", title: "UN advisory panel proposes a permanent body to coordinate global AI governance",
-                body: "A United Nations advisory panel on Saturday recommended creating a standing international body to coordinate the governance of artificial intelligence.\nThe proposal includes an independent scientific panel on AI risks, a regular policy dialogue among member states and a global fund to help developing countries build AI capacity.", in: s)
+                body: "A United Nations advisory panel on Saturday recommended creating a standing international body to coordinate the governance of artificial intelligence.\nThe proposal includes an independent scientific panel on AI risks, a regular policy dialogue among member states and a global fund to help developing countries build AI capacity.", in: dedup)
         let other = try add("south", title: "Developing nations call for shared compute to close the AI divide",
-                            body: "Ministers from Africa, Asia and Latin America asked for pooled computing resources, training programmes and equitable access to AI models for the Global South.", in: s)
+                            body: "Ministers from Africa, Asia and Latin America asked for pooled computing resources, training programmes and equitable access to AI models for the Global South.", in: dedup)
         #expect(other.story == "south")
     }
 
     @Test func lookupReadsABoundedNumberOfPostingsPerKey() throws {
         let t = TempState()
         let s = try store(t)
+        let dedup = DedupIndex(storage: s)
         var idx = NearDuplicateIndex()
         idx.postingLimit = 2
         let keys = idx.fingerprint(body: wireStory)
         for n in 0..<5 {
-            try s.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)", terms: .blob([])),
+            try dedup.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)"), vector: [],
                                 keys: keys, terms: [], fetched: 0)
         }
-        let candidates = try s.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
+        let candidates = try dedup.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
         #expect(candidates == [4, 5])  // only the two newest items are read for each key
-        #expect(try idx.lookup(keys, in: s)?.itemID == "i3")  // equal containment: the older of the two read
+        #expect(try idx.lookup(keys, in: dedup)?.itemID == "i3")  // equal containment: the older of the two read
         #expect(try s.dedupEntry(itemID: "i3")?.keys == keys.map(\.hash))  // the whole fingerprint, stored
     }
 
@@ -161,18 +168,19 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func onlyTheLeadsFirstKeysAreIndexed() throws {
         let t = TempState()
         let s = try store(t)
+        let dedup = DedupIndex(storage: s)
         let keys = index.fingerprint(body: wireStory)
         #expect(keys.count > index.maxLeadOffset + index.minShared)
-        try s.registerDedup(DedupEntry(itemID: "orig", root: "orig", story: "orig", terms: .blob([])),
+        try dedup.registerDedup(DedupEntry(itemID: "orig", root: "orig", story: "orig"), vector: [],
                             keys: keys, indexedKeys: index.maxLeadOffset, terms: [], fetched: 0)
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == Int64(index.maxLeadOffset))
         let late = keys.dropFirst(index.maxLeadOffset).enumerated().map { NearDuplicateKey(hash: $0.element.hash, position: $0.offset) }
-        #expect(try s.nearDuplicateCandidates(keys: late, perKeyLimit: 64).isEmpty)
-        #expect(try index.lookup(late, in: s) == nil)
+        #expect(try dedup.nearDuplicateCandidates(keys: late, perKeyLimit: 64).isEmpty)
+        #expect(try index.lookup(late, in: dedup) == nil)
         // The same lead behind two keys of its own: found, and every shared key counts.
         let shifted = [NearDuplicateKey(hash: 1, position: 0), NearDuplicateKey(hash: 2, position: 1)]
             + keys.map { NearDuplicateKey(hash: $0.hash, position: $0.position + 2) }
-        let m = try index.lookup(shifted, in: s)
+        let m = try index.lookup(shifted, in: dedup)
         #expect(m?.itemID == "orig")
         #expect(m?.containment == 1.0)
     }
@@ -182,32 +190,33 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func recentPostingsMoveToTheMainIndexInBulkAndStayFound() throws {
         let t = TempState()
         let s = try store(t)
-        _ = try s.transaction { try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s) }
+        let dedup = DedupIndex(storage: s)
+        _ = try s.transaction { try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: dedup) }
         let keys = index.fingerprint(body: wireStory)
         let copy = index.fingerprint(body: "VALDORIA CITY (Wire) - " + wireStory)
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == Int64(index.maxLeadOffset))
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == 0)  // fewer than the limit: not moved yet
-        let before = try s.nearDuplicateCandidates(keys: copy, perKeyLimit: 64)
-        #expect(try index.lookup(copy, in: s)?.itemID == "orig")
+        let before = try dedup.nearDuplicateCandidates(keys: copy, perKeyLimit: 64)
+        #expect(try index.lookup(copy, in: dedup)?.itemID == "orig")
 
         try s.transaction { try s.mergeRecentDedupKeys(limit: index.maxLeadOffset) }
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == 0)
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
-        #expect(try s.nearDuplicateCandidates(keys: copy, perKeyLimit: 64) == before)
-        #expect(try index.lookup(copy, in: s)?.itemID == "orig")
+        #expect(try dedup.nearDuplicateCandidates(keys: copy, perKeyLimit: 64) == before)
+        #expect(try index.lookup(copy, in: dedup)?.itemID == "orig")
 
         // A later original's postings are recent while the first's are merged: both are candidates, newest first
         // under a limit of one per key.
         let other = "Quarterly figures from the northern terminal: " + wireStory
-        _ = try s.transaction { try add("later", title: "Valdoria port, again", body: other, in: s) }
+        _ = try s.transaction { try add("later", title: "Valdoria port, again", body: other, in: dedup) }
         let shared = Set(keys.prefix(index.maxLeadOffset).map(\.hash))
             .intersection(index.fingerprint(body: other).prefix(index.maxLeadOffset).map(\.hash))
         let sharedKeys = keys.filter { shared.contains($0.hash) }
         #expect(!sharedKeys.isEmpty)
         let laterSeq = try #require(try s.db.int("SELECT seq FROM dedup_items WHERE item_id = 'later'"))
         let origSeq = try #require(try s.db.int("SELECT seq FROM dedup_items WHERE item_id = 'orig'"))
-        #expect(try s.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 1) == [laterSeq])
-        #expect(try s.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 2) == [laterSeq, origSeq])
+        #expect(try dedup.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 1) == [laterSeq])
+        #expect(try dedup.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 2) == [laterSeq, origSeq])
     }
 
     /// A schema-5 store (every key indexed, no fingerprint column) upgrades: fingerprints move into
@@ -216,7 +225,8 @@ to open, but analysts warned that some of the diverted trade may never return.
         let t = TempState()
         do {
             let s = try store(t)
-            try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: s)
+            let dedup = DedupIndex(storage: s)
+            try add("orig", title: "Valdoria port traffic falls 18%", body: wireStory, in: dedup)
             let keys = index.fingerprint(body: wireStory)
             // Back to schema 5's layout: the column gone, every key in the index.
             try s.db.execute("""
@@ -228,11 +238,12 @@ to open, but analysts warned that some of the diverted trade may never return.
             }
         }
         let s = try store(t)
+        let dedup = DedupIndex(storage: s)
         #expect(try s.db.int("PRAGMA user_version") == Int64(ItemStore.schemaVersion))
         #expect(try s.dedupEntry(itemID: "orig")?.keys == index.fingerprint(body: wireStory).map(\.hash))
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == 0)  // schema 7's table, new and empty
-        #expect(try add("copy", title: "Strike hits Valdoria port", body: "VALDORIA CITY (Wire) - " + wireStory, in: s)
+        #expect(try add("copy", title: "Strike hits Valdoria port", body: "VALDORIA CITY (Wire) - " + wireStory, in: dedup)
             .nearDuplicateOf == "orig")
     }
 
@@ -240,9 +251,11 @@ to open, but analysts warned that some of the diverted trade may never return.
         let t = TempState()
         do {
             let s = try store(t)
-            try add("orig", title: "Valdoria", body: wireStory, in: s)
+            let dedup = DedupIndex(storage: s)
+            try add("orig", title: "Valdoria", body: wireStory, in: dedup)
         }
         let s = try store(t)
+        let dedup = DedupIndex(storage: s)
         #expect(try s.dedupEntry(itemID: "orig")?.story == "orig")
         #expect(try s.db.query("PRAGMA user_version").first?.first?.int == Int64(ItemStore.schemaVersion))
     }
@@ -278,6 +291,7 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func commonTermsGetNoPostingsButKeepTheirDocumentFrequency() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
+        let dedup = DedupIndex(storage: store)
         var deduper = Deduper()
         deduper.stories.postingLimit = 1
         deduper.stories.maxTermShare = 0.3
@@ -285,30 +299,30 @@ to open, but analysts warned that some of the diverted trade may never return.
         let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
         for (n, w) in words.enumerated() {
             let links = try deduper.links(itemID: "i\(n)", title: "Ministry \(w)", body: "Ministry statement on \(w).",
-                                          revisionOf: nil, now: now, in: store)
-            try deduper.register(itemID: "i\(n)", links, fetched: now, in: store)
+                                          revisionOf: nil, now: now, in: dedup)
+            try deduper.register(itemID: "i\(n)", links, fetched: now, in: dedup)
         }
         let ministry = Int64(bitPattern: DedupText.fnv1a("ministry"))
         let kilo = Int64(bitPattern: DedupText.fnv1a("kilo"))
-        #expect(try store.storyDocumentFrequencies(terms: [ministry])[ministry] == 10)
-        let v = try deduper.stories.vector(title: "Ministry kilo", body: "Ministry statement on kilo.", in: store)
+        #expect(try dedup.storyDocumentFrequencies(terms: [ministry])[ministry] == 10)
+        let v = try deduper.stories.vector(title: "Ministry kilo", body: "Ministry statement on kilo.", in: dedup)
         #expect(v.weights[ministry] != nil && !v.lookupTerms.contains(ministry) && v.lookupTerms.contains(kilo))
         let links = try deduper.links(itemID: "k", title: "Ministry kilo", body: "Ministry statement on kilo.",
-                                      revisionOf: nil, now: now, in: store)
-        try deduper.register(itemID: "k", links, fetched: now, in: store)
+                                      revisionOf: nil, now: now, in: dedup)
+        try deduper.register(itemID: "k", links, fetched: now, in: dedup)
         let seq = try #require(try store.db.query("SELECT seq FROM dedup_items WHERE item_id = 'k'").first?.first?.int)
         let posted = Set(try store.db.query("SELECT term FROM story_terms WHERE seq = ?", [.integer(seq)]).compactMap { $0[0].int })
         #expect(posted.contains(kilo) && !posted.contains(ministry))
-        #expect(try store.storyDocumentFrequencies(terms: [ministry])[ministry] == 11)
+        #expect(try dedup.storyDocumentFrequencies(terms: [ministry])[ministry] == 11)
     }
 
     @Test func storedBlobRoundTripsExactly() {
         let v = StoryClusterer.Vector(weights: [Int64.min: 0.5, -42: 1e-6, 0: 0.25, 7: 0.123456789, Int64.max: 1])
         #expect(v.encoded.count == 5 * 16)
-        #expect(StoryClusterer.Vector(stored: .blob(v.encoded)).weights == v.weights)
+        #expect(StoryClusterer.Vector(stored: .encoded(v.encoded)).weights == v.weights)
         #expect(StoryClusterer.Vector(stored: .text(v.text)).weights.count == 5, "a store written before the blob form still reads")
-        #expect(StoryClusterer.Vector(stored: .blob([])).weights.isEmpty)
-        #expect(StoryClusterer.Vector(stored: .blob(Array(v.encoded.prefix(20)))).weights == [Int64.min: 0.5], "a torn tail is ignored")
+        #expect(StoryClusterer.Vector(stored: .encoded([])).weights.isEmpty)
+        #expect(StoryClusterer.Vector(stored: .encoded(Array(v.encoded.prefix(20)))).weights == [Int64.min: 0.5], "a torn tail is ignored")
     }
 
     /// A vector's weights follow the definition with the norm summed in term order (so they are the same in
@@ -317,23 +331,24 @@ to open, but analysts warned that some of the diverted trade may never return.
     @Test func vectorsAreReproducibleAndTheirSortedFormIsTheirWeights() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
+        let dedup = DedupIndex(storage: store)
         var rng = SplitMix64(seed: 7)
         var counts: [Int64: Double] = [:]
         for _ in 0..<60 { counts[Int64(bitPattern: rng.next())] = Double(1 + rng.next() % 4) }
         let clusterer = StoryClusterer()
-        var v = try clusterer.vector(counts: counts, in: store)
-        let n = Double(try store.storyItemCount())
+        var v = try clusterer.vector(counts: counts, in: dedup)
+        let n = Double(try dedup.storyItemCount())
         let raw = counts.keys.sorted().map { (1 + log(counts[$0]!)) * log((n + 2) / 1) }
         let norm = raw.reduce(0) { $0 + $1 * $1 }.squareRoot()
         for (key, weight) in zip(counts.keys.sorted(), raw) { #expect(v.weights[key] == weight / norm) }
         #expect(v.encoded == StoryClusterer.Vector(weights: v.weights).encoded)
         // Counts rebuilt in another insertion order (another iteration order): the same bytes.
         let shuffled = Dictionary(uniqueKeysWithValues: counts.sorted { $0.key > $1.key }.map { ($0.key, $0.value) })
-        #expect(try clusterer.vector(counts: shuffled, in: store).encoded == v.encoded)
+        #expect(try clusterer.vector(counts: shuffled, in: dedup).encoded == v.encoded)
         // A changed weight is what `encoded` then says.
         let first = counts.keys.min()!
         v.weights[first] = 0.5
-        #expect(StoryClusterer.Vector(stored: .blob(v.encoded)).weights[first] == 0.5)
+        #expect(StoryClusterer.Vector(stored: .encoded(v.encoded)).weights[first] == 0.5)
     }
 
     /// The plain definition, as the reference for the merge in `StoryClusterer.Sorted`.

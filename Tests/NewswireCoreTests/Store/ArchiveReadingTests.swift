@@ -131,6 +131,7 @@ import Testing
     @Test func aLargeTransactionIsIndexedInChunks() throws {
         let tmp = TempState()
         let store = try ItemStore(stateDirectory: tmp.url)
+        let dedup = DedupIndex(storage: store)
         let n = Int(ItemStore.indexChunk) * 2 + 7
         try store.transaction {
             for i in 0..<n {
@@ -139,7 +140,7 @@ import Testing
                 r.title = "bulk item \(i)" + (i == n - 1 ? " lastone" : "")
                 try store.insertItem(r, language: "en")
                 // Other tables' rowids move on too: the chunks follow the items' own.
-                try store.registerDedup(DedupEntry(itemID: r.id, root: r.id, story: r.id, terms: .blob([])),
+                try dedup.registerDedup(DedupEntry(itemID: r.id, root: r.id, story: r.id), vector: [],
                                         keys: [], terms: [], fetched: 0)
             }
         }

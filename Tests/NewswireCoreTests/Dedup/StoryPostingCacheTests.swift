@@ -7,19 +7,19 @@ import Testing
 /// back (their sequence numbers are reused), another process's commits, and a change of limit.
 @Suite struct StoryPostingCacheTests {
     /// Registers an item whose story postings are `terms`.
-    func register(_ id: String, _ terms: [Int64], in store: ItemStore) throws {
+    func register(_ id: String, _ terms: [Int64], in dedup: DedupIndex) throws {
         let terms = Array(Set(terms))
         let v = StoryClusterer.Vector(weights: Dictionary(uniqueKeysWithValues: terms.map { ($0, 1.0) }))
-        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, terms: .blob(v.encoded)),
+        try dedup.registerDedup(DedupEntry(itemID: id, root: id, story: id), vector: v.encoded,
                                 keys: [], terms: terms, fetched: 1_753_500_000)
     }
 
     /// What the lookup gets, against what the table holds (the query `forEachStoryPosting` ran before the cache).
-    func check(_ term: Int64, since: Int64, limit: Int, in store: ItemStore, _ comment: Comment? = nil,
+    func check(_ term: Int64, since: Int64, limit: Int, in dedup: DedupIndex, _ comment: Comment? = nil,
                sourceLocation: SourceLocation = #_sourceLocation) throws {
         var got: [Int64] = []
-        try store.forEachStoryPosting(term: term, sinceSeq: since, limit: limit) { got.append($0) }
-        let want = try store.db.query("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
+        try dedup.forEachStoryPosting(term: term, sinceSeq: since, limit: limit) { got.append($0) }
+        let want = try (dedup.storage as! ItemStore).db.query("SELECT seq FROM story_terms WHERE term = ? AND seq >= ? ORDER BY seq DESC LIMIT ?",
                                       [.integer(term), .integer(since), .integer(Int64(limit))]).map { $0[0].int ?? -1 }
         #expect(got == want, comment, sourceLocation: sourceLocation)
     }
@@ -27,6 +27,7 @@ import Testing
     @Test func handsOutWhatTheTableHoldsThroughRollbacks() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
+        let dedup = DedupIndex(storage: store)
         var rng = SplitMix64(seed: 21)
         var n = 0
         for round in 0..<30 {
@@ -36,12 +37,12 @@ import Testing
                 let terms = (0..<4).map { _ in Int64(rng.next() % 12) }
                 let fail = rng.next() % 5 == 0
                 for term in Set(terms) {  // lookups first, as the pipeline does: they fill the cache
-                    try check(term, since: Int64(rng.next() % UInt64(n + 1)), limit: 6, in: store, "round \(round)")
+                    try check(term, since: Int64(rng.next() % UInt64(n + 1)), limit: 6, in: dedup, "round \(round)")
                 }
                 do {
                     try store.savepoint {
-                        try register("i\(n)", Array(Set(terms)), in: store)
-                        for term in Set(terms) { try check(term, since: 0, limit: 6, in: store, "its own savepoint") }
+                        try register("i\(n)", Array(Set(terms)), in: dedup)
+                        for term in Set(terms) { try check(term, since: 0, limit: 6, in: dedup, "its own savepoint") }
                         if fail { throw StoreError(path: store.path, message: "poisoned entry") }
                     }
                 } catch let e as StoreError where e.message == "poisoned entry" {}
@@ -49,7 +50,7 @@ import Testing
             if round % 7 == 6 { store.rollbackBatch() } else { try store.commitBatch() }
         }
         try store.beginBatch()
-        for term in Int64(0)..<12 { try check(term, since: 0, limit: 6, in: store) }
+        for term in Int64(0)..<12 { try check(term, since: 0, limit: 6, in: dedup) }
         try store.commitBatch()
         #expect(try store.db.int("SELECT count(*) FROM dedup_items")! > 100, "the test registered items")
     }
@@ -57,45 +58,50 @@ import Testing
     @Test func anotherWritersCommitIsSeenAtTheNextTransaction() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
-        try store.transaction { for i in 1...5 { try register("a\(i)", [7], in: store) } }
-        try store.transaction { try check(7, since: 0, limit: 3, in: store) }  // cached now
-        #expect(store.storyPostings.termCount == 1)
+        let dedup = DedupIndex(storage: store)
+        try store.transaction { for i in 1...5 { try register("a\(i)", [7], in: dedup) } }
+        try store.transaction { try check(7, since: 0, limit: 3, in: dedup) }  // cached now
+        #expect(dedup.storyPostings.termCount == 1)
 
         let other = try ItemStore(stateDirectory: t.url)
-        try other.transaction { try register("b", [7], in: other) }
+
+        let otherDedup = DedupIndex(storage: other)
+        try other.transaction { try register("b", [7], in: otherDedup) }
 
         var seen: [Int64] = []
         try store.transaction {
-            try store.forEachStoryPosting(term: 7, sinceSeq: 0, limit: 3) { seen.append($0) }
+            try dedup.forEachStoryPosting(term: 7, sinceSeq: 0, limit: 3) { seen.append($0) }
         }
         #expect(seen.first == 6, "the other process's item is the newest: \(seen)")
-        try store.transaction { try check(7, since: 0, limit: 3, in: store) }
+        try store.transaction { try check(7, since: 0, limit: 3, in: dedup) }
     }
 
     @Test func aLimitOrAWindowOtherThanTheCachedOnesStillGetsTheQuerysAnswer() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
-        try store.transaction { for i in 1...20 { try register("a\(i)", [1, Int64(i % 3)], in: store) } }
+        let dedup = DedupIndex(storage: store)
+        try store.transaction { for i in 1...20 { try register("a\(i)", [1, Int64(i % 3)], in: dedup) } }
         try store.transaction {
             for limit in [5, 5, 8, 3, 20, 5] {
                 for since: Int64 in [0, 10, 17, 21] {
-                    for term: Int64 in [0, 1, 2, 9] { try check(term, since: since, limit: limit, in: store) }
+                    for term: Int64 in [0, 1, 2, 9] { try check(term, since: since, limit: limit, in: dedup) }
                 }
             }
-            try register("b", [1, 9], in: store)
-            for term: Int64 in [0, 1, 2, 9] { try check(term, since: 0, limit: 5, in: store) }
+            try register("b", [1, 9], in: dedup)
+            for term: Int64 in [0, 1, 2, 9] { try check(term, since: 0, limit: 5, in: dedup) }
         }
     }
 
     @Test func aRegistrationOutsideATransactionKeepsTheCachedListCurrent() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
-        try store.transaction { for i in 1...4 { try register("a\(i)", [3], in: store) } }
-        try store.transaction { try check(3, since: 0, limit: 10, in: store) }
-        #expect(store.storyPostings.termCount == 1, "cached")
-        try register("b", [3], in: store)  // autocommit
-        try check(3, since: 0, limit: 10, in: store, "read outside a transaction: the table")
-        try store.transaction { try check(3, since: 0, limit: 10, in: store, "from the cache") }
+        let dedup = DedupIndex(storage: store)
+        try store.transaction { for i in 1...4 { try register("a\(i)", [3], in: dedup) } }
+        try store.transaction { try check(3, since: 0, limit: 10, in: dedup) }
+        #expect(dedup.storyPostings.termCount == 1, "cached")
+        try register("b", [3], in: dedup)  // autocommit
+        try check(3, since: 0, limit: 10, in: dedup, "read outside a transaction: the table")
+        try store.transaction { try check(3, since: 0, limit: 10, in: dedup, "from the cache") }
     }
 
     @Test func staysWithinItsBounds() {

@@ -7,8 +7,8 @@ import Testing
 @Suite struct StoryVectorCacheTests {
     static func vector(_ terms: [Int64: Double]) -> StoryClusterer.Vector { StoryClusterer.Vector(weights: terms) }
 
-    func register(_ id: String, story: String, _ v: StoryClusterer.Vector, in store: ItemStore) throws {
-        try store.registerDedup(DedupEntry(itemID: id, root: id, story: story, terms: .blob(v.encoded)),
+    func register(_ id: String, story: String, _ v: StoryClusterer.Vector, in dedup: DedupIndex) throws {
+        try dedup.registerDedup(DedupEntry(itemID: id, root: id, story: story), vector: v.encoded,
                                 keys: [], terms: Array(v.weights.keys), fetched: 1_753_500_000)
     }
 
@@ -27,38 +27,39 @@ import Testing
     @Test func aRolledBackRegistrationLeavesNothingForTheItemThatReusesItsNumber() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
-        try store.transaction { try register("a", story: "s-a", Self.vector([1: 0.6, 2: 0.8]), in: store) }
+        let dedup = DedupIndex(storage: store)
+        try store.transaction { try register("a", story: "s-a", Self.vector([1: 0.6, 2: 0.8]), in: dedup) }
 
         // A savepoint undone: its item's number goes back to SQLite and to the next item.
         try store.beginBatch()
         var undone: Int64 = 0
         #expect(throws: (any Error).self) {
             try store.savepoint {
-                try register("b", story: "s-b", Self.vector([3: 1.0]), in: store)
+                try register("b", story: "s-b", Self.vector([3: 1.0]), in: dedup)
                 undone = store.db.lastInsertRowID
-                #expect(try store.storyCandidate(seq: undone)?.story == "s-b")  // its own savepoint sees it
+                #expect(try dedup.storyCandidate(seq: undone)?.story == "s-b")  // its own savepoint sees it
                 throw StoreError(path: store.path, message: "poisoned entry")
             }
         }
-        #expect(try store.storyCandidate(seq: undone) == nil)  // gone with its row
-        try store.savepoint { try register("c", story: "s-c", Self.vector([4: 0.28, 5: 0.96]), in: store) }
+        #expect(try dedup.storyCandidate(seq: undone) == nil)  // gone with its row
+        try store.savepoint { try register("c", story: "s-c", Self.vector([4: 0.28, 5: 0.96]), in: dedup) }
         try store.commitBatch()
         let c = try seq("c", in: store)
         #expect(c == undone)  // SQLite gave the undone number to the next item
-        let cached = try #require(try store.storyCandidate(seq: c))
+        let cached = try #require(try dedup.storyCandidate(seq: c))
         #expect(cached.story == "s-c")
         #expect(cached.vector.keys == [4, 5])
 
         // A whole batch rolled back, then the same numbers reused after it.
         try store.beginBatch()
-        try store.savepoint { try register("d", story: "s-d", Self.vector([6: 1.0]), in: store) }
+        try store.savepoint { try register("d", story: "s-d", Self.vector([6: 1.0]), in: dedup) }
         let rolledBack = store.db.lastInsertRowID
         store.rollbackBatch()
-        #expect(try store.storyCandidate(seq: rolledBack) == nil)
-        try store.transaction { try register("e", story: "s-e", Self.vector([7: 1.0]), in: store) }
+        #expect(try dedup.storyCandidate(seq: rolledBack) == nil)
+        try store.transaction { try register("e", story: "s-e", Self.vector([7: 1.0]), in: dedup) }
         for id in ["a", "c", "e"] {
             let s = try seq(id, in: store)
-            let fromCache = try #require(try store.storyCandidate(seq: s))
+            let fromCache = try #require(try dedup.storyCandidate(seq: s))
             let fromRow = try #require(try stored(seq: s, in: store))
             #expect(fromCache.story == fromRow.story)
             #expect(fromCache.vector.keys == fromRow.keys)

@@ -5,8 +5,8 @@ import Testing
 /// Story document frequencies: cached, incremented in memory during a transaction and written back at its
 /// commit; what a reader sees is always what the SQL upsert per item used to give.
 @Suite struct DocumentFrequencyTests {
-    func register(_ id: String, terms: [Int64], in store: ItemStore) throws {
-        try store.registerDedup(DedupEntry(itemID: id, root: id, story: id, terms: .blob([])),
+    func register(_ id: String, terms: [Int64], in dedup: DedupIndex) throws {
+        try dedup.registerDedup(DedupEntry(itemID: id, root: id, story: id), vector: [],
                                 keys: [], terms: terms, postings: [], fetched: 0)
     }
 
@@ -17,50 +17,52 @@ import Testing
     @Test func countsAreWrittenAtCommitAndReadBeforeIt() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
-        try register("a", terms: [1, 2], in: store)  // outside a transaction: written at once
+        let dedup = DedupIndex(storage: store)
+        try register("a", terms: [1, 2], in: dedup)  // outside a transaction: written at once
         #expect(try stored(1, store) == 1)
-        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 3]) == [1: 1, 2: 1, 3: 0])
+        #expect(try dedup.storyDocumentFrequencies(terms: [1, 2, 3]) == [1: 1, 2: 1, 3: 0])
 
         try store.beginBatch()
-        try register("b", terms: [1, 3], in: store)
-        try store.savepoint { try register("c", terms: [3, 4], in: store) }
-        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 3, 4, 5]) == [1: 2, 2: 1, 3: 2, 4: 1, 5: 0])
+        try register("b", terms: [1, 3], in: dedup)
+        try store.savepoint { try register("c", terms: [3, 4], in: dedup) }
+        #expect(try dedup.storyDocumentFrequencies(terms: [1, 2, 3, 4, 5]) == [1: 2, 2: 1, 3: 2, 4: 1, 5: 0])
         #expect(try stored(3, store) == nil)  // not yet written
         try store.commitBatch()
         #expect(try stored(1, store) == 2)
         #expect(try stored(3, store) == 2)
         #expect(try stored(4, store) == 1)
-        #expect(try store.storyDocumentFrequencies(terms: [1, 3, 4]) == [1: 2, 3: 2, 4: 1])
+        #expect(try dedup.storyDocumentFrequencies(terms: [1, 3, 4]) == [1: 2, 3: 2, 4: 1])
     }
 
     @Test func aRolledBackSavepointOrBatchTakesItsCountsBack() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
-        try register("a", terms: [1], in: store)
+        let dedup = DedupIndex(storage: store)
+        try register("a", terms: [1], in: dedup)
         try store.beginBatch()
-        _ = try store.storyDocumentFrequencies(terms: [1, 2])  // cached
-        try register("b", terms: [1, 2], in: store)
+        _ = try dedup.storyDocumentFrequencies(terms: [1, 2])  // cached
+        try register("b", terms: [1, 2], in: dedup)
         struct Boom: Error {}
         #expect(throws: Boom.self) {
             try store.savepoint {
-                try register("c", terms: [1, 2, 9], in: store)
+                try register("c", terms: [1, 2, 9], in: dedup)
                 throw Boom()
             }
         }
-        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 9]) == [1: 2, 2: 1, 9: 0])
+        #expect(try dedup.storyDocumentFrequencies(terms: [1, 2, 9]) == [1: 2, 2: 1, 9: 0])
         store.rollbackBatch()
-        #expect(try store.storyDocumentFrequencies(terms: [1, 2, 9]) == [1: 1, 2: 0, 9: 0])
+        #expect(try dedup.storyDocumentFrequencies(terms: [1, 2, 9]) == [1: 1, 2: 0, 9: 0])
         #expect(try store.db.int("SELECT count(*) FROM story_df") == 1)
 
         // The same through `transaction`, which rolls back on an error.
         #expect(throws: Boom.self) {
             try store.transaction {
-                try register("d", terms: [1], in: store)
+                try register("d", terms: [1], in: dedup)
                 throw Boom()
             }
         }
-        #expect(try store.storyDocumentFrequencies(terms: [1]) == [1: 1])
-        try store.transaction { try register("e", terms: [1], in: store) }
+        #expect(try dedup.storyDocumentFrequencies(terms: [1]) == [1: 1])
+        try store.transaction { try register("e", terms: [1], in: dedup) }
         #expect(try stored(1, store) == 2)
     }
 
@@ -69,14 +71,16 @@ import Testing
     @Test func anotherWritersCommitEmptiesTheCache() throws {
         let t = TempState()
         let store = try ItemStore(stateDirectory: t.url)
-        try register("a", terms: [7], in: store)
-        #expect(try store.storyDocumentFrequencies(terms: [7]) == [7: 1])  // cached
+        let dedup = DedupIndex(storage: store)
+        try register("a", terms: [7], in: dedup)
+        #expect(try dedup.storyDocumentFrequencies(terms: [7]) == [7: 1])  // cached
         do {
             let other = try ItemStore(stateDirectory: t.url)
-            try other.transaction { try register("b", terms: [7], in: other) }
+            let otherDedup = DedupIndex(storage: other)
+            try other.transaction { try register("b", terms: [7], in: otherDedup) }
         }
         try store.beginBatch()
-        #expect(try store.storyDocumentFrequencies(terms: [7]) == [7: 2])
+        #expect(try dedup.storyDocumentFrequencies(terms: [7]) == [7: 2])
         try store.commitBatch()
     }
 
