@@ -264,6 +264,7 @@ public final class Daemon: @unchecked Sendable {
             while let p = prepare.next(wait: prepare.inFlight > PrepareQueue.depth) { store(p) }
         }
         while let p = prepare.next(wait: true) { store(p) }
+        prepare.close()
         pipeline.flushArchive()
         return summary
     }

@@ -1,12 +1,15 @@
 import Foundation
+import Synchronization
 
 /// A minimal HTTP/1.0 endpoint on a loopback address: `GET /metrics` (Prometheus text exposition) and
 /// `GET /healthz` (200 while the scheduling loop ticked within `healthyWithin` seconds, else 503).
 /// One thread, one request at a time, each bounded to 2 s of reading; it serves no other path.
-public final class MetricsServer: @unchecked Sendable {
-    // Invariant for @unchecked Sendable: `fd` is written once in init and only closed by `stop()`.
+public final class MetricsServer: Sendable {
     private let fd: Int32
     public let port: Int
+    /// Signalled by the responder thread as it exits: `stop()` joins it.
+    private let exited = DispatchSemaphore(value: 0)
+    private let stopped = Atomic<Bool>(false)
 
     /// `metrics` renders the exposition text for each GET /metrics.
     public init(listen: ListenAddress, metrics: @escaping @Sendable () -> [UInt8], heartbeat: LoopHeartbeat,
@@ -45,7 +48,11 @@ public final class MetricsServer: @unchecked Sendable {
         }
         fd = s
         let responder = Responder(metrics: metrics, heartbeat: heartbeat, healthyWithin: healthyWithin)
-        let thread = Thread { responder.acceptLoop(fd: s) }
+        let exited = self.exited
+        let thread = Thread {
+            responder.acceptLoop(fd: s)
+            exited.signal()
+        }
         thread.name = "newswired-metrics"
         thread.start()
     }
@@ -55,11 +62,16 @@ public final class MetricsServer: @unchecked Sendable {
                     message: "cannot \(what) \(listen.host):\(listen.port): \(String(cString: strerror(errno)))")
     }
 
-    /// Stops accepting; the thread ends at its next accept.
+    /// Stops accepting and waits for the responder thread to end (a request it is answering is bounded to 2 s).
+    /// Idempotent.
     public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         shutdown(fd, Int32(SHUT_RDWR))
+        exited.wait()
         close(fd)
     }
+
+    deinit { stop() }
 
 }
 
