@@ -12,9 +12,7 @@ import Foundation
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
 extension ItemStore {
-    func migrateDedupSchema() throws(StoreError) {
-        try db.execute("""
-        BEGIN;
+    static let schemaStep4 = """
         CREATE TABLE IF NOT EXISTS dedup_items(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             item_id TEXT NOT NULL UNIQUE,
@@ -31,45 +29,32 @@ extension ItemStore {
         CREATE TABLE IF NOT EXISTS story_terms(term INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(term, seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS story_df(term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS items_story ON items(story);
-        PRAGMA user_version = 4;
-        COMMIT;
-        """)
-    }
+        """
 
     /// Schema step 6: each item's whole fingerprint moves into `dedup_items.keys`, and `dedup_keys` keeps
-    /// only the first `indexedKeys` keys of each lead. About 37 postings per item were ~80 % of the random
-    /// B-tree rows a new item wrote; ≤ 8 remain. Runs once, in one transaction, time proportional to the
-    /// postings stored (read in key order, each item's blob updated once).
-    func migrateDedupKeysToBlobs(indexedKeys: Int = NearDuplicateIndex().maxLeadOffset) throws(StoreError) {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            if (try db.int("PRAGMA user_version") ?? 0) < 6 {
-                if try db.int("SELECT count(*) FROM pragma_table_info('dedup_items') WHERE name = 'keys'") == 0 {
-                    try db.execute("ALTER TABLE dedup_items ADD COLUMN keys BLOB")
-                }
-                var seq: Int64 = -1
-                var keys: [Int64] = []
-                func flush() throws(StoreError) {
-                    guard seq >= 0 else { return }
-                    try db.query("UPDATE dedup_items SET keys = ? WHERE seq = ?", [.blob(Self.int64Blob(keys)), .integer(seq)])
-                }
-                try db.forEachRow("SELECT seq, key FROM dedup_keys ORDER BY seq, pos") { row throws(StoreError) in
-                    if row.int64(0) != seq {
-                        try flush()
-                        seq = row.int64(0)
-                        keys.removeAll(keepingCapacity: true)
-                    }
-                    keys.append(row.int64(1))
-                }
-                try flush()
-                try db.query("DELETE FROM dedup_keys WHERE pos >= ?", [.integer(Int64(indexedKeys))])
-                try db.execute("PRAGMA user_version = 6")
-            }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+    /// only the first `indexedKeys` keys of each lead (8: the lookup's `maxLeadOffset` when the step was written;
+    /// a step never changes), so a new item writes ≤ 8 postings instead of ~37. Time
+    /// proportional to the postings stored (read in key order, each item's blob updated once).
+    static func moveDedupKeysToBlobs(_ db: SQLiteConnection, indexedKeys: Int = 8) throws(StoreError) {
+        if try db.int("SELECT count(*) FROM pragma_table_info('dedup_items') WHERE name = 'keys'") == 0 {
+            try db.execute("ALTER TABLE dedup_items ADD COLUMN keys BLOB")
         }
+        var seq: Int64 = -1
+        var keys: [Int64] = []
+        func flush() throws(StoreError) {
+            guard seq >= 0 else { return }
+            try db.query("UPDATE dedup_items SET keys = ? WHERE seq = ?", [.blob(int64Blob(keys)), .integer(seq)])
+        }
+        try db.forEachRow("SELECT seq, key FROM dedup_keys ORDER BY seq, pos") { row throws(StoreError) in
+            if row.int64(0) != seq {
+                try flush()
+                seq = row.int64(0)
+                keys.removeAll(keepingCapacity: true)
+            }
+            keys.append(row.int64(1))
+        }
+        try flush()
+        try db.query("DELETE FROM dedup_keys WHERE pos >= ?", [.integer(Int64(indexedKeys))])
     }
 
     static let createRecentDedupKeys = """

@@ -1,6 +1,6 @@
 extension ItemStore {
-    /// Schema step 2: what reading the archive needs. Self-contained: it runs once, in one transaction, on a
-    /// store at version 1 (new or existing), and fills the new indexes from the items already there (once, on
+    /// Schema step 2: what reading the archive needs. It runs once, on a store at version 1 (new or existing), and
+    /// fills the new indexes from the items already there (once, on
     /// the first open by a binary that knows version 2; time proportional to the items stored).
     ///
     /// - `items_fts`: an FTS5 index over title, summary and content, external-content on `items` (the text
@@ -71,21 +71,5 @@ extension ItemStore {
             added_at INTEGER NOT NULL,
             source TEXT
         );
-        PRAGMA user_version = 2;
         """
-
-    /// Runs step 2 under the write lock, re-reading the version once it holds it: when two processes open a
-    /// version-1 store at once, one upgrades and the other finds it done.
-    func migrateToVersion2() throws(StoreError) {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            if (try db.query("PRAGMA user_version").first?.first?.int ?? 0) < 2 {
-                try db.execute(Self.schemaStep2)
-            }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
-    }
 }

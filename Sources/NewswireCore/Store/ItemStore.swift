@@ -6,7 +6,7 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
 public final class ItemStore: @unchecked Sendable {
     public static let fileName = "newswired.sqlite3"
-    static let schemaVersion = 9
+    static var schemaVersion: Int { migrator.latestVersion }
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
     /// large store stay in memory instead of being read back page by page. Bounded by the daemon's memory
     /// budget (64 MiB RSS for 50,000 items in the fetch benchmark).
@@ -51,17 +51,14 @@ public final class ItemStore: @unchecked Sendable {
                 PRAGMA cache_size=-\(Self.pageCacheKiB); PRAGMA wal_autocheckpoint=\(Self.walCheckpointPages);
                 PRAGMA journal_size_limit=\(Self.walSizeLimit);
                 """)
-            try migrate()
+            try Self.migrator.migrate(db, path: path)
         }
     }
 
-    private func migrate() throws(StoreError) {
-        let version = try db.query("PRAGMA user_version").first?.first?.int ?? 0
-        if version > Int64(Self.schemaVersion) {
-            throw StoreError(path: path, message: "store schema \(version) is newer than this newswired understands (\(Self.schemaVersion))")
-        }
-        if version < 1 {
-            try migrateStep(to: 1, """
+    /// Every schema step, in order (`Migrator`): each says why it exists.
+    static let migrator: Migrator = {
+        var m = Migrator()
+        m.register(1, sql: """
             CREATE TABLE feeds(
                 url TEXT PRIMARY KEY,
                 title TEXT,
@@ -112,94 +109,58 @@ public final class ItemStore: @unchecked Sendable {
             ) WITHOUT ROWID;
             CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
             """)
-        }
-        if version < 2 {
-            try migrateToVersion2()  // FTS5 index, topic index, subscriptions (ItemStore+Schema2.swift)
-        }
-        if version < 3 {
-            // Where a feed moved for good (301/308); requests go there from then on.
-            try migrateStep(to: 3, "ALTER TABLE feeds ADD COLUMN current_url TEXT;")
-        }
-        if version < 4 {
-            try migrateDedupSchema()  // ItemStore+Dedup.swift: near-duplicate index, story clusters
-        }
-        if version < 5 {
-            // Steps 1 and 2, and 2 and 4, each indexed the same column: two indexes every insert kept up to date.
-            // And new items reach the full-text index at the end of their transaction (`indexPending`), not
-            // through a trigger per row: see `insertItem`.
-            try migrateStep(to: 5, """
-                DROP INDEX IF EXISTS items_fetched; DROP INDEX IF EXISTS items_story;
-                DROP TRIGGER IF EXISTS items_fts_insert;
-                """)
-        }
-        if version < 6 {
-            try migrateDedupKeysToBlobs()  // ItemStore+Dedup.swift: whole fingerprints with the item, 8 postings each
-        }
-        if version < 7 {
-            // New near-duplicate postings go to a small table first and move to `dedup_keys` in bulk
-            // (`mergeRecentDedupKeys`, ItemStore+Dedup.swift).
-            try migrateStep(to: 7, Self.createRecentDedupKeys)
-        }
-        if version < 8 {
-            // Items not yet confirmed in the archive are listed in `archive_pending` (see `insertItem`); the
-            // `items.archived` column is no longer read or written.
-            try migrateStep(to: 8, """
-                CREATE TABLE IF NOT EXISTS archive_pending(seq INTEGER PRIMARY KEY);
-                INSERT OR IGNORE INTO archive_pending(seq) SELECT seq FROM items WHERE archived = 0;
-                DROP INDEX IF EXISTS items_unarchived;
-                """)
-        }
-        if version < 9 {
-            try migrateSightingsToSeq()
-        }
-    }
+        // What reading the archive needs: FTS5, the topic index, subscriptions (ItemStore+Schema2.swift).
+        m.register(2, sql: ItemStore.schemaStep2)
+        // Where a feed moved for good (301/308); requests go there from then on.
+        m.register(3, sql: "ALTER TABLE feeds ADD COLUMN current_url TEXT;")
+        // The near-duplicate index and the story clusters (ItemStore+Dedup.swift).
+        m.register(4, sql: ItemStore.schemaStep4)
+        // Steps 1 and 2, and 2 and 4, each indexed the same column: two indexes every insert kept up to date.
+        // And new items reach the full-text index at the end of their transaction (`indexPending`), not
+        // through a trigger per row: see `insertItem`.
+        m.register(5, sql: """
+            DROP INDEX IF EXISTS items_fetched; DROP INDEX IF EXISTS items_story;
+            DROP TRIGGER IF EXISTS items_fts_insert;
+            """)
+        // Whole fingerprints with the item, the first 8 keys of each indexed (ItemStore+Dedup.swift).
+        m.register(6) { db throws(StoreError) in try ItemStore.moveDedupKeysToBlobs(db) }
+        // New near-duplicate postings go to a small table first and move to `dedup_keys` in bulk
+        // (`mergeRecentDedupKeys`, ItemStore+Dedup.swift).
+        m.register(7, sql: ItemStore.createRecentDedupKeys)
+        // Items not yet confirmed in the archive are listed in `archive_pending` (see `insertItem`); the
+        // `items.archived` column is no longer read or written.
+        m.register(8, sql: """
+            CREATE TABLE IF NOT EXISTS archive_pending(seq INTEGER PRIMARY KEY);
+            INSERT OR IGNORE INTO archive_pending(seq) SELECT seq FROM items WHERE archived = 0;
+            DROP INDEX IF EXISTS items_unarchived;
+            """)
+        m.register(9) { db throws(StoreError) in try ItemStore.keySightingsBySeq(db) }
+        return m
+    }()
 
     /// Schema step 9: sightings keyed by the item's `seq` instead of its content hash, so a new item's sighting
     /// is appended at the end of the table rather than into a random leaf (see `recordSighting`). Rebuilds the
-    /// table once, under the write lock, in `seq` order; a table already keyed by `seq` is left alone.
-    private func migrateSightingsToSeq() throws(StoreError) {
-        try migrateStep(to: 9) { () throws(StoreError) in
-            guard try db.int("SELECT count(*) FROM pragma_table_info('sightings') WHERE name = 'item_id'") == 1 else { return }
-            try db.execute("""
-                CREATE TABLE sightings_by_seq(
-                    item_seq INTEGER NOT NULL,
-                    feed_url TEXT NOT NULL,
-                    guid TEXT NOT NULL DEFAULT '',
-                    url TEXT,
-                    first_seen TEXT NOT NULL,
-                    last_seen TEXT NOT NULL,
-                    count INTEGER NOT NULL DEFAULT 1,
-                    PRIMARY KEY(item_seq, feed_url, guid)
-                ) WITHOUT ROWID;
-                INSERT INTO sightings_by_seq(item_seq, feed_url, guid, url, first_seen, last_seen, count)
-                    SELECT i.seq, s.feed_url, s.guid, s.url, s.first_seen, s.last_seen, s.count
-                    FROM sightings s JOIN items i ON i.id = s.item_id ORDER BY i.seq, s.feed_url, s.guid;
-                DROP TABLE sightings;
-                ALTER TABLE sightings_by_seq RENAME TO sightings;
-                CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
-                """)
-        }
-    }
-
-    /// Runs one schema step under the write lock, re-reading the version first, so that two processes
-    /// opening an old store at once apply it once.
-    private func migrateStep(to version: Int, _ sql: String) throws(StoreError) {
-        try migrateStep(to: version) { () throws(StoreError) in try db.execute(sql) }
-    }
-
-    /// `migrateStep` with the step as code, for a step that looks at the store first.
-    private func migrateStep(to version: Int, _ body: () throws(StoreError) -> Void) throws(StoreError) {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            if (try db.query("PRAGMA user_version").first?.first?.int ?? 0) < Int64(version) {
-                try body()
-                try db.execute("PRAGMA user_version = \(version)")
-            }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
+    /// table once, in `seq` order; a table already keyed by `seq` is left alone.
+    private static func keySightingsBySeq(_ db: SQLiteConnection) throws(StoreError) {
+        guard try db.int("SELECT count(*) FROM pragma_table_info('sightings') WHERE name = 'item_id'") == 1 else { return }
+        try db.execute("""
+            CREATE TABLE sightings_by_seq(
+                item_seq INTEGER NOT NULL,
+                feed_url TEXT NOT NULL,
+                guid TEXT NOT NULL DEFAULT '',
+                url TEXT,
+                first_seen TEXT NOT NULL,
+                last_seen TEXT NOT NULL,
+                count INTEGER NOT NULL DEFAULT 1,
+                PRIMARY KEY(item_seq, feed_url, guid)
+            ) WITHOUT ROWID;
+            INSERT INTO sightings_by_seq(item_seq, feed_url, guid, url, first_seen, last_seen, count)
+                SELECT i.seq, s.feed_url, s.guid, s.url, s.first_seen, s.last_seen, s.count
+                FROM sightings s JOIN items i ON i.id = s.item_id ORDER BY i.seq, s.feed_url, s.guid;
+            DROP TABLE sightings;
+            ALTER TABLE sightings_by_seq RENAME TO sightings;
+            CREATE INDEX sightings_by_guid ON sightings(feed_url, guid);
+            """)
     }
 
     /// Runs `body` as one transaction.

@@ -175,7 +175,7 @@ import Testing
         #expect(ids(try upgraded.search("chips", filter: ItemFilter(topics: ["us-china-rivalry"]))) == [Self.corpus[0].id])
         #expect(try upgraded.subscriptions().isEmpty)
         // A second process that read version 1 before the first upgraded finds the step done, under the lock.
-        try upgraded.migrateToVersion2()
+        try ItemStore.migrator.apply(version: 2, to: upgraded.db)
         #expect(try upgraded.db.query("SELECT count(*) FROM sqlite_master WHERE name = 'items_fts'").first?.first?.int == 1)
         // Items inserted after the upgrade are indexed too.
         let r = Self.record(9, title: "Shanghai conference opens", body: "WAIC begins.", topics: ["shanghai-waic"])
