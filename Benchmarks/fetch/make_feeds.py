@@ -42,4 +42,5 @@ def main():
             fh.write(doc)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -32,16 +32,8 @@ FIXTURE_FEEDS = ["world-wire.rss.xml", "policy-desk.atom.xml", "story-wire.rss.x
                  "escaped-urls.rss.xml", "escaped-urls.atom.xml"]
 SYNTHETIC = 24
 
-WORDS = ("government ministry policy summit leaders agreement trade market shares company quarter growth "
-         "export controls chips semiconductor artificial intelligence governance regulation safety standards "
-         "framework cooperation organization global south developing countries open source models data centres "
-         "energy networks football weather storm election court ruling copyright training data deepfakes "
-         "misinformation jobs automation research university laboratory startup funding investors shanghai "
-         "conference delegates united nations panel dialogue declaration europe china united states").split()
-
-
-def paragraph(rng, n):
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "fetch"))
+from make_feeds import paragraph  # noqa: E402  (the fetch benchmark's words)
 
 
 def synthetic(rng, f, n_items, tag=""):

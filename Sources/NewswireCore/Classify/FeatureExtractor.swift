@@ -54,8 +54,8 @@ enum FeatureExtractor {
     @inline(__always)
     static func hash(_ a: UInt64, _ b: UInt64?, title: Bool) -> UInt64 {
         var h = a
-        if let b { h = mix(h &* 0x9E37_79B9_7F4A_7C15 ^ b) }
-        if title { h = mix(h ^ 0x5449_544C_455F_4654) }
+        if let b { h = SplitMix64.mix(h &* SplitMix64.increment ^ b) }
+        if title { h = SplitMix64.mix(h ^ 0x5449_544C_455F_4654) }
         return h
     }
 
@@ -68,14 +68,6 @@ enum FeatureExtractor {
         let a = TextTokenizer.hash(Array(parts[0].utf8))
         let b = parts.count > 1 ? TextTokenizer.hash(Array(parts[1].utf8)) : nil
         return hash(a, b, title: title)
-    }
-
-    @inline(__always)
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// Walks the token sequences of an item (title first), calling `emit` for every feature occurrence.

@@ -5,12 +5,12 @@ import Foundation
 /// Synthetic articles are drawn from a Zipf-distributed vocabulary, so common shingles have long postings
 /// as in real text.
 public enum DedupBenchmark {
+    /// The synthetic corpus's generator: SplitMix64 one step ahead of `state` (the sequence the corpus was
+    /// first drawn with).
     struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            return DedupText.mix(state)
-        }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state &+ SplitMix64.increment) }
+        mutating func next() -> UInt64 { generator.next() }
         mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     }
 

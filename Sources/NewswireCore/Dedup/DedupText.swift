@@ -116,11 +116,8 @@ enum DedupText {
         return h
     }
 
-    /// SplitMix64's finalizer: spreads every input bit over the output (for sampling by `hash % n`).
+    /// SplitMix64's first output from `x`: spreads every input bit over the output (for sampling by `hash % n`).
     static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(x &+ SplitMix64.increment)
     }
 }
