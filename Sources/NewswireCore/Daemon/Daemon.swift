@@ -7,7 +7,7 @@ import Logging
 /// The loop is also the daemon's heartbeat: it feeds the systemd watchdog and the /healthz endpoint after
 /// real work (a tick of the loop, or a poll of the fetch loop), never from a free-running timer, so a hung
 /// loop stops both.
-public final class Daemon: @unchecked Sendable {
+public final class Daemon {
     public private(set) var config: DaemonConfig
     public private(set) var feeds: [FeedConfig]
     let pipeline: Pipeline

@@ -6,7 +6,7 @@ import Logging
 /// state, and log. A failure of one feed is logged and scheduled for retry; it never escapes.
 ///
 /// Used from one thread (the daemon's loop or a one-shot command).
-public final class Pipeline: @unchecked Sendable {
+public final class Pipeline {
     public let store: ItemStore
     public let archive: ArchiveWriter
     public var classifier: TopicClassifier

@@ -13,7 +13,8 @@ public final class StopSignal: Sendable {
 
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
-    /// Keeps the signal sources alive; appended only by `install`, called once at start-up.
+    /// Keeps the signal sources alive. Invariant behind `@unchecked Sendable`: appended only by `install`, on one
+    /// thread, before any signal is handled; never read.
     private final class Sources: @unchecked Sendable { var list: [any DispatchSourceSignal] = [] }
     private let sources = Sources()
 

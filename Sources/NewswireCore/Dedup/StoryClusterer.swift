@@ -45,8 +45,8 @@ public struct StoryClusterer: Sendable {
             var out: [UInt8] = []
             out.reserveCapacity(sorted.keys.count * 16)
             for (k, v) in zip(sorted.keys, sorted.values) {
-                withUnsafeBytes(of: k.littleEndian) { out.append(contentsOf: $0) }
-                withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+                Bytes.appendLittleEndian(UInt64(bitPattern: k), to: &out)
+                Bytes.appendLittleEndian(v.bitPattern, to: &out)
             }
             return out
         }
@@ -61,25 +61,13 @@ public struct StoryClusterer: Sendable {
         /// Equal when the weights are: `lookupTerms` and `sortedForm` are derived, not part of the value.
         public static func == (a: Vector, b: Vector) -> Bool { a.weights == b.weights }
 
-        /// Parses `text` with strtoll/strtod: called for every candidate of every lookup, where splitting into
-        /// Strings was a third of a pass's time.
+        /// Parses the older text form (stores written before `encoded`); stops at the first malformed pair.
         init(text: String) {
             var w: [Int64: Double] = [:]
-            text.utf8CString.withUnsafeBufferPointer { buf in
-                guard var p = buf.baseAddress else { return }
-                while p.pointee != 0 {
-                    var end: UnsafeMutablePointer<CChar>?
-                    let key = strtoll(p, &end, 10)
-                    guard let colon = end, colon != UnsafeMutablePointer(mutating: p),
-                          colon.pointee == CChar(UInt8(ascii: ":")) else { break }
-                    let start = colon + 1
-                    var valueEnd: UnsafeMutablePointer<CChar>?
-                    let value = strtod(start, &valueEnd)
-                    guard let next = valueEnd, next != start else { break }
-                    w[Int64(key)] = value
-                    p = UnsafePointer(next)
-                    while p.pointee == CChar(UInt8(ascii: " ")) { p += 1 }
-                }
+            for pair in text.split(separator: " ", omittingEmptySubsequences: true) {
+                guard let colon = pair.firstIndex(of: ":"), let key = Int64(pair[..<colon]),
+                      let value = Double(pair[pair.index(after: colon)...]) else { break }
+                w[key] = value
             }
             weights = w
         }
@@ -115,17 +103,14 @@ public struct StoryClusterer: Sendable {
             self.values = values
         }
 
+        /// A vector as `Vector.encoded` stored it; a torn last pair is ignored.
         init(encoded b: [UInt8]) {
-            self = b.withUnsafeBytes { Sorted(encoded: $0) }
-        }
-
-        init(encoded raw: UnsafeRawBufferPointer) {
-            let n = raw.count / 16
+            let n = b.count / 16
             keys.reserveCapacity(n)
             values.reserveCapacity(n)
             for i in 0..<n {
-                keys.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)))
-                values.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self))))
+                keys.append(Int64(bitPattern: Bytes.littleEndianUInt64(b, at: i * 16)))
+                values.append(Double(bitPattern: Bytes.littleEndianUInt64(b, at: i * 16 + 8)))
             }
         }
 

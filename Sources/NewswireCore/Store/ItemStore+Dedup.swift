@@ -91,39 +91,15 @@ extension ItemStore {
     static func int64Blob(_ values: [Int64]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(values.count * 8)
-        for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        for v in values { Bytes.appendLittleEndian(UInt64(bitPattern: v), to: &out) }
         return out
     }
 
     static func int64s(_ b: [UInt8]) -> [Int64] {
-        b.withUnsafeBytes { raw in
-            (0..<(b.count / 8)).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
-        }
+        (0..<(b.count / 8)).map { Int64(bitPattern: Bytes.littleEndianUInt64(b, at: $0 * 8)) }
     }
 
-    /// `[1,-2,3]`: a list of integers for `json_each`, written straight into the string's storage
-    /// (`JSONText.writeDecimal`), without a `String` per number.
-    static func jsonArray(_ values: [Int64]) -> String {
-        // At most 20 characters a value ("-9223372036854775808") and a comma; the brackets.
-        String(unsafeUninitializedCapacity: values.count * 21 + 2) { out in
-            var n = 0
-            out[n] = 0x5B
-            n += 1
-            for (i, v) in values.enumerated() {
-                if i > 0 {
-                    out[n] = 0x2C
-                    n += 1
-                }
-                if v < 0 {
-                    out[n] = 0x2D
-                    n += 1
-                }
-                n = JSONText.writeDecimal(v.magnitude, to: out, at: n)
-            }
-            out[n] = 0x5D
-            return n + 1
-        }
-    }
+    static func jsonArray(_ values: [Int64]) -> String { JSONText.integerArray(values) }
 }
 
 extension ItemStore: DedupStorage {

@@ -4,7 +4,7 @@ import Foundation
 /// and every sighting of an item. SQLite in WAL mode, one file under the state directory.
 ///
 /// Not thread-safe: one owner uses it from one thread (the daemon's pipeline thread, or a command).
-public final class ItemStore: @unchecked Sendable {
+public final class ItemStore {
     public static let fileName = "newswired.sqlite3"
     static var schemaVersion: Int { migrator.latestVersion }
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a

@@ -8,7 +8,7 @@
 /// transaction. An item of the batch still open reads as not stored (it is prepared in full, and the store's
 /// thread finds it stored); an error reads as not stored as well.
 ///
-/// Used from one thread at a time (the prepare worker's serial queue).
+/// Invariant behind `@unchecked Sendable`: its connection is used by one thread at a time (the prepare worker's).
 final class StoredItems: @unchecked Sendable {
     private let db: SQLiteConnection
 

@@ -1,0 +1,156 @@
+/// The one module that handles bytes through pointers, for the hot paths that write or scan UTF-8 and integers
+/// by the byte: JSON string escaping, decimal digits, and integer lists for SQL's `json_each`.
+///
+/// Invariants each function keeps:
+/// - it reads only within the buffer it is handed (`src.count`, `out.count`), and never keeps the pointer past
+///   its own return;
+/// - a write into `out` stays below the room the caller promised (20 bytes for a decimal, 21 a value and 2 for
+///   an integer list), which the callers here size from the value count;
+/// - the bytes it writes are ASCII or copied UTF-8 runs, so any String built from them is valid UTF-8.
+/// Little-endian integers (`Bytes`) need no pointer at all and are here as the other byte format we store.
+extension JSONText {
+    /// Appends UTF-8 text as a JSON string, copying the runs between escapes in bulk. Eight bytes at a time
+    /// are tested for anything to escape (`wordNeedsEscape`), so the usual run of text costs a few
+    /// instructions per word rather than six comparisons per byte.
+    static func appendEscaped(_ src: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + src.count + 2)
+        out.append(0x22)
+        let n = src.count
+        var run = 0, i = 0
+        if let base = src.baseAddress {
+            while i < n {
+                if i + 8 <= n, !wordNeedsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
+                let end = min(i + 8, n)
+                while i < end {
+                    let b = base[i]
+                    if needsEscape(b) {
+                        if run < i { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: i - run)) }
+                        run = i + 1
+                        appendEscape(b, to: &out)
+                    }
+                    i += 1
+                }
+            }
+            if run < n { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: n - run)) }
+        }
+        out.append(0x22)
+    }
+
+    /// Whether any of the eight bytes of `w` is one `needsEscape` names (exact as a yes/no: the classic
+    /// "has a byte less than n" and "has a zero byte" word tests of Bit Twiddling Hacks).
+    @inline(__always) static func wordNeedsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        let control = (w &- ones &* 0x20) & ~w & highs
+        return (control | hasZeroByte(w ^ (ones &* 0x22)) | hasZeroByte(w ^ (ones &* 0x5C)) | hasZeroByte(w ^ (ones &* 0x3C))
+            | hasZeroByte(w ^ (ones &* 0x3E)) | hasZeroByte(w ^ (ones &* 0x26))) != 0
+    }
+
+    /// The escape of one byte for which `needsEscape` holds.
+    @inline(__always) static func appendEscape(_ b: UInt8, to out: inout [UInt8]) {
+        out.append(0x5C)
+        switch b {
+        case 0x22, 0x5C: out.append(b)
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        default:
+            let hex = { (d: UInt8) -> UInt8 in d < 10 ? 0x30 + d : 0x57 + d }
+            out.append(UInt8(ascii: "u"))
+            out.append(0x30)
+            out.append(0x30)
+            out.append(hex(b >> 4))
+            out.append(hex(b & 0xF))
+        }
+    }
+
+    /// Appends a non-negative integer in decimal.
+    static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
+        guard v >= 10 else { return out.append(0x30 + UInt8(truncatingIfNeeded: v)) }
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64 has at most 20 digits
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let buf = raw.bindMemory(to: UInt8.self)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<writeDecimal(v, to: buf, at: 0)]))
+        }
+    }
+
+    /// Writes `v` in decimal into `out` from `start` (room for 20 bytes), two digits at a time; returns the
+    /// index after the last digit.
+    @inline(__always) static func writeDecimal(_ v: UInt64, to out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var digits = 1
+        var power: UInt64 = 10
+        while digits < 20, v >= power {
+            digits += 1
+            power &*= 10
+        }
+        var m = v, j = start + digits
+        digitPairs.withUnsafeBufferPointer { pairs in
+            while m >= 100 {
+                let r = Int(m % 100) * 2
+                m /= 100
+                j -= 2
+                out[j] = pairs[r]
+                out[j + 1] = pairs[r + 1]
+            }
+            if m >= 10 {
+                out[j - 2] = pairs[Int(m) * 2]
+                out[j - 1] = pairs[Int(m) * 2 + 1]
+            } else {
+                out[j - 1] = 0x30 + UInt8(truncatingIfNeeded: m)
+            }
+        }
+        return start + digits
+    }
+
+    /// "00" through "99", two bytes each.
+    fileprivate static let digitPairs: [UInt8] = {
+        var out: [UInt8] = []
+        for n in 0..<100 {
+            out.append(0x30 + UInt8(n / 10))
+            out.append(0x30 + UInt8(n % 10))
+        }
+        return out
+    }()
+
+    /// `[1,-2,3]`: a list of integers for `json_each`, written straight into the string's storage, without a
+    /// `String` per number.
+    static func integerArray(_ values: [Int64]) -> String {
+        // At most 20 characters a value ("-9223372036854775808") and a comma; the brackets.
+        String(unsafeUninitializedCapacity: values.count * 21 + 2) { out in
+            var n = 0
+            out[n] = 0x5B
+            n += 1
+            for (i, v) in values.enumerated() {
+                if i > 0 {
+                    out[n] = 0x2C
+                    n += 1
+                }
+                if v < 0 {
+                    out[n] = 0x2D
+                    n += 1
+                }
+                n = writeDecimal(v.magnitude, to: out, at: n)
+            }
+            out[n] = 0x5D
+            return n + 1
+        }
+    }
+}
+
+/// Little-endian 64-bit values, 8 bytes each: fingerprints and story vectors as stored.
+enum Bytes {
+    static func appendLittleEndian(_ v: UInt64, to out: inout [UInt8]) {
+        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+    }
+
+    /// The value at byte `offset` of `bytes` (which holds 8 bytes from there).
+    @inline(__always)
+    static func littleEndianUInt64(_ bytes: [UInt8], at offset: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
+        return v
+    }
+}
