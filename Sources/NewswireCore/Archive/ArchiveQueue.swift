@@ -20,9 +20,9 @@ final class ArchiveQueue: Sendable {
     /// A batch was submitted and not yet finished.
     var inFlight: Bool { worker.inFlight > 0 }
 
-    /// Appends and syncs `records` on the worker, after `announce` has logged them (`Pipeline.ItemLines`). The
+    /// Appends and syncs `records` on the worker, after `announce` has logged them (`ItemLogLines`). The
     /// batch before must be finished.
-    func submit(_ records: [ArchiveRecord], announce: Pipeline.ItemLines) {
+    func submit(_ records: [ArchiveRecord], announce: ItemLogLines) {
         precondition(!inFlight, "one archive batch at a time")
         let archive = self.archive
         worker.submit {

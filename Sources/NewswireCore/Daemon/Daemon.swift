@@ -56,14 +56,14 @@ public final class Daemon {
         let store = try ItemStore(stateDirectory: stateDirectory)
         pipeline = Pipeline(store: store, archive: ArchiveWriter(stateDirectory: stateDirectory),
                             classifier: TopicClassifier(model: settings.model),
-                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff), appendsInBackground: true)
+                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff))
         fetcher = Fetcher(options: FetchOptions(config.fetch))
         let repaired = try pipeline.archive.reconcile(store: store)
         if repaired > 0 {
             logger.warning("reconcile", metadata: ["appended": "\(repaired)", "reason": "items committed but missing from the archive"])
         }
         do {
-            storedItems = try StoredItems(path: store.path)
+            itemLookup = try ItemLookupConnection(path: store.path)
         } catch {
             // Only work saved: without it the worker prepares every entry in full.
             logger.warning("store", metadata: ["error": "\(error)", "reason": "no read connection for the prepare worker"])
@@ -71,7 +71,7 @@ public final class Daemon {
     }
 
     /// The prepare worker's read connection: entries already stored are not classified or fingerprinted again.
-    private var storedItems: StoredItems?
+    private var itemLookup: ItemLookupConnection?
 
     /// A summary of one pass over feeds.
     public struct PassSummary: Sendable {
@@ -243,7 +243,7 @@ public final class Daemon {
         let grace = Double(config.shutdownGrace)
         // Outcomes are parsed and classified on a worker (`PrepareQueue`) and stored here, in the order they
         // arrived; the loop stores whatever is ready at every turn and waits once `depth` are outstanding.
-        let prepare = PrepareQueue(stored: storedItems)
+        let prepare = PrepareQueue(stored: itemLookup)
         let classifier = pipeline.classifier, deduper = pipeline.deduper
         func store(_ prepared: Pipeline.PreparedFetch) {
             let r = pipeline.handle(prepared)
@@ -255,7 +255,7 @@ public final class Daemon {
         fetcher.fetch(requests, control: {
             tick()  // the fetch loop polls at least every 100 ms: a tick of the scheduling loop
             while let p = prepare.next(wait: false) { store(p) }
-            pipeline.flushIfDue()  // a slow transfer does not hold the others' items (or the write lock) back
+            pipeline.commitIfDue()  // a slow transfer does not hold the others' items (or the write lock) back
             guard let s = stop?.secondsSinceRequest else { return .proceed }
             return s >= grace ? .abortAll : .stopStarting
         }) { request, outcome in
@@ -265,7 +265,7 @@ public final class Daemon {
         }
         while let p = prepare.next(wait: true) { store(p) }
         prepare.close()
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         return summary
     }
 }

@@ -1,9 +1,13 @@
 import Foundation
 import Logging
 
-/// Everything that happens to one fetched feed: parse, hash, dedup against the content-hash store,
-/// classify the new items, commit, append them to the archive, update the feed's HTTP and schedule
-/// state, and log. A failure of one feed is logged and scheduled for retry; it never escapes.
+/// One item's path through the stages, composed: `prepare` (on the prepare worker) parses, hashes, classifies
+/// and fingerprints a fetched feed; `handle` (on the store's thread) turns the transfer into an outcome
+/// (`FetchOutcome`), moves the feed's state (`FeedState`), and stores each entry: dedup decides its links
+/// (`Deduper` over `DedupIndex`), the store keeps the item and its sighting; `commitIfDue` /
+/// `commitAndArchive` commit the batch and hand it to the archive worker (`ArchiveQueue`), which logs its
+/// `item` lines and writes its archive lines. Each stage decides its own part; this type only calls them in
+/// order. A failure of one feed is logged and scheduled for retry; it never escapes.
 ///
 /// Used from one thread (the daemon's loop or a one-shot command).
 public final class Pipeline {
@@ -20,26 +24,21 @@ public final class Pipeline {
     var fetchLog = Logger(label: "fetch"), parseLog = Logger(label: "parse"), itemLog = Logger(label: "item"),
         storeLog = Logger(label: "store")
     private var rng = SystemRandomNumberGenerator()
-    /// The store's batch transaction is open: feeds handled since the last `flushArchive` share it.
+    /// The store's batch transaction is open: feeds handled since the last commit share it.
     private var batchOpen = false
     /// New items of the open batch, appended to the archive once it commits, and the fetch each came from.
     private var pending: [ArchiveRecord] = []
     private var pendingFetches: [String] = []
-    private var lastFlush = DispatchTime.now()
+    private var lastCommit = DispatchTime.now()
     private var fetchCounter = 0
 
-    /// With `appendsInBackground` (the daemon's), `flushIfDue` appends a committed batch's archive lines on a
-    /// worker thread while the next batch is stored, and they are marked archived once the pipeline finds them
-    /// written (at the latest at the next flush); `flushArchive()` returns with every line written and marked
-    /// either way.
-    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy,
-                appendsInBackground: Bool = false) {
+    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
         self.store = store
         self.archive = archive
         self.classifier = classifier
         self.policy = policy
         dedupIndex = DedupIndex(storage: store)
-        archiveQueue = appendsInBackground ? ArchiveQueue(archive: archive) : nil
+        archiveQueue = ArchiveQueue(archive: archive)
     }
 
     /// The result of one feed's fetch, for the caller's summary.
@@ -50,49 +49,46 @@ public final class Pipeline {
         public var nextDueAt: Int
     }
 
-    /// Commits the feeds handled since the last call (one transaction, each entry in its own savepoint), then
-    /// appends their new items to the archive, flushes it to disk and marks the items archived: everything is
-    /// in the archive when it returns. Called at the end of every batch of fetches; during one, `flushIfDue`
-    /// commits at least once a second: readers and `archive tail -f` see new items within about a second, and
-    /// one commit and one fsync per day file serve many feeds. A crash before the archive append leaves the
-    /// items committed but unmarked, and the start-up reconcile appends them; a crash before the commit loses
-    /// nothing that was acknowledged: the feeds' validators are rolled back with their items, so they are
-    /// fetched again in full.
-    public func flushArchive() {
+    // MARK: The batch: commit, then archive
+
+    /// Commits the open batch (the feeds handled since the last commit share one transaction, each entry in
+    /// a savepoint of its own), then has its new items logged and written to the archive and marks them
+    /// archived: everything is in the archive when it returns. Called at the end of every round of fetches.
+    /// A crash after the commit leaves items committed but not marked, which the start-up reconcile appends; a
+    /// crash before it loses the feeds' validators with their items, so those feeds are fetched again in full.
+    public func commitAndArchive() {
         commitBatch()
-        markAppended()
-        appendPending()
+        markWrittenBatchArchived(wait: true)
+        guard !pending.isEmpty else { return }
+        archiveQueue.submit(pending, announce: takeItemLines())
+        pending.removeAll()
+        markWrittenBatchArchived(wait: true)
     }
 
-    /// `flushArchive()` when the last one is a second old, or `maxPending` new items wait for it (their
-    /// records are held in memory until then): the fetch loop calls it while transfers run. With
-    /// `appendsInBackground` (see `init`) the batch's archive lines are written while the next batch is stored,
-    /// and marked archived at the first call that finds them written while no batch is open, at the latest at
-    /// the next flush.
-    public func flushIfDue() {
+    /// Commits when the last commit is a second old, or `maxPending` new items wait (their records are held in
+    /// memory until then), and hands the batch to the archive worker, which writes it while the next batch is
+    /// stored; its items are marked archived at the first call that finds them written while no batch is open.
+    /// The fetch loop calls it while transfers run: readers and `archive tail -f` see new items within about a
+    /// second, and one commit and one fsync per day file serve many feeds.
+    public func commitIfDue() {
         if pending.count >= Self.maxPending
-            || DispatchTime.now().uptimeNanoseconds - lastFlush.uptimeNanoseconds >= flushIntervalNanoseconds {
-            guard let queue = archiveQueue else {
-                flushArchive()
-                return
-            }
+            || DispatchTime.now().uptimeNanoseconds - lastCommit.uptimeNanoseconds >= commitIntervalNanoseconds {
             commitBatch()
-            markAppended()  // the batch before, usually written long since
+            markWrittenBatchArchived(wait: true)  // the batch before, usually written long since
             guard !pending.isEmpty else { return }
-            queue.submit(pending, announce: takeItemLines())
+            archiveQueue.submit(pending, announce: takeItemLines())
             pending.removeAll()
         } else if !batchOpen {
-            markAppended(wait: false)  // written meanwhile: marked now rather than at the next flush
+            markWrittenBatchArchived(wait: false)  // written meanwhile: marked now rather than at the next commit
         }
     }
 
-    /// Set when `flushIfDue` hands a batch's archive lines to a worker thread (`ArchiveQueue`) and goes on
-    /// storing the next one.
-    private let archiveQueue: ArchiveQueue?
+    /// Writes committed batches' lines on a thread of its own, one batch at a time.
+    private let archiveQueue: ArchiveQueue
 
     /// Commits the open batch; on failure rolls it back and forgets its records.
     private func commitBatch() {
-        lastFlush = .now()
+        lastCommit = .now()
         guard batchOpen else { return }
         batchOpen = false
         do {
@@ -108,34 +104,15 @@ public final class Pipeline {
         }
     }
 
-    /// Appends the committed records to the archive on this thread and marks them archived.
-    private func appendPending() {
-        guard !pending.isEmpty else { return }
-        let records = pending
-        pending.removeAll()
-        takeItemLines().emit(records)
-        do {
-            try archive.append(records)
-        } catch {
-            // Committed but not marked archived: the start-up reconcile appends whatever line is missing.
-            storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(records.count)"])
-            return
-        }
-        markArchived(records.map(\.id))
-    }
-
-    /// Waits for the batch the archive worker is writing, if any (without `wait`, only takes one it has
-    /// finished), and marks its items archived, in a transaction of its own: never while a batch is open.
-    private func markAppended(wait: Bool = true) {
-        guard let (ids, error) = archiveQueue?.finish(wait: wait) else { return }
+    /// Takes the batch the archive worker has written, if any (with `wait`, waits for it), and marks its items
+    /// archived in a transaction of its own: never while a batch is open.
+    private func markWrittenBatchArchived(wait: Bool) {
+        guard let (ids, error) = archiveQueue.finish(wait: wait) else { return }
         if let error {
+            // Committed but not marked archived: the start-up reconcile appends whatever line is missing.
             storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(ids.count)"])
             return
         }
-        markArchived(ids)
-    }
-
-    private func markArchived(_ ids: [String]) {
         do {
             try store.transaction { try store.markArchived(ids: ids) }
         } catch {
@@ -146,8 +123,8 @@ public final class Pipeline {
 
     static let maxPending = 250
 
-    /// How old the last flush may get while transfers run: a second (tests lengthen it).
-    var flushIntervalNanoseconds: UInt64 = 1_000_000_000
+    /// How old the last commit may get while transfers run: a second (tests lengthen it).
+    var commitIntervalNanoseconds: UInt64 = 1_000_000_000
 
     /// The conditional-GET request for a feed, from its stored state.
     public func request(for feed: FeedConfig) throws(StoreError) -> FetchRequest {
@@ -170,20 +147,17 @@ public final class Pipeline {
         let entry: FeedEntry
         let id: String
         let url: String?
-        /// Computed ahead when preparing off the store's thread, for every entry (the worker cannot know
-        /// which are new; on a 200 of a feed with one new item among 50, that is ~5 ms of the worker's CPU);
-        /// else only once an entry turns out to be new.
+        /// Computed when preparing, for every entry the store did not have as of its last commit (nil for the
+        /// others: the store's thread only records their sighting, and computes them should one be new after all).
         let classification: Classification?
         let dedup: Deduper.Input?
     }
 
-    /// Parses a 2xx response and hashes its entries; given `ahead`, also classifies them and computes their
-    /// dedup input (fingerprint, story term counts), except for the entries `stored` already knows (the
-    /// store's thread only records their sighting). Touches no state: safe on any thread (`stored` from one
-    /// thread at a time).
-    static func prepare(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>,
-                        ahead: (classifier: TopicClassifier, deduper: Deduper)? = nil,
-                        stored: StoredItems? = nil) -> PreparedFetch {
+    /// Parses a 2xx response, hashes its entries, classifies them and computes their dedup input (fingerprint,
+    /// story term counts), except for the entries `stored` already knows. Touches no state: safe on any thread
+    /// (`stored` from one thread at a time).
+    static func prepare(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, classifier: TopicClassifier,
+                        deduper: Deduper, stored: ItemLookupConnection? = nil) -> PreparedFetch {
         guard case .success(let response) = outcome, (200...299).contains(response.status) else {
             return PreparedFetch(feed: feed, outcome: outcome, parsed: nil, entries: [])
         }
@@ -196,18 +170,19 @@ public final class Pipeline {
         }
         let entries = ((try? parsed.get())?.entries ?? []).map { entry in
             let id = ContentHash.of(entry)
-            let ahead = stored?.contains(id: id) == true ? nil : ahead
+            let known = stored?.contains(id: id) == true
             return PreparedEntry(entry: entry, id: id, url: entry.link.flatMap(URLCanonicalizer.canonicalize),
-                                 classification: ahead?.classifier.classify(ClassifierInput(entry)),
-                                 dedup: ahead?.deduper.input(title: entry.title, body: entry.content ?? entry.summary))
+                                 classification: known ? nil : classifier.classify(ClassifierInput(entry)),
+                                 dedup: known ? nil : deduper.input(title: entry.title, body: entry.content ?? entry.summary))
         }
         return PreparedFetch(feed: feed, outcome: outcome, parsed: parsed, entries: entries)
     }
 
-    /// Handles one transfer's outcome. Store errors are logged and reported as a failed fetch.
+    /// Prepares and handles one transfer's outcome on this thread. Store errors are logged and reported as a
+    /// failed fetch.
     @discardableResult
     public func handle(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, now: Date = Date()) -> FeedResult {
-        handle(Self.prepare(feed: feed, outcome: outcome), now: now)
+        handle(Self.prepare(feed: feed, outcome: outcome, classifier: classifier, deduper: deduper), now: now)
     }
 
     /// Handles a prepared outcome (`prepare`): the store's part, on the store's thread.
@@ -217,10 +192,10 @@ public final class Pipeline {
         fetchCounter += 1
         let fetchID = String(fetchCounter)
         let context: Logger.Metadata = ["feed": .string(feed.url), "fetch": .string(fetchID)]
-        defer { flushIfDue() }
+        defer { commitIfDue() }
         do {
             if !batchOpen {
-                markAppended(wait: false)  // the batch the worker has written, before this one takes the store
+                markWrittenBatchArchived(wait: false)  // the batch the worker has written, before this one takes the store
                 try store.beginBatch()
                 batchOpen = true
             }
@@ -316,7 +291,7 @@ public final class Pipeline {
         for p in prepared.entries {
             if let new = try store.savepoint({ try storeEntry(p, feed: feed, now: now) }) {
                 fresh.append(new)
-                pending.append(new)  // logged and archived once the batch commits (`flushArchive`)
+                pending.append(new)  // logged and archived once the batch commits
                 pendingFetches.append(fetchID)
             } else {
                 duplicates += 1
@@ -371,57 +346,9 @@ public final class Pipeline {
         return added
     }
 
-    /// `id:score,id:score` for the item log line.
-    static func topicList(_ topics: [TopicScore]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(topics.count * 32)
-        for (i, t) in topics.enumerated() {
-            if i > 0 { out.append(0x2C) }
-            out.append(contentsOf: t.id.utf8)
-            out.append(0x3A)
-            JSONText.appendNumber(t.score, to: &out)
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `id: term, term; id: term` for the item log line: the deciding terms the archive record carries.
-    static func topicTerms(_ topics: [TopicScore]) -> String {
-        topics.map { "\($0.id): " + $0.terms.joined(separator: ", ") }.joined(separator: "; ")
-    }
-
-    /// One `item` line per new item, and the relevant-item metrics.
     /// The `item` lines of the batch being handed over: its fetch numbers go with them, the pending list empties.
-    private func takeItemLines() -> ItemLines {
+    private func takeItemLines() -> ItemLogLines {
         defer { pendingFetches.removeAll() }
-        return ItemLines(logger: itemLog, fetches: pendingFetches)
-    }
-
-    /// One `item` line per new item of a committed batch, with its feed and the `fetch=N` of its feed's line, and
-    /// the relevant-items metric. Emitted once the batch has committed (by the archive worker, before it writes
-    /// the batch's lines, when there is one): an item is logged once, when it is stored for good, and a batch
-    /// that is rolled back (its feeds fetched again in full) logs nothing. Formatting them was ~5 % of the store
-    /// thread's instructions in the 1,000-feed benchmark.
-    struct ItemLines: Sendable {
-        let logger: Logger
-        let fetches: [String]
-
-        func emit(_ records: [ArchiveRecord]) {
-            assert(fetches.count == records.count, "one fetch number per pending record")
-            for (i, r) in records.enumerated() {
-                var meta: Logger.Metadata = [
-                    "feed": .string(r.feed), "fetch": .string(i < fetches.count ? fetches[i] : "?"),
-                    "id": .string(r.id), "title": .string(r.title ?? ""), "relevant": "\(r.relevant)",
-                    "relevance": .string(JSONText.number(r.relevance)),
-                    "topics": .string(Pipeline.topicList(r.topics)),
-                    "url": .string(r.url ?? ""),
-                ]
-                if !r.topics.isEmpty { meta["terms"] = .string(Pipeline.topicTerms(r.topics)) }
-                if let rev = r.revisionOf { meta["revision_of"] = .string(rev) }
-                if let nd = r.nearDuplicateOf { meta["near_duplicate_of"] = .string(nd) }
-                if let story = r.story { meta["story"] = .string(story) }
-                logger.info("item", metadata: meta)
-                if r.relevant { DaemonMetrics.relevant(topics: r.topics.map(\.id)) }
-            }
-        }
+        return ItemLogLines(logger: itemLog, fetches: pendingFetches)
     }
 }

@@ -1,5 +1,5 @@
 /// Prepares transfers' outcomes (`Pipeline.prepare`: parse, content hashes, classification and dedup input of the
-/// entries not stored yet, `StoredItems`) on a worker thread while the caller's thread stores the ones already
+/// entries not stored yet, `ItemLookupConnection`) on a worker thread while the caller's thread stores the ones already
 /// prepared, in the order they were submitted: on two cores, parsing and classifying one feed overlaps storing
 /// the one before. The caller bounds what is in flight (`Daemon.fetch` waits past `depth`), so memory stays
 /// bounded when storing is the slower side.
@@ -11,9 +11,9 @@ final class PrepareQueue: Sendable {
 
     private let worker = WorkerThread<Pipeline.PreparedFetch>(name: "newswired-prepare")
     /// Which entries are stored already (nil: all are prepared in full).
-    private let stored: StoredItems?
+    private let stored: ItemLookupConnection?
 
-    init(stored: StoredItems? = nil) {
+    init(stored: ItemLookupConnection? = nil) {
         self.stored = stored
     }
 
@@ -22,7 +22,7 @@ final class PrepareQueue: Sendable {
 
     func submit(feed: FeedConfig, outcome: Result<FetchResponse, FetchError>, classifier: TopicClassifier, deduper: Deduper) {
         let stored = self.stored
-        worker.submit { Pipeline.prepare(feed: feed, outcome: outcome, ahead: (classifier, deduper), stored: stored) }
+        worker.submit { Pipeline.prepare(feed: feed, outcome: outcome, classifier: classifier, deduper: deduper, stored: stored) }
     }
 
     /// The next prepared outcome in submission order: nil when nothing is in flight, or (without `wait`) when

@@ -7,7 +7,7 @@ import Testing
 /// that fails leaves its items pending for the start-up reconcile, as on the pipeline's own thread.
 @Suite struct ArchiveQueueTests {
     static func pipeline(_ t: TempState) throws -> Pipeline {
-        let pipeline = try Pipeline.fixture(t, appendsInBackground: true)
+        let pipeline = try Pipeline.fixture(t)
         pipeline.itemLog.logLevel = .warning  // ~800 `item` lines otherwise, in every test run's output
         return pipeline
     }
@@ -28,7 +28,7 @@ import Testing
         }
         // Each handle flushed its own batch to the worker (the one before marked meanwhile); the last still waits.
         #expect(try pipeline.store.unarchivedItems().count <= Pipeline.maxPending + 10)
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         #expect(try pipeline.store.unarchivedItems().isEmpty)
         let file = ArchiveWriter(stateDirectory: t.url).fileURL(day: ISOTime.day(Date()))
         let ids = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map { ArchiveWriter.id(ofLine: Array($0.utf8)) }
@@ -42,13 +42,13 @@ import Testing
     @Test func aWrittenBatchIsMarkedAtTheNextTick() throws {
         let t = TempState()
         let pipeline = try Self.pipeline(t)
-        pipeline.flushIntervalNanoseconds = .max  // no flush by age: only the tick can mark the batch
+        pipeline.commitIntervalNanoseconds = .max  // no flush by age: only the tick can mark the batch
         let (feed, outcome) = Self.feed(0)
         #expect(pipeline.handle(feed: feed, outcome: outcome).newItems == Pipeline.maxPending + 10)  // handed over
         let deadline = Date().addingTimeInterval(10)
         while try !pipeline.store.unarchivedItems().isEmpty, Date() < deadline {
             usleep(10_000)
-            pipeline.flushIfDue()  // a tick of the fetch loop: nothing due, no batch open
+            pipeline.commitIfDue()  // a tick of the fetch loop: nothing due, no batch open
         }
         #expect(try pipeline.store.unarchivedItems().isEmpty)
         let file = ArchiveWriter(stateDirectory: t.url).fileURL(day: ISOTime.day(Date()))
@@ -63,7 +63,7 @@ import Testing
         try Data("not a directory".utf8).write(to: dir)
         let (feed, outcome) = Self.feed(0)
         #expect(pipeline.handle(feed: feed, outcome: outcome).fetched)
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         #expect(try pipeline.store.unarchivedItems().count == Pipeline.maxPending + 10)
 
         try FileManager.default.removeItem(at: dir)

@@ -30,12 +30,12 @@ import Testing
         }
     }
 
-    static func pipeline(_ t: TempState, background: Bool, captured: Captured) throws -> Pipeline {
-        let pipeline = try Pipeline.fixture(t, appendsInBackground: background)
+    static func pipeline(_ t: TempState, captured: Captured) throws -> Pipeline {
+        let pipeline = try Pipeline.fixture(t)
         pipeline.itemLog = Logger(label: "item") { _ in CapturingHandler(captured: captured) }
         pipeline.fetchLog = Logger(label: "fetch") { _ in CapturingHandler(captured: captured) }
         pipeline.storeLog = Logger(label: "store") { _ in CapturingHandler(captured: captured) }
-        pipeline.flushIntervalNanoseconds = .max  // commits only when asked (or at `maxPending`)
+        pipeline.commitIntervalNanoseconds = .max  // commits only when asked (or at `maxPending`)
         return pipeline
     }
 
@@ -45,17 +45,16 @@ import Testing
         return (feed, PipelineStoreErrorTests.ok(PipelineStoreErrorTests.rss(titles), url: feed.url))
     }
 
-    @Test(arguments: [false, true])
-    func linesComeAfterTheCommitOncePerItemWithTheirFeedAndFetch(background: Bool) throws {
+    @Test func linesComeAfterTheCommitOncePerItemWithTheirFeedAndFetch() throws {
         let t = TempState(), captured = Captured()
-        let pipeline = try Self.pipeline(t, background: background, captured: captured)
+        let pipeline = try Self.pipeline(t, captured: captured)
         let (a, outcomeA) = Self.feed(1, items: 3), (b, outcomeB) = Self.feed(2, items: 2)
         #expect(pipeline.handle(feed: a, outcome: outcomeA).newItems == 3)
         #expect(pipeline.handle(feed: b, outcome: outcomeB).newItems == 2)
         #expect(captured.events("fetch").count == 2)
         #expect(captured.events("item").isEmpty, "nothing is logged before the batch commits")
 
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         let items = captured.events("item")
         #expect(items.count == 5)
         let fetchOf = Dictionary(uniqueKeysWithValues: captured.events("fetch").map { ($0["feed"] ?? "", $0["fetch"] ?? "") })
@@ -70,21 +69,20 @@ import Testing
         let records = try pipeline.store.db.query("SELECT id, topics FROM items ORDER BY seq")
         for (line, row) in zip(items, records) {
             let topics = ArchiveRecord.topics(fromJSON: row[1].text ?? "[]")
-            #expect(line["terms"] == (topics.isEmpty ? nil : Pipeline.topicTerms(topics)), "\(line)")
+            #expect(line["terms"] == (topics.isEmpty ? nil : ItemLogLines.topicTerms(topics)), "\(line)")
             for t in topics { #expect(line["terms"]?.contains("\(t.id): " + t.terms.joined(separator: ", ")) == true) }
         }
         #expect(items.contains { $0["terms"] != nil }, "the AI-governance titles carry topics")
 
         // The same feed again: nothing new, nothing logged.
         #expect(pipeline.handle(feed: a, outcome: outcomeA).newItems == 0)
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         #expect(captured.events("item").count == 5)
     }
 
-    @Test(arguments: [false, true])
-    func aBatchThatIsRolledBackLogsNoItems(background: Bool) throws {
+    @Test func aBatchThatIsRolledBackLogsNoItems() throws {
         let t = TempState(), captured = Captured()
-        let pipeline = try Self.pipeline(t, background: background, captured: captured)
+        let pipeline = try Self.pipeline(t, captured: captured)
         // An item titled "doomed" breaks a deferred foreign key: its batch fails at COMMIT, not before.
         try pipeline.store.db.execute("""
             CREATE TABLE doom_parent(id INTEGER PRIMARY KEY);
@@ -94,7 +92,7 @@ import Testing
         let feed = FeedConfig(url: "https://doomed.example/rss")
         let outcome = PipelineStoreErrorTests.ok(PipelineStoreErrorTests.rss(["kept until the commit", "doomed"]), url: feed.url)
         #expect(pipeline.handle(feed: feed, outcome: outcome).newItems == 2)
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         #expect(try pipeline.store.db.int("SELECT count(*) FROM items") == 0, "the batch was rolled back")
         #expect(captured.events("item").isEmpty, "rolled-back items are not logged")
         #expect(captured.events("store").first?["rolled_back"] == "2")
@@ -102,7 +100,7 @@ import Testing
         // Fetched again once the fault is gone: logged now, once.
         try pipeline.store.db.execute("DROP TRIGGER doom")
         #expect(pipeline.handle(feed: feed, outcome: outcome).newItems == 2)
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         #expect(captured.events("item").compactMap { $0["title"] } == ["kept until the commit", "doomed"])
     }
 }

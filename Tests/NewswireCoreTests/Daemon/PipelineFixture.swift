@@ -3,10 +3,9 @@ import Foundation
 
 extension Pipeline {
     /// A pipeline over a new store and archive in `t`, with the shipped model and the default schedule policy.
-    static func fixture(_ t: TempState, appendsInBackground: Bool = false) throws -> Pipeline {
+    static func fixture(_ t: TempState) throws -> Pipeline {
         Pipeline(store: try ItemStore(stateDirectory: t.url), archive: ArchiveWriter(stateDirectory: t.url),
                  classifier: TopicClassifier(model: try TopicModel.load(contentsOf: Paths.model)),
-                 policy: SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff()),
-                 appendsInBackground: appendsInBackground)
+                 policy: SchedulePolicy(poll: DaemonConfig.Poll(), backoff: DaemonConfig.Backoff()))
     }
 }

@@ -33,7 +33,7 @@ import Testing
 
         let r1 = pipeline.handle(feed: bad, outcome: Self.ok(Self.rss(["first kept", "poison", "never reached"]), url: bad.url))
         let r2 = pipeline.handle(feed: good, outcome: Self.ok(Self.rss(["other feed item"]), url: good.url))
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
 
         #expect(!r1.fetched)
         #expect(r2.fetched && r2.newItems == 1)

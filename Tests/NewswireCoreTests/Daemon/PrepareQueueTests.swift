@@ -34,7 +34,7 @@ import Testing
     }
 }
 
-/// The prepare worker skips classifying and fingerprinting entries the store already has (`StoredItems`, a
+/// The prepare worker skips classifying and fingerprinting entries the store already has (`ItemLookupConnection`, a
 /// read-only connection): what it knows is what is committed, and the store's thread still decides.
 @Suite struct StoredItemsTests {
     static func pipeline(_ t: TempState) throws -> Pipeline {
@@ -54,22 +54,22 @@ import Testing
         let pipeline = try Self.pipeline(t)
         let old = ["AI governance talks open in Shanghai", "Export controls on chips tighten"]
         #expect(pipeline.handle(feed: Self.feed, outcome: Self.outcome(old)).newItems == 2)
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
 
-        let stored = try StoredItems(path: pipeline.store.path)
+        let stored = try ItemLookupConnection(path: pipeline.store.path)
         let both = Self.outcome(old + ["A new body for AI cooperation is proposed"])
-        let prepared = Pipeline.prepare(feed: Self.feed, outcome: both, ahead: (pipeline.classifier, pipeline.deduper),
+        let prepared = Pipeline.prepare(feed: Self.feed, outcome: both, classifier: pipeline.classifier, deduper: pipeline.deduper,
                                         stored: stored)
         #expect(prepared.entries.count == 3)
         #expect(prepared.entries.prefix(2).allSatisfy { $0.classification == nil && $0.dedup == nil }, "known: not prepared")
         #expect(prepared.entries[2].classification != nil && prepared.entries[2].dedup != nil, "new: prepared")
 
         let r = pipeline.handle(prepared)
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         #expect(r.newItems == 1 && r.duplicates == 2)
         let row = try #require(try pipeline.store.db.query(
             "SELECT relevance, topics FROM items WHERE title = 'A new body for AI cooperation is proposed'").first)
-        let full = Pipeline.prepare(feed: Self.feed, outcome: both, ahead: (pipeline.classifier, pipeline.deduper))
+        let full = Pipeline.prepare(feed: Self.feed, outcome: both, classifier: pipeline.classifier, deduper: pipeline.deduper)
         let expected = try #require(full.entries[2].classification)
         #expect(row[0].double == expected.relevance, "classified as the worker prepared it")
         #expect(row[1].text == ArchiveRecord.topicsJSON(expected.topics))
@@ -79,15 +79,16 @@ import Testing
     @Test func onlyWhatIsCommittedCountsAsStored() throws {
         let t = TempState()
         let pipeline = try Self.pipeline(t)
-        let stored = try StoredItems(path: pipeline.store.path)
-        let entry = Pipeline.prepare(feed: Self.feed, outcome: Self.outcome(["AI safety institute opens"])).entries[0]
+        let stored = try ItemLookupConnection(path: pipeline.store.path)
+        let entry = Pipeline.prepare(feed: Self.feed, outcome: Self.outcome(["AI safety institute opens"]),
+                                     classifier: pipeline.classifier, deduper: pipeline.deduper).entries[0]
         #expect(!stored.contains(id: entry.id))
 
-        pipeline.flushIntervalNanoseconds = .max
+        pipeline.commitIntervalNanoseconds = .max
         #expect(pipeline.handle(feed: Self.feed, outcome: Self.outcome(["AI safety institute opens"])).newItems == 1)
         #expect(try pipeline.store.containsItem(id: entry.id))  // in the open batch
         #expect(!stored.contains(id: entry.id), "not committed yet: prepared in full")
-        pipeline.flushArchive()
+        pipeline.commitAndArchive()
         #expect(stored.contains(id: entry.id))
         #expect(!stored.contains(id: String(repeating: "0", count: 64)))
     }

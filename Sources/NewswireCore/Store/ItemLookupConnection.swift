@@ -9,7 +9,7 @@
 /// thread finds it stored); an error reads as not stored as well.
 ///
 /// Invariant behind `@unchecked Sendable`: its connection is used by one thread at a time (the prepare worker's).
-final class StoredItems: @unchecked Sendable {
+final class ItemLookupConnection: @unchecked Sendable {
     private let db: SQLiteConnection
 
     /// Opens the store at `path` (the writer's file, in WAL mode, so reading never waits for the writer).
