@@ -11,7 +11,9 @@ import Logging
 ///
 /// Used from one thread (the daemon's loop or a one-shot command).
 public final class Pipeline {
+    /// The SQLite store, for callers that read it; the pipeline itself only goes through `storage`.
     public let store: ItemStore
+    private let storage: any PipelineStorage
     public let archive: ArchiveWriter
     public var classifier: TopicClassifier
     public var policy: SchedulePolicy
@@ -34,6 +36,7 @@ public final class Pipeline {
 
     public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
         self.store = store
+        storage = store
         self.archive = archive
         self.classifier = classifier
         self.policy = policy
@@ -92,9 +95,9 @@ public final class Pipeline {
         guard batchOpen else { return }
         batchOpen = false
         do {
-            try store.commitBatch()
+            try storage.commitBatch()
         } catch {
-            store.rollbackBatch()
+            storage.rollbackBatch()
             storeLog.error("store", metadata: [
                 "error": "\(error)", "rolled_back": "\(pending.count)",
                 "reason": "commit failed; the feeds are fetched again in full next time",
@@ -114,7 +117,7 @@ public final class Pipeline {
             return
         }
         do {
-            try store.transaction { try store.markArchived(ids: ids) }
+            try storage.transaction { try storage.markArchived(ids: ids) }
         } catch {
             // Written but not marked: the start-up reconcile finds the lines and appends nothing twice.
             storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(ids.count)"])
@@ -128,7 +131,7 @@ public final class Pipeline {
 
     /// The conditional-GET request for a feed, from its stored state.
     public func request(for feed: FeedConfig) throws(StoreError) -> FetchRequest {
-        (try store.feedState(url: feed.url) ?? FeedState(url: feed.url)).request(for: feed)
+        (try storage.feedState(url: feed.url) ?? FeedState(url: feed.url)).request(for: feed)
     }
 
     /// A transfer's outcome with the work that needs no store done: the parse, and each entry's content hash
@@ -196,17 +199,17 @@ public final class Pipeline {
         do {
             if !batchOpen {
                 markWrittenBatchArchived(wait: false)  // the batch the worker has written, before this one takes the store
-                try store.beginBatch()
+                try storage.beginBatch()
                 batchOpen = true
             }
             return try process(prepared, now: now, fetchID: fetchID, context: context)
         } catch {
             storeLog.error("store", metadata: context.merging(["error": "\(error)"]) { $1 })
-            if batchOpen, !store.inTransaction {
+            if batchOpen, !storage.inTransaction {
                 // SQLite rolled the whole batch back (disk full, I/O error): the earlier feeds' items are gone
                 // with their validators, so those feeds are fetched again in full.
                 batchOpen = false
-                store.rollbackBatch()
+                storage.rollbackBatch()
                 storeLog.error("store", metadata: ["rolled_back": "\(pending.count)", "reason": "the batch was rolled back"])
                 pending.removeAll()
                 pendingFetches.removeAll()
@@ -223,12 +226,12 @@ public final class Pipeline {
             parseLog[metadataKey: k] = v
         }
         let nowSec = Int(now.timeIntervalSince1970)
-        var state = try store.feedState(url: feed.url) ?? FeedState(url: feed.url)
+        var state = try storage.feedState(url: feed.url) ?? FeedState(url: feed.url)
         state.fetchStarted(at: nowSec)
 
         func fail(_ failure: FeedFailure) throws -> FeedResult {
             state.failed(failure, at: nowSec, policy: policy, using: &rng)
-            try store.saveFeedState(state)
+            try storage.saveFeedState(state)
             var meta: Logger.Metadata = [
                 "error_code": .string(failure.code), "error": .string(failure.message), "ms": "\(failure.elapsedMs)",
                 "failures": "\(state.consecutiveErrors)",
@@ -260,7 +263,7 @@ public final class Pipeline {
         case .notModified(let r):
             let interval = policy.interval(feed: feed, hint: nil, httpFreshness: SchedulePolicy.httpFreshness(headers: r.headers, now: now))
             state.notModified(r, at: nowSec, interval: interval, policy: policy, using: &rng)
-            try store.saveFeedState(state)
+            try storage.saveFeedState(state)
             DaemonMetrics.fetch(outcome: "not_modified", bytes: 0, milliseconds: r.elapsedMs)
             log.info("fetch", metadata: ["status": "304", "new": "0", "duplicate": "0", "ms": "\(r.elapsedMs)",
                                          "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))])
@@ -289,7 +292,7 @@ public final class Pipeline {
         // state is not saved, so it is fetched again in full); the items before it stay, and are archived and
         // logged.
         for p in prepared.entries {
-            if let new = try store.savepoint({ try storeEntry(p, feed: feed, now: now) }) {
+            if let new = try storage.savepoint({ try storeEntry(p, feed: feed, now: now) }) {
                 fresh.append(new)
                 pending.append(new)  // logged and archived once the batch commits
                 pendingFetches.append(fetchID)
@@ -302,7 +305,7 @@ public final class Pipeline {
             observedGap: SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated }))
         state.fetched(response, title: parsed.feed.title, newItems: fresh.count, at: nowSec, interval: interval,
                       policy: policy, using: &rng)
-        try store.saveFeedState(state)
+        try storage.saveFeedState(state)
 
         DaemonMetrics.fetch(outcome: "ok", bytes: response.body.count, milliseconds: response.elapsedMs)
         DaemonMetrics.items(kind: "new", count: fresh.count)
@@ -323,9 +326,9 @@ public final class Pipeline {
     private func storeEntry(_ p: PreparedEntry, feed: FeedConfig, now: Date) throws -> ArchiveRecord? {
         let entry = p.entry, id = p.id
         var added: ArchiveRecord?
-        if try !store.containsItem(id: id) {
+        if try !storage.containsItem(id: id) {
             var revisionOf: String?
-            if let guid = entry.id, !guid.isEmpty, let earlier = try store.itemID(feedURL: feed.url, guid: guid), earlier != id {
+            if let guid = entry.id, !guid.isEmpty, let earlier = try storage.itemID(feedURL: feed.url, guid: guid), earlier != id {
                 revisionOf = earlier
             }
             let links = try deduper.links(
@@ -338,11 +341,11 @@ public final class Pipeline {
                 categories: entry.categories, summary: entry.summary, content: entry.content, relevant: c.relevant,
                 relevance: c.relevance, topics: c.topics, nearDuplicateOf: links.nearDuplicateOf,
                 revisionOf: revisionOf, story: links.story)
-            try store.insertItem(record, language: c.language)
+            try storage.insertItem(record, language: c.language)
             try deduper.register(itemID: id, links, fetched: now, in: dedupIndex)
             added = record
         }
-        try store.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: p.url, at: now)
+        try storage.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: p.url, at: now)
         return added
     }
 
