@@ -53,14 +53,27 @@ public final class Daemon {
         self.config = config
         self.feeds = settings.feeds
         self.notifier = notifier
+        stateLock = try StateLock(stateDirectory: stateDirectory)
         let store = try ItemStore(stateDirectory: stateDirectory)
+        if try store.itemCount() == 0, ArchiveReader(stateDirectory: stateDirectory).hasLines() {
+            throw StoreError(path: store.path, message: """
+                the store has no items but the archive beside it has: a new or emptied store would archive every \
+                item again. Rebuild the store from the archive with `newswired store rebuild`, or move \
+                \(ArchiveReader(stateDirectory: stateDirectory).directory.path) away to start afresh
+                """)
+        }
         pipeline = Pipeline(store: store, archive: ArchiveWriter(stateDirectory: stateDirectory),
                             classifier: TopicClassifier(model: settings.model),
                             policy: SchedulePolicy(poll: config.poll, backoff: config.backoff))
         fetcher = Fetcher(options: FetchOptions(config.fetch))
-        let repaired = try pipeline.archive.reconcile(store: store)
-        if repaired > 0 {
-            logger.warning("reconcile", metadata: ["appended": "\(repaired)", "reason": "items committed but missing from the archive"])
+        do {
+            let repaired = try pipeline.archive.reconcile(store: store)
+            if repaired > 0 {
+                logger.warning("reconcile", metadata: ["appended": "\(repaired)", "reason": "items committed but missing from the archive"])
+            }
+        } catch let error as ArchiveError {
+            // Starts anyway (a restart would not help while the disk is full): the pipeline retries.
+            pipeline.archiveFailedAtStart(error)
         }
         do {
             itemLookup = try ItemLookupConnection(path: store.path)
@@ -69,6 +82,9 @@ public final class Daemon {
             logger.warning("store", metadata: ["error": "\(error)", "reason": "no read connection for the prepare worker"])
         }
     }
+
+    /// This process's hold on the state directory, for the daemon's lifetime.
+    private let stateLock: StateLock
 
     /// The prepare worker's read connection: entries already stored are not classified or fingerprinted again.
     private var itemLookup: ItemLookupConnection?
@@ -80,16 +96,24 @@ public final class Daemon {
         public var failed = 0
         public var newItems = 0
         public var duplicates = 0
+        /// Items committed but not in the archive at the end of the pass (archive writes failing).
+        public var unarchived = 0
+        /// Store and archive errors during the pass.
+        public var errors = 0
     }
 
     /// Fetches every enabled feed once, now.
     public func runOnce(stop: StopSignal? = nil) -> PassSummary {
         let active = feeds.filter { !isDisabled($0) }
         logger.info("pass", metadata: ["feeds": "\(active.count)", "mode": "once"])
-        let summary = fetch(active, stop: stop)
+        let errorsBefore = pipeline.errorCount
+        var summary = fetch(active, stop: stop)
+        summary.unarchived = pipeline.unarchivedCount()
+        summary.errors = pipeline.errorCount - errorsBefore
         logger.info("pass_done", metadata: [
             "feeds": "\(summary.feeds)", "fetched": "\(summary.fetched)", "failed": "\(summary.failed)",
-            "new": "\(summary.newItems)", "duplicate": "\(summary.duplicates)",
+            "new": "\(summary.newItems)", "duplicate": "\(summary.duplicates)", "unarchived": "\(summary.unarchived)",
+            "store_errors": "\(summary.errors)",
         ])
         return summary
     }
@@ -158,7 +182,7 @@ public final class Daemon {
 
     /// One beat of the loop: /healthz, the loop metric, and a watchdog ping when half its interval passed.
     private func tick() {
-        heartbeat.beat()
+        heartbeat.beat(alarm: pipeline.alarm)
         DaemonMetrics.tick(at: Date())
         if let interval = notifier.watchdogInterval {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - lastWatchdogPing.uptimeNanoseconds) / 1e9
@@ -179,7 +203,8 @@ public final class Daemon {
         DaemonMetrics.feeds(ok: ok, failing: failing, disabled: disabled)
         let midnight = ISOTime.parse(ISOTime.day(Date()) + "T00:00:00Z") ?? Date()
         let today = (try? pipeline.store.itemCount(since: midnight)) ?? 0
-        var line = "\(feeds.count) feeds: \(ok) ok, \(failing) failing, \(disabled) disabled; \(today) new today"
+        var line = pipeline.alarm.map { "ALARM \($0); " } ?? ""
+        line += "\(feeds.count) feeds: \(ok) ok, \(failing) failing, \(disabled) disabled; \(today) new today"
         if let last = try? pipeline.store.lastItem() {
             let title = (last.title ?? "(untitled)").replacingOccurrences(of: "\n", with: " ")
             line += "; last new \(ISOTime.format(last.fetched)) \"\(title.prefix(80))\""

@@ -61,15 +61,20 @@ public enum DaemonMetrics {
     }
 }
 
-/// When the scheduling loop last ticked, shared with the health endpoint.
+/// When the scheduling loop last ticked, and the daemon's alarm then, shared with the health endpoint.
 public final class LoopHeartbeat: Sendable {
     private let last = Mutex<UInt64>(DispatchTime.now().uptimeNanoseconds)
+    private let currentAlarm = Mutex<String?>(nil)
 
     public init() {}
 
-    public func beat() {
+    /// A tick of the loop; `alarm` is what the operator must see (the endpoint answers 503 while there is one).
+    public func beat(alarm: String? = nil) {
         last.withLock { $0 = DispatchTime.now().uptimeNanoseconds }
+        currentAlarm.withLock { $0 = alarm }
     }
+
+    public var alarm: String? { currentAlarm.withLock { $0 } }
 
     public var secondsSinceLastBeat: Double {
         Double(DispatchTime.now().uptimeNanoseconds - last.withLock { $0 }) / 1e9

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// A minimal HTTP/1.0 endpoint on a loopback address: `GET /metrics` (Prometheus text exposition) and
-/// `GET /healthz` (200 while the scheduling loop ticked within `healthyWithin` seconds, else 503).
+/// `GET /healthz` (200 while the scheduling loop ticked within `healthyWithin` seconds and no alarm is raised, else 503).
 /// One thread, one request at a time, each bounded to 2 s of reading; it serves no other path.
 public final class MetricsServer: Sendable {
     private let fd: Int32
@@ -118,7 +118,10 @@ private struct Responder: Sendable {
             body = metrics()
         case ("GET", "/healthz"):
             let age = heartbeat.secondsSinceLastBeat
-            if age <= healthyWithin {
+            if let alarm = heartbeat.alarm, age <= healthyWithin {
+                status = "503 Service Unavailable"
+                body = Array("unhealthy: \(alarm)\n".utf8)
+            } else if age <= healthyWithin {
                 status = "200 OK"
                 body = Array("ok: scheduling loop ticked \(String(format: "%.1f", age))s ago\n".utf8)
             } else {

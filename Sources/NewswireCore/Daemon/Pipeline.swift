@@ -33,6 +33,24 @@ public final class Pipeline {
     private var pendingFetches: [String] = []
     private var lastCommit = DispatchTime.now()
     private var fetchCounter = 0
+    /// Archive writes failing since: the items committed meanwhile stay pending in the store until a retry
+    /// (`retryArchiveIfDue`) writes them. Nil while the archive is healthy.
+    private var archiveFault: Fault?
+    /// Commits failed in a row; from `alarmAfterFailedCommits` on the store is in alarm.
+    private var failedCommits = 0
+    /// Store and archive errors since the pipeline started (`once` fails when there were any).
+    public private(set) var errorCount = 0
+
+    struct Fault {
+        var since = DispatchTime.now()
+        var retryAt = DispatchTime.now()
+        var delay = 0.0
+        var error = ""
+    }
+
+    static let alarmAfterFailedCommits = 3
+    /// Retry delays of failing archive writes: from 2 s, doubling, at most 5 minutes.
+    static let archiveRetry = (first: 2.0, max: 300.0)
 
     public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
         self.store = store
@@ -66,6 +84,7 @@ public final class Pipeline {
         archiveQueue.submit(pending, announce: takeItemLines())
         pending.removeAll()
         markWrittenBatchArchived(wait: true)
+        retryArchiveIfDue()
     }
 
     /// Commits when the last commit is a second old, or `maxPending` new items wait (their records are held in
@@ -83,6 +102,7 @@ public final class Pipeline {
             pending.removeAll()
         } else if !batchOpen {
             markWrittenBatchArchived(wait: false)  // written meanwhile: marked now rather than at the next commit
+            retryArchiveIfDue()
         }
     }
 
@@ -96,6 +116,10 @@ public final class Pipeline {
         batchOpen = false
         do {
             try storage.commitBatch()
+            if failedCommits >= Self.alarmAfterFailedCommits {
+                storeLog.notice("store", metadata: ["alarm": "cleared", "failed_commits": "\(failedCommits)"])
+            }
+            failedCommits = 0
         } catch {
             storage.rollbackBatch()
             storeLog.error("store", metadata: [
@@ -104,7 +128,77 @@ public final class Pipeline {
             ])
             pending.removeAll()
             pendingFetches.removeAll()
+            commitFailed()
         }
+    }
+
+    /// One more failed commit (or batch rolled back by the store): after a few in a row, the alarm.
+    private func commitFailed() {
+        errorCount += 1
+        failedCommits += 1
+        if failedCommits == Self.alarmAfterFailedCommits {
+            storeLog.critical("store", metadata: [
+                "alarm": "raised", "failed_commits": "\(failedCommits)",
+                "reason": "every commit fails: nothing new is stored (see the errors above)",
+            ])
+        }
+    }
+
+    /// What is wrong that an operator must see (`/healthz` answers 503 with it, systemd's STATUS= shows it),
+    /// or nil: the store failing every commit, or archive writes failing.
+    public var alarm: String? {
+        if failedCommits >= Self.alarmAfterFailedCommits {
+            return "store: the last \(failedCommits) commits failed"
+        }
+        if let f = archiveFault {
+            let age = Int(Double(DispatchTime.now().uptimeNanoseconds - f.since.uptimeNanoseconds) / 1e9)
+            return "archive: writes failing for \(age)s (\(f.error))"
+        }
+        return nil
+    }
+
+    /// An archive write or mark failed: the first failure of an episode is logged with its error, later ones
+    /// only counted (a full disk would otherwise log at every batch), and a retry is scheduled with backoff.
+    private func archiveFailed(_ error: any Error, pending count: Int) {
+        errorCount += 1
+        let message = (error as? ArchiveError)?.message ?? "\(error)"
+        if var f = archiveFault {
+            f.delay = min(f.delay * 2, Self.archiveRetry.max)
+            f.retryAt = .now() + f.delay
+            f.error = message
+            archiveFault = f
+        } else {
+            archiveFault = Fault(retryAt: .now() + Self.archiveRetry.first, delay: Self.archiveRetry.first, error: message)
+            storeLog.error("archive", metadata: [
+                "error": "\(error)", "pending": "\(count)",
+                "reason": "committed items stay pending in the store and are written when the archive works again",
+            ])
+        }
+    }
+
+    /// While archive writes fail: at each retry time, appends every pending item the archive lacks
+    /// (`ArchiveWriter.reconcile`), between batches. Logs the end of the episode.
+    func retryArchiveIfDue(force: Bool = false) {
+        guard let f = archiveFault, !batchOpen, !archiveQueue.inFlight, force || DispatchTime.now() >= f.retryAt else { return }
+        do {
+            let written = try archive.reconcile(store: storage)
+            let seconds = Int(Double(DispatchTime.now().uptimeNanoseconds - f.since.uptimeNanoseconds) / 1e9)
+            storeLog.notice("archive", metadata: ["recovered": "true", "appended": "\(written)", "after_s": "\(seconds)"])
+            archiveFault = nil
+        } catch {
+            archiveFailed(error, pending: (try? storage.unarchivedItems().count) ?? 0)
+        }
+    }
+
+    /// Archive writes failed at start-up (`reconcile`): retried while running.
+    func archiveFailedAtStart(_ error: any Error) {
+        archiveFailed(error, pending: (try? storage.unarchivedItems().count) ?? 0)
+    }
+
+    /// Items committed and not yet in the archive (after a last retry when writes were failing).
+    public func unarchivedCount() -> Int {
+        retryArchiveIfDue(force: true)
+        return (try? storage.unarchivedItems().count) ?? -1
     }
 
     /// Takes the batch the archive worker has written, if any (with `wait`, waits for it), and marks its items
@@ -112,15 +206,14 @@ public final class Pipeline {
     private func markWrittenBatchArchived(wait: Bool) {
         guard let (ids, error) = archiveQueue.finish(wait: wait) else { return }
         if let error {
-            // Committed but not marked archived: the start-up reconcile appends whatever line is missing.
-            storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(ids.count)"])
-            return
+            // Committed but not marked archived: a retry appends whatever line is missing.
+            return archiveFailed(error, pending: ids.count)
         }
         do {
             try storage.transaction { try storage.markArchived(ids: ids) }
         } catch {
-            // Written but not marked: the start-up reconcile finds the lines and appends nothing twice.
-            storeLog.error("archive", metadata: ["error": "\(error)", "pending": "\(ids.count)"])
+            // Written but not marked: a retry finds the lines and appends nothing twice.
+            archiveFailed(error, pending: ids.count)
         }
     }
 
@@ -205,6 +298,7 @@ public final class Pipeline {
             return try process(prepared, now: now, fetchID: fetchID, context: context)
         } catch {
             storeLog.error("store", metadata: context.merging(["error": "\(error)"]) { $1 })
+            errorCount += 1
             if batchOpen, !storage.inTransaction {
                 // SQLite rolled the whole batch back (disk full, I/O error): the earlier feeds' items are gone
                 // with their validators, so those feeds are fetched again in full.
@@ -213,6 +307,8 @@ public final class Pipeline {
                 storeLog.error("store", metadata: ["rolled_back": "\(pending.count)", "reason": "the batch was rolled back"])
                 pending.removeAll()
                 pendingFetches.removeAll()
+                commitFailed()
+                errorCount -= 1  // counted once, above
             }
             return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: Int(now.timeIntervalSince1970) + 60)
         }

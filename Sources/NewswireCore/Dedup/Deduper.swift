@@ -68,6 +68,19 @@ public struct Deduper: Sendable {
         return links
     }
 
+    /// The links an item was archived with (rebuilding a store from its archive): its decisions as recorded,
+    /// its fingerprint and story vector computed again from its text, so later items find it as before.
+    public func restoredLinks(itemID: String, nearDuplicateOf: String?, revisionOf: String?, story: String?,
+                              title: String?, body: String?, in index: DedupIndex) throws(StoreError) -> DedupLinks {
+        let input = input(title: title, body: body)
+        var links = DedupLinks(nearDuplicateOf: nearDuplicateOf, story: story ?? itemID, root: itemID,
+                               fingerprint: input.fingerprint, vector: try stories.vector(counts: input.termCounts, in: index))
+        if let earlier = nearDuplicateOf ?? revisionOf {
+            links.root = try index.dedupEntry(itemID: earlier)?.root ?? earlier
+        }
+        return links
+    }
+
     /// Registers a stored item's fingerprint and terms, so later items can find it. A syndicated copy's terms
     /// are not indexed for stories: they are its original's, which is indexed already, and counting them again
     /// would make a widely syndicated story's own names look common (lower idf) and crowd the postings.

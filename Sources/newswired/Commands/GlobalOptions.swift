@@ -134,6 +134,13 @@ extension ParsableCommand {
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
             throw ExitCode(74)
+        } catch let error as ArchiveError {
+            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
+            throw ExitCode(74)
+        } catch let error as StateLockError {
+            // EX_TEMPFAIL: the other process will end; systemd's unit does not count it as a crash to restart on.
+            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
+            throw ExitCode(75)
         }
     }
 }

@@ -53,7 +53,7 @@ struct OnceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "once",
         abstract: "Fetch every feed once, archive what is new, and exit (for cron).",
-        discussion: "Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 78 on a configuration error."
+        discussion: "Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 74 when a committed item could not be archived or the store reported an error, 75 when another newswired holds the state directory, 78 on a configuration error."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -71,7 +71,15 @@ struct OnceCommand: ParsableCommand {
                 return
             }
             let summary = daemon.runOnce(stop: stop)
-            if summary.fetched == 0 { status = 1 }
+            if summary.unarchived > 0 || summary.errors > 0 {
+                var problems: [String] = []
+                if summary.unarchived > 0 { problems.append("\(summary.unarchived) committed items could not be archived yet (written by the next run or once)") }
+                if summary.errors > 0 { problems.append("\(summary.errors) store or archive errors (see the log)") }
+                FileHandle.standardError.write(Data("newswired: \(problems.joined(separator: "; "))\n".utf8))
+                status = 74
+            } else if summary.fetched == 0 {
+                status = 1
+            }
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -265,6 +265,30 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(text == a.jsonLine() + "\n" + b.jsonLine() + "\n")
     }
 
+    /// An unmarked item's line cut at every byte offset, its closing brace included but not its newline:
+    /// after reconcile the item is in the archive exactly once, whole, after the lines before it.
+    @Test func aLineCutAnywhereIsWrittenExactlyOnce() throws {
+        let a = sampleRecord(1), b = sampleRecord(2)
+        let line = Array(b.jsonLine().utf8)
+        for cut in 0...line.count {
+            let tmp = TempState()
+            let store = try ItemStore(stateDirectory: tmp.url)
+            let archive = ArchiveWriter(stateDirectory: tmp.url)
+            try store.transaction { for r in [a, b] { try store.insertItem(r, language: nil) } }
+            try archive.append([a])
+            try store.markArchived(ids: [a.id])
+            let file = archive.fileURL(day: b.day)
+            let handle = try FileHandle(forWritingTo: file)
+            handle.seekToEndOfFile()
+            handle.write(Data(line.prefix(cut)))
+            try handle.close()
+            #expect(try archive.reconcile(store: store) == 1, "cut at \(cut)")
+            let text = try String(contentsOf: file, encoding: .utf8)
+            #expect(text == a.jsonLine() + "\n" + b.jsonLine() + "\n", "cut at \(cut)")
+            #expect(try store.unarchivedItems().isEmpty)
+        }
+    }
+
     /// A batch larger than the writer's buffer, over two days and back: every day file gets exactly its
     /// records' lines, whole and in order, as if each line had been appended on its own.
     @Test func aLargeBatchOverTwoDaysIsWrittenInOrder() throws {

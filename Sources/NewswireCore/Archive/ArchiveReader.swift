@@ -1,0 +1,96 @@
+import Foundation
+
+/// Reads the archive back: its day files in date order, each complete line as an `ArchiveRecord`. Used to
+/// rebuild a store from its archive (`newswired store rebuild`) and to notice an archive beside an empty store.
+public struct ArchiveReader: Sendable {
+    public let directory: URL
+
+    public init(stateDirectory: URL) {
+        directory = stateDirectory.appendingPathComponent("archive", isDirectory: true)
+    }
+
+    /// The day files (`YYYY-MM-DD.jsonl`), oldest first.
+    public func dayFiles() -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".jsonl") && $0.count == 16 }.sorted()
+            .map { directory.appendingPathComponent($0) }
+    }
+
+    /// Whether any day file holds a complete line.
+    public func hasLines() -> Bool {
+        dayFiles().contains { file in
+            guard let data = FileManager.default.contents(atPath: file.path) else { return false }
+            return data.contains(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Calls `body` with every complete line's record, file by file in date order and in file order within a
+    /// file. A line that does not decode is an `ArchiveError` naming file and line; a torn last line (no
+    /// newline) is skipped, as the writer cuts it.
+    public func forEachRecord(_ body: (ArchiveRecord) throws -> Void) throws {
+        let decoder = JSONDecoder()
+        for file in dayFiles() {
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                throw ArchiveError(path: file.path, message: "cannot read")
+            }
+            var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            lines.removeLast()
+            for (n, line) in lines.enumerated() where !line.isEmpty {
+                let record: ArchiveRecord
+                do {
+                    record = try decoder.decode(ArchiveLine.self, from: Data(line)).record()
+                } catch {
+                    throw ArchiveError(path: "\(file.path):\(n + 1)", message: "not an archive line: \(Self.reason(error))")
+                }
+                try body(record)
+            }
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "missing \(key.stringValue)"
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            "bad \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted(let c): c.debugDescription
+        case let e as ArchiveLine.Invalid: e.message
+        default: "\(error)"
+        }
+    }
+}
+
+/// Schema 1 of the archive line (README, "The archive"), as JSON decodes it.
+private struct ArchiveLine: Decodable {
+    struct Invalid: Error { var message: String }
+
+    var schema: Int
+    var id: String
+    var feed: String
+    var guid: String?
+    var url: String?
+    var title: String?
+    var published: String?
+    var fetched: String
+    var author: String?
+    var categories: [String]
+    var summary: String?
+    var content: String?
+    var relevant: Bool
+    var relevance: Double
+    var topics: [TopicScore]
+    var near_duplicate_of: String?
+    var revision_of: String?
+    var story: String?
+
+    func record() throws -> ArchiveRecord {
+        guard schema == ArchiveRecord.schema else { throw Invalid(message: "schema \(schema), expected \(ArchiveRecord.schema)") }
+        guard id.utf8.count == 64, id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            throw Invalid(message: "id is not 64 hex digits")
+        }
+        guard let fetchedAt = ISOTime.parse(fetched) else { throw Invalid(message: "fetched is not YYYY-MM-DDTHH:MM:SSZ") }
+        return ArchiveRecord(id: id, feed: feed, guid: guid, url: url, title: title, published: published.flatMap(ISOTime.parse),
+                             fetched: fetchedAt, author: author, categories: categories, summary: summary, content: content,
+                             relevant: relevant, relevance: relevance, topics: topics, nearDuplicateOf: near_duplicate_of,
+                             revisionOf: revision_of, story: story)
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import NewswireCore
+
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Maintain the store.",
+        subcommands: [StoreRebuildCommand.self]
+    )
+}
+
+struct StoreRebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Rebuild an empty store from the archive, so that nothing is archived twice.",
+        discussion: """
+        For a store that was lost, emptied or re-created beside an archive (the daemon refuses to start on \
+        one). Reads every complete line of the archive's day files in date order and stores it as it was \
+        archived: the item with its classification and its near-duplicate, revision and story links, its \
+        first sighting, its dedup and story index entries; every item is marked archived. Feed states \
+        (validators, schedules) are not in the archive: the next pass fetches every feed in full and finds \
+        its items already stored. The store must be empty (move a damaged one away first) and no daemon may \
+        run on the state directory. Exit status 0 on success, 64 when the store is not empty, 74 on an \
+        archive or store error (a line that is not an archive line is named by file and line).
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reportingErrors {
+            let config = try global.loadConfig()
+            try global.bootstrapLogging(config: nil)
+            let stateDirectory = global.stateDirectory(for: config)
+            let lock = try StateLock(stateDirectory: stateDirectory)
+            defer { withExtendedLifetime(lock) {} }
+            let store = try ItemStore(stateDirectory: stateDirectory)
+            let items = try store.itemCount()
+            guard items == 0 else {
+                FileHandle.standardError.write(Data("newswired: store \(store.path) holds \(items) items; rebuild fills an empty store only (move this one away first)\n".utf8))
+                throw ExitCode(64)
+            }
+            let model: TopicModel
+            do {
+                model = try TopicModel.load(contentsOf: config.modelURL)
+            } catch {
+                throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
+            }
+            let archive = ArchiveReader(stateDirectory: stateDirectory)
+            let summary = try StoreRebuild(store: store, classifier: TopicClassifier(model: model)).run(from: archive)
+            print("rebuilt \(store.path) from \(archive.directory.path): \(summary.items) items from \(summary.lines) lines\(summary.repeated > 0 ? " (\(summary.repeated) lines repeated an item already stored)" : "")")
+        }
+    }
+}

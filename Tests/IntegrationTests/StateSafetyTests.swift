@@ -1,0 +1,87 @@
+import Foundation
+import NewswireCore
+import Testing
+import TestSupport
+
+/// One daemon per state directory, an archive that stays exactly the store's items, and `once` that says
+/// when it could not archive: through the binary, against feeds on 127.0.0.1.
+@Suite struct StateSafetyTests {
+    @Test func aSecondDaemonIsRefusedWithTheHoldersPIDAndReadersStillWork() throws {
+        let feeds = try OncePassTests.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/world.rss"), feeds.url("/policy.atom")])
+        let daemon = try sandbox.start("run")
+        defer { daemon.signal(SIGKILL) }
+        let log = daemon.waitForLog(timeout: 15) { !$0.events("start").isEmpty }
+        #expect(!log.events("start").isEmpty, "stderr:\n\(daemon.stderr)")
+
+        let second = try sandbox.once()
+        #expect(second.exitCode == 75, "stderr:\n\(second.stderr)")
+        #expect(second.stderr.contains("in use by newswired (pid \(daemon.pid))"), "\(second.stderr)")
+        let reader = try sandbox.run(["archive", "stats"])
+        #expect(reader.exitCode == 0, "read-only commands work beside the daemon; stderr:\n\(reader.stderr)")
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 15) == 0)
+        let after = try sandbox.once()
+        #expect(after.exitCode == 0, "the lock ends with its holder; stderr:\n\(after.stderr)")
+    }
+
+    @Test func anEmptiedStoreIsRefusedAndRebuiltFromTheArchive() throws {
+        let feeds = try OncePassTests.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/world.rss"), feeds.url("/policy.atom")])
+        #expect(try sandbox.once().exitCode == 0)
+        let archived = try sandbox.archiveText()
+        #expect(archived.split(separator: "\n").count == 7)
+
+        // The store lost (deleted, or a new volume mounted without it) beside the archive.
+        for name in try FileManager.default.contentsOfDirectory(atPath: sandbox.state.path) where name.hasPrefix("newswired.sqlite3") {
+            try FileManager.default.removeItem(at: sandbox.state.appendingPathComponent(name))
+        }
+        let refused = try sandbox.once()
+        #expect(refused.exitCode == 74, "stderr:\n\(refused.stderr)")
+        #expect(refused.stderr.contains("newswired store rebuild"), "\(refused.stderr)")
+        #expect(try sandbox.archiveText() == archived, "nothing archived twice")
+
+        let rebuild = try sandbox.run(["store", "rebuild"])
+        #expect(rebuild.exitCode == 0, "stderr:\n\(rebuild.stderr)")
+        #expect(rebuild.stdout.contains("7 items from 7 lines"), "\(rebuild.stdout)")
+        let again = try sandbox.run(["store", "rebuild"])
+        #expect(again.exitCode == 64, "a store with items is not rebuilt over; stderr:\n\(again.stderr)")
+
+        let next = try sandbox.once()
+        #expect(next.exitCode == 0, "stderr:\n\(next.stderr)")
+        #expect(try sandbox.archiveText() == archived, "the feeds' items are known again: nothing archived twice")
+        let search = try sandbox.run(["archive", "search", "export controls"])
+        #expect(search.exitCode == 0 && search.stdout.contains("export controls"), "\(search.stdout)\(search.stderr)")
+    }
+
+    @Test func onceFailsWhenItCouldNotArchiveAndTheNextPassWritesTheItems() throws {
+        let feeds = try OncePassTests.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/world.rss"), feeds.url("/policy.atom")])
+        // A directory where today's day file should be: every append fails (for root too).
+        let archiveDir = sandbox.state.appendingPathComponent("archive")
+        let blocked = [Date(), Date().addingTimeInterval(86_400)].map { archiveDir.appendingPathComponent(ISOTime.day($0) + ".jsonl") }
+        for d in blocked { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+
+        let failed = try sandbox.once()
+        #expect(failed.exitCode == 74, "stderr:\n\(failed.stderr)")
+        #expect(failed.stderr.contains("7 committed items could not be archived"), "\(failed.stderr)")
+        #expect(failed.log.events("archive").count == 1, "one error line for the episode, not one per batch")
+
+        for d in blocked { try FileManager.default.removeItem(at: d) }
+        let healed = try sandbox.once()
+        #expect(healed.exitCode == 0, "stderr:\n\(healed.stderr)")
+        let records = try sandbox.archive()
+        #expect(records.count == 7)
+        #expect(Set(records.map(\.id)).count == 7)
+    }
+}
