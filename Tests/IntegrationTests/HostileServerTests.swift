@@ -118,10 +118,44 @@ import Glibc
         #expect(errors.first?.status == 410)
         #expect(errors.first?["retry_at"] == nil, "a gone feed is not retried: \(errors)")
 
+        #expect(errors.first?["recheck_at"] != nil, "asked again after poll.gone_recheck: \(errors)")
+
         let second = try sandbox.once()
         #expect(second.exitCode == 0, "stderr:\n\(second.stderr)")
-        #expect(feeds.server.requests(path: "/gone.xml").count == 1, "not fetched again once disabled")
+        #expect(feeds.server.requests(path: "/gone.xml").count == 1, "not fetched again before its re-check")
         #expect(second.log.errors().isEmpty, "\(second.log.errors())")
+
+        // The feed comes back; `feeds enable` asks it at once instead of a day later.
+        feeds.server.serve("/gone.xml", feeds.document("/world.rss"))
+        let listed = try sandbox.run(["feeds", "list", "--json"])
+        #expect(listed.stdout.contains("\"disabled\":true"), "\(listed.stdout)")
+        let enable = try sandbox.run(["feeds", "enable", gone])
+        #expect(enable.exitCode == 0 && enable.stdout.contains("enabled \(gone)"), "\(enable.stdout)\(enable.stderr)")
+        let third = try sandbox.once()
+        #expect(third.exitCode == 0, "stderr:\n\(third.stderr)")
+        #expect(feeds.server.requests(path: "/gone.xml").count == 2)
+        #expect(third.log.events("fetch", feed: gone).first?.status == 200)
+        let relisted = try sandbox.run(["feeds", "list", "--json"])
+        #expect(!relisted.stdout.contains("\"disabled\":true"), "\(relisted.stdout)")
+    }
+
+    /// With a short poll.gone_recheck, the re-check itself enables a feed that answers again.
+    @Test func aGoneFeedThatAnswersAtItsRecheckIsEnabled() throws {
+        let feeds = try FeedServer([Self.goodFeed])
+        defer { feeds.stop() }
+        feeds.server.route("/gone.xml") { _ in .text("gone\n", status: 410) }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeConfig("poll:\n  gone_recheck: 1s\n  jitter: 0\n")
+        let gone = feeds.url("/gone.xml")
+        try sandbox.writeFeeds([gone, feeds.url("/world.rss")])
+        #expect(try sandbox.once().exitCode == 0)
+        feeds.server.serve("/gone.xml", feeds.document("/world.rss"))
+        usleep(1_200_000)
+        let second = try sandbox.once()
+        #expect(second.exitCode == 0, "stderr:\n\(second.stderr)")
+        #expect(feeds.server.requests(path: "/gone.xml").count == 2)
+        #expect(!second.log.events("enabled", feed: gone).isEmpty, "\(second.stderr)")
     }
 
     @Test func hostileItemsForgeNoLogLineAndSmuggleNoHTML() throws {

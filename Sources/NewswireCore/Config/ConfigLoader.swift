@@ -65,6 +65,7 @@ public enum ConfigLoader {
                     case "min_interval": config.poll.minInterval = try r.duration(v2, key: path)
                     case "max_interval": config.poll.maxInterval = try r.duration(v2, key: path)
                     case "jitter": config.poll.jitter = try r.fraction(v2, key: path, max: 0.5)
+                    case "gone_recheck": config.poll.goneRecheck = try r.duration(v2, key: path)
                     default: throw r.unknown(k2, path)
                     }
                 }

@@ -11,6 +11,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var maxInterval: Int = 21_600
         /// Random spread applied to every next-due time, as a fraction of the interval (0...0.5).
         public var jitter: Double = 0.1
+        /// A feed gone for good (410) is asked again this often, and enabled again when it answers.
+        public var goneRecheck: Int = 86_400
     }
 
     public struct Fetch: Sendable, Equatable {

@@ -104,7 +104,11 @@ public final class Daemon {
 
     /// Fetches every enabled feed once, now.
     public func runOnce(stop: StopSignal? = nil) -> PassSummary {
-        let active = feeds.filter { !isDisabled($0) }
+        let now = Int(Date().timeIntervalSince1970)
+        let active = feeds.filter { feed in
+            guard let state = try? pipeline.store.feedState(url: feed.url) else { return true }
+            return !state.disabled || state.recheckDue(at: now)
+        }
         logger.info("pass", metadata: ["feeds": "\(active.count)", "mode": "once"])
         let errorsBefore = pipeline.errorCount
         var summary = fetch(active, stop: stop)
@@ -173,10 +177,9 @@ public final class Daemon {
     }
 
     /// When a feed is first due after start: now if never fetched, else its persisted time (a restart
-    /// resumes the schedule instead of refetching everything); nil when the feed is disabled.
+    /// resumes the schedule instead of refetching everything; a disabled feed's is its re-check).
     private func initialDue(_ feed: FeedConfig, now: Int) -> Int? {
         guard let state = try? pipeline.store.feedState(url: feed.url) else { return now }
-        if state.disabled { return nil }
         return max(now, state.nextDueAt ?? now)
     }
 
@@ -233,8 +236,10 @@ public final class Daemon {
         let old = Set(feeds.map(\.url)), new = Set(settings.feeds.map(\.url))
         let now = Int(Date().timeIntervalSince1970)
         for url in old.subtracting(new) { queue.remove(url) }
-        for feed in settings.feeds where !old.contains(feed.url) {
-            if let at = initialDue(feed, now: now) { queue.schedule(feed.url, at: at) }
+        for feed in settings.feeds {
+            // New feeds, and feeds due sooner than scheduled (`feeds enable` while running).
+            guard let at = initialDue(feed, now: now) else { continue }
+            if !old.contains(feed.url) || at < queue.dueTime(of: feed.url) ?? Int.max { queue.schedule(feed.url, at: at) }
         }
         config = settings.config
         feeds = settings.feeds
@@ -245,10 +250,6 @@ public final class Daemon {
             "feeds": "\(feeds.count)", "added": "\(new.subtracting(old).count)", "removed": "\(old.subtracting(new).count)",
             "model": .string(settings.model.version),
         ])
-    }
-
-    private func isDisabled(_ feed: FeedConfig) -> Bool {
-        (try? pipeline.store.feedState(url: feed.url))?.disabled ?? false
     }
 
     private func fetch(_ batch: [FeedConfig], stop: StopSignal?,

@@ -324,6 +324,12 @@ public final class Pipeline {
         let nowSec = Int(now.timeIntervalSince1970)
         var state = try storage.feedState(url: feed.url) ?? FeedState(url: feed.url)
         state.fetchStarted(at: nowSec)
+        let wasDisabled = state.disabled
+        defer {
+            if wasDisabled, !state.disabled {
+                log.notice("enabled", metadata: ["reason": "the feed answered again after 410 Gone", "status": .string(state.lastStatus.map(String.init) ?? "-")])
+            }
+        }
 
         func fail(_ failure: FeedFailure) throws -> FeedResult {
             state.failed(failure, at: nowSec, policy: policy, using: &rng)
@@ -333,8 +339,9 @@ public final class Pipeline {
                 "failures": "\(state.consecutiveErrors)",
             ]
             if let status = failure.status { meta["status"] = "\(status)" }
-            if failure.disablesFeed {
+            if state.disabled {
                 meta["disabled"] = "true"
+                meta["recheck_at"] = .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))
             } else {
                 meta["retry_at"] = .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))
             }

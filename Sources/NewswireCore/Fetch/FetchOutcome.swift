@@ -28,7 +28,7 @@ public enum FetchOutcome: Sendable {
             case 200...299:
                 self = .document(r)
             case 410:
-                self = .failed(FeedFailure(code: "gone", message: "the server says the feed is gone for good (410); feed disabled",
+                self = .failed(FeedFailure(code: "gone", message: "the server says the feed is gone for good (410); feed disabled, asked again after poll.gone_recheck",
                                            status: 410, disablesFeed: true, elapsedMs: r.elapsedMs, bytes: r.body.count))
             case 429, 503:
                 self = .failed(FeedFailure(code: "http", message: "HTTP \(r.status)", status: r.status,
@@ -65,7 +65,7 @@ public struct FeedFailure: Sendable, Equatable {
     public var status: Int?
     /// Seconds the server asked to wait (429, 503).
     public var retryAfter: Int?
-    /// 410: the feed is not fetched again.
+    /// 410: the feed is disabled, and only asked again after `poll.gone_recheck`.
     public var disablesFeed: Bool
     public var elapsedMs: Int
     public var bytes: Int

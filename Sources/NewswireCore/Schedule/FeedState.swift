@@ -1,7 +1,7 @@
 import Foundation
 
-/// A feed's HTTP and schedule state, and its state machine: ok, failing with backoff, disabled (410), moved
-/// (301/308). Every change after a fetch is one of the methods below, each setting all the fields that
+/// A feed's HTTP and schedule state, and its state machine: ok, failing with backoff, disabled (410, asked
+/// again every `poll.gone_recheck` and enabled when it answers), moved (301/308). Every change after a fetch is one of the methods below, each setting all the fields that
 /// outcome decides (miniflux's `model.Feed`: `WithError`, `ResetErrorCounter`, `WithClientResponse`).
 /// Times are Unix seconds.
 public struct FeedState: Sendable, Equatable {
@@ -47,15 +47,30 @@ public struct FeedState: Sendable, Equatable {
         return from
     }
 
-    /// The fetch failed: one more failure in a row, retried after the backoff (or the server's Retry-After),
-    /// or disabled for good when the failure says so (410).
+    /// The fetch failed: one more failure in a row, retried after the backoff (or the server's Retry-After).
+    /// A 410 disables the feed, and a disabled feed stays so whatever its re-check brings short of an answer:
+    /// it is asked again after `poll.gone_recheck`.
     mutating func failed(_ failure: FeedFailure, at now: Int, policy: SchedulePolicy,
                          using rng: inout some RandomNumberGenerator) {
         consecutiveErrors += 1
         lastStatus = failure.status
         lastError = "\(failure.code): \(failure.message)"
-        disabled = failure.disablesFeed
-        nextDueAt = policy.nextAfterFailure(now: now, failures: consecutiveErrors, retryAfter: failure.retryAfter, using: &rng)
+        disabled = disabled || failure.disablesFeed
+        nextDueAt = disabled ? policy.nextGoneRecheck(now: now, using: &rng)
+            : policy.nextAfterFailure(now: now, failures: consecutiveErrors, retryAfter: failure.retryAfter, using: &rng)
+    }
+
+    /// Enabled again by hand (`newswired feeds enable`): due at once, its error count cleared.
+    public mutating func enable(at now: Int) {
+        disabled = false
+        consecutiveErrors = 0
+        lastError = nil
+        nextDueAt = now
+    }
+
+    /// A disabled feed whose re-check is due.
+    public func recheckDue(at now: Int) -> Bool {
+        disabled && (nextDueAt ?? now) <= now
     }
 
     /// 304: nothing changed. The error count resets; validators the response repeats replace the stored ones.
@@ -64,6 +79,7 @@ public struct FeedState: Sendable, Equatable {
         lastStatus = 304
         lastError = nil
         consecutiveErrors = 0
+        disabled = false
         lastSuccessAt = now
         etag = response.etag ?? etag
         lastModified = response.lastModified ?? lastModified
@@ -77,6 +93,7 @@ public struct FeedState: Sendable, Equatable {
         lastStatus = response.status
         lastError = nil
         consecutiveErrors = 0
+        disabled = false
         lastSuccessAt = now
         if newItems > 0 { lastNewItemAt = now }
         self.title = title ?? self.title

@@ -57,6 +57,11 @@ public struct SchedulePolicy: Sendable {
         now + jittered(interval, fraction: poll.jitter, using: &rng)
     }
 
+    /// The next time a feed gone for good (410) is asked again.
+    public func nextGoneRecheck(now: Int, using rng: inout some RandomNumberGenerator) -> Int {
+        now + jittered(poll.goneRecheck, fraction: poll.jitter, using: &rng)
+    }
+
     /// The delay after the `failures`-th failure in a row: initial × 2^(failures−1), capped, ±10 % jitter.
     public func backoffDelay(failures: Int, using rng: inout some RandomNumberGenerator) -> Int {
         let exponent = min(max(failures - 1, 0), 30)

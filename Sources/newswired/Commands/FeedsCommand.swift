@@ -9,7 +9,7 @@ struct FeedsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feeds",
         abstract: "List feeds with their health; add, remove, import and export feeds (OPML 2.0 or one URL per line).",
-        subcommands: [FeedsList.self, FeedsAdd.self, FeedsRemove.self, FeedsImport.self, FeedsExport.self]
+        subcommands: [FeedsList.self, FeedsAdd.self, FeedsRemove.self, FeedsEnable.self, FeedsImport.self, FeedsExport.self]
     )
 }
 
@@ -45,7 +45,11 @@ struct FeedsList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "Every feed with its health: last status, consecutive errors, last new item, next fetch.",
-        discussion: "SOURCE is config (the config file or --feeds) or added (feeds add/import). Times are UTC."
+        discussion: """
+        SOURCE is config (the config file or --feeds) or added (feeds add/import). Times are UTC. A feed that \
+        moved for good (301/308) shows `-> ` and where it is fetched now (current_url in --json); a gone feed \
+        (410) shows its next re-check as NEXT FETCH.
+        """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -79,9 +83,10 @@ struct FeedsList: ParsableCommand {
                 var line = status.padding(toLength: 8, withPad: " ", startingAt: 0)
                 line += String(errors).padding(toLength: 8, withPad: " ", startingAt: 0)
                 line += Self.when(s?.lastNewItemAt, now: now).padding(toLength: 18, withPad: " ", startingAt: 0)
-                line += (s?.disabled == true ? "never" : Self.when(s?.nextDueAt, now: now)).padding(toLength: 18, withPad: " ", startingAt: 0)
+                line += Self.when(s?.nextDueAt, now: now).padding(toLength: 18, withPad: " ", startingAt: 0)
                 line += (sources.isConfigured(f.url) ? "config" : "added").padding(toLength: 8, withPad: " ", startingAt: 0)
                 line += f.url
+                if let moved = s?.currentURL { line += " -> " + moved }
                 if let title = s?.title ?? f.title { line += "  " + Terminal.dim(RecordText.oneLine(title), colour) }
                 if errors > 0 || s?.disabled == true {
                     line = colour ? "\u{1B}[31m\(line)\u{1B}[0m" : line
@@ -110,8 +115,9 @@ struct FeedsList: ParsableCommand {
         w.field("last_fetch", time(s?.lastFetchAt))
         w.field("last_success", time(s?.lastSuccessAt))
         w.field("last_new_item", time(s?.lastNewItemAt))
-        w.field("next_fetch", s?.disabled == true ? nil : time(s?.nextDueAt))
+        w.field("next_fetch", time(s?.nextDueAt))
         w.field("disabled", s?.disabled ?? false)
+        w.field("current_url", s?.currentURL)
         return w.finish()
     }
 }
@@ -235,6 +241,40 @@ struct FeedsRemove: ParsableCommand {
                 throw fail("\(url) comes from \(sources.file(of: url, global: global)); remove it there (then reload the daemon)", status: 1)
             }
             throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
+        }
+    }
+}
+
+struct FeedsEnable: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enable",
+        abstract: "Enable a feed that was disabled (410 Gone) now, instead of at its next re-check.",
+        discussion: """
+        The feed is due at once, its error count cleared. A running daemon fetches it after a reload \
+        (systemctl reload newswired), `once` on its next pass. Without this, a disabled feed is asked again every \
+        poll.gone_recheck (default 1d) and enabled when it answers.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The feed's URL.")
+    var url: String
+
+    func run() throws {
+        try reportingErrors {
+            let sources = try FeedSources(global)
+            guard sources.all.contains(where: { $0.url == url }) else {
+                throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
+            }
+            let store = try ItemStore(stateDirectory: global.stateDirectory(for: sources.config))
+            guard var state = try store.feedState(url: url), state.disabled else {
+                print("\(url) is not disabled; nothing to do")
+                return
+            }
+            state.enable(at: Int(Date().timeIntervalSince1970))
+            try store.saveFeedState(state)
+            print("enabled \(url); a running daemon fetches it after a reload (systemctl reload newswired)")
         }
     }
 }

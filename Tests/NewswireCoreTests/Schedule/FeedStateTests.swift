@@ -42,6 +42,31 @@ import Testing
         }
         s.failed(gone, at: now, policy: policy, using: &rng)
         #expect(s.disabled && !s.isFailing && gone.code == "gone")
+        let day = policy.poll.goneRecheck, spread = Int(Double(day) * policy.poll.jitter)
+        #expect((now + day - spread...now + day + spread).contains(s.nextDueAt!), "asked again in a day")
+    }
+
+    /// A gone feed's re-check: anything short of an answer keeps it disabled until the next one; an answer
+    /// (a document or a 304) enables it; `enable` makes it due at once.
+    @Test func aGoneFeedIsAskedAgainAndEnabledWhenItAnswers() {
+        var rng = SplitMix64(seed: 5)
+        var s = FeedState(url: "https://a.example/rss")
+        let gone = FeedFailure(code: "gone", message: "410", status: 410, disablesFeed: true, elapsedMs: 1)
+        s.failed(gone, at: now, policy: policy, using: &rng)
+        #expect(!s.recheckDue(at: now + 3600) && s.recheckDue(at: s.nextDueAt!))
+        let later = s.nextDueAt!
+        s.failed(FeedFailure(code: "http", message: "HTTP 404", status: 404, elapsedMs: 1), at: later, policy: policy, using: &rng)
+        #expect(s.disabled && s.nextDueAt! > later + policy.poll.goneRecheck / 2, "still gone: next re-check a day on, not a backoff")
+        s.fetched(response(200), title: nil, newItems: 0, at: s.nextDueAt!, interval: 900, policy: policy, using: &rng)
+        #expect(!s.disabled && s.consecutiveErrors == 0)
+
+        s.failed(gone, at: now, policy: policy, using: &rng)
+        s.notModified(response(304), at: now + 10, interval: 900, policy: policy, using: &rng)
+        #expect(!s.disabled)
+
+        s.failed(gone, at: now, policy: policy, using: &rng)
+        s.enable(at: now + 5)
+        #expect(!s.disabled && s.nextDueAt == now + 5 && s.consecutiveErrors == 0 && s.lastError == nil)
     }
 
     @Test func notModifiedKeepsValidatorsTheResponseDoesNotRepeat() {
