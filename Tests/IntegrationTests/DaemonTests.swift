@@ -99,6 +99,35 @@ import Glibc
         #expect(!daemon.log.events("stop").isEmpty)
     }
 
+    /// SIGHUP while a transfer trickles in: the reload is applied between two polls of the transfers, not when
+    /// the slow one ends (or times out).
+    @Test func aReloadDoesNotWaitForASlowTransfer() throws {
+        let feeds = try FeedServer([("/world.rss", "world-wire.rss.xml")])
+        defer { feeds.stop() }
+        feeds.server.rawRoute("/slow.xml", RawHandlers.trickle(
+            HTTPResponse(headers: ["Content-Type": "application/rss+xml"],
+                         body: "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Slow</title></channel></rss>"),
+            interval: 1))
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/slow.xml"), feeds.url("/world.rss")])
+        let daemon = try sandbox.start("run")
+        defer { daemon.signal(SIGKILL) }
+        _ = daemon.waitForLog(timeout: 10) { !$0.events("fetch", feed: feeds.url("/world.rss")).isEmpty }
+        #expect(!feeds.server.requests(path: "/slow.xml").isEmpty)
+
+        let signalled = Date()
+        daemon.signal(SIGHUP)
+        let log = daemon.waitForLog(timeout: 10) { !$0.events("reload").isEmpty }
+        let took = Date().timeIntervalSince(signalled)
+        #expect(!log.events("reload").isEmpty, "stderr:\n\(daemon.stderr)")
+        #expect(took < 3, "reloaded after \(took) s")
+        #expect(log.events("fetch", feed: feeds.url("/slow.xml")).isEmpty, "the slow transfer is still running")
+        daemon.signal(SIGTERM)
+        daemon.signal(SIGTERM)
+        _ = daemon.waitForExit(timeout: 5)
+    }
+
     @Test func secondSignalExitsAtOnce() throws {
         let feeds = try FeedServer([])
         defer { feeds.stop() }

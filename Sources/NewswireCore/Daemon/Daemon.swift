@@ -9,7 +9,10 @@ import Logging
 /// loop stops both.
 public final class Daemon {
     public private(set) var config: DaemonConfig
-    public private(set) var feeds: [FeedConfig]
+    public private(set) var feeds: [FeedConfig] {
+        didSet { feedURLs = Set(feeds.map(\.url)) }
+    }
+    private var feedURLs: Set<String> = []
     let pipeline: Pipeline
     private(set) var fetcher: Fetcher
     let logger = Logger(label: "daemon")
@@ -52,6 +55,7 @@ public final class Daemon {
         let config = settings.config
         self.config = config
         self.feeds = settings.feeds
+        feedURLs = Set(settings.feeds.map(\.url))
         self.notifier = notifier
         stateLock = try StateLock(stateDirectory: stateDirectory)
         let store = try ItemStore(stateDirectory: stateDirectory)
@@ -152,9 +156,16 @@ public final class Daemon {
                 let takenAt = Dictionary(taken.map { ($0.url, $0.at) }, uniquingKeysWith: min)
                 let ready = feeds.filter { takenAt[$0.url] != nil }
                 DaemonMetrics.scheduleLag(seconds: t - (taken.map(\.at).min() ?? t))
-                let round = fetch(ready, stop: stop) { feed, result in queue.schedule(feed.url, at: result.nextDueAt) }
+                let round = fetch(ready, stop: stop, between: {
+                    // SIGHUP between two polls of the transfers: applied now, not after the slowest one ends.
+                    if stop.takeReload(), let reload { self.reload(reload, queue: &queue) }
+                }) { feed, result in
+                    // (Unless a reload meanwhile removed it.)
+                    if self.feedURLs.contains(feed.url) { queue.schedule(feed.url, at: result.nextDueAt) }
+                }
+                applyFetchOptions()
                 // A feed that could not be fetched (its state unreadable) stays due.
-                for (url, at) in takenAt where queue.dueTime(of: url) == nil { queue.schedule(url, at: at) }
+                for (url, at) in takenAt where queue.dueTime(of: url) == nil && feedURLs.contains(url) { queue.schedule(url, at: at) }
                 if round.newItems > 0 { checkpoint() }
                 notifier.notify("STATUS=\(statusLine())")
             }
@@ -245,15 +256,29 @@ public final class Daemon {
         feeds = settings.feeds
         pipeline.classifier = TopicClassifier(model: settings.model)
         pipeline.policy = SchedulePolicy(poll: config.poll, backoff: config.backoff)
-        fetcher = Fetcher(options: FetchOptions(config.fetch))
+        pendingFetchOptions = FetchOptions(config.fetch)
+        if !fetching { applyFetchOptions() }
         logger.notice("reload", metadata: [
             "feeds": "\(feeds.count)", "added": "\(new.subtracting(old).count)", "removed": "\(old.subtracting(new).count)",
             "model": .string(settings.model.version),
         ])
     }
 
-    private func fetch(_ batch: [FeedConfig], stop: StopSignal?,
+    /// A transfer round is running: a reload mid-round keeps its fetcher (its transfers) and hands the new fetch
+    /// options to the next round.
+    private var fetching = false
+    private var pendingFetchOptions: FetchOptions?
+
+    private func applyFetchOptions() {
+        guard let options = pendingFetchOptions else { return }
+        fetcher = Fetcher(options: options)
+        pendingFetchOptions = nil
+    }
+
+    private func fetch(_ batch: [FeedConfig], stop: StopSignal?, between: () -> Void = {},
                        onResult: (FeedConfig, Pipeline.FeedResult) -> Void = { _, _ in }) -> PassSummary {
+        fetching = true
+        defer { fetching = false }
         var summary = PassSummary()
         summary.feeds = batch.count
         var byURL: [String: FeedConfig] = [:]
@@ -282,6 +307,7 @@ public final class Daemon {
             tick()  // the fetch loop polls at least every 100 ms: a tick of the scheduling loop
             while let p = prepare.next(wait: false) { store(p) }
             pipeline.commitIfDue()  // a slow transfer does not hold the others' items (or the write lock) back
+            between()
             guard let s = stop?.secondsSinceRequest else { return .proceed }
             return s >= grace ? .abortAll : .stopStarting
         }) { request, outcome in
