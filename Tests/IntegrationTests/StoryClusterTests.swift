@@ -24,3 +24,22 @@ import TestSupport
         #expect(records.allSatisfy { $0["story"]?.string == $0.id }, "each item starts its own story")
     }
 }
+
+/// The shipped background frequencies are what `newswired dedup background` builds from their inputs: no
+/// hand-edited count ships.
+@Suite struct BackgroundFrequencyCommandTests {
+    @Test func theShippedTableIsRebuiltByteForByte() throws {
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let shared = Newswired.repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
+        let out = sandbox.root.appendingPathComponent("BackgroundFrequencies+Data.swift")
+        let run = try RunningNewswired(arguments: ["dedup", "background", "--out", out.path,
+                                                   shared.appendingPathComponent("corpus/realworld").path,
+                                                   shared.appendingPathComponent("eval/waic-train.jsonl").path],
+                                       outputPrefix: sandbox.root.appendingPathComponent("background"))
+        #expect(run.waitForExit(timeout: 60) == 0, "stderr:\n\(run.stderr)")
+        let shipped = Newswired.repoRoot.appendingPathComponent("Sources/NewswireCore/Dedup/BackgroundFrequencies+Data.swift")
+        #expect(try Data(contentsOf: out) == Data(contentsOf: shipped),
+                "regenerate with: newswired dedup background --out \(shipped.path) ../shared/corpus/realworld ../shared/eval/waic-train.jsonl")
+    }
+}

@@ -140,10 +140,14 @@ extension JSONText {
     }
 }
 
-/// Little-endian 64-bit values, 8 bytes each: fingerprints and story vectors as stored.
+/// Little-endian values: fingerprints, story vectors and background frequencies as stored.
 enum Bytes {
     static func appendLittleEndian(_ v: UInt64, to out: inout [UInt8]) {
         for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+    }
+
+    static func appendLittleEndian(_ v: UInt32, to out: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
     }
 
     /// The value at byte `offset` of `bytes` (which holds 8 bytes from there).

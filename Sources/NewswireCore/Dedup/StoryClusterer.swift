@@ -5,8 +5,9 @@ import Foundation
 /// An item is described by the salient terms of its headline and lead (the first `leadWords` words of the
 /// body: news puts who, what and where first, and trailing boilerplate or teasers never reach it): words of
 /// three or more letters, and numbers, that are not stop words; headline words count twice. Each term is
-/// weighted `(1 + ln tf) · idf`, idf = ln((N + 2) / (df + 1)) over the items stored so far, and the vector is
-/// normalized to length 1 and stored with the item as it was at that time.
+/// weighted `(1 + ln tf) · idf`, idf = ln((N + 2) / (df + 1)) over the items stored so far and a shipped
+/// background corpus (`BackgroundFrequencies`), and the vector is normalized to length 1 and stored with the
+/// item as it was at that time.
 ///
 /// A new item's `queryTerms` strongest terms are looked up in an inverted index (`story_terms`: term → item)
 /// restricted to items first seen within `window` (at most `postingLimit` newest per term; a term found in more
@@ -26,6 +27,8 @@ public struct StoryClusterer: Sendable {
     /// few generic words ("global", "developing", "nations") can reach the cosine on their own.
     public var minSharedTerms = 5
     public var window: TimeInterval = 3 * 86_400
+    /// Document frequencies of a general news corpus, added to the store's in every idf.
+    public var background = BackgroundFrequencies.shipped
 
     public init() {}
 
@@ -218,8 +221,10 @@ public struct StoryClusterer: Sendable {
 
     /// The vector of term counts from `termCounts`, with idf from the store's document frequencies.
     public func vector(counts tf: [Int64: Double], in index: DedupIndex) throws(StoreError) -> Vector {
-        let n = Double(try index.storyItemCount())
-        let commonDF = max(Double(postingLimit), n * maxTermShare)
+        let stored = Double(try index.storyItemCount())
+        let n = stored + Double(background.documents)
+        // Which terms are too common to look up is the store's postings' business: its own counts decide.
+        let commonDF = max(Double(postingLimit), stored * maxTermShare)
         // The terms and their weights as lists in term order, one dictionary built at the end (`tf`'s keys are
         // distinct). In term order, the norm's sum, and so every stored weight, is the same from run to run (in
         // a dictionary's order, which Swift seeds per process, its last bits were not).
@@ -230,7 +235,7 @@ public struct StoryClusterer: Sendable {
         var lookup: [Int64] = []
         var sumOfSquares = 0.0
         for (key, df) in zip(terms, dfs) {
-            let weight = (1 + log(tf[key]!)) * log((n + 2) / (Double(df) + 1))
+            let weight = (1 + log(tf[key]!)) * log((n + 2) / (Double(df + background[key]) + 1))
             weights.append(weight)
             sumOfSquares += weight * weight
             if Double(df) <= commonDF { lookup.append(key) }

@@ -6,7 +6,7 @@ struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
         abstract: "Evaluate deduplication (exact, syndicated near-duplicates, story clusters) on labelled pairs.",
-        subcommands: [DedupEvalCommand.self, DedupBenchCommand.self]
+        subcommands: [DedupEvalCommand.self, DedupBenchCommand.self, DedupBackgroundCommand.self]
     )
 }
 
@@ -100,5 +100,62 @@ struct DedupBenchCommand: ParsableCommand {
         if !sizeList.isEmpty {
             try DedupBenchmark.nearDuplicate(sizes: sizeList, probes: probes, in: base.appendingPathComponent("near"), log: { print($0) })
         }
+    }
+}
+
+struct DedupBackgroundCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "background",
+        abstract: "Build the story clusterer's background document frequencies from a news corpus.",
+        discussion: """
+        INPUT: feed files (RSS, Atom, JSON Feed: every entry's title and content or summary, as the daemon \
+        reads them) and JSON Lines files ({title, summary, content}: e.g. the classifier's labelled items), \
+        a directory for all its files. Writes the Swift source of \
+        Sources/NewswireCore/Dedup/BackgroundFrequencies+Data.swift; the same inputs give the same bytes. \
+        Keep evaluation sets out of the inputs.
+        """
+    )
+
+    @Argument(help: "Feed files, JSON Lines files or directories of them.")
+    var inputs: [String]
+
+    @Option(name: .long, help: ArgumentHelp("The Swift file to write.", valueName: "file"))
+    var out: String
+
+    func run() throws {
+        var documents: [(title: String?, body: String?)] = []
+        var files: [String] = []
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                throw ValidationError("\(input): no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
+                files += names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.sorted().map { input + "/" + $0 }
+            } else {
+                files.append(input)
+            }
+        }
+        var skipped = 0
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("\(file): cannot read") }
+            if file.hasSuffix(".jsonl") {
+                for line in data.split(separator: UInt8(ascii: "\n")) {
+                    guard let o = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else { continue }
+                    documents.append((title: o["title"] as? String, body: (o["content"] as? String) ?? (o["summary"] as? String)))
+                }
+            } else if let feed = try? FeedParser.parse(data) {
+                for e in feed.entries { documents.append((title: e.title, body: e.content ?? e.summary)) }
+            } else {
+                skipped += 1
+            }
+        }
+        let table = BackgroundFrequencies.build(documents: documents, clusterer: StoryClusterer())
+        let source = table.swiftSource(provenance: "Inputs: \(inputs.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")).")
+        do { try Data(source.utf8).write(to: URL(fileURLWithPath: out)) } catch {
+            throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+        }
+        print("\(documents.count) documents from \(files.count - skipped) files (\(skipped) not feeds), \(table.termCount) terms in 2 or more: \(out)")
     }
 }
