@@ -85,3 +85,70 @@ import TestSupport
         #expect(Set(records.map(\.id)).count == 7)
     }
 }
+
+/// A full disk under the archive (a small tmpfs, filled): `once` keeps every item in the store, logs the
+/// episode once and exits 74; when space returns, the next pass writes them, each once. Needs root and a kernel
+/// that lets it mount (CI's container does); elsewhere the test is skipped with that reason.
+@Suite(.enabled(if: FullDisk.canMount, "mounting a tmpfs needs root and CAP_SYS_ADMIN; skipped")) struct FullDiskTests {
+    @Test func aFullDiskLosesNothingAndHeals() throws {
+        let feeds = try OncePassTests.twoFeeds()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/world.rss"), feeds.url("/policy.atom")])
+        let archive = sandbox.state.appendingPathComponent("archive")
+        try FullDisk.mount(archive, kilobytes: 64)
+        defer { FullDisk.unmount(archive) }
+        let filler = archive.appendingPathComponent("filler")
+        try FullDisk.fill(filler)
+
+        let full = try sandbox.once()
+        #expect(full.exitCode == 74, "stderr:\n\(full.stderr)")
+        let errors = full.log.events("archive")
+        #expect(errors.count == 1, "one line for the episode: \(errors)")
+        #expect(errors.first?["error"]?.contains("No space left on device") == true, "\(errors)")
+
+        try FileManager.default.removeItem(at: filler)
+        let healed = try sandbox.once()
+        #expect(healed.exitCode == 0, "stderr:\n\(healed.stderr)")
+        let records = try sandbox.archive()
+        #expect(records.count == 7 && Set(records.map(\.id)).count == 7)
+    }
+}
+
+enum FullDisk {
+    static let canMount: Bool = {
+        guard getuid() == 0 else { return false }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("newswired-mount-probe-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        do { try mount(dir, kilobytes: 16) } catch { return false }
+        unmount(dir)
+        return true
+    }()
+
+    static func mount(_ dir: URL, kilobytes: Int) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", dir.path])
+    }
+
+    static func unmount(_ dir: URL) { try? run("/bin/umount", [dir.path]) }
+
+    /// Writes `file` until the file system is full.
+    static func fill(_ file: URL) throws {
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        let block = Data(count: 4096)
+        while (try? handle.write(contentsOf: block)) != nil {}
+    }
+
+    private static func run(_ tool: String, _ arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = arguments
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw HarnessError("\(tool) \(arguments.joined(separator: " ")) exited \(p.terminationStatus)") }
+    }
+}
