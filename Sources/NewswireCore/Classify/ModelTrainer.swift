@@ -23,7 +23,7 @@ public struct ModelTrainer: Sendable {
 
     var outputIDs: [String] { ["relevance"] + spec.topics.map(\.id) }
 
-    /// Fits a model on `examples`. `provenance` fills the file's training record (command, example files).
+    /// Fits a model on `examples`. `command` and `exampleFiles` (base name → items) go into the file's training record.
     public func train(_ examples: [LabelledExample], command: String = "", exampleFiles: [String: Int] = [:]) throws -> Result {
         guard examples.count >= spec.folds else {
             throw TopicModelError(file: "examples", "\(examples.count) examples are too few for \(spec.folds)-fold cross-validation")
