@@ -79,12 +79,27 @@ final class SQLiteConnection: @unchecked Sendable {
         guard rc == SQLITE_OK, let handle else {
             let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite3_close_v2(handle) }
-            throw StoreError(path: path, message: "cannot open: \(msg)")
+            throw StoreError(path: path, message: "cannot open: " + (Self.permissionProblem(path: path, readOnly: readOnly) ?? msg))
         }
         self.db = handle
         self.path = path
         sqlite3_busy_timeout(db, 5000)
         sqlite3_extended_result_codes(db, 1)
+    }
+
+    /// "permission denied" with the path at fault, when that is why a store cannot be opened (SQLite itself
+    /// only says "unable to open database file").
+    static func permissionProblem(path: String, readOnly: Bool) -> String? {
+        let fm = FileManager.default
+        let dir = (path as NSString).deletingLastPathComponent
+        if fm.fileExists(atPath: path) {
+            if !fm.isReadableFile(atPath: path) { return "permission denied: cannot read \(path)" }
+            if !readOnly && !fm.isWritableFile(atPath: path) { return "permission denied: cannot write \(path)" }
+        }
+        if !readOnly && !fm.isWritableFile(atPath: dir) {
+            return "permission denied: cannot create files in \(dir) (the store keeps its journal beside it)"
+        }
+        return nil
     }
 
     deinit {
