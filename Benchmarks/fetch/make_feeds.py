@@ -22,10 +22,12 @@ def paragraph(rng, n):
 
 def main():
     out, n_feeds, n_items, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    # Optional: the number of the first item, so that successive passes publish new items (scripts/bench-growth).
+    first = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     rng = random.Random(seed)
     for f in range(n_feeds):
         items = []
-        for i in range(n_items):
+        for i in range(first, first + n_items):
             title = paragraph(rng, 9)[:-1] + f" ({f}-{i})"
             body = "".join(f"<p>{paragraph(rng, 45)}</p>" for _ in range(5))
             items.append(

@@ -20,8 +20,8 @@ public struct ArchiveWriter: Sendable {
     /// Returns the day files written.
     ///
     /// Lines are written in the records' order, through one buffer of at most ~`chunkBytes`, so that appending a
-    /// batch does not hold its whole encoding in memory (250 items were ~750 KB, reallocated as it grew; on the
-    /// daemon's archive worker those pages stayed with the worker's malloc arena, +3 MB of peak RSS).
+    /// batch does not hold its whole encoding in memory (on the daemon's archive worker those pages would stay
+    /// with the worker's malloc arena and raise the peak RSS).
     @discardableResult
     public func append(_ records: [ArchiveRecord]) throws(ArchiveError) -> Set<String> {
         guard !records.isEmpty else { return [] }

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Per output, k-fold cross-validation (folds stratified by `relevant`, shuffled with a seeded SplitMix64)
 /// picks the regularization strength with the lowest out-of-fold log-loss, then the threshold with the best
-/// out-of-fold F1; the model is then fitted on all examples with those settings. The vocabulary and idf of
+/// out-of-fold F1 (for the topics, then jointly for their pooled F1); the model is then fitted on all examples
+/// with those settings. The vocabulary and idf of
 /// each fold come from its training part only. Single-threaded and in a fixed order, so the same examples and
 /// spec give the same file byte for byte.
 public struct ModelTrainer: Sendable {
@@ -23,7 +24,7 @@ public struct ModelTrainer: Sendable {
 
     var outputIDs: [String] { ["relevance"] + spec.topics.map(\.id) }
 
-    /// Fits a model on `examples`. `provenance` fills the file's training record (command, example files).
+    /// Fits a model on `examples`. `command` and `exampleFiles` (base name → items) go into the file's training record.
     public func train(_ examples: [LabelledExample], command: String = "", exampleFiles: [String: Int] = [:]) throws -> Result {
         guard examples.count >= spec.folds else {
             throw TopicModelError(file: "examples", "\(examples.count) examples are too few for \(spec.folds)-fold cross-validation")
@@ -64,6 +65,7 @@ public struct ModelTrainer: Sendable {
             let scores = oof[o][best.g]
             chosen.append((grid[best.g], Self.bestThreshold(scores, labels[o]), scores))
         }
+        Self.tuneTopicThresholdsForMicroF1(&chosen, labels: labels)
         var cv = ModelEvaluation(topicIDs: spec.topics.map(\.id))
         for (i, x) in examples.enumerated() {
             let topics = spec.topics.indices.filter { chosen[$0 + 1].scores[i] >= chosen[$0 + 1].threshold }.map { spec.topics[$0].id }
@@ -131,6 +133,31 @@ public struct ModelTrainer: Sendable {
             for i in group { fold[i] = next % k; next += 1 }
         }
         return fold
+    }
+
+    /// The topics are scored by their pooled (micro) F1, so their thresholds are chosen together: starting from
+    /// each topic's own best, coordinate ascent on the pooled out-of-fold F1, three rounds over the topics.
+    static func tuneTopicThresholdsForMicroF1(_ chosen: inout [(lambda: Double, threshold: Double, scores: [Double])],
+                                              labels: [[Bool]]) {
+        guard chosen.count > 2 else { return }
+        func pooled() -> Double {
+            var c = ModelEvaluation.Counts()
+            for o in 1..<chosen.count {
+                for (q, y) in zip(chosen[o].scores, labels[o]) { c.add(predicted: q >= chosen[o].threshold, actual: y) }
+            }
+            return c.f1
+        }
+        for _ in 0..<3 {
+            for o in 1..<chosen.count {
+                var best = (f: pooled(), t: chosen[o].threshold)
+                for step in 2...98 {
+                    chosen[o].threshold = Double(step) / 100
+                    let f = pooled()
+                    if f > best.f + 1e-12 { best = (f, chosen[o].threshold) }
+                }
+                chosen[o].threshold = best.t
+            }
+        }
     }
 
     static func logLoss(_ p: [Double], _ y: [Bool]) -> Double {

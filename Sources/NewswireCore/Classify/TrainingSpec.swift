@@ -36,6 +36,14 @@ public struct TrainingSpec: Codable, Sendable, Equatable {
     public var shuffleSeed: UInt64
     public var seeds: Seeds
 
+    /// config/topics/training.json under the current directory, else /etc/newswired/topics/training.json
+    /// (where scripts/install puts it, beside the model).
+    public static func defaultURL(currentDirectory: String = FileManager.default.currentDirectoryPath) -> URL {
+        let local = URL(fileURLWithPath: currentDirectory).appendingPathComponent("config/topics/training.json")
+        if FileManager.default.fileExists(atPath: local.path) { return local }
+        return URL(fileURLWithPath: "/etc/newswired/topics/training.json")
+    }
+
     public static func load(contentsOf url: URL) throws -> TrainingSpec {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {

@@ -2,9 +2,8 @@
 /// (keyed by `seq`) and the document-frequency cache (keyed by term hash).
 ///
 /// Swift's `Dictionary` hashes every key with SipHash-1-3 through `Hasher`; for these keys, which are already
-/// hashes or sequence numbers, that was most of the cost. Over 10,000 new items on the store's thread
-/// (callgrind, the last 200 feeds of the 1,000-feed benchmark) `Int64` dictionary lookups took 1.6 G of 14.5 G
-/// instructions, about 11 %. Here a key is placed by Fibonacci hashing (the top bits of `key × 2⁶⁴/φ`: sequential
+/// hashes or sequence numbers, that was most of the cost of a lookup. Here a key is placed by Fibonacci
+/// hashing (the top bits of `key × 2⁶⁴/φ`: sequential
 /// seqs spread as well as random hashes), with linear probing, a load factor of at most 3/4, and backward-shift
 /// deletion (no tombstones). Iteration order is unspecified, as a dictionary's is. Memory: 8 bytes of key and a
 /// value's optional (16 for an `Int` or a `Double`) per slot, at least 4/3 slots an entry: ~3 MB for the

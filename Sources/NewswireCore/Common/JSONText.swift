@@ -136,8 +136,8 @@ public enum JSONText {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `number(v)` as UTF-8, digit by digit (a String per number was ~3,000 instructions, and an
-    /// archive line and a log line carry one per topic). Non-finite: "0"; |v| ≥ 1e11: Swift's shortest form.
+    /// Appends `number(v)` as UTF-8, digit by digit, without building a String per number (an archive line and
+    /// a log line carry one per topic). Non-finite: "0"; |v| ≥ 1e11: Swift's shortest form.
     public static func appendNumber(_ v: Double, to out: inout [UInt8]) {
         guard v.isFinite else { return out.append(0x30) }
         let scaled = (v * 10_000).rounded()

@@ -1,6 +1,10 @@
 import Foundation
 
-/// Reads a feed list: OPML (outline elements with xmlUrl) or plain text, one URL per line, `#` comments.
+/// Reads a feed list: OPML (outline elements with xmlUrl) or a URL list as people write them: one feed per
+/// line, blank lines and `#` comments (a whole line, or from a `#` after whitespace to the end of the line), and
+/// newsboat's `urls` syntax after the URL: tags, double-quoted when they hold spaces, `"~Title"` for the title,
+/// and `!` (newsboat's hidden marker, accepted and ignored). Anything that is not an http(s) URL is an error
+/// naming the file and line; newsboat's query, `exec:` and `filter:` feeds are refused with a message that says so.
 public enum FeedList {
     public static func load(file: String) throws(ConfigError) -> [FeedConfig] {
         let data: Data
@@ -16,18 +20,80 @@ public enum FeedList {
         if head.hasPrefix("<") {
             return try OPML.parseFeeds(data, file: file)
         }
+        return try parseURLList(text, file: file)
+    }
+
+    /// The feeds of a URL list (see the type's description), first occurrence of a URL kept.
+    public static func parseURLList(_ text: String, file: String) throws(ConfigError) -> [FeedConfig] {
         var feeds: [FeedConfig] = []
         var seen = Set<String>()
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let lower = line.lowercased()
-            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), URL(string: line)?.host != nil else {
-                throw ConfigError(file: file, line: n + 1, message: "expected an http(s) URL, got '\(line)'")
+            let tokens: [String]
+            do { tokens = try words(raw) } catch { throw ConfigError(file: file, line: n + 1, message: error.message) }
+            guard let url = tokens.first else { continue }
+            let lower = url.lowercased()
+            if lower.hasPrefix("query:") || lower.hasPrefix("\"query:") {
+                throw ConfigError(file: file, line: n + 1, message: "newsboat query feeds are not supported: a feed list names feeds by URL")
             }
-            if seen.insert(line).inserted { feeds.append(FeedConfig(url: line)) }
+            if lower.hasPrefix("exec:") || lower.hasPrefix("filter:") {
+                throw ConfigError(file: file, line: n + 1, message: "newsboat '\(url.prefix { $0 != ":" }):' feeds run a command; newswired fetches only http(s) URLs")
+            }
+            guard isHTTPURL(url) else {
+                throw ConfigError(file: file, line: n + 1, message: "expected an http(s) URL, got '\(raw.trimmingCharacters(in: .whitespaces))'")
+            }
+            var feed = FeedConfig(url: url)
+            for t in tokens.dropFirst() {
+                if t == "!" { continue }
+                if t.hasPrefix("~") { feed.title = String(t.dropFirst()); continue }
+                if !feed.tags.contains(t) { feed.tags.append(t) }
+            }
+            if seen.insert(url).inserted { feeds.append(feed) }
         }
         return feeds
+    }
+
+    /// An absolute http or https URL with a host and nothing a URL cannot hold (spaces, quotes, controls).
+    static func isHTTPURL(_ s: String) -> Bool {
+        guard !s.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "\"" || $0 == "<" || $0 == ">" || $0.value == 0x7F }),
+              let c = URLComponents(string: s), let scheme = c.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = c.host, !host.isEmpty else { return false }
+        return true
+    }
+
+    private struct LineError: Error { let message: String }
+
+    /// The words of one line: split at whitespace, `"…"` groups a word with spaces (`\"` inside it is a quote),
+    /// a `#` at the start of a word ends the line.
+    private static func words(_ line: Substring) throws(LineError) -> [String] {
+        var out: [String] = []
+        var i = line.startIndex
+        while i < line.endIndex {
+            let c = line[i]
+            if c.isWhitespace { i = line.index(after: i); continue }
+            if c == "#" { break }
+            var word = ""
+            if c == "\"" {
+                i = line.index(after: i)
+                var closed = false
+                while i < line.endIndex {
+                    let d = line[i]
+                    if d == "\\", line.index(after: i) < line.endIndex, line[line.index(after: i)] == "\"" {
+                        word.append("\""); i = line.index(i, offsetBy: 2); continue
+                    }
+                    if d == "\"" { closed = true; i = line.index(after: i); break }
+                    word.append(d)
+                    i = line.index(after: i)
+                }
+                guard closed else { throw LineError(message: "a quoted word is not closed: \(line.trimmingCharacters(in: .whitespaces))") }
+            } else {
+                while i < line.endIndex, !line[i].isWhitespace {
+                    word.append(line[i])
+                    i = line.index(after: i)
+                }
+            }
+            out.append(word)
+        }
+        return out
     }
 }
 

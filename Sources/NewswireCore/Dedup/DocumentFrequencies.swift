@@ -1,8 +1,8 @@
 /// The story clusterer's document frequencies (`story_df`) as the writer sees them: a cache of stored counts,
 /// and the increments of the open transaction, written back in one statement when it commits.
 ///
-/// Every new item reads the df of its ~50 terms and increments each of them. As SQL that was one lookup query
-/// and one upsert of ~50 rows per item, ~11 % of a pipeline pass's instructions; most of those terms recur
+/// Every new item reads the df of its ~50 terms and increments each of them. As SQL that would be one lookup
+/// query and one upsert of ~50 rows per item; most of those terms recur
 /// from item to item (a news vocabulary is Zipfian), so a cache answers most reads, and a batch of items
 /// increments each distinct term once.
 ///

@@ -1,7 +1,7 @@
 /// The newest story postings (`story_terms`) of the terms the story lookup reads, as the writer sees them.
 ///
-/// Every new item looks up ~30 terms and reads up to `StoryClusterer.postingLimit` newest postings of each: in
-/// the 1,000-feed benchmark ~230 rows an item, about half of the lookup's instructions, for lists that change
+/// Every new item looks up ~30 terms and reads up to `StoryClusterer.postingLimit` newest postings of each,
+/// hundreds of rows an item, for lists that change
 /// by one posting per item that has the term. News vocabulary recurs, so a term's list is read once and then
 /// kept up to date by the registrations themselves.
 ///

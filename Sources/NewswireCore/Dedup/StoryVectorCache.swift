@@ -1,6 +1,6 @@
 /// Decoded story vectors of the items registered last, for the story lookup's candidates
-/// (`ItemStore.storyCandidate`): a lookup scores ~20 candidates, mostly recent items, and reading and decoding
-/// each from `dedup_items` was ~1.7 µs, 1.7 s of the 1,000-feed pass. Entries come from `registerDedup`,
+/// (`ItemStore.storyCandidate`): a lookup scores about twenty candidates, mostly recent items, which would
+/// otherwise each be read and decoded from `dedup_items`. Entries come from `registerDedup`,
 /// decoded from the very bytes it stores, so a hit gives exactly what a read would.
 ///
 /// Rows of `dedup_items` never change their story or vector once written, but an uncommitted one can vanish:

@@ -231,7 +231,7 @@ private final class Transfer {
     func result(_ code: CURLcode) -> Result<FetchResponse, FetchError> {
         let ms = elapsedMs
         if let blocked {
-            return .failure(FetchError(.blockedAddress, "refused to connect to internal address \(blocked) (only the feed's own configured address may be internal; redirects never reach one)", elapsedMs: ms))
+            return .failure(FetchError(.blockedAddress, "refused to connect to internal address \(blocked) (only the feed's own configured address may be internal and redirects never reach one; set allow_private: true on this feed if its host name is meant to resolve there)", elapsedMs: ms))
         }
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)

@@ -1,8 +1,7 @@
 /// A read-only connection to the store for the prepare worker (`PrepareQueue`): whether an item is stored
 /// already, as of the last commit, so that the worker classifies and fingerprints only the entries that may be
 /// new. A feed fetched again without validators (a server that ignores conditional GET) is mostly entries
-/// already stored, and preparing them in full was most of such a pass: 1,000 feeds of 50 known entries each
-/// took ~5 s of the worker's CPU, the store's thread ~1 s.
+/// already stored, and preparing them in full was most of such a pass.
 ///
 /// The answer only saves work and decides nothing: the store's thread still looks every entry up in its own
 /// transaction. An item of the batch still open reads as not stored (it is prepared in full, and the store's

@@ -68,9 +68,8 @@ extension ItemStore {
 
     /// Moves the recent near-duplicate postings into `dedup_keys` once there are `limit` of them, in the
     /// transaction being committed. Keys are random, so a commit's postings land on that many different
-    /// leaves of `dedup_keys`: at 50,000 items, nearly all of its ~2,000 pages were written to the WAL again by
-    /// every 250-item commit, ~45 % of the pages a commit wrote. The small table takes them instead (~150
-    /// pages), and each leaf of the big one is written once per ~2,000 items.
+    /// leaves of `dedup_keys`, and nearly every leaf would be written to the WAL again by every commit. The
+    /// small table takes them instead, and each leaf of the big one is written once per many commits.
     func mergeRecentDedupKeys(limit: Int = recentDedupKeysLimit) throws(StoreError) {
         guard try db.int("SELECT count(*) FROM dedup_keys_recent") ?? 0 >= Int64(limit) else { return }
         try db.execute("""

@@ -380,7 +380,7 @@ extension ItemStore {
 
 extension ItemStore {
     /// The store under `stateDirectory` opened for the reading commands: read-only, so a command that only reads
-    /// runs none of the writer's PRAGMAs (its 16 MB page cache alone cost a one-shot search ~8 ms of page faults)
+    /// runs none of the writer's PRAGMAs (a one-shot search would fault in the writer's large page cache)
     /// and, closing, neither checkpoints nor removes the WAL (the last read-write connection to close does both).
     /// A store older than this binary's schema is opened read-write instead, which upgrades it as before; a
     /// newer one is refused the same way.

@@ -8,8 +8,7 @@ public final class ItemStore {
     public static let fileName = "newswired.sqlite3"
     static var schemaVersion: Int { migrator.latestVersion }
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
-    /// large store stay in memory instead of being read back page by page. Bounded by the daemon's memory
-    /// budget (64 MiB RSS for 50,000 items in the fetch benchmark).
+    /// large store stay in memory instead of being read back page by page, within the daemon's memory budget.
     static let pageCacheKiB = 16_384
     /// WAL pages (4 KiB) between automatic checkpoints: up to ~200 MB of WAL on disk during a busy pass.
     static let walCheckpointPages = 50_000
@@ -41,10 +40,7 @@ public final class ItemStore {
         if !readOnly {
             // A checkpoint copies each page of the WAL into the database file once, however often commits
             // rewrote it, then fsyncs: every `walCheckpointPages` (SQLite's default is 1,000) rather than after
-            // nearly every commit of a busy pass. A pipeline commit of 250 items dirties ~4,500 pages, most of
-            // them the same index pages again; at 4,000 pages the 1,000-feed benchmark checkpointed after each
-            // of its 200 commits (6.7 s of a 23.2 s pass in COMMIT), at 50,000 every ~11 (3.4 s in COMMIT;
-            // three alternating runs each: 23.6 s → 22.0 s on average).
+            // nearly every commit of a busy pass, since a batch's commit rewrites mostly the same index pages.
             // The WAL file is cut back to `walSizeLimit` when a checkpoint lets it restart.
             try db.execute("""
                 PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
@@ -308,8 +304,7 @@ public final class ItemStore {
     /// tiny segment per item (and the merges that follow). Outside one it is indexed at once.
     ///
     /// The item is listed in `archive_pending` until `markArchived` confirms its archive line. Until schema 8
-    /// that was a flag in the item's row, and setting it rewrote the row's page: a whole page per item
-    /// (items are ~2.5 KB), 11 % of the WAL pages of the 1,000-feed benchmark, in a commit of their own.
+    /// that was a flag in the item's row, and setting it rewrote a whole page per item in a commit of its own.
     public func insertItem(_ r: ArchiveRecord, language: String?) throws(StoreError) {
         if db.inTransaction {
             let seq = try insertRow(r, language: language)
@@ -369,8 +364,7 @@ public final class ItemStore {
     ///
     /// Rows are keyed by the item's `seq` (schema 9): a new item's sighting goes at the end of the table, and
     /// an item seen again is near the others of its feed. Keyed by the content hash, which is random, every new
-    /// item's sighting landed in a leaf of its own: 21 % of the pages a 250-item commit wrote in the 1,000-feed
-    /// benchmark.
+    /// item's sighting landed in a leaf of its own.
     public func recordSighting(itemID: String, feedURL: String, guid: String?, url: String?, at time: Date) throws(StoreError) {
         let t = ISOTime.format(time)
         try db.query("""

@@ -57,18 +57,15 @@ final class SQLiteConnection: @unchecked Sendable {
     private var cache: [String: OpaquePointer] = [:]
 
     /// Statement and savepoint journals (the original of every page a statement or savepoint changes, kept to
-    /// undo it) stay in memory and never spill to a temporary file. SQLite's default spills past 64 KiB: the
-    /// pipeline's savepoint per entry journals ~100 KB, and spilled journals cost gigabytes of temporary-file
-    /// writes in the 1,000-feed benchmark. A 1 MiB spill threshold was tried and is broken on Debian 12's
+    /// undo it) stay in memory and never spill to a temporary file. SQLite's default spills past 64 KiB, and
+    /// the pipeline's savepoint per entry journals more than that. A 1 MiB spill threshold was tried and is broken on Debian 12's
     /// SQLite 3.40.1: every spill failed with SQLITE_FULL, "database or disk is full" (LargeTransactionTests).
     /// What a journal holds is bounded by what one statement or savepoint changes: an entry's pages, or a
     /// batch's `markArchived` (a page per item).
     ///
     /// And SQLite keeps no memory statistics (`SQLITE_CONFIG_MEMSTATUS`, on by default; nothing here reads
-    /// them): each of its allocations took a global mutex and updated the counters, ~100 of the ~340
-    /// instructions of `sqlite3Malloc`, which an in-memory journal calls for every kilobyte it holds: ~140 times
-    /// per new item in the 1,000-feed benchmark, 3 million calls in all on the store's thread over 10,000 items
-    /// (callgrind). Both set once, before SQLite initializes.
+    /// them): each allocation would take a global mutex to update the counters, and an in-memory journal
+    /// allocates for every kilobyte it holds. Both set once, before SQLite initializes.
     private static let globalConfig: Void = {
         _ = csqlite_config_stmtjrnl_spill(-1)
         _ = csqlite_config_memstatus(0)
@@ -82,12 +79,27 @@ final class SQLiteConnection: @unchecked Sendable {
         guard rc == SQLITE_OK, let handle else {
             let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite3_close_v2(handle) }
-            throw StoreError(path: path, message: "cannot open: \(msg)")
+            throw StoreError(path: path, message: "cannot open: " + (Self.permissionProblem(path: path, readOnly: readOnly) ?? msg))
         }
         self.db = handle
         self.path = path
         sqlite3_busy_timeout(db, 5000)
         sqlite3_extended_result_codes(db, 1)
+    }
+
+    /// "permission denied" with the path at fault, when that is why a store cannot be opened (SQLite itself
+    /// only says "unable to open database file").
+    static func permissionProblem(path: String, readOnly: Bool) -> String? {
+        let fm = FileManager.default
+        let dir = (path as NSString).deletingLastPathComponent
+        if fm.fileExists(atPath: path) {
+            if !fm.isReadableFile(atPath: path) { return "permission denied: cannot read \(path)" }
+            if !readOnly && !fm.isWritableFile(atPath: path) { return "permission denied: cannot write \(path)" }
+        }
+        if !readOnly && !fm.isWritableFile(atPath: dir) {
+            return "permission denied: cannot create files in \(dir) (the store keeps its journal beside it)"
+        }
+        return nil
     }
 
     deinit {
@@ -197,8 +209,8 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs `body` inside a savepoint of the open transaction: on an error only its own writes are undone.
-    /// The pipeline opens one per feed entry, so the statements are prepared once (`sqlite3_exec` parsed them
-    /// every time: 3.5 % of a pass's instructions).
+    /// The pipeline opens one per feed entry, so the statements are prepared once rather than parsed by
+    /// `sqlite3_exec` every time.
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         try query("SAVEPOINT unit")
         do {

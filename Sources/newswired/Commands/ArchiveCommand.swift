@@ -166,6 +166,12 @@ struct ArchiveShow: ParsableCommand {
     @Argument(help: "The item's id (content hash).")
     var id: String
 
+    func validate() throws {
+        guard (6...64).contains(id.count), id.allSatisfy(\.isHexDigit) else {
+            throw ValidationError("'\(id)' is not an item id: give the 64 hex digits of the content hash, or the first 6 or more")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             let store = try global.openExistingStore()

@@ -20,7 +20,7 @@ struct FeedSources {
     var added: [FeedConfig]
 
     init(_ global: GlobalOptions) throws {
-        config = try global.loadConfig()
+        config = try global.loadConfig(defaultsWithState: true)
         configured = try global.configFeedList(for: config)
         added = try ItemStore.subscriptions(stateDirectory: global.stateDirectory(for: config))
     }

@@ -38,9 +38,18 @@ struct GlobalOptions: ParsableArguments {
         return "/etc/newswired/newswired.yaml"
     }
 
-    func loadConfig() throws -> DaemonConfig {
+    /// The config. With `defaultsWithState`, a command that only reads or writes the store (`feeds …`,
+    /// `status`) runs on the built-in defaults when `--state` is given and no config file was named or found.
+    func loadConfig(defaultsWithState: Bool = false) throws -> DaemonConfig {
+        let path = configPath
+        let named = config != nil || !(ProcessInfo.processInfo.environment["NEWSWIRED_CONFIG"] ?? "").isEmpty
+        if !named && !FileManager.default.fileExists(atPath: path) {
+            if defaultsWithState && state != nil { return DaemonConfig(file: "(built-in defaults)") }
+            throw CLIError.config(ConfigError(file: path, message: "no config file here; name one with --config FILE"
+                + (defaultsWithState ? ", or pass --state DIR to use the built-in defaults" : "")))
+        }
         do {
-            return try ConfigLoader.load(file: configPath)
+            return try ConfigLoader.load(file: path)
         } catch {
             throw CLIError.config(error)
         }

@@ -39,8 +39,9 @@ private func loadExamples(_ paths: [String], topicIDs: [String]) throws -> (exam
     return (all, counts)
 }
 
-private func loadSpec(_ path: String) throws -> TrainingSpec {
-    do { return try TrainingSpec.load(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail(error) }
+private func loadSpec(_ path: String?) throws -> TrainingSpec {
+    let url = path.map { URL(fileURLWithPath: $0) } ?? TrainingSpec.defaultURL()
+    do { return try TrainingSpec.load(contentsOf: url) } catch { throw fail(error) }
 }
 
 extension ModelCommand {
@@ -58,8 +59,8 @@ extension ModelCommand {
         )
         @Option(parsing: .upToNextOption, help: "Labelled examples (JSONL), one or more files.") var examples: [String]
         @Option(help: "Directory of seed articles (*.txt) to add as examples, labelled by the spec.") var seeds: String?
-        @Option(help: "Training spec: outputs, features, regularization grid, folds, seed labels.")
-        var spec: String = "config/topics/training.json"
+        @Option(help: "Training spec: outputs, features, regularization grid, folds, seed labels (default: config/topics/training.json, else /etc/newswired/topics/training.json).")
+        var spec: String?
         @Option(help: "Where to write the model.") var out: String
 
         func run() throws {
@@ -70,7 +71,7 @@ extension ModelCommand {
             }
             var command = "newswired model train --examples " + examples.map { ($0 as NSString).lastPathComponent }.joined(separator: " ")
             if seeds != nil { command += " --seeds SEEDS" }
-            command += " --spec " + (self.spec as NSString).lastPathComponent
+            command += " --spec " + ((self.spec ?? TrainingSpec.defaultURL().path) as NSString).lastPathComponent
             stderr("training on \(xs.count) examples (\(counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))\(seeds != nil ? ", seeds: \(xs.count - counts.values.reduce(0, +))" : ""))")
             let result: ModelTrainer.Result
             do { result = try ModelTrainer(spec: spec).train(xs, command: command, exampleFiles: counts) } catch { throw fail(error) }
@@ -103,7 +104,7 @@ extension ModelCommand {
         var crossValidate: Int?
         @Option(help: "Directory of seed articles added to every training fold with --cross-validate (never scored).")
         var seeds: String?
-        @Option(help: "Training spec for --cross-validate.") var spec: String = "config/topics/training.json"
+        @Option(help: "Training spec for --cross-validate (default as for `model train`).") var spec: String?
         @Option(help: "Seed of the outer fold shuffle for --cross-validate.") var seed: UInt64 = 1
         @Flag(help: "List the topic errors of every item.") var verbose = false
 
@@ -114,7 +115,7 @@ extension ModelCommand {
                 guard k >= 2, k <= xs.count else { throw ValidationError("--cross-validate needs 2...\(xs.count) folds") }
                 var extra: [LabelledExample] = []
                 if let seeds { do { extra = try spec.seedExamples(in: URL(fileURLWithPath: seeds)) } catch { throw fail(error) } }
-                print("model: \(spec.version) (spec \(self.spec)), nested \(k)-fold cross-validation, stratified by relevant, shuffle seed \(seed)"
+                print("model: \(spec.version) (spec \(self.spec ?? TrainingSpec.defaultURL().path)), nested \(k)-fold cross-validation, stratified by relevant, shuffle seed \(seed)"
                       + (extra.isEmpty ? "" : ", \(extra.count) seeds in every training fold"))
                 do {
                     print(try ModelTrainer(spec: spec).crossValidate(xs, k: k, seed: seed, alwaysTrainOn: extra).report(verbose: verbose))

@@ -53,7 +53,7 @@ struct OnceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "once",
         abstract: "Fetch every feed once, archive what is new, and exit (for cron).",
-        discussion: "Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 74 when a committed item could not be archived or the store reported an error, 75 when another newswired holds the state directory, 78 on a configuration error."
+        discussion: "Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 74 when a committed item could not be archived or the store reported an error, 75 when another newswired holds the state directory, 78 on a configuration error. SIGTERM or SIGINT end the pass early (in-flight transfers get shutdown_grace); SIGHUP is ignored."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -64,7 +64,8 @@ struct OnceCommand: ParsableCommand {
             let (config, feeds) = try global.loadForDaemon()
             let logger = Logger(label: "daemon")
             let stop = StopSignal()
-            stop.install(signals: [SIGTERM, SIGINT])
+            // SIGHUP too: its default action would kill the pass; a one-shot pass has nothing to reload, so it is ignored.
+            stop.install(signals: [SIGTERM, SIGINT, SIGHUP])
             let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config))
             if feeds.isEmpty {
                 logger.warning("config", metadata: ["error": "no feeds configured; nothing to fetch"])

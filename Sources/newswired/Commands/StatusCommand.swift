@@ -23,7 +23,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         var unhealthy = false
         try reportingErrors {
-            let config = try global.loadConfig()
+            let config = try global.loadConfig(defaultsWithState: true)
             let feeds = try global.feedList(for: config)
             let dir = global.stateDirectory(for: config)
             guard FileManager.default.fileExists(atPath: dir.appendingPathComponent(ItemStore.fileName).path) else {

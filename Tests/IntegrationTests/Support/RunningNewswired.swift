@@ -11,7 +11,8 @@ final class RunningNewswired {
     private let stderrURL: URL
 
     /// `stdin`: a file the process reads as standard input (else /dev/null).
-    init(arguments: [String], environment: [String: String] = [:], stdin: URL? = nil, outputPrefix: URL) throws {
+    init(arguments: [String], environment: [String: String] = [:], stdin: URL? = nil, currentDirectory: URL? = nil,
+         outputPrefix: URL) throws {
         let binary = Newswired.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw HarnessError("no newswired binary at \(binary.path): run `swift build` first or set NEWSWIRED_BIN")
@@ -22,6 +23,7 @@ final class RunningNewswired {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = binary
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.environment = Newswired.environment.merging(environment) { $1 }
         process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)

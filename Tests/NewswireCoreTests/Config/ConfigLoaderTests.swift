@@ -91,6 +91,35 @@ import Testing
         }
     }
 
+    @Test func urlListsAsPeopleWriteThem() throws {
+        let feeds = try FeedList.parseURLList("""
+        # my feeds
+
+        https://a.example/rss # the wire
+        https://b.example/atom policy "AI governance" "~Policy Desk" !
+        http://c.example/feed?x=1#frag	tech
+        https://a.example/rss duplicate-ignored
+        """, file: "urls")
+        #expect(feeds.map(\.url) == ["https://a.example/rss", "https://b.example/atom", "http://c.example/feed?x=1#frag"])
+        #expect(feeds[0].tags.isEmpty && feeds[0].title == nil)
+        #expect(feeds[1].tags == ["policy", "AI governance"])
+        #expect(feeds[1].title == "Policy Desk")
+        #expect(feeds[2].tags == ["tech"])
+    }
+
+    @Test(arguments: [
+        ("\"query:Unread:unread = \\\"yes\\\"\"", "newsboat query feeds are not supported: a feed list names feeds by URL"),
+        ("exec:~/bin/feed.sh", "newsboat 'exec:' feeds run a command; newswired fetches only http(s) URLs"),
+        ("ftp://a.example/feed", "expected an http(s) URL, got 'ftp://a.example/feed'"),
+        ("https://", "expected an http(s) URL, got 'https://'"),
+        ("https://a.example/rss \"unclosed tag", "a quoted word is not closed: https://a.example/rss \"unclosed tag"),
+    ])
+    func urlListErrorsNameTheLine(line: String, message: String) {
+        #expect(throws: ConfigError(file: "urls", line: 2, message: message)) {
+            try FeedList.parseURLList("https://ok.example/rss\n\(line)\n", file: "urls")
+        }
+    }
+
     @Test func opmlRoundTripKeepsTitlesAndTags() throws {
         let feeds = [FeedConfig(url: "https://a.example/rss?x=1&y=2", title: "A & B", tags: ["policy"]),
                      FeedConfig(url: "https://b.example/atom")]

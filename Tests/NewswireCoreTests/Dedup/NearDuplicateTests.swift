@@ -337,8 +337,8 @@ to open, but analysts warned that some of the diverted trade may never return.
         for _ in 0..<60 { counts[Int64(bitPattern: rng.next())] = Double(1 + rng.next() % 4) }
         let clusterer = StoryClusterer()
         var v = try clusterer.vector(counts: counts, in: dedup)
-        let n = Double(try dedup.storyItemCount())
-        let raw = counts.keys.sorted().map { (1 + log(counts[$0]!)) * log((n + 2) / 1) }
+        let n = Double(try dedup.storyItemCount() + clusterer.background.documents)
+        let raw = counts.keys.sorted().map { (1 + log(counts[$0]!)) * log((n + 2) / Double(clusterer.background[$0] + 1)) }
         let norm = raw.reduce(0) { $0 + $1 * $1 }.squareRoot()
         for (key, weight) in zip(counts.keys.sorted(), raw) { #expect(v.weights[key] == weight / norm) }
         #expect(v.encoded == StoryClusterer.Vector(weights: v.weights).encoded)
