@@ -14,7 +14,10 @@ struct RunCommand: ParsableCommand {
         the old one keeps running). SIGUSR1 reopens the log file (for logrotate). On SIGTERM or SIGINT it \
         starts no new transfer, lets those in flight finish within shutdown_grace, commits and archives what \
         they brought, and exits 0; a second signal exits at once. With metrics.listen set, /metrics \
-        (Prometheus) and /healthz are served there.
+        (Prometheus) and /healthz are served there (503 while an alarm is raised: the store failing every \
+        commit, or archive writes failing, which are retried with backoff). Holds <state>/lock: a second run \
+        or once on the same state directory exits 75; a store with no items beside an archive with lines is \
+        refused (see `newswired store rebuild`).
         """
     )
 
