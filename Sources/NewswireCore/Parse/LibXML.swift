@@ -622,4 +622,15 @@ extension LibXML {
         guard let desc = htmlEntityLookup(name) else { return nil }
         return Unicode.Scalar(desc.pointee.value)
     }
+
+    /// Every named entity of libxml2's HTML table (names and values), read back through
+    /// `htmlEntityValueLookup` over the values the HTML 4 entities use (U+0001...U+27FF).
+    static func htmlEntities() -> [(name: String, value: UInt32)] {
+        var entities: [(name: String, value: UInt32)] = []
+        for value in UInt32(1)..<0x2800 {
+            guard let desc = htmlEntityValueLookup(value), let name = desc.pointee.name else { continue }
+            entities.append((String(cString: name), desc.pointee.value))
+        }
+        return entities
+    }
 }
