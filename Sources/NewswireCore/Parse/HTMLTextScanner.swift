@@ -175,8 +175,16 @@ private struct Scan {
         }
         guard tags.isRaw(tag) else { return end }
         // script and style: raw text up to "</" and the element's name, then its end tag (htmlParseScript).
-        let name = tags.name(tag)
+        // libxml2 looks for end tags before it reads raw text, so end tags right at the start of the
+        // content are end tags (one may close the element).
+        let rawDepth = depth
         var k = end
+        while k + 1 < n, u[k] == lt, u[k + 1] == slash {
+            guard let next = endTag(at: k) else { return nil }
+            if depth < rawDepth { return next }
+            k = next
+        }
+        let name = tags.name(tag)
         while k < n {
             let c = u[k]
             if isControl(c) { return nil }
@@ -600,5 +608,14 @@ private struct TagTable {
         guard new < Self.unknownBase, old < Self.unknownBase else { return false }
         let info = infos[Int(new)]
         return old < 64 ? info.closesLow & (1 << UInt64(old)) != 0 : info.closesHigh & (1 << UInt64(old - 64)) != 0
+    }
+}
+
+/// For the fuzz target's html mode (Fuzz/, `FUZZ_MODE=html scripts/fuzz-parser`): both HTML-to-text paths
+/// on one field.
+@_spi(Fuzzing) public enum HTMLTextPaths {
+    /// The byte-level path's text (nil when it steps aside) and libxml2's.
+    public static func both(_ html: String) -> (fast: String?, libxml2: String) {
+        (HTMLTextScanner.plainText(html), HTMLTextParser().plainText(html))
     }
 }

@@ -54,7 +54,9 @@ struct XMLParseReport: Sendable {
 /// `maxDocumentTextBytes`); external entities are never resolved.
 final class XMLStreamParser {
     private var ctxt: xmlParserCtxtPtr?
-    private unowned let sink: XMLEventSink
+    // unowned(unsafe): `parse` holds the sink for the whole life of this parser, and a checked unowned
+    // reference costs an atomic increment and decrement at every event.
+    private unowned(unsafe) let sink: XMLEventSink
     private let limits: ParseLimits
     // The stored properties touched by every SAX event skip Swift's dynamic exclusivity checks: this object
     // is used by one thread, and libxml2 calls back into it only from inside xmlParseChunk, never while
@@ -95,18 +97,19 @@ final class XMLStreamParser {
         var handler = xmlSAXHandler()
         xmlSAXVersion(&handler, 2)
         handler.startElementNs = { ctx, local, prefix, uri, nbNamespaces, namespaces, nbAttributes, _, attributes in
-            guard let me = XMLStreamParser.from(ctx) else { return }
-            me.flushText()
-            if nbNamespaces > 0, let namespaces { me.onNamespaces(Int(nbNamespaces), namespaces) }
-            me.onStart(local, prefix, uri, Int(nbAttributes), attributes)
+            XMLStreamParser.with(ctx) { me in
+                me.flushText()
+                if nbNamespaces > 0, let namespaces { me.onNamespaces(Int(nbNamespaces), namespaces) }
+                me.onStart(local, prefix, uri, Int(nbAttributes), attributes)
+            }
         }
         handler.endElementNs = { ctx, local, prefix, uri in
-            XMLStreamParser.from(ctx)?.onEnd(local, prefix, uri)
+            XMLStreamParser.with(ctx) { $0.onEnd(local, prefix, uri) }
         }
-        handler.characters = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
-        handler.ignorableWhitespace = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
-        handler.cdataBlock = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
-        handler.reference = { ctx, name in XMLStreamParser.from(ctx)?.onReference(name) }
+        handler.characters = { ctx, ch, len in XMLStreamParser.with(ctx) { $0.onText(ch, Int(len)) } }
+        handler.ignorableWhitespace = { ctx, ch, len in XMLStreamParser.with(ctx) { $0.onText(ch, Int(len)) } }
+        handler.cdataBlock = { ctx, ch, len in XMLStreamParser.with(ctx) { $0.onText(ch, Int(len)) } }
+        handler.reference = { ctx, name in XMLStreamParser.with(ctx) { $0.onReference(name) } }
         handler.entityDecl = { ctx, name, type, publicId, systemId, content in
             guard let ctx, let me = XMLStreamParser.from(ctx) else { return }
             if me.onEntityDecl(name, Int(type), content) {
@@ -166,6 +169,14 @@ final class XMLStreamParser {
         let c = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
         guard let priv = c.pointee._private else { return nil }
         return Unmanaged<XMLStreamParser>.fromOpaque(priv).takeUnretainedValue()
+    }
+
+    /// Runs `body` on the parser behind a callback's context without retaining it: `run` keeps the parser
+    /// alive for as long as libxml2 can call back (the callbacks only come from inside `xmlParseChunk`).
+    @inline(__always)
+    private static func with(_ ctx: UnsafeMutableRawPointer?, _ body: (XMLStreamParser) -> Void) {
+        guard let ctx, let priv = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return }
+        Unmanaged<XMLStreamParser>.fromOpaque(priv)._withUnsafeGuaranteedRef(body)
     }
 
     /// Delivers the pending character data, if any, as one String.

@@ -26,7 +26,8 @@ import Testing
         // comments, scripts, styles, dropped and unknown elements
         "a <!-- c --> b", "<!---->x<!-- a -- b --!>y<!--->z-->w", "<!-- lead -->  <p>x</p>", "x<!-- unterminated",
         "<p>x</p><script>if (a < b) { c('</p>') }</script>y", "x<script>a</SCRIPT >y", "x<style>p{}</style>z",
-        "x<script>a</scripts>b</script>c", "x<script>never closed", "x<noscript>n<p>p</p></noscript>y",
+        "x<script>a</scripts>b</script>c", "x<script>never closed", "T&gt;ext <b>bold</b> <i>it<script></i> <;25",
+        "<i>a<script></x></i>b", "<p>a<style></b></_x></style>c</p>d", "<div>a<script></ y</div>b", "x<noscript>n<p>p</p></noscript>y",
         "<p>a</p><title>t<b>b</b></title>c", "<p>x<template>t</template>y</p>", "<script>x</script>y", "<title>t</title>b",
         "<o:p>x</o:p>", "<svg><path d='m0'/><g>x<text>t</text></g></svg>y", "<blink>b<BLINK>c</blink>d</Blink>e",
         "<typo:flickr id=1>f</typo:flickr>g", "<iframe src=x>i</iframe>j", "<a>x<unknown>y</a>z</unknown>w",
