@@ -17,26 +17,31 @@ struct DocumentDecoder {
 
     static func decode(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
         var d = try decodeBytes(data, contentType: contentType)
-        d.utf8 = relabelDeclaration(d.utf8)
+        relabelDeclaration(&d.utf8)
         return d
     }
 
     /// Rewrites the XML declaration's `encoding` to UTF-8: the bytes are UTF-8 now, and libxml2 rejects
-    /// some real-world labels ("437") as invalid names.
-    static func relabelDeclaration(_ bytes: [UInt8]) -> [UInt8] {
-        guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
+    /// some real-world labels ("437") as invalid names. A label of the same length is overwritten in place
+    /// (the document is not copied for it).
+    static func relabelDeclaration(_ bytes: inout [UInt8]) {
+        guard bytes.starts(with: Array("<?xml".utf8)) else { return }
         let limit = min(bytes.count, 512)
         guard let end = (0..<max(0, limit - 1)).first(where: { bytes[$0] == UInt8(ascii: "?") && bytes[$0 + 1] == UInt8(ascii: ">") })
-        else { return bytes }
+        else { return }
         let decl = String(decoding: bytes[0..<end], as: UTF8.self)
-        guard let r = decl.range(of: "encoding") else { return bytes }
+        guard let r = decl.range(of: "encoding") else { return }
         var rest = decl[r.upperBound...]
         rest = rest.drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
-        guard let q = rest.first, q == "\"" || q == "'" else { return bytes }
+        guard let q = rest.first, q == "\"" || q == "'" else { return }
         let afterQuote = rest.dropFirst()
-        guard let close = afterQuote.firstIndex(of: q) else { return bytes }
-        let newDecl = String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])
-        return Array(newDecl.utf8) + bytes[end...]
+        guard let close = afterQuote.firstIndex(of: q) else { return }
+        let newDecl = Array((String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])).utf8)
+        if newDecl.count == end {
+            if !bytes[0..<end].elementsEqual(newDecl) { bytes.replaceSubrange(0..<end, with: newDecl) }
+        } else {
+            bytes = newDecl + bytes[end...]
+        }
     }
 
     private static func decodeBytes(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {

@@ -315,24 +315,42 @@ private struct Scan {
 
     // MARK: Text
 
-    /// Character data up to the next '<' or '&' (htmlParseCharData).
+    /// Character data up to the next '<' or '&' (htmlParseCharData), collapsed as it is read: runs of
+    /// ordinary bytes (single spaces between them included) are copied in one go.
     mutating func textRun(at i: Int) -> Int? {
+        /// Neither markup, whitespace, a control character, nor a lead byte that needs a look (C2: a C1
+        /// control; EF: U+FFFE or U+FFFF).
+        @inline(__always) func ordinary(_ c: UInt8) -> Bool { c > 0x20 && c != lt && c != amp && c != 0xC2 && c != 0xEF }
+        let keep = skip == 0
         var j = i
-        var blank = true
         while j < n {
             let c = u[j]
             if c == lt || c == amp { break }
-            if c <= 0x20 {
-                if c != 0x20, !isBlank(c) { return nil }
-            } else {
-                blank = false
-                // U+FFFE and U+FFFF are not XML characters: libxml2 drops them.
-                if c == 0xEF, j + 2 < n, u[j + 1] == 0xBF, u[j + 2] >= 0xBE { return nil }
+            if isBlank(c) {
+                if keep { text.appendSpace() }
+                j += 1
+                continue
             }
-            j += 1
+            if c < 0x20 { return nil }
+            if !started { beforeText() }
+            if c == 0xC2, j + 1 < n, u[j + 1] >= 0x80, u[j + 1] <= 0x9F {
+                // A C1 control: TextCollapser reads it as windows-1252.
+                if keep { text.append(c); text.append(u[j + 1]) }
+                j += 2
+                continue
+            }
+            // U+FFFE and U+FFFF are not XML characters: libxml2 drops them.
+            if c == 0xEF, j + 2 < n, u[j + 1] == 0xBF, u[j + 2] >= 0xBE { return nil }
+            var k = j + 1
+            while k < n {
+                let d = u[k]
+                if ordinary(d) { k += 1; continue }
+                if d == 0x20, k + 1 < n, ordinary(u[k + 1]) { k += 2; continue }
+                break
+            }
+            if keep { text.appendOrdinary(UnsafeBufferPointer(rebasing: u[j..<k])) }
+            j = k
         }
-        if !blank { beforeText() }
-        if skip == 0 { text.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<j])) }
         return j
     }
 

@@ -54,9 +54,9 @@ struct XMLParseReport: Sendable {
 /// `maxDocumentTextBytes`); external entities are never resolved.
 final class XMLStreamParser {
     private var ctxt: xmlParserCtxtPtr?
-    // unowned(unsafe): `parse` holds the sink for the whole life of this parser, and a checked unowned
-    // reference costs an atomic increment and decrement at every event.
-    private unowned(unsafe) let sink: XMLEventSink
+    // A strong `let` (the sink never refers back to the parser): calling it through an unowned reference
+    // would cost an atomic increment and decrement at every event.
+    private let sink: XMLEventSink
     private let limits: ParseLimits
     // The stored properties touched by every SAX event skip Swift's dynamic exclusivity checks: this object
     // is used by one thread, and libxml2 calls back into it only from inside xmlParseChunk, never while
@@ -71,11 +71,14 @@ final class XMLStreamParser {
     /// Character data since the last other event, handed to the sink as one String (libxml2 delivers
     /// text in pieces of at most 300 bytes and every reference separately).
     @exclusivity(unchecked) private var pendingText: [UInt8] = []
+    /// The sink's `wantsText`, read again after each start and end tag (the only events that may change it).
+    @exclusivity(unchecked) private var sinkWantsText = true
     @exclusivity(unchecked) private var names = NameCache()
 
     private init(sink: XMLEventSink, limits: ParseLimits) {
         self.sink = sink
         self.limits = limits
+        sinkWantsText = sink.wantsText
     }
 
     deinit {
@@ -218,6 +221,7 @@ final class XMLStreamParser {
             try sink.startElement(local: names.string(local), prefix: prefix.map { names.string($0) },
                                   namespace: uri.map { names.string($0) }, attributes: attrs)
         } catch { park(error) }
+        sinkWantsText = sink.wantsText
     }
 
     /// The attribute value with every "&#38;" read back as "&".
@@ -255,6 +259,7 @@ final class XMLStreamParser {
             try sink.endElement(local: names.string(local), prefix: prefix.map { names.string($0) },
                                 namespace: uri.map { names.string($0) })
         } catch { park(error) }
+        sinkWantsText = sink.wantsText
     }
 
     private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
@@ -264,7 +269,7 @@ final class XMLStreamParser {
             park(ParseError(.limitExceeded, "document text exceeds \(limits.maxDocumentTextBytes) bytes"))
             return
         }
-        guard sink.wantsText else { return }
+        guard sinkWantsText else { return }
         pendingText.append(contentsOf: UnsafeBufferPointer(start: ch, count: len))
         if pendingText.count >= 1 << 16 { flushText() }  // bounded, and a field's limit is still seen early
     }
@@ -282,7 +287,7 @@ final class XMLStreamParser {
         } else {
             text = "&" + String(cString: name) + ";"
         }
-        if sink.wantsText { pendingText.append(contentsOf: text.utf8) }
+        if sinkWantsText { pendingText.append(contentsOf: text.utf8) }
     }
 
     /// Records an entity declaration; refuses the document when an internal entity expands past the budget.

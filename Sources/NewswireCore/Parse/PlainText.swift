@@ -83,6 +83,17 @@ enum PlainText {
             }
             return false
         }
+        // memchr finds the C3 bytes (rare outside Latin text) many bytes at a time.
+        func mayHaveLead(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let base = u.baseAddress else { return false }
+            var i = 0
+            while i < u.count, let hit = memchr(base + i, 0xC3, u.count - i) {
+                let k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if k + 1 < u.count, u[k + 1] >= 0x82, u[k + 1] <= 0xB4 { return true }
+                i = k + 1
+            }
+            return false
+        }
         if !(s.utf8.withContiguousStorageIfAvailable(mayHaveLead) ?? mayHaveLead(s.utf8)) { return s }
         // The ASCII prefix is copied as is; the characters are read from the first other one.
         let asciiPrefix = s.utf8.withContiguousStorageIfAvailable { u in u.firstIndex(where: { $0 >= 0x80 }) ?? u.count }
@@ -205,6 +216,29 @@ struct TextCollapser {
             }
         }
         if done == nil { for b in bytes { append(b) } }
+    }
+
+    /// A whitespace byte, as `append(_:)` takes it.
+    @inline(__always)
+    mutating func appendSpace() {
+        pendingSpace = lineLength > 0
+        previous = 0x20
+    }
+
+    /// Bytes none of which is whitespace or a C1 control's lead byte (C2), with at most single spaces
+    /// between them and none at either end, as `append(_:)` would take them one by one.
+    @inline(__always)
+    mutating func appendOrdinary(_ run: UnsafeBufferPointer<UInt8>) {
+        guard let last = run.last else { return }
+        if lineLength == 0, !out.isEmpty {
+            out.append(0x0A)
+        } else if pendingSpace {
+            out.append(0x20)
+        }
+        pendingSpace = false
+        out.append(contentsOf: run)
+        lineLength += run.count
+        previous = last
     }
 
     /// Ends the current line: the next text starts a new one.
