@@ -1,3 +1,5 @@
+import Foundation
+
 /// The plain text of an HTML field read byte by byte, for the markup most fields carry, with exactly the
 /// result `HTMLTextParser` (libxml2's HTML parser and `HTMLTextExtractor`) gives; nil for anything else,
 /// which then goes to libxml2.
@@ -20,16 +22,19 @@
 ///    not an XML character), names of libxml2's HTML 4 table with their `;`, else the `&` and name as text.
 /// It steps aside (nil) for everything it does not replay: `<!DOCTYPE`, other `<!` and `<?`, html, head,
 /// body, meta and frame elements, script, style, title, link or base before any content (they imply a
-/// head), attribute syntax libxml2 would repair, a non-ASCII name after `&`, control characters,
-/// U+FFFE/U+FFFF, a byte-order mark, nesting deeper than `maxDepth`, more than `maxUnknownNames` unknown
-/// names. The differential tests run both paths on every HTML field of the conformance sets and the
-/// corpus, and the fuzz target's html mode on random input.
+/// head), attribute syntax libxml2 would repair, a non-ASCII name after `&`, a NUL anywhere, other control
+/// characters or U+FFFE/U+FFFF in text, a byte-order mark, nesting deeper than `maxDepth`, more than
+/// `maxUnknownNames` unknown names. The differential tests run both paths on every HTML field of the
+/// conformance sets and the corpus, and the fuzz target's html mode on random input.
 ///
 /// Unsafe code: this file reads the field's UTF-8 through one `UnsafeBufferPointer` (`u`, valid for the
 /// whole scan, never written) and keeps the element stack and the unknown names' positions in temporary
 /// allocations of `maxDepth` and `2 * maxUnknownNames` elements. Invariants: every `u[k]` is read only
 /// after `k < n` was checked; the stack is written only at `depth < maxDepth` and read only below `depth`;
-/// the unknown names only below `2 * unknownCount`. The pointers never leave this file.
+/// the unknown names only below `2 * unknownCount`; eight bytes are loaded at `k` only when `k + 8 <= n`;
+/// memchr reads only within `u`;
+/// the byte-class table is allocated once and only read, at indices below 256. The pointers never leave
+/// this file.
 enum HTMLTextScanner {
     /// Deeper nesting is left to libxml2 (feed fields rarely nest more than a few levels).
     static let maxDepth = 48
@@ -75,6 +80,22 @@ private let underscore = UInt8(ascii: "_"), colon = UInt8(ascii: ":"), dot = UIn
         || (v >= 0x10000 && v <= 0x10FFFF)
 }
 
+/// Classes of the bytes of character data for `Scan.runEnd`: 0 ordinary, 1 the space, 2 a byte that ends a
+/// run of ordinary bytes (other whitespace and controls, '<', '&', and the lead bytes C2 and EF, which may
+/// start a C1 control or U+FFFE/U+FFFF). 256 bytes allocated once and never freed; written only by this
+/// initializer, so every thread may read it (hence `nonisolated(unsafe)`).
+nonisolated(unsafe) private let textByteClasses: UnsafePointer<UInt8> = {
+    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+    for b in 0..<256 {
+        switch b {
+        case 0x20: table[b] = 1
+        case 0..<0x20, 0x3C, 0x26, 0xC2, 0xEF: table[b] = 2
+        default: table[b] = 0
+        }
+    }
+    return UnsafePointer(table)
+}()
+
 /// One scan of one field: the input, libxml2's element stack as it would be, and the text so far.
 private struct Scan {
     typealias Tag = TagTable.Tag
@@ -104,6 +125,9 @@ private struct Scan {
 
     mutating func run() -> String? {
         if n >= 3, u[0] == 0xEF, u[1] == 0xBB, u[2] == 0xBF { return nil }
+        // A NUL ends libxml2's loops that read raw bytes (attribute values, content) but not those that read
+        // characters: a field holding one goes to libxml2. Other control characters matter only in text.
+        if memchr(u.baseAddress!, 0, n) != nil { return nil }
         var i = 0
         while i < n, isBlank(u[i]) { i += 1 }  // htmlParseDocument's SKIP_BLANKS
         while i < n {
@@ -187,7 +211,6 @@ private struct Scan {
         let name = tags.name(tag)
         while k < n {
             let c = u[k]
-            if isControl(c) { return nil }
             if c == lt, k + 1 < n, u[k + 1] == slash, k + 2 + name.count <= n {
                 var same = true
                 for m in 0..<name.count where lowered(u[k + 2 + m]) != name[m] { same = false; break }
@@ -243,7 +266,6 @@ private struct Scan {
         var k = i + 4
         while k + 2 < n {
             let c = u[k]
-            if isControl(c) { return nil }
             if c == dash, u[k + 1] == dash {
                 if u[k + 2] == gt { return k + 3 }
                 if u[k + 2] == bang, k + 3 < n, u[k + 3] == gt { return k + 4 }
@@ -296,19 +318,11 @@ private struct Scan {
             guard j < n else { return nil }
             let q = u[j]
             if q == dquote || q == squote {
-                j += 1
-                while j < n, u[j] != q {
-                    if isControl(u[j]) { return nil }
-                    j += 1
-                }
-                guard j < n else { return nil }
-                j += 1
+                guard let close = memchr(u.baseAddress! + j + 1, Int32(q), n - j - 1) else { return nil }
+                j = u.baseAddress!.distance(to: close.assumingMemoryBound(to: UInt8.self)) + 1
             } else {
                 // Unquoted (an HTMLism): up to a blank or '>'; a '/' here belongs to the value.
-                while j < n, !isBlank(u[j]), u[j] != gt {
-                    if isControl(u[j]) { return nil }
-                    j += 1
-                }
+                while j < n, !isBlank(u[j]), u[j] != gt { j += 1 }
             }
         }
     }
@@ -318,9 +332,6 @@ private struct Scan {
     /// Character data up to the next '<' or '&' (htmlParseCharData), collapsed as it is read: runs of
     /// ordinary bytes (single spaces between them included) are copied in one go.
     mutating func textRun(at i: Int) -> Int? {
-        /// Neither markup, whitespace, a control character, nor a lead byte that needs a look (C2: a C1
-        /// control; EF: U+FFFE or U+FFFF).
-        @inline(__always) func ordinary(_ c: UInt8) -> Bool { c > 0x20 && c != lt && c != amp && c != 0xC2 && c != 0xEF }
         let keep = skip == 0
         var j = i
         while j < n {
@@ -341,17 +352,48 @@ private struct Scan {
             }
             // U+FFFE and U+FFFF are not XML characters: libxml2 drops them.
             if c == 0xEF, j + 2 < n, u[j + 1] == 0xBF, u[j + 2] >= 0xBE { return nil }
-            var k = j + 1
-            while k < n {
-                let d = u[k]
-                if ordinary(d) { k += 1; continue }
-                if d == 0x20, k + 1 < n, ordinary(u[k + 1]) { k += 2; continue }
-                break
-            }
+            let k = runEnd(from: j + 1)
             if keep { text.appendOrdinary(UnsafeBufferPointer(rebasing: u[j..<k])) }
             j = k
         }
         return j
+    }
+
+    /// The end of a run of ordinary bytes with single spaces between them, from `start` (just after its
+    /// first byte); the run never ends with a space. Eight ASCII bytes at a time where it can: word-sized
+    /// tests find the bytes that end a run, so the spaces between words cost no branch.
+    @inline(__always)
+    func runEnd(from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let classes = textByteClasses
+        var k = start
+        /// Class of the byte before `k` (1: a space).
+        var previous: UInt8 = 0
+        scan: while true {
+            while k + 8 <= n {
+                let x = UInt64(littleEndian: UnsafeRawPointer(u.baseAddress! + k).loadUnaligned(as: UInt64.self))
+                // Non-ASCII bytes, bytes below 0x20, '<' and '&' are looked at one by one.
+                if x & highs != 0 || (x &- 0x2020_2020_2020_2020) & ~x & highs != 0 { break }
+                let lt8 = x ^ 0x3C3C_3C3C_3C3C_3C3C, amp8 = x ^ 0x2626_2626_2626_2626
+                if (lt8 &- ones) & ~lt8 & highs != 0 || (amp8 &- ones) & ~amp8 & highs != 0 { break }
+                // 0x80 in every lane holding a space (exact: no borrow between lanes).
+                let s = x ^ 0x2020_2020_2020_2020
+                let spaces = ~(((s & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | s) & highs
+                if spaces & (spaces >> 8) != 0 || (previous == 1 && spaces & 0x80 != 0) { break }
+                previous = spaces >> 63 != 0 ? 1 : 0
+                k += 8
+            }
+            // Byte by byte up to the next word: 0 ordinary, 1 a space, 2 a byte that ends the run.
+            let limit = min(n, k + 8)
+            while k < limit {
+                let cls = classes[Int(u[k])]
+                if cls > 1 || cls & previous != 0 { break scan }
+                previous = cls
+                k += 1
+            }
+            if k >= n { break }
+        }
+        return u[k - 1] == 0x20 ? k - 1 : k
     }
 
     mutating func emit(_ scalar: Unicode.Scalar) {
@@ -596,7 +638,9 @@ private struct TagTable {
     /// The tag named by `u[start..<end]` (ASCII letters compared without case), nil for other names.
     func lookup(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Tag? {
         guard end - start <= 10 else { return nil }
-        var slot = Self.hash(u[start..<end].lazy.map(lowered)) & mask
+        var h: UInt32 = 2_166_136_261
+        for k in start..<end { h = (h ^ UInt32(lowered(u[k]))) &* 16_777_619 }
+        var slot = Int(h >> 8) & mask
         while true {
             let t = slots[slot]
             if t < 0 { return nil }
