@@ -130,24 +130,35 @@ private struct Scan {
         if memchr(u.baseAddress!, 0, n) != nil { return nil }
         var i = 0
         while i < n, isBlank(u[i]) { i += 1 }  // htmlParseDocument's SKIP_BLANKS
+        /// Only comments so far: htmlParseDocument's prologue, which skips the blanks after each.
+        var prologue = true
         while i < n {
             let b = u[i]
-            let next: Int?
+            var next: Int?
             if b == lt {
                 let c = i + 1 < n ? u[i + 1] : 0
                 if c == slash { next = endTag(at: i) }
                 else if isLetter(c) { next = startTag(at: i) }
-                else if c == bang { next = comment(at: i) }
+                else if c == bang {
+                    next = comment(at: i)
+                    if prologue, var k = next {
+                        while k < n, isBlank(u[k]) { k += 1 }
+                        next = k
+                    }
+                }
                 else if c == question || c == underscore || c == colon { next = nil }
                 else {
                     // Not a tag: libxml2 hands the '<' over as text, without implying a paragraph.
                     if skip == 0 { text.append(lt) }
                     next = i + 1
                 }
+                if c != bang { prologue = false }
             } else if b == amp {
                 next = reference(at: i)
+                prologue = false
             } else {
                 next = textRun(at: i)
+                prologue = false
             }
             guard let next else { return nil }
             i = next
@@ -199,14 +210,25 @@ private struct Scan {
         }
         guard tags.isRaw(tag) else { return end }
         // script and style: raw text up to "</" and the element's name, then its end tag (htmlParseScript).
-        // libxml2 looks for end tags before it reads raw text, so end tags right at the start of the
-        // content are end tags (one may close the element).
+        // libxml2 looks for end tags and for start tags that close the open element (<noscript> closes a
+        // script, <body> a style) before it reads raw text: end tags right at the start of the content are
+        // end tags (one may close the element); such a start tag goes to libxml2.
         let rawDepth = depth
         var k = end
-        while k + 1 < n, u[k] == lt, u[k + 1] == slash {
-            guard let next = endTag(at: k) else { return nil }
-            if depth < rawDepth { return next }
-            k = next
+        while k + 1 < n, u[k] == lt {
+            let c = u[k + 1]
+            if c == slash {
+                guard let next = endTag(at: k) else { return nil }
+                if depth < rawDepth { return next }
+                k = next
+                continue
+            }
+            if isLetter(c) || c == underscore || c == colon {
+                var e = k + 1
+                while e < n, isTagNameByte(u[e]) { e += 1 }
+                if let other = tags.lookup(u, k + 1, e), tags.closes(other, tag) { return nil }
+            }
+            break
         }
         let name = tags.name(tag)
         while k < n {
@@ -356,6 +378,9 @@ private struct Scan {
             if keep { text.appendOrdinary(UnsafeBufferPointer(rebasing: u[j..<k])) }
             j = k
         }
+        // Whitespace alone implies the `p` too, unless libxml2 takes it for ignorable (areBlanks: followed
+        // by a tag or the end, and handed over in one piece of under 1,000 bytes).
+        if !started, (j < n && u[j] == amp) || j - i >= 1000 { beforeText() }
         return j
     }
 

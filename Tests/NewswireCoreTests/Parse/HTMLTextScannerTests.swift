@@ -27,7 +27,8 @@ import Testing
         "a <!-- c --> b", "<!---->x<!-- a -- b --!>y<!--->z-->w", "<!-- lead -->  <p>x</p>", "x<!-- unterminated",
         "<p>x</p><script>if (a < b) { c('</p>') }</script>y", "x<script>a</SCRIPT >y", "x<style>p{}</style>z",
         "x<script>a</scripts>b</script>c", "x<script>never closed", "T&gt;ext <b>bold</b> <i>it<script></i> <;25",
-        "<i>a<script></x></i>b", "<p>a<style></b></_x></style>c</p>d", "<div>a<script></ y</div>b", "x<noscript>n<p>p</p></noscript>y",
+        "<i>a<script></x></i>b", "\ny<style><body>tFle>", "y<script><noscript>n</noscript>z", "y<script></x><NOSCRIPT>n",
+        "y<style><bodyx>t</style>u", "<p>a<style></b></_x></style>c</p>d", "<div>a<script></ y</div>b", "x<noscript>n<p>p</p></noscript>y",
         "<p>a</p><title>t<b>b</b></title>c", "<p>x<template>t</template>y</p>", "<script>x</script>y", "<title>t</title>b",
         "<a title='x\u{01}y\u{0C}' data=\u{0B}v>z</a>", "a<!-- \u{07}\u{FFFE} -->b", "x<script>\u{0B}\u{FFFF}</script>y",
         "x\u{0}y", "<a title='\u{0}'>x</a>", "<!--\u{0}-->x",
@@ -37,6 +38,8 @@ import Testing
         "AT&T", "&unknown;", "&amp no semicolon", "x &#65 y &#x42z &#;&#x; &#12; end", "&#0; nul", "&#x110000; big",
         "&#xD800; sur", "&#99999999999;x", "a &b", "a & b", "&", "x&", "&é;", "a&b.c-d_e:f;g", "&#x41", "&lt;p&gt;",
         "a < b", "a <3 b", "< x", "<", "x </ y", "x </", "</x>lead", "<é>", "&#60;p&#62;",
+        "<\n<\r\r&#0;\r\r<i>\rO\r\rtd\r", "< \n&amp;x", "< " + String(repeating: " ", count: 1200) + "<b>x</b>",
+        "<!-- c -->   <b>x</b>", "<<!-- c -->   <b>x</b>", "</x><!-- c -->  &amp;", "< " + String(repeating: "\t", count: 999) + "<i>y",
         // what it hands to libxml2
         "<p/ >x", "<a href=\"unterminated>x", "<a \"q\">x</a>", "\u{FEFF}bom", "ctl\u{01}x", "ff\u{FFFE}x",
         "<p>a<b.c>d</p>", "<br", "<a href='x'", "<_x>y", "<html><body>b</body></html>", "<meta charset=x>m",
