@@ -9,22 +9,24 @@ import Foundation
 /// (script, style, head…) hide their text. So the output depends on the text libxml2 delivers and on where
 /// block elements start and end, nothing else. This scanner replays libxml2 2.9's HTML tree construction
 /// (`htmlParseContentInternal` and what it calls, HTMLparser.c) for the part of HTML it accepts:
-///  - the element stack as libxml2 keeps it: `html` and `body` implied at the first start tag, a `p` implied
-///    when text or a reference comes first (`htmlCheckImplied`, `htmlCheckParagraph`);
+///  - the element stack as libxml2 keeps it: `html` implied first, then `head` for the elements that belong
+///    there or `body` for the others, a `p` for text or a reference with nothing, `html` or `head` open
+///    (`htmlCheckImplied`, `htmlCheckParagraph`, `areBlanks`); html, head and body tags where they may stand;
 ///  - a start tag first closes the open elements it ends by libxml2's table (`htmlAutoClose`, the
 ///    `htmlStartClose` pairs below), then is pushed; `/>` and libxml2's empty elements (br, img, hr…) end at
-///    once; names libxml2 does not know (svg's, `o:p`…) are ordinary elements to it;
+///    once; names libxml2 does not know (svg's, `o:p`…) are ordinary elements to it; what is not an attribute
+///    is dumped up to the next blank, as libxml2 does; an end tag skips what stands before its `>`;
 ///  - an end tag closes up to its element unless an element of higher end priority is open in between
 ///    (`htmlAutoCloseOnClose`, `htmlEndPriority`), and is ignored when its element is not open;
 ///  - script and style hold raw text up to their end tag (`htmlParseScript`); comments end at the first
 ///    `-->` or `--!>` (`htmlParseComment`); a `<` that starts no tag is text, a `</` without a name is dropped;
 ///  - references are read as `htmlParseReference` does: character references (`;` optional, dropped when
 ///    not an XML character), names of libxml2's HTML 4 table with their `;`, else the `&` and name as text.
-/// It steps aside (nil) for everything it does not replay: `<!DOCTYPE`, other `<!` and `<?`, html, head,
-/// body, meta and frame elements, script, style, title, link or base before any content (they imply a
-/// head), attribute syntax libxml2 would repair, a non-ASCII name after `&`, a NUL anywhere, other control
-/// characters or U+FFFE/U+FFFF in text, a byte-order mark, nesting deeper than `maxDepth`, more than
-/// `maxUnknownNames` unknown names. The differential tests run both paths on every HTML field of the
+/// It steps aside (nil) for everything it does not replay: `<!DOCTYPE`, `<?`, frame elements, a meta
+/// element naming a charset, misplaced html, head or body tags (libxml2 discards them and their end tags),
+/// a start tag closing a script or style as its content begins, a '.' right after a tag name, a non-ASCII
+/// name after `&`, a NUL anywhere, other control characters or U+FFFE/U+FFFF in text, a byte-order mark,
+/// nesting deeper than `maxDepth`, more than `maxUnknownNames` unknown names. The differential tests run both paths on every HTML field of the
 /// conformance sets and the corpus, and the fuzz target's html mode on random input.
 ///
 /// Unsafe code: this file reads the field's UTF-8 through one `UnsafeBufferPointer` (`u`, valid for the
@@ -102,7 +104,8 @@ private struct Scan {
 
     let u: UnsafeBufferPointer<UInt8>
     let n: Int
-    /// The open elements above libxml2's implied `html` and `body`, `depth` of them.
+    /// libxml2's element stack (its nameTab), `depth` elements: `html`, then `head` or `body` as libxml2
+    /// implies or reads them, then the elements of the field.
     let stack: UnsafeMutableBufferPointer<Tag>
     /// (start, length) in `u` of each element name the table does not know; tag `TagTable.unknownBase + k`.
     let unknown: UnsafeMutableBufferPointer<Int>
@@ -110,10 +113,10 @@ private struct Scan {
     var text: TextCollapser
     var depth = 0
     var unknownCount = 0
-    /// Open dropped elements (script, noscript, title…): their text is not kept.
+    /// Open dropped elements (script, noscript, head…): their text is not kept (HTMLTextExtractor's count).
     var skip = 0
-    /// libxml2 pushed its implied `html` and `body` (or `html`, `body`, `p`): any content came.
-    var started = false
+    /// libxml2's ctxt->html: 1, 3 once a head was pushed, 10 once a body was.
+    var htmlState = 1
 
     init(u: UnsafeBufferPointer<UInt8>, stack: UnsafeMutableBufferPointer<Tag>, unknown: UnsafeMutableBufferPointer<Int>) {
         self.u = u
@@ -139,20 +142,21 @@ private struct Scan {
                 let c = i + 1 < n ? u[i + 1] : 0
                 if c == slash { next = endTag(at: i) }
                 else if isLetter(c) { next = startTag(at: i) }
-                else if c == bang {
+                else if c == bang, i + 3 < n, u[i + 2] == dash, u[i + 3] == dash {
                     next = comment(at: i)
                     if prologue, var k = next {
                         while k < n, isBlank(u[k]) { k += 1 }
                         next = k
                     }
                 }
-                else if c == question || c == underscore || c == colon { next = nil }
+                else if c == bang, i + 8 < n, (u[i + 2] | 0x20) == UInt8(ascii: "d") { next = nil }  // maybe a DOCTYPE
+                else if c == question { next = nil }
                 else {
-                    // Not a tag: libxml2 hands the '<' over as text, without implying a paragraph.
+                    // Not a tag (CDATA included): libxml2 hands the '<' over as text, without implying a paragraph.
                     if skip == 0 { text.append(lt) }
                     next = i + 1
                 }
-                if c != bang { prologue = false }
+                if c != bang || next == i + 1 { prologue = false }
             } else if b == amp {
                 next = reference(at: i)
                 prologue = false
@@ -168,19 +172,44 @@ private struct Scan {
 
     // MARK: Events
 
-    /// `htmlCheckParagraph` before text or a reference: only content that comes first implies a `p`.
+    /// `htmlCheckParagraph` before text or a reference: with nothing open, or `html` or `head` on top, a
+    /// `p` is implied (after closing what `p` closes and implying what `p` needs).
     mutating func beforeText() {
-        guard !started else { return }
-        started = true
+        if depth > 0 {
+            let top = stack[depth - 1]
+            guard top == tags.html || top == tags.head else { return }
+            while depth > 0, tags.closes(tags.p, stack[depth - 1]) { endTop() }
+        }
+        checkImplied(tags.p)
         push(tags.p)
     }
 
+    /// `htmlCheckImplied` before a start tag: `html` first, then `head` for the elements that belong there
+    /// (only before any other element) or `body` for the others (unless one was already seen or is open).
+    mutating func checkImplied(_ tag: Tag) {
+        if tag == tags.html { return }
+        if depth == 0 { push(tags.html) }
+        if tag == tags.body || tag == tags.head { return }
+        if depth <= 1, tags.impliesHead(tag) {
+            if htmlState >= 3 { return }
+            push(tags.head)
+        } else {
+            if htmlState >= 10 { return }
+            for k in 0..<depth where stack[k] == tags.body || stack[k] == tags.head { return }
+            push(tags.body)
+        }
+    }
+
+    /// `htmlnamePush` and the extractor's start event. The caller checked `depth < maxDepth`.
     mutating func push(_ tag: Tag) {
+        if tag == tags.head, htmlState < 3 { htmlState = 3 }
+        if tag == tags.body, htmlState < 10 { htmlState = 10 }
         stack[depth] = tag
         depth += 1
         if tags.isBlock(tag) { text.breakLine() } else if tags.isDropped(tag) { skip += 1 }
     }
 
+    /// The extractor's end event for the element on top, popped.
     mutating func endTop() {
         depth -= 1
         let tag = stack[depth]
@@ -195,15 +224,22 @@ private struct Scan {
         let nameStart = j
         while j < n, isTagNameByte(u[j]) { j += 1 }
         let nameEnd = j
-        guard j < n, isBlank(u[j]) || u[j] == gt || u[j] == slash else { return nil }
+        // htmlParseHTMLName reads a '.' as part of the name where the lookahead before it did not.
+        if j < n, u[j] == dot { return nil }
         guard let tag = tags.lookup(u, nameStart, nameEnd) ?? unknownTag(nameStart, nameEnd, adding: true) else { return nil }
-        // Elements libxml2 treats specially; before any content, script, style, title, link and base
-        // would imply a `head`.
-        if tags.isSpecial(tag) || (!started && tags.impliesHead(tag)) { return nil }
+        if tags.isSpecial(tag) { return nil }
+        // Room for the element and what may be implied before it (html, head or body).
+        guard depth + 3 <= HTMLTextScanner.maxDepth else { return nil }
         while depth > 0, tags.closes(tag, stack[depth - 1]) { endTop() }  // htmlAutoClose
-        started = true  // htmlCheckImplied: html, body
-        guard let (end, selfClosing) = skipAttributes(from: j), depth < HTMLTextScanner.maxDepth else { return nil }
+        checkImplied(tag)
+        // Misplaced html, head or body tags are discarded, and later end tags of theirs with them.
+        if tag == tags.html, depth > 0 { return nil }
+        if tag == tags.head, depth != 1 { return nil }
+        if tag == tags.body { for k in 0..<depth where stack[k] == tags.body { return nil } }
+        guard let (end, selfClosing) = skipAttributes(from: j, meta: tag == tags.meta) else { return nil }
         push(tag)
+        // At the end of the input inside the tag, libxml2 pops it without an end event; nothing follows.
+        guard end <= n else { return n }
         if selfClosing || tags.isEmpty(tag) {
             endTop()
             return end
@@ -255,46 +291,47 @@ private struct Scan {
         var j = i + 2
         guard j < n else { return j }  // "</" at the end: libxml2 reads no name and drops it
         let c = u[j]
-        guard isLetter(c) else {
-            if c == underscore || c == colon || c == dot { return nil }
+        guard isLetter(c) || c == underscore || c == colon || c == dot else {
             return j  // no name: htmlParseEndTag drops the "</"
         }
         let nameStart = j
         while j < n, isNameByte(u[j]) { j += 1 }
         let nameEnd = j
         while j < n, isBlank(u[j]) { j += 1 }
-        guard j < n, u[j] == gt else { return nil }
+        if j < n, u[j] != gt {
+            // Anything else before the '>' is skipped (up to the end when there is none).
+            j = memchr(u.baseAddress! + j, Int32(gt), n - j).map { u.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
+        }
+        let after = min(j + 1, n)
         // A name the table does not know and no open element has is never open: the end tag is ignored.
-        guard let tag = tags.lookup(u, nameStart, nameEnd) ?? unknownTag(nameStart, nameEnd, adding: false) else { return j + 1 }
+        guard let tag = tags.lookup(u, nameStart, nameEnd) ?? unknownTag(nameStart, nameEnd, adding: false) else { return after }
         if tags.isSpecial(tag) { return nil }
         var k = depth - 1
         while k >= 0, stack[k] != tag { k -= 1 }
-        if k < 0 { return j + 1 }  // not open: ignored
+        if k < 0 { return after }  // not open: ignored
         // htmlAutoCloseOnClose: an element of higher end priority in between makes libxml2 ignore the end tag.
         let priority = tags.priority(tag)
         var m = depth - 1
         while m > k {
-            if tags.priority(stack[m]) > priority { return j + 1 }
+            if tags.priority(stack[m]) > priority { return after }
             m -= 1
         }
         while depth > k { endTop() }
-        return j + 1
+        return after
     }
 
-    /// "<!--" … "-->" (or "--!>"), at `u[i]` = '<' followed by '!'; other declarations go to libxml2.
+    /// "<!--" … "-->" (or "--!>"), at `u[i]` = '<' followed by "!--". Unterminated, it runs to the end.
     func comment(at i: Int) -> Int? {
-        guard i + 3 < n, u[i + 2] == dash, u[i + 3] == dash else { return nil }
         // htmlParseComment reads two characters before it looks for the end.
         var k = i + 4
         while k + 2 < n {
-            let c = u[k]
-            if c == dash, u[k + 1] == dash {
+            if u[k] == dash, u[k + 1] == dash {
                 if u[k + 2] == gt { return k + 3 }
                 if u[k + 2] == bang, k + 3 < n, u[k + 3] == gt { return k + 4 }
             }
             k += 1
         }
-        return nil  // not terminated
+        return n
     }
 
     /// The index of a name the tag table does not know among this field's other unknown names (a new tag
@@ -316,31 +353,34 @@ private struct Scan {
     }
 
     /// Skips the attributes of a start tag from just after its name, as `htmlParseStartTag` reads them:
-    /// the index after the tag's '>' and whether it ended with '/>'. nil for anything libxml2 would have to
-    /// repair (a bogus attribute name, a stray '/', an unterminated quote, a control character, the end of input).
-    func skipAttributes(from start: Int) -> (Int, Bool)? {
+    /// the index after the tag's '>' and whether it ended with '/>' (an index past `n` when the input ends
+    /// inside the tag). What is not an attribute is skipped up to the next blank or the tag's end, as libxml2
+    /// dumps a bogus attribute. nil for a meta element naming a charset (libxml2 would switch encodings).
+    func skipAttributes(from start: Int, meta: Bool) -> (Int, Bool)? {
         var j = start
         while true {
             while j < n, isBlank(u[j]) { j += 1 }
-            guard j < n else { return nil }
+            guard j < n else { return (n + 1, false) }
             let c = u[j]
             if c == gt { return (j + 1, false) }
-            if c == slash {
-                guard j + 1 < n, u[j + 1] == gt else { return nil }
-                return (j + 2, true)
+            if c == slash, j + 1 < n, u[j + 1] == gt { return (j + 2, true) }
+            guard isLetter(c) || c == underscore || c == colon || c == dot else {
+                while j < n, !isBlank(u[j]), u[j] != gt, !(u[j] == slash && j + 1 < n && u[j + 1] == gt) { j += 1 }
+                continue
             }
-            guard isLetter(c) || c == underscore || c == colon || c == dot else { return nil }
+            let nameStart = j
             j += 1
             while j < n, isNameByte(u[j]) { j += 1 }
+            if meta, Self.isCharsetAttribute(u, nameStart, j) { return nil }
             while j < n, isBlank(u[j]) { j += 1 }
-            guard j < n else { return nil }
+            guard j < n else { return (n + 1, false) }
             guard u[j] == equals else { continue }  // an attribute without a value
             j += 1
             while j < n, isBlank(u[j]) { j += 1 }
-            guard j < n else { return nil }
+            guard j < n else { return (n + 1, false) }
             let q = u[j]
             if q == dquote || q == squote {
-                guard let close = memchr(u.baseAddress! + j + 1, Int32(q), n - j - 1) else { return nil }
+                guard let close = memchr(u.baseAddress! + j + 1, Int32(q), n - j - 1) else { return (n + 1, false) }
                 j = u.baseAddress!.distance(to: close.assumingMemoryBound(to: UInt8.self)) + 1
             } else {
                 // Unquoted (an HTMLism): up to a blank or '>'; a '/' here belongs to the value.
@@ -349,12 +389,22 @@ private struct Scan {
         }
     }
 
+    /// "charset" or "http-equiv", without case: the meta attributes htmlCheckMeta acts on.
+    static func isCharsetAttribute(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        func named(_ s: StaticString) -> Bool {
+            guard end - start == s.utf8CodeUnitCount else { return false }
+            for k in 0..<(end - start) where lowered(u[start + k]) != s.utf8Start[k] { return false }
+            return true
+        }
+        return named("charset") || named("http-equiv")
+    }
+
     // MARK: Text
 
     /// Character data up to the next '<' or '&' (htmlParseCharData), collapsed as it is read: runs of
     /// ordinary bytes (single spaces between them included) are copied in one go.
     mutating func textRun(at i: Int) -> Int? {
-        let keep = skip == 0
+        var keep = skip == 0
         var j = i
         while j < n {
             let c = u[j]
@@ -365,7 +415,8 @@ private struct Scan {
                 continue
             }
             if c < 0x20 { return nil }
-            if !started { beforeText() }
+            beforeText()
+            keep = skip == 0  // an implied p may have closed a head
             if c == 0xC2, j + 1 < n, u[j + 1] >= 0x80, u[j + 1] <= 0x9F {
                 // A C1 control: TextCollapser reads it as windows-1252.
                 if keep { text.append(c); text.append(u[j + 1]) }
@@ -378,9 +429,10 @@ private struct Scan {
             if keep { text.appendOrdinary(UnsafeBufferPointer(rebasing: u[j..<k])) }
             j = k
         }
-        // Whitespace alone implies the `p` too, unless libxml2 takes it for ignorable (areBlanks: followed
-        // by a tag or the end, and handed over in one piece of under 1,000 bytes).
-        if !started, (j < n && u[j] == amp) || j - i >= 1000 { beforeText() }
+        // Whitespace alone is handed over with a paragraph check too, unless libxml2 takes it for ignorable
+        // (areBlanks: followed by a tag or the end, in one piece of under 1,000 bytes), which matters only
+        // where that check may imply a `p`.
+        if (j < n && u[j] == amp) || j - i >= 1000 { beforeText() }
         return j
     }
 
@@ -552,8 +604,8 @@ private struct TagTable {
     private let infos: [Info]
     private let slots: [Int16]
     private let mask: Int
-    /// The `p` libxml2 implies before text that comes first.
-    let p: Tag
+    /// The elements libxml2 implies or treats specially.
+    let p: Tag, html: Tag, head: Tag, body: Tag, meta: Tag
 
     /// libxml2's html40ElementTable names; `empty` marks the elements it ends at once.
     private static let html4: [(String, empty: Bool)] = [
@@ -580,9 +632,8 @@ private struct TagTable {
         "xmp", "listing",
     ]
 
-    /// Elements whose handling in libxml2 this scanner does not replay: html, head and body (implied,
-    /// discarded when misplaced), meta (a charset switches the decoding), frames (no implied body).
-    private static let special: Set<String> = ["html", "head", "body", "meta", "frameset", "frame", "noframes"]
+    /// Elements whose handling in libxml2 this scanner does not replay: frames (they imply no body).
+    private static let special: Set<String> = ["frameset", "frame", "noframes"]
     /// Before any content these imply a `head` (htmlCheckImplied).
     private static let headElements: Set<String> = ["script", "style", "meta", "link", "title", "base"]
     /// Read as raw text up to their end tag (htmlParseScript).
@@ -652,6 +703,10 @@ private struct TagTable {
         self.slots = slots
         self.mask = size - 1
         self.p = index["p"]!
+        self.html = index["html"]!
+        self.head = index["head"]!
+        self.body = index["body"]!
+        self.meta = index["meta"]!
     }
 
     @inline(__always) private static func hash<Bytes: Sequence<UInt8>>(_ lowercased: Bytes) -> Int {
