@@ -371,6 +371,8 @@ private struct Scan {
             let nameStart = j
             j += 1
             while j < n, isNameByte(u[j]) { j += 1 }
+            // htmlParseHTMLName stops after 100 characters and reads the rest as what follows.
+            if j - nameStart >= 100 { return nil }
             if meta, Self.isCharsetAttribute(u, nameStart, j) { return nil }
             while j < n, isBlank(u[j]) { j += 1 }
             guard j < n else { return (n + 1, false) }

@@ -51,6 +51,8 @@ import Testing
         "x</br />y", "a</P.>b", "x</p junk>y</p>", "<b>unterminated", "<a href=\"unterminated>x", "x<!-- open",
         "x</b", "<br", "<a href='x'", "<![CDATA[x]]>y", "<!x>y", "<!-x-->y", "<_x>y", "x</_y>z", "a<:b>c",
         "<li>a<head>b</head>c", "<html><html>x", "<body><body>x", "<p>a</p><!DOCTYPE html>b",
+        "<img src=x al" + String(repeating: "6", count: 120) + "t=\"a > b\" x>y", "<a " + String(repeating: "b", count: 99) + "='>'>c",
+        "x</" + String(repeating: "q", count: 150) + " y>z",
         // what it hands to libxml2
         "<frameset><frame src=x></frameset>", "<meta charset=utf-8>x", "<META HTTP-EQUIV=x>y",
         "\u{FEFF}bom", "ctl\u{01}x", "ff\u{FFFE}x", "<p>a<b.c>d</p>", "<?xml version=\"1.0\"?><p>x</p>",
