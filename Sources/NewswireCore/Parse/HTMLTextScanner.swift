@@ -603,9 +603,17 @@ private struct TagTable {
         var closesHigh: UInt64 = 0
     }
 
-    private let infos: [Info]
+    // By tag, flat arrays of plain values (lookups copy and retain nothing).
+    private let flags: [UInt8]
+    private let priorities: [Int16]
+    private let closesLow: [UInt64], closesHigh: [UInt64]
+    /// The name's bytes packed little-endian: the first eight, then the ninth and tenth (no name is longer).
+    private let keyLow: [UInt64], keyHigh: [UInt64]
+    private let names: [[UInt8]]
     private let slots: [Int16]
     private let mask: Int
+    private static let block: UInt8 = 1, dropped: UInt8 = 2, empty: UInt8 = 4, specialElement: UInt8 = 8,
+                       headElement: UInt8 = 16, raw: UInt8 = 32
     /// The elements libxml2 implies or treats specially.
     let p: Tag, html: Tag, head: Tag, body: Tag, meta: Tag
 
@@ -693,15 +701,34 @@ private struct TagTable {
             if old < 64 { infos[new].closesLow |= 1 << UInt64(old) } else { infos[new].closesHigh |= 1 << UInt64(old - 64) }
         }
         precondition(infos.count <= Int(Self.unknownBase), "tag table over \(Self.unknownBase) names")
+        flags = infos.map { info in
+            (info.block ? Self.block : 0) | (info.dropped ? Self.dropped : 0) | (info.empty ? Self.empty : 0)
+                | (info.special ? Self.specialElement : 0) | (info.impliesHead ? Self.headElement : 0) | (info.raw ? Self.raw : 0)
+        }
+        priorities = infos.map(\.priority)
+        closesLow = infos.map(\.closesLow)
+        closesHigh = infos.map(\.closesHigh)
+        names = infos.map(\.name)
+        var keyLow: [UInt64] = [], keyHigh: [UInt64] = []
+        for info in infos {
+            precondition(info.name.count <= 10, "tag name over 10 bytes")
+            var low: UInt64 = 0, high: UInt64 = 0
+            for (k, b) in info.name.enumerated() {
+                if k < 8 { low |= UInt64(b) << (8 * UInt64(k)) } else { high |= UInt64(b) << (8 * UInt64(k - 8)) }
+            }
+            keyLow.append(low)
+            keyHigh.append(high)
+        }
+        self.keyLow = keyLow
+        self.keyHigh = keyHigh
         var size = 64
         while size < infos.count * 4 { size *= 2 }
         var slots = [Int16](repeating: -1, count: size)
-        for (t, info) in infos.enumerated() {
-            var slot = Self.hash(info.name) & (size - 1)
+        for t in infos.indices {
+            var slot = Self.hash(keyLow[t], keyHigh[t]) & (size - 1)
             while slots[slot] >= 0 { slot = (slot + 1) & (size - 1) }
             slots[slot] = Int16(t)
         }
-        self.infos = infos
         self.slots = slots
         self.mask = size - 1
         self.p = index["p"]!
@@ -711,47 +738,44 @@ private struct TagTable {
         self.meta = index["meta"]!
     }
 
-    @inline(__always) private static func hash<Bytes: Sequence<UInt8>>(_ lowercased: Bytes) -> Int {
-        var h: UInt32 = 2_166_136_261
-        for b in lowercased { h = (h ^ UInt32(b)) &* 16_777_619 }
-        return Int(h >> 8)
+    @inline(__always) private static func hash(_ low: UInt64, _ high: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((low ^ (high &* 0x2545_F491_4F6C_DD1D)) &* 0x9E37_79B9_7F4A_7C15) >> 40)
     }
 
     /// The tag named by `u[start..<end]` (ASCII letters compared without case), nil for other names.
     func lookup(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Tag? {
         guard end - start <= 10 else { return nil }
-        var h: UInt32 = 2_166_136_261
-        for k in start..<end { h = (h ^ UInt32(lowered(u[k]))) &* 16_777_619 }
-        var slot = Int(h >> 8) & mask
+        var low: UInt64 = 0, high: UInt64 = 0
+        for k in start..<end {
+            let b = UInt64(lowered(u[k]))
+            let shift = 8 * UInt64(k - start)
+            if k - start < 8 { low |= b << shift } else { high |= b << (shift - 64) }
+        }
+        var slot = Self.hash(low, high) & mask
         while true {
             let t = slots[slot]
             if t < 0 { return nil }
-            let name = infos[Int(t)].name
-            if name.count == end - start {
-                var same = true
-                for k in 0..<name.count where lowered(u[start + k]) != name[k] { same = false; break }
-                if same { return Tag(t) }
-            }
+            if keyLow[Int(t)] == low, keyHigh[Int(t)] == high { return Tag(t) }
             slot = (slot + 1) & mask
         }
     }
 
     /// The lower-case name of a known tag.
-    func name(_ t: Tag) -> [UInt8] { infos[Int(t)].name }
+    func name(_ t: Tag) -> [UInt8] { names[Int(t)] }
 
-    @inline(__always) func isBlock(_ t: Tag) -> Bool { t < Self.unknownBase && infos[Int(t)].block }
-    @inline(__always) func isDropped(_ t: Tag) -> Bool { t < Self.unknownBase && infos[Int(t)].dropped }
-    @inline(__always) func isEmpty(_ t: Tag) -> Bool { t < Self.unknownBase && infos[Int(t)].empty }
-    @inline(__always) func isSpecial(_ t: Tag) -> Bool { t < Self.unknownBase && infos[Int(t)].special }
-    @inline(__always) func impliesHead(_ t: Tag) -> Bool { t < Self.unknownBase && infos[Int(t)].impliesHead }
-    @inline(__always) func isRaw(_ t: Tag) -> Bool { t < Self.unknownBase && infos[Int(t)].raw }
-    @inline(__always) func priority(_ t: Tag) -> Int16 { t < Self.unknownBase ? infos[Int(t)].priority : 100 }
+    @inline(__always) private func has(_ t: Tag, _ flag: UInt8) -> Bool { t < Self.unknownBase && flags[Int(t)] & flag != 0 }
+    @inline(__always) func isBlock(_ t: Tag) -> Bool { has(t, Self.block) }
+    @inline(__always) func isDropped(_ t: Tag) -> Bool { has(t, Self.dropped) }
+    @inline(__always) func isEmpty(_ t: Tag) -> Bool { has(t, Self.empty) }
+    @inline(__always) func isSpecial(_ t: Tag) -> Bool { has(t, Self.specialElement) }
+    @inline(__always) func impliesHead(_ t: Tag) -> Bool { has(t, Self.headElement) }
+    @inline(__always) func isRaw(_ t: Tag) -> Bool { has(t, Self.raw) }
+    @inline(__always) func priority(_ t: Tag) -> Int16 { t < Self.unknownBase ? priorities[Int(t)] : 100 }
 
     /// Whether a start tag `new` closes an open `old` (libxml2's htmlCheckAutoClose).
     @inline(__always) func closes(_ new: Tag, _ old: Tag) -> Bool {
         guard new < Self.unknownBase, old < Self.unknownBase else { return false }
-        let info = infos[Int(new)]
-        return old < 64 ? info.closesLow & (1 << UInt64(old)) != 0 : info.closesHigh & (1 << UInt64(old - 64)) != 0
+        return old < 64 ? closesLow[Int(new)] & (1 << UInt64(old)) != 0 : closesHigh[Int(new)] & (1 << UInt64(old - 64)) != 0
     }
 }
 
