@@ -17,31 +17,30 @@ struct DocumentDecoder {
 
     static func decode(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
         var d = try decodeBytes(data, contentType: contentType)
-        relabelDeclaration(&d.utf8)
+        d.utf8 = relabelDeclaration(d.utf8)
         return d
     }
 
     /// Rewrites the XML declaration's `encoding` to UTF-8: the bytes are UTF-8 now, and libxml2 rejects
-    /// some real-world labels ("437") as invalid names. A label of the same length is overwritten in place
-    /// (the document is not copied for it).
-    static func relabelDeclaration(_ bytes: inout [UInt8]) {
-        guard bytes.starts(with: Array("<?xml".utf8)) else { return }
+    /// some real-world labels ("437") as invalid names.
+    static func relabelDeclaration(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
         let limit = min(bytes.count, 512)
         guard let end = (0..<max(0, limit - 1)).first(where: { bytes[$0] == UInt8(ascii: "?") && bytes[$0 + 1] == UInt8(ascii: ">") })
-        else { return }
+        else { return bytes }
         let decl = String(decoding: bytes[0..<end], as: UTF8.self)
-        guard let r = decl.range(of: "encoding") else { return }
+        guard let r = decl.range(of: "encoding") else { return bytes }
         var rest = decl[r.upperBound...]
         rest = rest.drop(while: { $0 == " " || $0 == "=" || $0 == "\t" })
-        guard let q = rest.first, q == "\"" || q == "'" else { return }
+        guard let q = rest.first, q == "\"" || q == "'" else { return bytes }
         let afterQuote = rest.dropFirst()
-        guard let close = afterQuote.firstIndex(of: q) else { return }
-        let newDecl = Array((String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])).utf8)
-        if newDecl.count == end {
-            if !bytes[0..<end].elementsEqual(newDecl) { bytes.replaceSubrange(0..<end, with: newDecl) }
-        } else {
-            bytes = newDecl + bytes[end...]
-        }
+        guard let close = afterQuote.firstIndex(of: q) else { return bytes }
+        // Labelled UTF-8 already (any case, either quote, no spaces around '='), the usual case: the rewrite
+        // would keep every byte's position and libxml2 ignores the label, so the document is left as it is
+        // instead of copied whole.
+        if decl[r.upperBound..<rest.startIndex] == "=", afterQuote[..<close].lowercased() == "utf-8" { return bytes }
+        let newDecl = String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])
+        return Array(newDecl.utf8) + bytes[end...]
     }
 
     private static func decodeBytes(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
