@@ -583,7 +583,9 @@ private struct EntityTable {
 /// start-close table, plus the HTML5 elements `HTMLTextExtractor` treats as blocks. Any other name is an
 /// ordinary element to libxml2 (not empty, priority 100, in no start-close pair) and inline to the
 /// extractor; the scanner numbers such names per field from `unknownBase`.
-private struct TagTable {
+// A class, not a struct: each scan holds the one shared table by a single reference instead of
+// copying (and retaining, then releasing) every one of its arrays.
+private final class TagTable: Sendable {
     typealias Tag = UInt8
 
     static let shared = TagTable()

@@ -355,13 +355,14 @@ final class XMLStreamParser {
 /// parse come from the parser's dictionary (or are its static strings), which lives as long as the parser,
 /// so a pointer seen again is the same name: a small direct-mapped cache saves building the String again.
 private struct NameCache {
-    private var keys = [UnsafeRawPointer?](repeating: nil, count: 256)
-    private var values = [String](repeating: "", count: 256)
+    private var keys = [UnsafeRawPointer?](repeating: nil, count: 512)
+    private var values = [String](repeating: "", count: 512)
 
     mutating func string(_ name: UnsafePointer<xmlChar>) -> String {
         let key = UnsafeRawPointer(name)
-        let bits = UInt(bitPattern: key)
-        let slot = Int((bits >> 3 ^ bits >> 11) & 255)
+        // Fibonacci hashing of the whole pointer: the dictionary packs names next to each other, byte
+        // aligned, so dropping low bits (as a shift-and-mask did) put neighbouring names in the same slot.
+        let slot = Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> 55)
         if keys[slot] == key { return values[slot] }
         let s = String(cString: name)
         keys[slot] = key

@@ -99,27 +99,17 @@ enum PlainText {
         let asciiPrefix = s.utf8.withContiguousStorageIfAvailable { u in u.firstIndex(where: { $0 >= 0x80 }) ?? u.count }
             ?? (s.utf8.firstIndex(where: { $0 >= 0x80 }).map { s.utf8.distance(from: s.utf8.startIndex, to: $0) } ?? s.utf8.count)
         let rest = s.utf8.index(s.utf8.startIndex, offsetBy: asciiPrefix)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(s.utf8.count)
-        bytes.append(contentsOf: s.utf8[..<rest])
+        // The byte a character stands for, if it stands for one.
+        func byte(_ v: UInt32) -> UInt8? { v <= 0xFF ? UInt8(v) : DocumentDecoder.cp1252Byte(for: v) }
+        // A first pass only decides (most text that gets here is genuine UTF-8, "café", and fails within a
+        // few characters): nothing is copied unless the repair will be kept.
         var sawHigh = false
         // Continuation bytes still expected after a lead byte: where the bytes cannot be valid UTF-8
         // (a missing or stray continuation byte, a byte no UTF-8 has), the validation below would fail.
         var expected = 0
         for ch in s.unicodeScalars[rest...] {
-            let v = ch.value
-            let b: UInt8
-            if v < 0x80 {
-                b = UInt8(v)
-            } else {
-                sawHigh = true
-                if v <= 0xFF {
-                    b = UInt8(v)
-                } else {
-                    guard let c = DocumentDecoder.cp1252Byte(for: v) else { return s }
-                    b = c
-                }
-            }
+            guard let b = byte(ch.value) else { return s }
+            if b >= 0x80 { sawHigh = true }
             if expected > 0 {
                 guard b >= 0x80, b <= 0xBF else { return s }
                 expected -= 1
@@ -131,10 +121,13 @@ enum PlainText {
                 default: return s
                 }
             }
-            bytes.append(b)
         }
-        guard expected == 0 else { return s }
-        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        guard expected == 0, sawHigh else { return s }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        bytes.append(contentsOf: s.utf8[..<rest])
+        for ch in s.unicodeScalars[rest...] { bytes.append(byte(ch.value)!) }
+        guard let fixed = String(validating: bytes, as: UTF8.self) else { return s }
         return fixed
     }
 
