@@ -7,12 +7,14 @@ python-parsers.py) and checks the parser's target against libxml2's SAX walk of 
 import json
 import sys
 
-TARGET = 0.60  # the full parse's throughput as a share of the SAX walk's (time ≤ 1/0.60 = 1.67×)
+TARGET = 2.0  # the full parse's time as a multiple of the SAX walk's (issue 17; it was ≤ 1.67× before)
 LABELS = {
     "sax": "libxml2 SAX walk (xmlwalk -m sax)",
     "reader": "libxml2 reader walk (xmlwalk -m reader)",
     "tree": "libxml2 tree walk (xmlwalk -m tree)",
     "newswired": "newswired FeedParser.parse (full parse)",
+    "floor-names": "  floor: decode, repair, push parse, names",
+    "floor-events": "  floor: as above + every text a String",
     "feedparser_rs": "feedparser-rs (Python module, Rust)",
     "feedparser": "feedparser (Python)",
 }
@@ -37,10 +39,9 @@ def main():
               f" {r['entries_per_s']:>10.0f} {rel:>11}")
     ours = by.get("newswired")
     if ours and sax:
-        share = sax["median_s"] / ours["median_s"]
-        verdict = "met" if share >= TARGET else "MISSED"
-        print(f"target: full parse ≥ {TARGET:.0%} of the SAX walk's throughput (≤ {1 / TARGET:.2f}× its time): "
-              f"{share:.0%} ({ours['median_s'] / sax['median_s']:.2f}×) — {verdict}")
+        ratio = ours["median_s"] / sax["median_s"]
+        verdict = "met" if ratio <= TARGET else "MISSED"
+        print(f"target: full parse ≤ {TARGET:.1f}× the SAX walk's time: {ratio:.2f}× — {verdict}")
         if ours.get("errors"):
             print(f"note: {ours['errors']} document(s) were refused by FeedParser.parse (counted in the time)")
 

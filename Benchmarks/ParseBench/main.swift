@@ -5,6 +5,7 @@ import NewswireCore
 //
 //   newswired-bench [-p PASSES] FILE...|DIR
 //   newswired-bench --dump FILE...
+//   newswired-bench --floor names|events [-p PASSES] FILE...|DIR
 //
 // Loads every file into memory first (a directory: its regular files, except *.md, *.tsv and dot files),
 // skips JSON Feed documents (first non-blank byte "{") exactly as ../shared/bench/xmlwalk.c does, so both
@@ -15,6 +16,10 @@ import NewswireCore
 //
 // --dump prints, for every file given (JSON Feed included), its name and `String(describing:)` of the
 // ParsedFeed or of the error: the output of a differential check, compared before and after a parser change.
+//
+// --floor times `ParseFloor.run` instead of the full parse (same documents, passes and JSON line, mode
+// "floor-names" or "floor-events"): decoding, entity repair and libxml2's push parse into a sink that
+// only counts, without (names) or with (events) every piece of character data made a String.
 
 struct Document {
     var name: String
@@ -22,17 +27,20 @@ struct Document {
 }
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: newswired-bench [-p PASSES] FILE...|DIR | --dump FILE...\n".utf8))
+    FileHandle.standardError.write(Data("usage: newswired-bench [--floor names|events] [-p PASSES] FILE...|DIR | --dump FILE...\n".utf8))
     exit(2)
 }
 
 var passes = 5
 var paths: [String] = []
 var dump = false
+var floor: ParseFloor.Level?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     if argument == "--dump" {
         dump = true
+    } else if argument == "--floor", let value = arguments.popFirst().flatMap({ ParseFloor.Level(rawValue: $0) }) {
+        floor = value
     } else if argument == "-p", let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 {
         passes = value
     } else if argument.hasPrefix("-") {
@@ -87,9 +95,13 @@ let totalBytes = documents.reduce(0) { $0 + $1.bytes.count }
 
 /// One pass over every document: (entries, errors).
 @inline(never)
-func parseAll(_ documents: [Document]) -> (entries: Int, errors: Int) {
+func parseAll(_ documents: [Document], floor: ParseFloor.Level?) -> (entries: Int, errors: Int) {
     var entries = 0, errors = 0
     for document in documents {
+        if let floor {
+            if ParseFloor.run(document.bytes, level: floor) < 0 { errors += 1 }  // entries stay 0: no feed is built
+            continue
+        }
         do {
             let feed = try FeedParser.parse(document.bytes, documentURL: "https://bench.invalid/feeds/" + document.name)
             entries += feed.entries.count
@@ -100,19 +112,20 @@ func parseAll(_ documents: [Document]) -> (entries: Int, errors: Int) {
     return (entries, errors)
 }
 
-var counts = parseAll(documents)  // warm-up, untimed
+var counts = parseAll(documents, floor: floor)  // warm-up, untimed
 var seconds: [Double] = []
 let clock = ContinuousClock()
 for _ in 0..<passes {
     let start = clock.now
-    counts = parseAll(documents)
+    counts = parseAll(documents, floor: floor)
     let elapsed = clock.now - start
     seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
 }
 let sorted = seconds.sorted()
 let median = passes % 2 == 1 ? sorted[passes / 2] : (sorted[passes / 2 - 1] + sorted[passes / 2]) / 2
 let secondsList = seconds.map { String(format: "%.6f", $0) }.joined(separator: ",")
-print("{\"mode\":\"newswired\",\"files\":\(documents.count),\"skipped_json\":\(skippedJSON),\"bytes\":\(totalBytes),"
+let mode = floor.map { "floor-" + $0.rawValue } ?? "newswired"
+print("{\"mode\":\"\(mode)\",\"files\":\(documents.count),\"skipped_json\":\(skippedJSON),\"bytes\":\(totalBytes),"
     + "\"entries\":\(counts.entries),\"errors\":\(counts.errors),\"seconds\":[\(secondsList)],"
     + "\"median_s\":\(String(format: "%.6f", median)),\"mb_per_s\":\(String(format: "%.2f", Double(totalBytes) / median / 1e6)),"
     + "\"entries_per_s\":\(String(format: "%.0f", Double(counts.entries) / median))}")

@@ -35,6 +35,10 @@ struct DocumentDecoder {
         guard let q = rest.first, q == "\"" || q == "'" else { return bytes }
         let afterQuote = rest.dropFirst()
         guard let close = afterQuote.firstIndex(of: q) else { return bytes }
+        // Labelled UTF-8 already (any case, either quote, no spaces around '='), the usual case: the rewrite
+        // would keep every byte's position and libxml2 ignores the label, so the document is left as it is
+        // instead of copied whole.
+        if decl[r.upperBound..<rest.startIndex] == "=", afterQuote[..<close].lowercased() == "utf-8" { return bytes }
         let newDecl = String(decl[..<r.lowerBound]) + "encoding=\"UTF-8\"" + String(decl[decl.index(after: close)...])
         return Array(newDecl.utf8) + bytes[end...]
     }

@@ -34,7 +34,7 @@ enum EntityRepair {
             var j = k
             while j + count <= n {
                 if starts(terminator, at: j) { j += count; out.append(contentsOf: bytes[k..<j]); return j }
-                j += 1
+                j = next(terminator.utf8Start[0], in: bytes, from: j + 1)
             }
             out.append(contentsOf: bytes[k..<n])
             return n
@@ -67,8 +67,7 @@ enum EntityRepair {
             }
             guard b == UInt8(ascii: "&") else {
                 // Copy up to the next '<' or '&' in one go.
-                var j = i + 1
-                while j < n, bytes[j] != UInt8(ascii: "<"), bytes[j] != UInt8(ascii: "&") { j += 1 }
+                let j = nextMarkup(bytes, from: i + 1)
                 out.append(contentsOf: bytes[i..<j])
                 i = j
                 continue
@@ -167,6 +166,32 @@ enum EntityRepair {
                 i = j + 1
             }
             return true
+        }
+    }
+
+    /// The index of the next `b` at or after `k` (memchr), or `bytes.count`.
+    private static func next(_ b: UInt8, in bytes: [UInt8], from k: Int) -> Int {
+        guard k < bytes.count else { return bytes.count }
+        return bytes.withUnsafeBufferPointer { u in
+            guard let base = u.baseAddress, let hit = memchr(base + k, Int32(b), u.count - k) else { return u.count }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// The index of the next '<' or '&' at or after `k`, or `bytes.count`; eight bytes at a time.
+    private static func nextMarkup(_ bytes: [UInt8], from k: Int) -> Int {
+        bytes.withUnsafeBufferPointer { u in
+            let n = u.count
+            var j = k
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while j + 8 <= n {
+                let x = UnsafeRawPointer(u.baseAddress! + j).loadUnaligned(as: UInt64.self)
+                let lt = x ^ 0x3C3C_3C3C_3C3C_3C3C, amp = x ^ 0x2626_2626_2626_2626
+                if (lt &- ones) & ~lt & highs != 0 || (amp &- ones) & ~amp & highs != 0 { break }
+                j += 8
+            }
+            while j < n, u[j] != UInt8(ascii: "<"), u[j] != UInt8(ascii: "&") { j += 1 }
+            return j
         }
     }
 

@@ -54,7 +54,9 @@ struct XMLParseReport: Sendable {
 /// `maxDocumentTextBytes`); external entities are never resolved.
 final class XMLStreamParser {
     private var ctxt: xmlParserCtxtPtr?
-    private unowned let sink: XMLEventSink
+    // A strong `let` (the sink never refers back to the parser): calling it through an unowned reference
+    // would cost an atomic increment and decrement at every event.
+    private let sink: XMLEventSink
     private let limits: ParseLimits
     // The stored properties touched by every SAX event skip Swift's dynamic exclusivity checks: this object
     // is used by one thread, and libxml2 calls back into it only from inside xmlParseChunk, never while
@@ -69,11 +71,14 @@ final class XMLStreamParser {
     /// Character data since the last other event, handed to the sink as one String (libxml2 delivers
     /// text in pieces of at most 300 bytes and every reference separately).
     @exclusivity(unchecked) private var pendingText: [UInt8] = []
+    /// The sink's `wantsText`, read again after each start and end tag (the only events that may change it).
+    @exclusivity(unchecked) private var sinkWantsText = true
     @exclusivity(unchecked) private var names = NameCache()
 
     private init(sink: XMLEventSink, limits: ParseLimits) {
         self.sink = sink
         self.limits = limits
+        sinkWantsText = sink.wantsText
     }
 
     deinit {
@@ -95,18 +100,19 @@ final class XMLStreamParser {
         var handler = xmlSAXHandler()
         xmlSAXVersion(&handler, 2)
         handler.startElementNs = { ctx, local, prefix, uri, nbNamespaces, namespaces, nbAttributes, _, attributes in
-            guard let me = XMLStreamParser.from(ctx) else { return }
-            me.flushText()
-            if nbNamespaces > 0, let namespaces { me.onNamespaces(Int(nbNamespaces), namespaces) }
-            me.onStart(local, prefix, uri, Int(nbAttributes), attributes)
+            XMLStreamParser.with(ctx) { me in
+                me.flushText()
+                if nbNamespaces > 0, let namespaces { me.onNamespaces(Int(nbNamespaces), namespaces) }
+                me.onStart(local, prefix, uri, Int(nbAttributes), attributes)
+            }
         }
         handler.endElementNs = { ctx, local, prefix, uri in
-            XMLStreamParser.from(ctx)?.onEnd(local, prefix, uri)
+            XMLStreamParser.with(ctx) { $0.onEnd(local, prefix, uri) }
         }
-        handler.characters = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
-        handler.ignorableWhitespace = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
-        handler.cdataBlock = { ctx, ch, len in XMLStreamParser.from(ctx)?.onText(ch, Int(len)) }
-        handler.reference = { ctx, name in XMLStreamParser.from(ctx)?.onReference(name) }
+        handler.characters = { ctx, ch, len in XMLStreamParser.with(ctx) { $0.onText(ch, Int(len)) } }
+        handler.ignorableWhitespace = { ctx, ch, len in XMLStreamParser.with(ctx) { $0.onText(ch, Int(len)) } }
+        handler.cdataBlock = { ctx, ch, len in XMLStreamParser.with(ctx) { $0.onText(ch, Int(len)) } }
+        handler.reference = { ctx, name in XMLStreamParser.with(ctx) { $0.onReference(name) } }
         handler.entityDecl = { ctx, name, type, publicId, systemId, content in
             guard let ctx, let me = XMLStreamParser.from(ctx) else { return }
             if me.onEntityDecl(name, Int(type), content) {
@@ -168,6 +174,14 @@ final class XMLStreamParser {
         return Unmanaged<XMLStreamParser>.fromOpaque(priv).takeUnretainedValue()
     }
 
+    /// Runs `body` on the parser behind a callback's context without retaining it: `run` keeps the parser
+    /// alive for as long as libxml2 can call back (the callbacks only come from inside `xmlParseChunk`).
+    @inline(__always)
+    private static func with(_ ctx: UnsafeMutableRawPointer?, _ body: (XMLStreamParser) -> Void) {
+        guard let ctx, let priv = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return }
+        Unmanaged<XMLStreamParser>.fromOpaque(priv)._withUnsafeGuaranteedRef(body)
+    }
+
     /// Delivers the pending character data, if any, as one String.
     private func flushText() {
         guard !pendingText.isEmpty else { return }
@@ -207,6 +221,7 @@ final class XMLStreamParser {
             try sink.startElement(local: names.string(local), prefix: prefix.map { names.string($0) },
                                   namespace: uri.map { names.string($0) }, attributes: attrs)
         } catch { park(error) }
+        sinkWantsText = sink.wantsText
     }
 
     /// The attribute value with every "&#38;" read back as "&".
@@ -244,6 +259,7 @@ final class XMLStreamParser {
             try sink.endElement(local: names.string(local), prefix: prefix.map { names.string($0) },
                                 namespace: uri.map { names.string($0) })
         } catch { park(error) }
+        sinkWantsText = sink.wantsText
     }
 
     private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
@@ -253,7 +269,7 @@ final class XMLStreamParser {
             park(ParseError(.limitExceeded, "document text exceeds \(limits.maxDocumentTextBytes) bytes"))
             return
         }
-        guard sink.wantsText else { return }
+        guard sinkWantsText else { return }
         pendingText.append(contentsOf: UnsafeBufferPointer(start: ch, count: len))
         if pendingText.count >= 1 << 16 { flushText() }  // bounded, and a field's limit is still seen early
     }
@@ -271,7 +287,7 @@ final class XMLStreamParser {
         } else {
             text = "&" + String(cString: name) + ";"
         }
-        if sink.wantsText { pendingText.append(contentsOf: text.utf8) }
+        if sinkWantsText { pendingText.append(contentsOf: text.utf8) }
     }
 
     /// Records an entity declaration; refuses the document when an internal entity expands past the budget.
@@ -339,13 +355,14 @@ final class XMLStreamParser {
 /// parse come from the parser's dictionary (or are its static strings), which lives as long as the parser,
 /// so a pointer seen again is the same name: a small direct-mapped cache saves building the String again.
 private struct NameCache {
-    private var keys = [UnsafeRawPointer?](repeating: nil, count: 256)
-    private var values = [String](repeating: "", count: 256)
+    private var keys = [UnsafeRawPointer?](repeating: nil, count: 512)
+    private var values = [String](repeating: "", count: 512)
 
     mutating func string(_ name: UnsafePointer<xmlChar>) -> String {
         let key = UnsafeRawPointer(name)
-        let bits = UInt(bitPattern: key)
-        let slot = Int((bits >> 3 ^ bits >> 11) & 255)
+        // Fibonacci hashing of the whole pointer: the dictionary packs names next to each other, byte
+        // aligned, so dropping low bits (as a shift-and-mask did) put neighbouring names in the same slot.
+        let slot = Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> 55)
         if keys[slot] == key { return values[slot] }
         let s = String(cString: name)
         keys[slot] = key
@@ -621,5 +638,16 @@ extension LibXML {
     static func htmlEntity(named name: String) -> Unicode.Scalar? {
         guard let desc = htmlEntityLookup(name) else { return nil }
         return Unicode.Scalar(desc.pointee.value)
+    }
+
+    /// Every named entity of libxml2's HTML table (names and values), read back through
+    /// `htmlEntityValueLookup` over the values the HTML 4 entities use (U+0001...U+27FF).
+    static func htmlEntities() -> [(name: String, value: UInt32)] {
+        var entities: [(name: String, value: UInt32)] = []
+        for value in UInt32(1)..<0x2800 {
+            guard let desc = htmlEntityValueLookup(value), let name = desc.pointee.name else { continue }
+            entities.append((String(cString: name), desc.pointee.value))
+        }
+        return entities
     }
 }

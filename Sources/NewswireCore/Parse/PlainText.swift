@@ -1,8 +1,8 @@
 import Foundation
 
 /// Turns feed text into the plain text of the schema. HTML goes through libxml2's HTML parser
-/// (entities decoded, block elements become line breaks, script/style dropped); text without `<` takes a
-/// fast path that decodes references and collapses whitespace, with the same result. The output is never markup.
+/// (entities decoded, block elements become line breaks, script/style dropped); the markup most fields carry
+/// takes a byte-level path (`HTMLTextScanner`) with the same result. The output is never markup.
 enum PlainText {
     /// Collapses every run of whitespace to one space and trims. For text that is already plain.
     /// C1 control characters (U+0080–U+009F), which real feeds mean as windows-1252 (’ “ ” …), become those.
@@ -16,67 +16,15 @@ enum PlainText {
     static func fromHTML(_ html: String) -> String { fromHTML(html, parser: nil) }
 
     static func fromHTML(_ html: String, parser: HTMLTextParser?) -> String {
-        if !contains(html, UInt8(ascii: "<")) {
-            // No markup: what libxml2's HTML parser would give is the text with its references decoded,
-            // collapsed. References it would treat in any other way than decoding take the parser.
-            if !contains(html, UInt8(ascii: "&")) { return collapse(html) }
-            if let text = decodingReferences(html) { return text }
-        }
+        htmlFieldObserver?(html)
+        // The markup most fields carry is read byte by byte, with libxml2's result; anything else goes to libxml2.
+        if let text = HTMLTextScanner.plainText(html) { return text }
         let p = parser ?? HTMLTextParser()
         return p.plainText(html)
     }
 
-    /// Text without `<`: references decoded (HTML 4 names from libxml2's table, decimal and hexadecimal
-    /// character references), then collapsed. nil when the text holds anything libxml2's HTML parser would
-    /// not simply decode: a bare `&`, an unknown name, a reference without `;`, a number that is not an XML
-    /// character, a control character, U+FFFE/U+FFFF or a byte-order mark.
-    static func decodingReferences(_ s: String) -> String? {
-        var c = TextCollapser(capacity: s.utf8.count)
-        var failed = false
-        s.utf8.withContiguousStorageIfAvailable { u in
-            let n = u.count
-            if n >= 3, u[0] == 0xEF, u[1] == 0xBB, u[2] == 0xBF { failed = true; return }
-            var i = 0
-            while i < n {
-                let b = u[i]
-                if b < 0x20, b != 0x09, b != 0x0A, b != 0x0D { failed = true; return }
-                // U+FFFE and U+FFFF are not XML characters: libxml2's HTML parser drops them.
-                if b == 0xEF, i + 2 < n, u[i + 1] == 0xBF, u[i + 2] >= 0xBE { failed = true; return }
-                guard b == UInt8(ascii: "&") else { c.append(b); i += 1; continue }
-                var j = i + 1
-                var value: UInt32 = 0
-                if j < n, u[j] == UInt8(ascii: "#") {
-                    j += 1
-                    let hex = j < n && (u[j] == UInt8(ascii: "x") || u[j] == UInt8(ascii: "X"))
-                    if hex { j += 1 }
-                    let start = j
-                    while j < n, j - start < 8 {
-                        let d = u[j]
-                        if d >= 48 && d <= 57 { value = value * (hex ? 16 : 10) + UInt32(d - 48) }
-                        else if hex, d >= 97 && d <= 102 { value = value * 16 + UInt32(d - 87) }
-                        else if hex, d >= 65 && d <= 70 { value = value * 16 + UInt32(d - 55) }
-                        else { break }
-                        j += 1
-                    }
-                    guard j > start, j < n, u[j] == UInt8(ascii: ";") else { failed = true; return }
-                    let isXMLChar = value == 0x09 || value == 0x0A || value == 0x0D || (value >= 0x20 && value <= 0xD7FF)
-                        || (value >= 0xE000 && value <= 0xFFFD) || (value >= 0x10000 && value <= 0x10FFFF)
-                    guard isXMLChar else { failed = true; return }
-                } else {
-                    let start = j
-                    while j < n, j - start < 32, isLetter(u[j]) || (j > start && u[j] >= 48 && u[j] <= 57) { j += 1 }
-                    guard j > start, j < n, u[j] == UInt8(ascii: ";"),
-                          let scalar = LibXML.htmlEntity(named: String(decoding: UnsafeBufferPointer(rebasing: u[start..<j]), as: UTF8.self))
-                    else { failed = true; return }
-                    value = scalar.value
-                }
-                guard let scalar = Unicode.Scalar(value) else { failed = true; return }
-                UTF8.encode(scalar) { c.append($0) }
-                i = j + 1
-            }
-        }
-        return failed ? nil : c.string()
-    }
+    /// Bound by the differential tests: sees every HTML field `fromHTML` converts while it is bound.
+    @TaskLocal static var htmlFieldObserver: (@Sendable (String) -> Void)?
 
     /// Whether the UTF-8 of `s` holds the byte `b` (memchr over contiguous UTF-8).
     static func contains(_ s: String, _ b: UInt8) -> Bool {
@@ -135,32 +83,33 @@ enum PlainText {
             }
             return false
         }
+        // memchr finds the C3 bytes (rare outside Latin text) many bytes at a time.
+        func mayHaveLead(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let base = u.baseAddress else { return false }
+            var i = 0
+            while i < u.count, let hit = memchr(base + i, 0xC3, u.count - i) {
+                let k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if k + 1 < u.count, u[k + 1] >= 0x82, u[k + 1] <= 0xB4 { return true }
+                i = k + 1
+            }
+            return false
+        }
         if !(s.utf8.withContiguousStorageIfAvailable(mayHaveLead) ?? mayHaveLead(s.utf8)) { return s }
         // The ASCII prefix is copied as is; the characters are read from the first other one.
         let asciiPrefix = s.utf8.withContiguousStorageIfAvailable { u in u.firstIndex(where: { $0 >= 0x80 }) ?? u.count }
             ?? (s.utf8.firstIndex(where: { $0 >= 0x80 }).map { s.utf8.distance(from: s.utf8.startIndex, to: $0) } ?? s.utf8.count)
         let rest = s.utf8.index(s.utf8.startIndex, offsetBy: asciiPrefix)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(s.utf8.count)
-        bytes.append(contentsOf: s.utf8[..<rest])
+        // The byte a character stands for, if it stands for one.
+        func byte(_ v: UInt32) -> UInt8? { v <= 0xFF ? UInt8(v) : DocumentDecoder.cp1252Byte(for: v) }
+        // A first pass only decides (most text that gets here is genuine UTF-8, "café", and fails within a
+        // few characters): nothing is copied unless the repair will be kept.
         var sawHigh = false
         // Continuation bytes still expected after a lead byte: where the bytes cannot be valid UTF-8
         // (a missing or stray continuation byte, a byte no UTF-8 has), the validation below would fail.
         var expected = 0
         for ch in s.unicodeScalars[rest...] {
-            let v = ch.value
-            let b: UInt8
-            if v < 0x80 {
-                b = UInt8(v)
-            } else {
-                sawHigh = true
-                if v <= 0xFF {
-                    b = UInt8(v)
-                } else {
-                    guard let c = DocumentDecoder.cp1252Byte(for: v) else { return s }
-                    b = c
-                }
-            }
+            guard let b = byte(ch.value) else { return s }
+            if b >= 0x80 { sawHigh = true }
             if expected > 0 {
                 guard b >= 0x80, b <= 0xBF else { return s }
                 expected -= 1
@@ -172,10 +121,13 @@ enum PlainText {
                 default: return s
                 }
             }
-            bytes.append(b)
         }
-        guard expected == 0 else { return s }
-        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        guard expected == 0, sawHigh else { return s }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        bytes.append(contentsOf: s.utf8[..<rest])
+        for ch in s.unicodeScalars[rest...] { bytes.append(byte(ch.value)!) }
+        guard let fixed = String(validating: bytes, as: UTF8.self) else { return s }
         return fixed
     }
 
@@ -257,6 +209,29 @@ struct TextCollapser {
             }
         }
         if done == nil { for b in bytes { append(b) } }
+    }
+
+    /// A whitespace byte, as `append(_:)` takes it.
+    @inline(__always)
+    mutating func appendSpace() {
+        pendingSpace = lineLength > 0
+        previous = 0x20
+    }
+
+    /// Bytes none of which is whitespace or a C1 control's lead byte (C2), with at most single spaces
+    /// between them and none at either end, as `append(_:)` would take them one by one.
+    @inline(__always)
+    mutating func appendOrdinary(_ run: UnsafeBufferPointer<UInt8>) {
+        guard let last = run.last else { return }
+        if lineLength == 0, !out.isEmpty {
+            out.append(0x0A)
+        } else if pendingSpace {
+            out.append(0x20)
+        }
+        pendingSpace = false
+        out.append(contentsOf: run)
+        lineLength += run.count
+        previous = last
     }
 
     /// Ends the current line: the next text starts a new one.
