@@ -50,6 +50,7 @@ public enum FeedParser {
                                  alternates: alternates)
             }
             guard let root = builder.rootName else {
+                if !decoded.utf8.contains(UInt8(ascii: "<")) { throw ParseError(.malformed, notXML(decoded.utf8)) }
                 throw ParseError(.malformed, report.firstError ?? "no XML element found")
             }
             throw ParseError(.notAFeed, "root element <\(root)> is not RSS, RDF or Atom")
@@ -67,6 +68,14 @@ public enum FeedParser {
             feed.bozoReason = feed.bozoReason ?? problem
         }
         return feed
+    }
+
+    /// A body without a single '<' (plain text, an error message, binary): libxml2 only says "Document is empty".
+    static func notXML(_ bytes: [UInt8]) -> String {
+        let text = String(decoding: bytes.prefix(200), as: UTF8.self)
+        let preview = String(text.unicodeScalars.prefix(40).map { $0.properties.generalCategory == .control ? " " : Character($0) })
+            .trimmingCharacters(in: .whitespaces)
+        return "not XML or JSON: the body holds no markup" + (preview.isEmpty ? "" : "; it begins \"\(preview)\"")
     }
 
     private static func looksLikeHTML(_ bytes: [UInt8]) -> Bool {
