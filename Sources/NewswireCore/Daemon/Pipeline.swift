@@ -133,8 +133,9 @@ public final class Pipeline {
     }
 
     /// One more failed commit (or batch rolled back by the store): after a few in a row, the alarm.
-    private func commitFailed() {
-        errorCount += 1
+    /// `counted`: its error is in `errorCount` already.
+    private func commitFailed(counted: Bool = false) {
+        if !counted { errorCount += 1 }
         failedCommits += 1
         if failedCommits == Self.alarmAfterFailedCommits {
             storeLog.critical("store", metadata: [
@@ -307,8 +308,7 @@ public final class Pipeline {
                 storeLog.error("store", metadata: ["rolled_back": "\(pending.count)", "reason": "the batch was rolled back"])
                 pending.removeAll()
                 pendingFetches.removeAll()
-                commitFailed()
-                errorCount -= 1  // counted once, above
+                commitFailed(counted: true)
             }
             return FeedResult(fetched: false, newItems: 0, duplicates: 0, nextDueAt: Int(now.timeIntervalSince1970) + 60)
         }
