@@ -13,11 +13,17 @@ struct DocumentDecoder {
         var encoding: String
         /// Set when the declared encoding could not be honoured (invalid bytes, unknown charset).
         var problem: String?
+        /// Set when the XML declaration did not open the document (whitespace before it). The declaration is
+        /// still read, but the document is not well-formed: an XML parser must reject a declaration anywhere
+        /// else, as expat (feedparser's parser) does ("XML or text declaration not at start of entity").
+        var misplacedDeclaration: String?
     }
 
     static func decode(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
-        var d = try decodeBytes(data, contentType: contentType)
+        var misplaced: String?
+        var d = try decodeBytes(data, contentType: contentType, misplacedDeclaration: &misplaced)
         d.utf8 = relabelDeclaration(d.utf8)
+        d.misplacedDeclaration = misplaced
         return d
     }
 
@@ -39,7 +45,8 @@ struct DocumentDecoder {
         return Array(newDecl.utf8) + bytes[end...]
     }
 
-    private static func decodeBytes(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
+    private static func decodeBytes(_ data: Data, contentType: String?,
+                                    misplacedDeclaration: inout String?) throws(ParseError) -> Decoded {
         var bytes = [UInt8](data)
         // 1. Byte-order marks.
         var bomEncoding: String?
@@ -50,10 +57,14 @@ struct DocumentDecoder {
         else if bytes.starts(with: [0xFF, 0xFE]) { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
 
         // Whitespace before the XML declaration (a common server-side template slip) is dropped, so that
-        // the declaration is read and libxml2 does not reject it.
+        // the declaration is read and libxml2 does not stop at it; the document is reported as not well-formed.
         if bomEncoding == nil || bomEncoding == "utf-8" {
             let lead = bytes.prefix(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }).count
-            if lead > 0, bytes[lead...].starts(with: Array("<?xml".utf8)) { bytes.removeFirst(lead) }
+            if lead > 0, bytes[lead...].starts(with: Array("<?xml".utf8)),
+               bytes.count > lead + 5, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[lead + 5]) {
+                bytes.removeFirst(lead)
+                misplacedDeclaration = "line 1: XML declaration after \(lead) byte(s) of whitespace, not at the start"
+            }
         }
 
         // 2. Unmarked UTF-16/32 and EBCDIC from the first bytes of "<?xml".

@@ -58,6 +58,10 @@ public enum FeedParser {
             feed.bozo = true
             feed.bozoReason = report.firstError
         }
+        if let misplaced = decoded.misplacedDeclaration {
+            feed.bozo = true
+            feed.bozoReason = feed.bozoReason ?? misplaced
+        }
         if let repair = repaired.firstRepair {
             feed.bozo = true
             feed.bozoReason = feed.bozoReason ?? repair
