@@ -2,77 +2,131 @@ import Foundation
 
 /// Builds a `ParsedFeed` from the SAX events of an RSS (0.9x, 1.0, 2.0) or Atom (0.3, 1.0) document.
 ///
-/// Streaming: it keeps the element stack, the text of the one element being read (bounded by
-/// `maxFieldBytes`) and the entry being built; finished entries are appended to the result.
+/// Every construct is read as the reference parser (feedparser 6.0.14, the conformance oracle) reads it: its
+/// element handlers (`namespaces/_base.py`, the Dublin Core, iTunes and Media RSS modules) and its storage rule
+/// (`mixin.py`'s `push`/`pop`) are ported, state for state. That model decides what wins when a document says
+/// a thing twice, and real feeds say things twice all the time:
+/// - each element pushes a text bucket; text goes to the innermost bucket, so a child element's text never
+///   reaches its parent (one with attributes and no handler pushes none, and its text does);
+/// - inside content-like elements (title, description, summary, content, subtitle, rights) child elements are
+///   markup, not handled;
+/// - at the feed level the last value of a key wins; in an entry a value replaces an earlier one of the same
+///   key only from the same or a shallower depth, and a title only if no non-empty title was read at that depth;
+/// - a description or summary after a summary becomes content while no content element has been seen;
+/// - authors are a list (the first one's name, else e-mail, is the author), `itunes:owner`'s name and e-mail go
+///   into its last entry; categories are (term, scheme, label) triples, kept once each.
+/// What the schema needs of the result is mapped at the end as `../shared/conformance/oracle.py` maps it.
+///
+/// Streaming: the element stack, the open text buckets and the entry being built are kept; finished entries
+/// are appended to the result. An entry still open when the document ends is dropped (see `finish`).
 final class FeedBuilder: XMLEventSink {
-    private struct Frame {
-        var ns: FeedNamespace
-        var local: String
-        var attributes: [XMLAttribute]
-        var base: String?
-        var role: Role
+    // MARK: The reference's records (FeedParserDict)
+
+    /// An author, contributor or publisher (`name`, `email`, `href`). A class: the reference aliases them
+    /// (`author_detail` may be the very dict that is the first entry of `authors`).
+    private final class Person {
+        var values: [String: String] = [:]
+        var isEmpty: Bool { values.isEmpty }
     }
 
-    private enum Role { case root, container, ignore, capture, inside, person, image }
+    /// A link or enclosure (`rel`, `type`, `href`, `length`); a class because `pop` fills in the last one's href.
+    private final class Link {
+        var attributes: [String: String]
+        init(_ attributes: [String: String]) { self.attributes = attributes }
+    }
 
-    /// Text of the element being read. `raw` is its character data; once a child element appears (XHTML or
-    /// unescaped HTML inside), `markup` holds the same with the children serialized, escaped text included.
-    private struct Capture {
-        var raw = ""
-        var markup = ""
-        var hasChildren = false
+    private struct Tag: Equatable {
+        var term: String?
+        var scheme: String?
+        var label: String?
+    }
+
+    /// A feed, entry, image, text input or source: the keys the reference stores and the schema reads.
+    private final class Record {
+        var values: [String: String] = [:]
+        /// `<key>_detail`: present when the value was read as content; its MIME type.
+        var details: [String: String?] = [:]
+        /// `property_depth_map` of an entry: the depth each key was last stored from.
+        var depths: [String: Int] = [:]
+        /// `published_parsed`, `updated_parsed`: present once a date element ended, nil when unreadable.
+        var dates: [String: Date?] = [:]
+        var authors: [Person]?
+        var authorDetail: Person?
+        var publisherDetail: Person?
+        var tags: [Tag]?
+        var links: [Link]?
+        var contents: [(value: String, type: String?)] = []
+        var image: Record?
+        var textinput: Record?
+    }
+
+    /// One bucket of the reference's element stack: the text of the element that pushed it.
+    private struct Bucket {
+        var name: String
+        var expectingText: Bool
+        /// Whether the text is ever read: buckets whose value no field uses only keep text from their parent.
+        var keepsText: Bool
+        var text = ""
         var bytes = 0
-
-        mutating func beginMarkup(escape: (String) -> String) {
-            guard !hasChildren else { return }
-            hasChildren = true
-            markup = escape(raw)
-        }
     }
 
-    private struct Person {
-        var name: String?
-        var email: String?
-        var display: String? { name ?? email }
+    /// What the handlers dispatch on: feedparser's element name ("title", "dc_creator", "xhtml_div").
+    private struct ElementName {
+        var name: String
+        var local: String
+        var prefixed: Bool
     }
 
-    private struct EntryState {
-        var entry = FeedEntry()
-        var guidIsPermalink = false
-        var guid: String?
-        var guidBase: String?
-        var contentCandidates: [String] = []
-        var itunesSummary: String?
-        var aboutID: String?
-        var mediaTitle: String?
-        var mediaDescription: String?
-        var authorSet = false
-        var publishedSet = false
-        var updatedSet = false
+    private struct Frame {
+        var element: ElementName
+        var lang: String?
+        /// The element was read as markup inside content: its start emitted a tag, not a handler.
+        var isMarkup: Bool
     }
 
     private let limits: ParseLimits
     private let documentURL: String?
+
     // Touched at every SAX event: no dynamic exclusivity checks. One thread uses a builder, and no method
     // calls out while it holds an access to one of these.
-    @exclusivity(unchecked) private var stack: [Frame] = []
-    @exclusivity(unchecked) private var capture: Capture?
-    private var person: Person?
-    @exclusivity(unchecked) private var entryState: EntryState?
-    private var imageURL: String?
+    @exclusivity(unchecked) private var frames: [Frame] = []
+    @exclusivity(unchecked) private var buckets: [Bucket] = []
+    private var names: [NameKey: ElementName] = [:]
+
+    // The reference's parser state (`_FeedParserMixin.__init__`).
+    private let feedRecord = Record()
+    private var sourceRecord = Record()
+    private var currentEntry: Record?
+    private var infeed = false, inentry = false, inimage = false, intextinput = false, insource = false
+    private var inauthor = false, incontributor = false, inpublisher = false
+    private var incontent = 0
+    private var hasContent = false
+    private var guidIsLink = false
+    private var summaryKey: String?
+    private var titleDepth = -1
+    private var depth = 0
+    private var svgDepth = 0
+    /// `contentparams`: the MIME type of the content-like element being read (nil once cleared) and whether
+    /// its text is base64.
+    private var contentType: String?
+    private var contentBase64 = false
+    /// The reference's `baseuri` (rooted at the document's URL) and the same rooted at nothing, as the oracle
+    /// reads a file (for ids, see `resolveID`), with their stacks (`basestack`).
+    private var base: String?
+    private var docBase: String?
+    private var baseStack: [(base: String?, docBase: String?)] = []
+    /// The base and document base of the element whose end is being handled (`self.baseuri` in `pop`).
+    private var currentBase: String?
+    private var currentDocBase: String?
+    /// The reference's `version` ("rss20", "atom10", "" ...), which decides whether RSS text is sniffed for HTML.
+    private var referenceVersion = ""
+    private var finished = false
 
     private(set) var result = ParsedFeed()
     private(set) var rootName: String?
     private(set) var rootNamespace: FeedNamespace = .none
-    private var feedLinkSet = false
-    private var feedAuthorSet = false
-    private var ttl: Int?
-    private var syPeriod: String?
-    private var syFrequency: Int?
     private var sawFeedStructure = false
-    private var ownerName: String?
-    private var feedIDElement: String?
-    private var rootURI: String?
+    private var channelAbout: String?
     private var pendingNamespaces: [String] = []
     private var isAtomDocument = false
     /// libxml2's HTML parser for the document's HTML fields, created at the first one.
@@ -81,6 +135,7 @@ final class FeedBuilder: XMLEventSink {
     init(documentURL: String?, limits: ParseLimits) {
         self.documentURL = documentURL
         self.limits = limits
+        self.base = documentURL
     }
 
     /// True when the document's root is a feed vocabulary element (rss, RDF, feed, channel).
@@ -88,100 +143,644 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: XMLEventSink
 
-    var wantsText: Bool { capture != nil }
+    var wantsText: Bool { buckets.last?.keepsText == true }
 
     func declareNamespaces(_ uris: [String]) {
         // A feed root without a namespace that declares Atom 1.0 for a prefix is Atom 1.0 (as feedparser reads it).
-        if stack.isEmpty || !sawFeedStructure { pendingNamespaces = uris }
+        if frames.isEmpty || !sawFeedStructure { pendingNamespaces = uris }
+        // track_namespace: the first vocabulary namespace declared sets the version.
+        for uri in uris where referenceVersion.isEmpty {
+            switch uri.lowercased() {
+            case "http://my.netscape.com/rdf/simple/0.9/": referenceVersion = "rss090"
+            case "http://purl.org/rss/1.0/": referenceVersion = "rss10"
+            case "http://www.w3.org/2005/atom": referenceVersion = "atom10"
+            default: break
+            }
+        }
     }
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
-        var ns = classify(uri: namespace, prefix: prefix)
-        if stack.isEmpty { rootURI = namespace }
-        if ns == .other, prefix == nil, namespace != nil, namespace == rootURI { ns = .none }
-        let parentBase = stack.last?.base ?? documentURL
-        var base = parentBase
-        if let xb = attributes.first(where: { $0.local == "base" && ($0.prefix == "xml" || $0.namespace?.hasSuffix("XML/1998/namespace") == true) })?.value {
-            base = resolve(xb, base: parentBase) ?? xb
+        let ns = classify(uri: namespace, prefix: prefix)
+        let element = elementName(ns: ns, prefix: prefix, local: local)
+        noteStructure(local: local, ns: ns, attributes: attributes, isRoot: frames.isEmpty)
+        depth += 1
+        let attrs = normalizedAttributes(attributes)
+        let parent = frames.last
+        // The reference's base URI: an xml:base (or base) attribute joins the current one; it is pushed per
+        // element and, at the element's end, the parent's is restored only if it is not empty. So without a
+        // document URL a base leaks out of its element until a non-empty one is restored.
+        if let xb = attrs["xml:base"] ?? attrs["base"] {
+            base = joinBase(base, xb)
+            docBase = joinBase(docBase, xb)
         }
-        if stack.isEmpty {
-            try startRoot(local: local, ns: ns, attributes: attributes)
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .root))
-            return
+        baseStack.append((base, docBase))
+        let base = self.base, docBase = self.docBase
+        var lang = attrs["xml:lang"] ?? attrs["lang"] ?? parent?.lang
+        if lang?.isEmpty == true { lang = nil }
+        if let lang, element.name == "feed" || element.name == "rss" {
+            feedRecord.values["language"] = lang.replacingOccurrences(of: "_", with: "-")
         }
-        let parentRole = stack.last!.role
-        if !sawFeedStructure {
-            // Not (yet) inside a feed: look for one nested in a wrapper (an XHTML page holding an Atom feed).
-            if ["feed", "rss", "rdf", "channel"].contains(local.lowercased()), ns.isCore || ns == .rdf {
-                try startRoot(local: local, ns: ns, attributes: attributes)
+        // Inside content, child elements are markup (unknown_starttag's inline-content branch).
+        if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
+            if element.name == "xhtml_div" || element.name == "div" {  // "typepad does this"
+                frames.append(Frame(element: element, lang: lang, isMarkup: true))
+                return
             }
-            stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: .root))
-            return
+            contentType = "application/xhtml+xml"
         }
-        switch parentRole {
-        case .ignore:
-            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .ignore))
-            return
-        case .capture, .inside:
-            if capture != nil {
-                capture!.beginMarkup(escape: { self.escape($0, quotes: false) })
-                var tag = "<" + local
-                for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
-                    tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
-                }
-                tag += ">"
-                try appendCapture(markup: tag, raw: "")
+        if incontent > 0, contentType == "application/xhtml+xml" {
+            if element.local == "svg" { svgDepth += 1 }
+            var tag = "<" + element.local
+            for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
+                tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
             }
-            stack.append(Frame(ns: ns, local: local, attributes: [], base: base, role: .inside))
+            try appendData(tag + ">", escaping: false)
+            frames.append(Frame(element: element, lang: lang, isMarkup: true))
             return
-        default: break
         }
-        let role = try classifyStart(local: local, ns: ns, attributes: attributes, base: base, parentRole: parentRole)
-        if role == .capture { capture = Capture() }
-        stack.append(Frame(ns: ns, local: local, attributes: attributes, base: base, role: role))
+        if !element.prefixed {
+            if !["title", "link", "description", "name"].contains(element.local) { intextinput = false }
+            if !["title", "link", "description", "url", "href", "width", "height"].contains(element.local) { inimage = false }
+        }
+        frames.append(Frame(element: element, lang: lang, isMarkup: false))
+        currentBase = base
+        currentDocBase = docBase
+        try start(element.name, attrs)
     }
 
     func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError) {
-        guard let frame = stack.popLast() else { return }
-        switch frame.role {
-        case .inside:
-            if capture != nil { try appendCapture(markup: "</\(frame.local)>", raw: "") }
-        case .capture:
-            let c = capture ?? Capture()
-            capture = nil
-            try finishLeaf(frame, c)
-        case .person:
-            if let p = person?.display {
-                if entryState != nil {
-                    if !entryState!.authorSet { entryState!.entry.author = p; entryState!.authorSet = true }
-                } else if frame.local.lowercased() == "owner" {
-                    ownerName = ownerName ?? p
-                } else if !feedAuthorSet, frame.local == "author" {
-                    result.feed.author = p; feedAuthorSet = true
-                }
-            }
-            person = nil
-        case .image:
-            if let imageURL, result.feed.image == nil { result.feed.image = imageURL }
-            imageURL = nil
-        case .container:
-            if frame.ns.isCore, frame.local == "item" || frame.local == "entry", entryState != nil {
-                finishEntry()
-            }
-        case .root, .ignore:
-            break
+        guard let frame = frames.popLast() else { return }
+        let element = frame.element
+        currentBase = base
+        currentDocBase = docBase
+        if element.local == "svg", svgDepth > 0 { svgDepth -= 1 }
+        if svgDepth > 0 {
+            _ = pop(element.name)
+        } else {
+            // The end handler runs for markup children too, as in the reference (a stray </title> inside
+            // content ends the content mode).
+            end(element.name)
         }
-        if stack.isEmpty { finishDocument() }
+        if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
+            if element.name == "xhtml_div" || element.name == "div" {
+                if frames.isEmpty { finishDocument() }
+                return  // the reference returns before its depth bookkeeping
+            }
+            contentType = "application/xhtml+xml"
+        }
+        if incontent > 0, contentType == "application/xhtml+xml" {
+            try appendData("</" + element.local + ">", escaping: false)
+        }
+        restoreBase()
+        depth -= 1
+        if frames.isEmpty { finishDocument() }
     }
 
     func text(_ s: String) throws(ParseError) {
-        guard capture != nil else { return }
-        try appendCapture(markup: capture!.hasChildren ? escape(s, quotes: false) : "", raw: s)
+        try appendData(s, escaping: true)
     }
 
-    // MARK: Structure
+    private func restoreBase() {
+        _ = baseStack.popLast()
+        if let parent = baseStack.last {
+            if let b = parent.base, !b.isEmpty { base = b }
+            if let d = parent.docBase, !d.isEmpty { docBase = d }
+        }
+    }
 
-    private func startRoot(local: String, ns: FeedNamespace, attributes: [XMLAttribute]) throws(ParseError) {
+    // MARK: The element stack (push, pop, handle_data)
+
+    private static let usedBuckets: Set<String> = [
+        "title", "subtitle", "description", "summary", "content", "link", "id", "language", "author", "generator",
+        "href", "url", "published", "updated", "name", "email", "category", "tags", "itunes_keywords",
+        "media_keywords", "ttl", "sy_updateperiod", "sy_updatefrequency",
+    ]
+
+    private func push(_ name: String, _ expectingText: Bool) {
+        buckets.append(Bucket(name: name, expectingText: expectingText, keepsText: Self.usedBuckets.contains(name)))
+    }
+
+    private func appendData(_ s: String, escaping: Bool) throws(ParseError) {
+        guard !buckets.isEmpty, buckets[buckets.count - 1].keepsText else { return }
+        let piece = escaping && contentType == "application/xhtml+xml" ? escape(s, quotes: false) : s
+        buckets[buckets.count - 1].text += piece
+        buckets[buckets.count - 1].bytes += piece.utf8.count
+        if buckets[buckets.count - 1].bytes > limits.maxFieldBytes {
+            throw ParseError(.limitExceeded, "text of <\(buckets[buckets.count - 1].name)> exceeds \(limits.maxFieldBytes) bytes")
+        }
+    }
+
+    private static let canBeRelativeURI: Set<String> = [
+        "comments", "docs", "href", "icon", "id", "link", "logo", "url", "wfw_comment", "wfw_commentrss",
+    ]
+
+    /// The reference's `pop`: takes the bucket `name` off the stack (nil when another is on top) and stores
+    /// its text where the state says.
+    @discardableResult
+    private func pop(_ name: String, stripWhitespace: Bool = true) -> String? {
+        guard let top = buckets.last, top.name == name else { return nil }
+        buckets.removeLast()
+        var output = stripWhitespace ? Self.pyStrip(top.text) : top.text
+        guard top.expectingText else { return output }
+        if contentBase64, let decoded = Self.base64Text(output) { output = decoded }
+        if Self.canBeRelativeURI.contains(name), !output.isEmpty {
+            if name != "id" { output = resolve(output, base: currentBase) }
+            else if guidIsLink { output = resolveID(output) }
+        }
+        // Some RSS elements are nominally plain text but carry HTML: sniffed as the reference does.
+        if !referenceVersion.hasPrefix("atom"), contentType == "text/plain", Self.looksLikeHTML(output) {
+            contentType = "text/html"
+        }
+        contentBase64 = false
+        output = Self.repairingMojibake(output)
+        if name == "category" || name == "tags" || name == "itunes_keywords" { return output }
+        if name == "title", titleDepth > -1, titleDepth <= depth { return output }
+        if inentry, !insource, let entry = currentEntry {
+            if name == "content" {
+                entry.contents.append((output, contentType))
+            } else if name == "link" {
+                if !inimage {
+                    output = Self.fixingQueryReferences(output.replacingOccurrences(of: "&amp;", with: "&"))
+                    entry.values["link"] = output
+                    if !output.isEmpty { entry.links?.last?.attributes["href"] = output }
+                }
+            } else {
+                let key = name == "description" ? "summary" : name
+                if let old = entry.depths[key], depth > old {
+                    // a deeper element does not replace what a shallower one said
+                } else {
+                    entry.depths[key] = depth
+                    entry.values[key] = output
+                }
+                if incontent > 0 { entry.details[key] = contentType }
+            }
+        } else if infeed || insource {
+            let context = context()
+            let key = name == "description" ? "subtitle" : name
+            context.values[key] = output
+            if key == "link" {
+                output = Self.fixingQueryReferences(output)
+                context.values["link"] = output
+                context.links?.last?.attributes["href"] = output
+            } else if incontent > 0 {
+                context.details[key] = contentType
+            }
+        }
+        return output
+    }
+
+    private func pushContent(_ name: String, _ attrs: [String: String], defaultType: String, expectingText: Bool) {
+        incontent += 1
+        let type = Self.mapContentType(attrs["type"] ?? defaultType)
+        contentType = type
+        contentBase64 = attrs["mode"] == "base64"
+            || !(type.hasPrefix("text/") || type.hasSuffix("+xml") || type.hasSuffix("/xml"))
+        push(name, expectingText)
+    }
+
+    @discardableResult
+    private func popContent(_ name: String) -> String? {
+        let value = pop(name)
+        incontent -= 1
+        contentType = nil
+        contentBase64 = false
+        return value
+    }
+
+    /// `_get_context`: where the element being read stores what it says.
+    private func context() -> Record {
+        if insource { return sourceRecord }
+        if inimage, let image = feedRecord.image { return image }
+        if intextinput { return feedRecord.textinput ?? Record() }
+        if inentry, let entry = currentEntry { return entry }
+        return feedRecord
+    }
+
+    /// `_save`: stores a value in the context, keeping an earlier one unless `overwrite`.
+    private func save(_ key: String, _ value: String?, overwrite: Bool = false) {
+        let c = context()
+        if overwrite || c.values[key] == nil { c.values[key] = value ?? "" }
+    }
+
+    // MARK: Handlers
+
+    private func start(_ name: String, _ attrs: [String: String]) throws(ParseError) {
+        let readsText = infeed || inentry || insource
+        switch name {
+        case "rss":
+            if referenceVersion.isEmpty || !referenceVersion.hasPrefix("rss") {
+                let v = attrs["version"] ?? ""
+                referenceVersion = ["0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"][v]
+                    ?? (v.hasPrefix("2.") ? "rss20" : "rss")
+            }
+        case "channel":
+            infeed = true
+            cdfCommon(attrs)
+        case "feed":
+            infeed = true
+            if referenceVersion.isEmpty {
+                referenceVersion = ["0.1": "atom01", "0.2": "atom02", "0.3": "atom03"][attrs["version"] ?? ""] ?? "atom"
+            }
+        case "image":
+            let c = context()
+            if !inentry, c.image == nil { c.image = Record() }
+            inimage = true
+            titleDepth = -1
+            push("image", false)
+        case "textinput":
+            let c = context()
+            if c.textinput == nil { c.textinput = Record() }
+            intextinput = true
+            titleDepth = -1
+            push("textinput", false)
+        case "author", "managingeditor", "dc_author", "dc_creator", "itunes_author":
+            inauthor = true
+            push("author", true)
+            let c = context()
+            c.authors = (c.authors ?? []) + [Person()]
+        case "contributor":
+            incontributor = true
+            push("contributor", false)
+        case "dc_contributor":
+            incontributor = true
+            push("name", false)
+        case "name", "itunes_name": push("name", false)
+        case "email", "itunes_email": push("email", false)
+        case "url", "homepage", "uri": push("href", true)
+        case "width", "height": push(name, false)
+        case "subtitle", "tagline", "itunes_subtitle":
+            pushContent("subtitle", attrs, defaultType: "text/plain", expectingText: true)
+        case "rights", "copyright", "dc_rights":
+            pushContent("rights", attrs, defaultType: "text/plain", expectingText: true)
+        case "item", "entry":
+            try startItem(attrs)
+        case "language", "dc_language": push("language", true)
+        case "webmaster", "dc_publisher": push("publisher", true)
+        case "published", "issued", "pubdate", "dcterms_issued": push("published", true)
+        case "updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified": push("updated", true)
+        case "created", "dcterms_created": push("created", true)
+        case "expirationdate": push("expired", true)
+        case "category", "keywords", "dc_subject":
+            startCategory(attrs)
+        case "itunes_category":
+            addTag(attrs["text"], Self.itunesScheme, nil)
+            push("category", true)
+        case "media_category":
+            var a = attrs
+            if a["scheme"] == nil { a["scheme"] = "http://search.yahoo.com/mrss/category_schema" }
+            startCategory(a)
+        case "tags": push("tags", true)
+        case "cloud", "media_group", "media_content": break
+        case "link": startLink(attrs)
+        case "guid", "id":
+            guidIsLink = (attrs["ispermalink"] ?? "true") == "true"
+            push("id", true)
+        case "title", "dc_title", "media_title":
+            pushContent("title", attrs, defaultType: "text/plain", expectingText: readsText)
+        case "description", "dc_description", "media_description":
+            if context().values["summary"] != nil, !hasContent {
+                summaryKey = "content"
+                startContent(attrs)
+            } else {
+                pushContent("description", attrs, defaultType: "text/html", expectingText: readsText)
+            }
+        case "abstract":
+            pushContent("description", attrs, defaultType: "text/plain", expectingText: readsText)
+        case "info", "feedburner_browserfriendly":
+            pushContent("info", attrs, defaultType: "text/plain", expectingText: true)
+        case "generator": push("generator", true)
+        case "summary", "itunes_summary":
+            if context().values["summary"] != nil, !hasContent {
+                summaryKey = "content"
+                startContent(attrs)
+            } else {
+                summaryKey = "summary"
+                pushContent("summary", attrs, defaultType: "text/plain", expectingText: true)
+            }
+        case "enclosure":
+            var a = Self.enforcingHref(attrs)
+            a["rel"] = "enclosure"
+            let c = context()
+            c.links = (c.links ?? []) + [Link(a)]
+        case "source":
+            if let url = attrs["url"] { sourceRecord.values["href"] = url }
+            push("source", true)
+            insource = true
+            titleDepth = -1
+        case "content": startContent(attrs)
+        case "body", "xhtml_body":
+            pushContent("content", attrs, defaultType: "application/xhtml+xml", expectingText: true)
+        case "content_encoded", "fullitem":
+            hasContent = true
+            pushContent("content", attrs, defaultType: "text/html", expectingText: true)
+        case "newlocation": push("newlocation", true)
+        case "itunes_owner":
+            inpublisher = true
+            push("publisher", false)
+        case "itunes_image", "itunes_link":
+            push("itunes_image", false)
+            if let href = attrs["href"], !href.isEmpty {
+                let image = Record()
+                image.values["href"] = href
+                context().image = image
+            } else if let url = attrs["url"], !url.isEmpty {
+                let image = Record()
+                image.values["href"] = url
+                context().image = image
+            }
+        case "media_thumbnail": push("url", true)
+        case "media_player": push("media_player", false)
+        case "media_rating": push("rating", true)
+        case "media_credit": push("credit", true)
+        case "media_restriction": push("restriction", true)
+        case "media_license": push("license", true)
+        default:
+            // No handler: the element's own bucket, unless it has attributes (then its text is its parent's).
+            if attrs.isEmpty { push(name, true) }
+        }
+    }
+
+    private func end(_ name: String) {
+        switch name {
+        case "channel", "feed": infeed = false
+        case "image":
+            pop("image")
+            inimage = false
+        case "textinput":
+            pop("textinput")
+            intextinput = false
+        case "author", "managingeditor", "dc_author", "dc_creator", "itunes_author":
+            pop("author")
+            inauthor = false
+            syncAuthorDetail("author")
+        case "contributor":
+            pop("contributor")
+            incontributor = false
+        case "dc_contributor":
+            endName()
+            incontributor = false
+        case "name", "itunes_name": endName()
+        case "email", "itunes_email": endEmail()
+        case "url", "homepage", "uri":
+            let value = pop("href")
+            if inauthor { saveAuthor("href", value) }
+        case "subtitle", "tagline", "itunes_subtitle": popContent("subtitle")
+        case "rights", "copyright", "dc_rights": popContent("rights")
+        case "item", "entry":
+            pop("item")
+            finishEntry()
+            inentry = false
+            hasContent = false
+        case "language", "dc_language": pop("language")
+        case "webmaster", "dc_publisher":
+            pop("publisher")
+            syncAuthorDetail("publisher")
+        case "published", "issued", "pubdate", "dcterms_issued":
+            let value = pop("published")
+            context().dates["published"] = value.flatMap(FeedDate.parse)
+        case "updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified":
+            let value = pop("updated")
+            context().dates["updated"] = value.flatMap(FeedDate.parse)
+        case "created", "dcterms_created": pop("created")
+        case "expirationdate": pop("expired")
+        case "category", "keywords", "dc_subject", "itunes_category", "media_category": endCategory()
+        case "tags":
+            guard let value = pop("tags") else { pop("tags"); return }
+            for term in value.split(separator: ",", omittingEmptySubsequences: false) {
+                addTag(Self.pyStrip(String(term)), nil, nil)
+            }
+        case "itunes_keywords", "media_keywords":
+            guard let value = pop(name) else { pop(name); return }
+            for term in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let t = Self.pyStrip(String(term))
+                if !t.isEmpty { addTag(t, name == "itunes_keywords" ? Self.itunesScheme : nil, nil) }
+            }
+        case "link": pop("link")
+        case "guid", "id":
+            let value = pop("id")
+            if guidIsLink { save("link", value) }
+        case "title", "dc_title": endTitle()
+        case "media_title":
+            let kept = titleDepth
+            endTitle()
+            titleDepth = kept
+        case "description", "abstract", "dc_description", "media_description":
+            if summaryKey == "content" {
+                guard endContent() else { pop(name); return }
+            } else {
+                popContent("description")
+            }
+            summaryKey = nil
+        case "info", "feedburner_browserfriendly": popContent("info")
+        case "generator": pop("generator")
+        case "summary", "itunes_summary":
+            if summaryKey == "content" {
+                guard endContent() else { pop(name); return }
+            } else {
+                popContent(summaryKey ?? "summary")
+            }
+            summaryKey = nil
+        case "source":
+            insource = false
+            pop("source")
+            sourceRecord = Record()
+        case "content", "body", "xhtml_body", "content_encoded", "fullitem":
+            if !endContent() { pop(name) }
+        case "newlocation": pop("newlocation")
+        case "itunes_owner":
+            pop("publisher")
+            inpublisher = false
+            syncAuthorDetail("publisher")
+        case "media_thumbnail": pop("url")
+        case "media_player": pop("media_player")
+        case "media_rating": pop("rating")
+        case "media_credit": pop("credit")
+        case "media_restriction": pop("restriction")
+        case "media_license": pop("license")
+        default: pop(name)
+        }
+    }
+
+    /// `_cdf_common`: a CDF channel or item's `lastmod` and `href` attributes.
+    private func cdfCommon(_ attrs: [String: String]) {
+        if let lastmod = attrs["lastmod"] {
+            push("updated", true)
+            buckets[buckets.count - 1].text = lastmod
+            let value = pop("updated")
+            context().dates["updated"] = value.flatMap(FeedDate.parse)
+        }
+        if let href = attrs["href"] {
+            startLink([:])
+            if buckets.last?.name == "link" { buckets[buckets.count - 1].text = href }
+            pop("link")
+        }
+    }
+
+    private func startItem(_ attrs: [String: String]) throws(ParseError) {
+        // An item inside an item starts a new entry: the outer one is complete, and what follows the inner
+        // one's end belongs to the feed (the reference appends a new entry and leaves the old one behind).
+        finishEntry()
+        if result.entries.count >= limits.maxEntries {
+            throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries")
+        }
+        currentEntry = Record()
+        push("item", false)
+        inentry = true
+        guidIsLink = false
+        titleDepth = -1
+        if let about = attrs["rdf:about"], !about.isEmpty { context().values["id"] = about }
+        cdfCommon(attrs)
+    }
+
+    private func startLink(_ attributes: [String: String]) {
+        var attrs = attributes
+        if attrs["rel"] == nil { attrs["rel"] = "alternate" }
+        if attrs["type"] == nil { attrs["type"] = attrs["rel"] == "self" ? "application/atom+xml" : "text/html" }
+        let c = context()
+        attrs = Self.enforcingHref(attrs)
+        if let href = attrs["href"] { attrs["href"] = resolve(href, base: currentBase) }
+        if !(inentry && inimage) { c.links = (c.links ?? []) + [Link(attrs)] }
+        if let href = attrs["href"] {
+            if attrs["rel"] == "alternate", Self.htmlTypes.contains(Self.mapContentType(attrs["type"] ?? "")) {
+                c.values["link"] = href
+            }
+        } else {
+            push("link", infeed || inentry || insource)
+        }
+    }
+
+    private func startContent(_ attrs: [String: String]) {
+        hasContent = true
+        pushContent("content", attrs, defaultType: "text/plain", expectingText: true)
+    }
+
+    /// `_end_content`. False where the reference raises (the content's type was cleared by a stray end tag
+    /// inside it) and its caller pops the element's own bucket instead.
+    private func endContent() -> Bool {
+        guard let type = contentType else { return false }
+        let copyToSummary = ["text/plain", "text/html", "application/xhtml+xml"].contains(Self.mapContentType(type))
+        let value = popContent("content")
+        if copyToSummary { save("summary", value) }
+        return true
+    }
+
+    private func endTitle() {
+        let value = popContent("title")
+        if let value, !value.isEmpty { titleDepth = depth }
+    }
+
+    // MARK: Categories
+
+    private static let itunesScheme = "http://www.itunes.com/"
+
+    private func startCategory(_ attrs: [String: String]) {
+        addTag(attrs["term"], attrs["scheme"] ?? attrs["domain"], attrs["label"])
+        push("category", true)
+    }
+
+    private func endCategory() {
+        guard let value = pop("category"), !value.isEmpty else { return }
+        let c = context()
+        if let last = c.tags?.last, last.term?.isEmpty ?? true {
+            c.tags![c.tags!.count - 1].term = value
+        } else {
+            addTag(value, nil, nil)
+        }
+    }
+
+    private func addTag(_ term: String?, _ scheme: String?, _ label: String?) {
+        let c = context()
+        if c.tags == nil { c.tags = [] }
+        guard !(term ?? "").isEmpty || !(scheme ?? "").isEmpty || !(label ?? "").isEmpty else { return }
+        let tag = Tag(term: term, scheme: scheme, label: label)
+        if !c.tags!.contains(tag) { c.tags!.append(tag) }
+    }
+
+    // MARK: Authors
+
+    private func endName() {
+        let value = pop("name")
+        if inpublisher { saveAuthor("name", value, publisher: true) }
+        else if inauthor { saveAuthor("name", value) }
+    }
+
+    private func endEmail() {
+        let value = pop("email")
+        if inpublisher { saveAuthor("email", value, publisher: true) }
+        else if inauthor { saveAuthor("email", value) }
+    }
+
+    /// `_save_author`: the detail record, then the last author, whichever element it came from (an
+    /// `itunes:owner`'s name lands in the feed's last author).
+    private func saveAuthor(_ key: String, _ value: String?, publisher: Bool = false) {
+        let c = context()
+        if publisher {
+            if c.publisherDetail == nil { c.publisherDetail = Person() }
+            c.publisherDetail!.values[key] = value ?? ""
+        } else {
+            if c.authorDetail == nil { c.authorDetail = Person() }
+            c.authorDetail!.values[key] = value ?? ""
+        }
+        syncAuthorDetail("author")
+        if c.authors == nil { c.authors = [Person()] }
+        c.authors?.last?.values[key] = value ?? ""
+    }
+
+    /// `_sync_author_detail`: the author string from the last author's name and e-mail, or the last author's
+    /// name and e-mail from the author string ("email (Name)", "Name <email>").
+    private func syncAuthorDetail(_ key: String) {
+        let c = context()
+        let detail = (key == "author" ? c.authors?.last : nil) ?? Person()
+        if !detail.isEmpty {
+            let name = detail.values["name"] ?? "", email = detail.values["email"] ?? ""
+            if !name.isEmpty, !email.isEmpty { c.values[key] = "\(name) (\(email))" }
+            else if !name.isEmpty { c.values[key] = name }
+            else if !email.isEmpty { c.values[key] = email }
+            return
+        }
+        guard let text = c.values[key], !text.isEmpty else { return }
+        let (name, email) = Self.splitAuthor(text)
+        if !name.isEmpty || email != nil {
+            if key == "author" { if c.authorDetail == nil { c.authorDetail = detail } }
+            else if c.publisherDetail == nil { c.publisherDetail = detail }
+        }
+        if !name.isEmpty { detail.values["name"] = name }
+        if let email { detail.values["email"] = email }
+    }
+
+    /// An author string's name and e-mail as the reference splits it: the first e-mail address is cut out,
+    /// with "()", "<>" and one pair of enclosing parentheses.
+    static func splitAuthor(_ text: String) -> (name: String, email: String?) {
+        guard let email = ReferenceEmail.firstMatch(in: text) else { return (pyStrip(text), nil) }
+        var author = text.replacingOccurrences(of: email, with: "")
+            .replacingOccurrences(of: "()", with: "").replacingOccurrences(of: "<>", with: "")
+            .replacingOccurrences(of: "&lt;&gt;", with: "")
+        author = pyStrip(author)
+        if author.hasPrefix("(") { author.removeFirst() }
+        if author.hasSuffix(")") { author.removeLast() }
+        return (pyStrip(author), email)
+    }
+
+    // MARK: Structure (format, root)
+
+    private func noteStructure(local: String, ns: FeedNamespace, attributes: [XMLAttribute], isRoot: Bool) {
+        if isRoot {
+            startRoot(local: local, ns: ns, attributes: attributes)
+        } else if !sawFeedStructure {
+            // Not (yet) inside a feed: look for one nested in a wrapper (an XHTML page holding an Atom feed).
+            if ["feed", "rss", "rdf", "channel"].contains(local.lowercased()), ns.isCore || ns == .rdf {
+                startRoot(local: local, ns: ns, attributes: attributes)
+            }
+        }
+        if ns == .rss10 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss10 }
+        if ns == .rss090 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss09x }
+        if local == "channel", ns.isCore, channelAbout == nil,
+           let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
+            channelAbout = about  // RSS 1.0: the channel's URI
+        }
+    }
+
+    private func startRoot(local: String, ns: FeedNamespace, attributes: [XMLAttribute]) {
         rootName = local
         rootNamespace = ns
         let version = attributes.first(where: { $0.local == "version" && $0.namespace == nil })?.value.trimmingSpaces()
@@ -206,343 +805,156 @@ final class FeedBuilder: XMLEventSink {
         default:
             break
         }
-        if let lang = attributes.first(where: { $0.local == "lang" && ($0.prefix == "xml" || $0.namespace?.hasSuffix("XML/1998/namespace") == true) })?.value,
-           !lang.trimmingSpaces().isEmpty {
-            result.feed.language = lang.trimmingSpaces()
-        }
     }
 
-    private func classifyStart(local: String, ns: FeedNamespace, attributes: [XMLAttribute], base: String?,
-                               parentRole: Role) throws(ParseError) -> Role {
-        if parentRole == .person { return .capture }
-        if parentRole == .image { return .capture }
-        if ns == .rss10 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss10 }
-        if ns == .rss090 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss09x }
-        if ns.isCore {
-            switch local.lowercased() {
-            case "channel", "feed":
-                if entryState == nil, result.feed.id == nil,
-                   let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
-                    result.feed.id = about  // RSS 1.0: the channel's URI
-                }
-                return entryState == nil ? .container : .ignore
-            case "item", "entry":
-                if entryState != nil { return .ignore }
-                if result.entries.count >= limits.maxEntries {
-                    throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries")
-                }
-                entryState = EntryState()
-                if let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
-                    entryState!.aboutID = about
-                }
-                return .container
-            case "author", "contributor":
-                if ns.isAtom || isAtomDocument {
-                    if local == "contributor" { return .ignore }
-                    person = Person()
-                    return .person
-                }
-                return .capture
-            case "image":
-                if entryState == nil {
-                    if let href = attributes.first(where: { $0.local == "href" })?.value { imageURL = resolve(href, base: base) }
-                    return .image
-                }
-                return .ignore
-            case "textinput", "skiphours", "skipdays", "cloud", "items":
-                return .ignore
-            case "source":
-                return ns.isAtom || isAtomDocument ? .ignore : .capture
-            case "link":
-                if attributes.contains(where: { $0.local == "href" }) {
-                    atomLink(attributes, base: base)
-                    return .ignore
-                }
-                return .capture
-            case "enclosure":
-                enclosure(attributes, base: base)
-                return .ignore
-            case "category":
-                if let term = attributes.first(where: { $0.local == "term" })?.value.trimmingSpaces(), !term.isEmpty {
-                    addCategory(term)
-                    return .ignore
-                }
-                if let label = attributes.first(where: { $0.local == "label" })?.value.trimmingSpaces(), !label.isEmpty {
-                    addCategory(label)
-                    return .ignore
-                }
-                return .capture
-            default:
-                return .capture
-            }
-        }
-        switch ns.key(local) {
-        case "itunes:image":
-            if entryState == nil, let href = attributes.first(where: { $0.local == "href" || $0.local == "url" })?.value {
-                imageURL = nil
-                if result.feed.image == nil { result.feed.image = resolve(href, base: base) }
-            }
-            return .ignore
-        case "itunes:category":
-            if let t = attributes.first(where: { $0.local == "text" })?.value.trimmingSpaces(), !t.isEmpty {
-                addCategory(t)
-            }
-            return .container
-        case "itunes:owner":
-            if entryState == nil { person = Person(); return .person }
-            return .ignore
-        case "media:group":
-            return .container
-        case "media:content", "media:thumbnail", "media:player":
-            return .container
-        case "itunes:link":
-            if entryState == nil, attributes.first(where: { $0.local == "rel" })?.value.lowercased() == "image",
-               let href = attributes.first(where: { $0.local == "href" })?.value, result.feed.image == nil {
-                result.feed.image = resolve(href, base: base)
-            }
-            return .ignore
-        case "admin:generatoragent":
-            if entryState == nil, result.feed.generator == nil,
-               let r = attributes.first(where: { $0.local == "resource" })?.value.trimmingSpaces(), !r.isEmpty {
-                result.feed.generator = r
-            }
-            return .ignore
-        case "xhtml:body", "xhtml:div":
-            return .capture
-        default:
-            return .capture
-        }
-    }
+    // MARK: Results
 
-    private func appendCapture(markup: String, raw: String) throws(ParseError) {
-        if capture!.hasChildren { capture!.markup += markup }
-        capture!.raw += raw
-        capture!.bytes += max(markup.utf8.count, raw.utf8.count)
-        if capture!.bytes > limits.maxFieldBytes {
-            let name = stack.last(where: { $0.role == .capture })?.local ?? "?"
-            throw ParseError(.limitExceeded, "text of <\(name)> exceeds \(limits.maxFieldBytes) bytes")
-        }
-    }
-
-    // MARK: Leaves
-
-    private func attr(_ frame: Frame, _ name: String) -> String? {
-        frame.attributes.first(where: { $0.local == name })?.value
-    }
-
-    /// The plain text of a captured element, honouring Atom's type/mode and guessing for RSS.
-    private func textValue(_ frame: Frame, _ c: Capture, atomish: Bool) -> String? {
-        let type = (attr(frame, "type") ?? "").lowercased().trimmingSpaces()
-        let mode = (attr(frame, "mode") ?? "").lowercased()
-        var out: String
-        let binaryType = !type.isEmpty && !["text", "html", "xhtml"].contains(type) && !type.hasPrefix("text/")
-            && !type.hasSuffix("+xml") && !type.hasSuffix("/xml") && frame.ns == .atom10
-        if mode == "base64" || binaryType {
-            let decoded = Data(base64Encoded: c.raw.filter { !$0.isWhitespace }).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            out = type.contains("html") ? PlainText.fromHTML(decoded, parser: html) : PlainText.guess(decoded, parser: html)
-        } else if c.hasChildren {
-            out = PlainText.fromHTML(c.markup, parser: html)
-        } else if type == "text" || type == "text/plain" {
-            out = PlainText.collapse(c.raw)
-        } else if type == "html" || type == "text/html" || type == "xhtml" || type == "application/xhtml+xml" || mode == "escaped" {
-            out = PlainText.fromHTML(c.raw, parser: html)
-        } else {
-            // No type (RSS), or Atom's default: markup-looking text is read as HTML, like feedparser does.
-            out = PlainText.guess(c.raw, parser: html)
-        }
-        out = PlainText.repairingMojibake(out.trimmingSpaces())
-        return out.isEmpty ? nil : out
-    }
-
-    private func plain(_ c: Capture) -> String? {
-        let s = PlainText.collapse(c.raw)
-        return s.isEmpty ? nil : s
-    }
-
-    private func finishLeaf(_ frame: Frame, _ c: Capture) throws(ParseError) {
-        let parentRole = stack.last?.role
-        if parentRole == .person {
-            switch frame.local.lowercased() {
-            case "name": if person?.name == nil { person?.name = plain(c) }
-            case "email": if person?.email == nil { person?.email = plain(c) }
-            default: break
-            }
-            return
-        }
-        if parentRole == .image {
-            if frame.local == "url", let u = plain(c) { imageURL = resolve(u, base: frame.base) }
-            return
-        }
-        if entryState != nil {
-            entryLeaf(frame, c)
-        } else {
-            feedLeaf(frame, c)
-        }
-    }
-
-    private func feedLeaf(_ f: Frame, _ c: Capture) {
-        let atomish = f.ns.isAtom || isAtomDocument
-        switch f.ns.key(f.local) {
-        case "title", "dc:title":
-            if result.feed.title == nil { result.feed.title = textValue(f, c, atomish: atomish) }
-        case "link":
-            if !feedLinkSet, let u = plain(c) { result.feed.link = resolve(u, base: f.base); feedLinkSet = true }
-        case "description", "subtitle", "tagline",
-             "dc:description", "itunes:subtitle":
-            if result.feed.subtitle == nil { result.feed.subtitle = textValue(f, c, atomish: atomish) }
-        case "id":
-            if feedIDElement == nil, let v = plain(c) { result.feed.id = v; feedIDElement = v }
-        case "language", "dc:language":
-            if let l = plain(c) { result.feed.language = l }
-        case "updated", "modified",
-             "lastbuilddate", "dc:date", "dcterms:modified":
-            if let s = plain(c), let d = FeedDate.parse(s) { result.feed.updated = d }
-        case "author", "managingeditor", "dc:creator",
-             "dc:author", "itunes:author":
-            if !feedAuthorSet, let s = plain(c) { result.feed.author = personName(s); feedAuthorSet = true }
-        case "generator":
-            if result.feed.generator == nil {
-                result.feed.generator = plain(c) ?? attr(f, "uri") ?? attr(f, "url")
-            }
-        case "logo":
-            if let u = plain(c) { result.feed.image = resolve(u, base: f.base) }
-        case "ttl":
-            ttl = plain(c).flatMap { Int($0) }
-        case "sy:updateperiod":
-            syPeriod = plain(c)?.lowercased()
-        case "sy:updatefrequency":
-            syFrequency = plain(c).flatMap { Int($0) }
-        default:
-            break
-        }
-    }
-
-    private func entryLeaf(_ f: Frame, _ c: Capture) {
-        let atomish = f.ns.isAtom || isAtomDocument
-        switch f.ns.key(f.local) {
-        case "title", "dc:title":
-            if entryState!.entry.title == nil { entryState!.entry.title = textValue(f, c, atomish: atomish) }
-        case "link":
-            if entryState!.entry.link == nil, let u = plain(c) { entryState!.entry.link = resolve(u, base: f.base) }
-        case "guid":
-            if let g = plain(c) {
-                entryState!.guid = g
-                entryState!.guidBase = f.base
-                entryState!.guidIsPermalink = (attr(f, "isPermaLink")?.lowercased().trimmingSpaces() ?? "true") == "true"
-                if entryState!.entry.id == nil { entryState!.entry.id = g }
-            }
-        case "id":
-            if entryState!.entry.id == nil, let v = plain(c) {
-                entryState!.entry.id = v
-                if entryState!.guid == nil { entryState!.guid = v; entryState!.guidIsPermalink = true }
-            }
-        case "media:title":
-            entryState!.mediaTitle = entryState!.mediaTitle ?? textValue(f, c, atomish: false)
-        case "media:description":
-            entryState!.mediaDescription = entryState!.mediaDescription ?? textValue(f, c, atomish: false)
-        case "description", "summary", "dc:description":
-            if entryState!.entry.summary == nil { entryState!.entry.summary = textValue(f, c, atomish: atomish) }
-        case "itunes:summary":
-            entryState!.itunesSummary = entryState!.itunesSummary ?? textValue(f, c, atomish: false)
-        case "content:encoded", "content", "xhtml:body", "body", "fullitem", "other:fullitem":
-            if f.local == "content", (attr(f, "src") != nil) { break }
-            if let t = textValue(f, c, atomish: atomish || f.local == "content") { entryState!.contentCandidates.append(t) }
-        case "pubdate", "published", "issued",
-             "dcterms:issued":
-            if let s = plain(c), let d = FeedDate.parse(s) { entryState!.entry.published = d }
-        case "updated", "modified", "dc:date", "dcterms:modified":
-            if let s = plain(c), let d = FeedDate.parse(s) { entryState!.entry.updated = d }
-        case "author", "dc:creator", "dc:author", "itunes:author":
-            if !entryState!.authorSet, let s = plain(c) {
-                entryState!.entry.author = personName(s); entryState!.authorSet = true
-            }
-        case "tags":
-            // <tags>one, two</tags>, a comma-separated list some feeds use
-            for t in (plain(c) ?? "").split(separator: ",") { addCategory(String(t)) }
-        case "category", "dc:subject", "media:category":
-            if let t = plain(c) ?? attr(f, "label") { addCategory(t) }
-        default:
-            break
-        }
-    }
-
-    private func atomLink(_ attributes: [XMLAttribute], base: String?) {
-        func a(_ n: String) -> String? { attributes.first(where: { $0.local == n && $0.namespace == nil })?.value }
-        guard let rawHref = a("href")?.trimmingSpaces() else { return }
-        let rel = (a("rel") ?? "alternate").trimmingSpaces().lowercased()
-        let type = a("type")?.trimmingSpaces().lowercased()
-        let href = resolve(rawHref, base: base) ?? rawHref
-        if rel == "enclosure" {
-            guard entryState != nil, !rawHref.isEmpty else { return }
-            entryState!.entry.enclosures.append(Enclosure(url: href, type: type?.isEmpty == false ? type : nil,
-                                                          length: a("length").flatMap { Int($0.trimmingSpaces()) }))
-            return
-        }
-        guard rel == "alternate" else { return }
-        if let type, !type.isEmpty, type != "text/html", type != "application/xhtml+xml" { return }
-        if entryState != nil {
-            if entryState!.entry.link == nil { entryState!.entry.link = href }
-        } else if !feedLinkSet {
-            result.feed.link = href
-            feedLinkSet = true
-        }
-    }
-
-    private func enclosure(_ attributes: [XMLAttribute], base: String?) {
-        guard entryState != nil else { return }
-        func a(_ n: String) -> String? { attributes.first(where: { $0.local == n })?.value }
-        guard let raw = a("url")?.trimmingSpaces(), !raw.isEmpty else { return }
-        let type = a("type")?.trimmingSpaces()
-        entryState!.entry.enclosures.append(Enclosure(url: resolve(raw, base: base) ?? raw,
-                                                      type: type?.isEmpty == false ? type : nil,
-                                                      length: a("length").flatMap { Int($0.trimmingSpaces()) }))
-    }
-
-    private func addCategory(_ term: String) {
-        let t = PlainText.collapse(term)
-        guard !t.isEmpty else { return }
-        if entryState != nil, !entryState!.entry.categories.contains(t) { entryState!.entry.categories.append(t) }
-    }
-
+    /// Maps a finished entry record to the schema (oracle.py's reading of feedparser's entry).
     private func finishEntry() {
-        guard var st = entryState else { return }
-        entryState = nil
-        if st.entry.link == nil, st.guidIsPermalink, let g = st.guid {
-            st.entry.link = resolve(g, base: st.guidBase) ?? g
+        guard let e = currentEntry else { return }
+        currentEntry = nil
+        var entry = FeedEntry()
+        entry.id = e.values["id"].flatMap(nonEmptyPlain)
+        entry.title = text(e, "title")
+        entry.link = e.values["link"].flatMap(outputURL)
+        entry.published = e.dates["published"] ?? nil
+        entry.updated = e.dates["updated"] ?? nil
+        entry.author = person(e)
+        entry.categories = (e.tags ?? []).compactMap { tag in
+            nonEmptyPlain(tag.term ?? "") ?? nonEmptyPlain(tag.label ?? "")
         }
-        if st.entry.summary == nil { st.entry.summary = st.itunesSummary }
-        if st.entry.id == nil { st.entry.id = st.aboutID }
-        if st.entry.title == nil { st.entry.title = st.mediaTitle }
-        if st.entry.summary == nil { st.entry.summary = st.mediaDescription }
-        st.entry.content = st.contentCandidates.max(by: { $0.count < $1.count })
-        result.entries.append(st.entry)
+        entry.summary = text(e, "summary")
+        var best: String?
+        for c in e.contents {
+            let t = text(c.value, type: c.type)
+            if let t, t.count > (best?.count ?? -1) { best = t }
+        }
+        entry.content = best
+        for link in e.links ?? [] where link.attributes["rel"] == "enclosure" {
+            guard let href = link.attributes["href"].map(Self.pyStrip), !href.isEmpty, let url = outputURL(href) else { continue }
+            let type = link.attributes["type"].map(Self.pyStrip)
+            entry.enclosures.append(Enclosure(url: url, type: type?.isEmpty == false ? type : nil,
+                                              length: link.attributes["length"].flatMap { Int(Self.pyStrip($0)) }))
+        }
+        result.entries.append(entry)
     }
 
     private func finishDocument() {
-        if entryState != nil { finishEntry() }  // a truncated document: keep the entry that was open
-        if !feedLinkSet, let id = feedIDElement { result.feed.link = id }  // feedparser: an id is a permalink
-        if result.feed.author == nil { result.feed.author = ownerName }
+        guard !finished else { return }
+        finished = true
+        let f = feedRecord
+        result.feed.title = text(f, "title")
+        result.feed.link = f.values["link"].flatMap(outputURL)
+        result.feed.subtitle = text(f, "subtitle")
+        result.feed.id = f.values["id"].flatMap(nonEmptyPlain) ?? (result.format == .rss10 ? channelAbout : nil)
+        result.feed.language = f.values["language"].flatMap(nonEmptyPlain)
+        result.feed.updated = f.dates["updated"] ?? nil
+        result.feed.author = person(f)
+        result.feed.generator = f.values["generator"].flatMap(nonEmptyPlain)
+        if let image = f.image {
+            result.feed.image = (image.values["href"].flatMap(nonEmptyPlain) ?? image.values["url"].flatMap(nonEmptyPlain))
+                .flatMap(outputURL)
+        }
         if isAtomDocument, let author = result.feed.author {
             // RFC 4287 4.2.1: an entry without atom:author inherits the feed's.
             for i in result.entries.indices where result.entries[i].author == nil { result.entries[i].author = author }
         }
-        result.pollHint.ttlMinutes = ttl
-        if let p = syPeriod {
+        result.pollHint.ttlMinutes = f.values["ttl"].flatMap { Int($0) }
+        if let p = f.values["sy_updateperiod"]?.lowercased() {
             let seconds: Int? = ["hourly": 3600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592_000,
                                  "yearly": 31_536_000][p]
-            if let seconds { result.pollHint.syndicationPeriodSeconds = seconds / max(1, syFrequency ?? 1) }
+            let frequency = f.values["sy_updatefrequency"].flatMap { Int($0) }
+            if let seconds { result.pollHint.syndicationPeriodSeconds = seconds / max(1, frequency ?? 1) }
         }
     }
 
-    /// Call when the parse ended (possibly early, on a recovered error) to flush the open entry.
+    /// Call when the parse ended, possibly early on an error libxml2 could not recover from. An entry still
+    /// open then is dropped: its fields may be cut anywhere, and a partial entry archived now would shadow
+    /// the whole one later (the document is reported as not well-formed).
     func finish() {
-        if !stack.isEmpty {
-            stack.removeAll()
+        if !frames.isEmpty {
+            frames.removeAll()
+            droppedOpenEntry = currentEntry != nil
+            currentEntry = nil
             finishDocument()
         }
     }
 
-    // MARK: Helpers
+    /// Whether the document ended inside an entry, which `finish` dropped.
+    private(set) var droppedOpenEntry = false
+
+    private func text(_ r: Record, _ key: String) -> String? {
+        guard let value = r.values[key] else { return nil }
+        return text(value, type: r.details[key] ?? nil)
+    }
+
+    /// The schema's plain text of a value: `text/plain` collapsed, anything else read as HTML (oracle.py's
+    /// `text_for`).
+    private func text(_ value: String, type: String?) -> String? {
+        let t = (type ?? "").lowercased()
+        let out = (t == "text/plain" || t == "text" || t == "plain") ? PlainText.collapse(value)
+            : PlainText.fromHTML(value, parser: html)
+        let trimmed = out.trimmingSpaces()
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    private func nonEmptyPlain(_ s: String) -> String? {
+        let t = PlainText.collapse(s)
+        return t.isEmpty ? nil : t
+    }
+
+    /// oracle.py's `_person`: the first author's name, else e-mail; else the detail record's; else the string.
+    private func person(_ r: Record) -> String? {
+        for p in [r.authors?.first, r.authorDetail].compactMap({ $0 }) where !p.isEmpty {
+            if let n = nonEmptyPlain(p.values["name"] ?? "") ?? nonEmptyPlain(p.values["email"] ?? "") { return n }
+        }
+        return r.values["author"].flatMap(nonEmptyPlain)
+    }
+
+    // MARK: Names and attributes
+
+    private struct NameKey: Hashable {
+        var ns: FeedNamespace
+        var prefix: String?
+        var local: String
+    }
+
+    /// feedparser's name of an element: the vocabulary's standard prefix and the lower-cased local name; an
+    /// unknown namespace keeps the document's prefix, and an unprefixed element of an unknown namespace is
+    /// read as RSS/Atom.
+    private func elementName(ns: FeedNamespace, prefix: String?, local: String) -> ElementName {
+        let key = NameKey(ns: ns, prefix: ns == .other ? prefix : nil, local: local)
+        if let known = names[key] { return known }
+        let lower = local.lowercased()
+        let p: String
+        switch ns {
+        case .none, .atom10, .atom03, .rss10, .rss090: p = ""
+        case .other: p = prefix?.lowercased() ?? ""
+        default: p = ns.prefix
+        }
+        let e = ElementName(name: p.isEmpty ? lower : p + "_" + lower, local: lower, prefixed: !p.isEmpty)
+        if names.count < 512 { names[key] = e }
+        return e
+    }
+
+    /// feedparser's attribute dictionary: keys lower-cased ("prefix:local" for a known namespace), `rel` and
+    /// `type` values lower-cased.
+    private func normalizedAttributes(_ attributes: [XMLAttribute]) -> [String: String] {
+        guard !attributes.isEmpty else { return [:] }
+        var out: [String: String] = [:]
+        out.reserveCapacity(attributes.count)
+        for a in attributes {
+            var key = a.local.lowercased()
+            if let uri = a.namespace {
+                let ns = classify(uri: uri, prefix: a.prefix)
+                if ns != .other, ns != .none, !ns.isCore { key = ns.prefix + ":" + key }
+            } else if let p = a.prefix {
+                key = p.lowercased() + ":" + key
+            }
+            out[key] = (key == "rel" || key == "type") ? a.value.lowercased() : a.value
+        }
+        return out
+    }
 
     /// Namespace URIs seen in this document and their vocabulary (a URI's class does not depend on the prefix).
     private var namespaceCache: [(uri: String, ns: FeedNamespace)] = []
@@ -555,30 +967,174 @@ final class FeedBuilder: XMLEventSink {
         return ns
     }
 
-    private func resolve(_ ref: String, base: String?) -> String? {
+    // MARK: URLs
+
+    /// `resolve_uri`: a reference against the base in scope.
+    private func resolve(_ ref: String, base: String?) -> String {
         let r = ref.trimmingSpaces()
         guard let base, !base.isEmpty else { return r }
         if r.isEmpty { return base }
         return LibXML.resolveURI(r, base: base) ?? r
     }
 
-    /// "email (Name)", "Name <email>", "Name (email)" or a bare name/e-mail → the name, else the e-mail.
-    func personName(_ s: String) -> String? {
-        var text = PlainText.collapse(s)
-        guard !text.isEmpty else { return nil }
-        // A bare name (no e-mail, no brackets) is the name: what the rest would return.
-        if !text.utf8.contains(where: { $0 == 0x40 || $0 == 0x28 || $0 == 0x29 || $0 == 0x3C || $0 == 0x3E }) { return text }
-        var email: String?
-        let words = text.split(separator: " ")
-        if let w = words.first(where: { $0.contains("@") }) {
-            email = w.trimmingCharacters(in: CharacterSet(charactersIn: "()<>[],;\"'"))
-            text = text.replacingOccurrences(of: String(w), with: " ")
+    /// An id that is a permalink is resolved as the reference resolves it, but against the document's own
+    /// xml:base only: resolving opaque ids ("12345") against the URL the feed was fetched from would change
+    /// them with the URL.
+    private func resolveID(_ ref: String) -> String {
+        guard let base = currentDocBase, !base.isEmpty else { return ref }
+        return resolve(ref, base: base)
+    }
+
+    /// An xml:base against its parent's: kept only if the result has a scheme the reference accepts.
+    private func joinBase(_ parent: String?, _ value: String) -> String? {
+        guard let parent, !parent.isEmpty else { return value }
+        let joined = resolve(value, base: parent)
+        let scheme = joined.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return Self.acceptableSchemes.contains(scheme) ? joined : parent
+    }
+
+    private static let acceptableSchemes: Set<String> = [
+        "file", "ftp", "gopher", "h323", "hdl", "http", "https", "imap", "magnet", "mailto", "mms", "news", "nntp",
+        "prospero", "rsync", "rtsp", "rtspu", "sftp", "shttp", "sip", "sips", "snews", "svn", "svn+ssh", "telnet",
+        "wais", "aim", "callto", "cvs", "facetime", "feed", "git", "gtalk", "irc", "ircs", "irc6", "itms", "msnim",
+        "skype", "ssh", "smb", "ymsg",
+    ]
+
+    /// A URL field of the result, resolved against the document's URL.
+    private func outputURL(_ raw: String) -> String? {
+        let r = raw.trimmingSpaces()
+        guard !r.isEmpty else { return nil }
+        return resolve(r, base: documentURL)
+    }
+
+    // MARK: Helpers
+
+    private static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml"]
+
+    static func mapContentType(_ type: String) -> String {
+        let t = type.lowercased()
+        switch t {
+        case "text", "plain": return "text/plain"
+        case "html": return "text/html"
+        case "xhtml": return "application/xhtml+xml"
+        default: return t
         }
-        text = text.replacingOccurrences(of: "()", with: " ").replacingOccurrences(of: "<>", with: " ")
-        var name = PlainText.collapse(text)
-        if name.hasPrefix("("), name.hasSuffix(")") { name = String(name.dropFirst().dropLast()) }
-        name = name.trimmingCharacters(in: CharacterSet(charactersIn: " ()<>"))
-        return name.isEmpty ? email : name
+    }
+
+    /// `_enforce_href`: `url`, else `uri`, else `href` becomes `href`.
+    private static func enforcingHref(_ attributes: [String: String]) -> [String: String] {
+        var a = attributes
+        if let href = a["url"] ?? a["uri"] ?? a["href"], !href.isEmpty {
+            a["url"] = nil
+            a["uri"] = nil
+            a["href"] = href
+        }
+        return a
+    }
+
+    /// "&name;" left in a link by sloppy escaping ("?a=1&b;=2") reads as "&name".
+    private static func fixingQueryReferences(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
+        var out = ""
+        var rest = s[...]
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            let nameEnd = after.firstIndex(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_")) }) ?? after.endIndex
+            if nameEnd > after.startIndex, nameEnd < after.endIndex, after[nameEnd] == ";" {
+                out += "&" + after[after.startIndex..<nameEnd]
+                rest = after[after.index(after: nameEnd)...]
+            } else {
+                out += "&"
+                rest = after
+            }
+        }
+        return out + rest
+    }
+
+    /// The reference's `looks_like_html`: a close tag or an entity reference, every tag an acceptable HTML
+    /// element, every entity an HTML one.
+    static func looksLikeHTML(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        var sawCloseTag = false, sawReference = false
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "<") {
+                var j = i + 1
+                let close = j < u.count && u[j] == UInt8(ascii: "/")
+                if close { j += 1 }
+                let start = j
+                while j < u.count, isWordByte(u[j]) { j += 1 }
+                if j > start {
+                    let name = String(decoding: u[start..<j], as: UTF8.self).lowercased()
+                    if !acceptableElements.contains(name) { return false }
+                    if close, j < u.count, u[j] == UInt8(ascii: ">") { sawCloseTag = true }
+                }
+            } else if u[i] == UInt8(ascii: "&") {
+                var j = i + 1
+                let numeric = j < u.count && u[j] == UInt8(ascii: "#")
+                if numeric { j += 1 }
+                let start = j
+                while j < u.count, isWordByte(u[j]) { j += 1 }
+                if j > start, j < u.count, u[j] == UInt8(ascii: ";") {
+                    sawReference = true
+                    if !numeric, LibXML.htmlEntity(named: String(decoding: u[start..<j], as: UTF8.self)) == nil
+                        && !["apos"].contains(String(decoding: u[start..<j], as: UTF8.self)) {
+                        return false
+                    }
+                }
+            }
+            i += 1
+        }
+        return sawCloseTag || sawReference
+    }
+
+    private static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b >= 0x80
+    }
+
+    /// The sanitizer's acceptable elements (feedparser `_HTMLSanitizer.acceptable_elements`).
+    private static let acceptableElements: Set<String> = [
+        "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "big", "blockquote", "br",
+        "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "command", "datagrid",
+        "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "event-source",
+        "fieldset", "figcaption", "figure", "footer", "font", "form", "header", "h1", "h2", "h3", "h4", "h5", "h6",
+        "hr", "i", "img", "input", "ins", "keygen", "kbd", "label", "legend", "li", "m", "map", "menu", "meter",
+        "multicol", "nav", "nextid", "ol", "output", "optgroup", "option", "p", "pre", "progress", "q", "s", "samp",
+        "section", "select", "small", "sound", "source", "spacer", "span", "strike", "strong", "sub", "sup",
+        "table", "tbody", "td", "textarea", "time", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var", "video",
+        "noscript",
+    ]
+
+    /// Python's `str.strip()`: Unicode whitespace at both ends.
+    static func pyStrip(_ s: String) -> String {
+        guard let head = s.unicodeScalars.first, let tail = s.unicodeScalars.last else { return s }
+        if !ReferenceDate.isSpace(head), !ReferenceDate.isSpace(tail) { return s }
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !ReferenceDate.isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !ReferenceDate.isSpace($0) })!
+        return String(scalars[first...last])
+    }
+
+    /// `base64.decodebytes(...).decode('utf8')`, nil where it raises (the text is then kept as it is).
+    private static func base64Text(_ s: String) -> String? {
+        let alphabet = s.unicodeScalars.filter { ($0 >= "A" && $0 <= "Z") || ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "+" || $0 == "/" || $0 == "=" }
+        guard let data = Data(base64Encoded: String(String.UnicodeScalarView(alphabet))) else { return nil }
+        return String(validating: data, as: UTF8.self)
+    }
+
+    /// UTF-8 that was read as Latin-1 upstream ("cafÃ©") is read back: when every character of the value is
+    /// Latin-1 and its bytes are valid UTF-8 (the reference's `encode('iso-8859-1').decode('utf-8')`).
+    static func repairingMojibake(_ s: String) -> String {
+        var bytes: [UInt8] = []
+        var sawHigh = false
+        for scalar in s.unicodeScalars {
+            guard scalar.value <= 0xFF else { return s }
+            if scalar.value >= 0x80 { sawHigh = true }
+            bytes.append(UInt8(scalar.value))
+        }
+        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        return fixed
     }
 
     private func escape(_ s: String, quotes: Bool) -> String {
@@ -598,5 +1154,75 @@ final class FeedBuilder: XMLEventSink {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The reference's e-mail pattern in author strings (`mixin.py`, `_sync_author_detail`):
+/// `[\w.+-]+@(\[\d{1,3}\.\d{1,3}\.\d{1,3}\.|([A-Za-z0-9-]+\.)+)([A-Za-z]{2,4}|\d{1,3})\]?(\?subject=\S+)?`,
+/// ASCII classes, matched leftmost as `re.search` does.
+enum ReferenceEmail {
+    static func firstMatch(in text: String) -> String? {
+        let s = Array(text.unicodeScalars)
+        guard s.contains("@") else { return nil }
+        for start in s.indices {
+            if let end = match(s, from: start) { return String(String.UnicodeScalarView(s[start..<end])) }
+        }
+        return nil
+    }
+
+    private static func isLocal(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (c.properties.isAlphabetic || (c >= "0" && c <= "9") || c == "_" || c == "-" || c == "." || c == "+")
+    }
+    private static func isLabel(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (c.properties.isAlphabetic || (c >= "0" && c <= "9") || c == "-")
+    }
+    private static func isLetter(_ c: Unicode.Scalar) -> Bool { c.isASCII && c.properties.isAlphabetic }
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+
+    private static func match(_ s: [Unicode.Scalar], from start: Int) -> Int? {
+        var i = start
+        while i < s.count, isLocal(s[i]) { i += 1 }
+        guard i > start, i < s.count, s[i] == "@" else { return nil }
+        let domainStart = i + 1
+        // Candidate positions where the top-level part may start, longest domain first.
+        var tldStarts: [Int] = []
+        if domainStart < s.count, s[domainStart] == "[" {
+            var k = domainStart + 1
+            var ok = true
+            for _ in 0..<3 {
+                let d = k
+                while k < s.count, k - d < 3, isDigit(s[k]) { k += 1 }
+                guard k > d, k < s.count, s[k] == "." else { ok = false; break }
+                k += 1
+            }
+            if ok { tldStarts.append(k) }
+        }
+        var labels: [Int] = []
+        var k = domainStart
+        while true {
+            let d = k
+            while k < s.count, isLabel(s[k]) { k += 1 }
+            guard k > d, k < s.count, s[k] == "." else { break }
+            k += 1
+            labels.append(k)
+        }
+        tldStarts += labels.reversed()
+        for t in tldStarts {
+            var e = t
+            while e < s.count, e - t < 4, isLetter(s[e]) { e += 1 }
+            if e - t < 2 {
+                e = t
+                while e < s.count, e - t < 3, isDigit(s[e]) { e += 1 }
+                if e == t { continue }
+            }
+            if e < s.count, s[e] == "]" { e += 1 }
+            let subject = Array("?subject=".unicodeScalars)
+            if e + subject.count < s.count, Array(s[e..<(e + subject.count)]) == subject, !ReferenceDate.isSpace(s[e + subject.count]) {
+                e += subject.count
+                while e < s.count, !ReferenceDate.isSpace(s[e]) { e += 1 }
+            }
+            return e
+        }
+        return nil
     }
 }

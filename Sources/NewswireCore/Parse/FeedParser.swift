@@ -19,7 +19,8 @@ public struct ParseLimits: Sendable {
 ///    everything becomes UTF-8 before libxml2 sees it (invalid UTF-8 is re-read as windows-1252, flagged).
 /// 2. `EntityRepair`: HTML entities used without a DTD and bare `&` are repaired (flagged as bozo).
 /// 3. `XMLStreamParser` (LibXML.swift, the only file that imports libxml2) delivers SAX events to
-///    `FeedBuilder`, which keeps only the element stack, the field being read and the entry being built.
+///    `FeedBuilder`, which reads them with the reference parser's (feedparser's) element handlers and keeps
+///    only the element stack, the open text buckets and the entry being built.
 ///    Limits: `maxDepth`, `maxFieldBytes` per field and per internal entity, `maxDocumentTextBytes` for all
 ///    text and all entity expansions, `maxEntries`; exceeding one throws `.limitExceeded`.
 /// 4. Text fields become plain text (`PlainText`, libxml2's HTML parser for markup); dates go through
@@ -57,6 +58,10 @@ public enum FeedParser {
         if report.recovered {
             feed.bozo = true
             feed.bozoReason = report.firstError
+        }
+        if builder.droppedOpenEntry {
+            feed.bozo = true
+            feed.bozoReason = feed.bozoReason ?? "the document ends inside an entry"
         }
         if let misplaced = decoded.misplacedDeclaration {
             feed.bozo = true

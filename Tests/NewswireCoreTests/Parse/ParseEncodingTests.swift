@@ -95,6 +95,6 @@ import Testing
             + Array("</title></channel></rss>".utf8)
         let feed = try FeedParser.parse(Data(bytes))
         #expect(feed.feed.title == "café")
-        #expect(!feed.bozo)
+        #expect(feed.bozo)  // a declaration must open the document: read, but reported
     }
 }
