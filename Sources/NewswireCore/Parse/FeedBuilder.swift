@@ -831,7 +831,7 @@ final class FeedBuilder: XMLEventSink {
         }
         entry.content = best
         for link in e.links ?? [] where link.attributes["rel"] == "enclosure" {
-            guard let href = link.attributes["href"].map(Self.pyStrip), !href.isEmpty, let url = outputURL(href) else { continue }
+            guard let href = link.attributes["href"], let url = outputURL(href) else { continue }
             let type = link.attributes["type"].map(Self.pyStrip)
             entry.enclosures.append(Enclosure(url: url, type: type?.isEmpty == false ? type : nil,
                                               length: link.attributes["length"].flatMap { Int(Self.pyStrip($0)) }))
@@ -1000,11 +1000,15 @@ final class FeedBuilder: XMLEventSink {
         "skype", "ssh", "smb", "ymsg",
     ]
 
-    /// A URL field of the result, resolved against the document's URL.
+    /// A URL field of the result: resolved against the document's URL, nil unless http(s) (`URLSafety`).
     private func outputURL(_ raw: String) -> String? {
-        let r = raw.trimmingSpaces()
-        guard !r.isEmpty else { return nil }
-        return resolve(r, base: documentURL)
+        switch URLSafety.check(raw, base: documentURL) {
+        case .safe(let url): return url
+        case .unsafe:
+            result.unsafeURLs += 1
+            return nil
+        case .empty: return nil
+        }
     }
 
     // MARK: Helpers
