@@ -80,8 +80,6 @@ final class FeedBuilder: XMLEventSink {
     private struct Frame {
         var element: ElementName
         var lang: String?
-        /// The element was read as markup inside content: its start emitted a tag, not a handler.
-        var isMarkup: Bool
     }
 
     private let limits: ParseLimits
@@ -132,10 +130,84 @@ final class FeedBuilder: XMLEventSink {
     /// libxml2's HTML parser for the document's HTML fields, created at the first one.
     private lazy var html = HTMLTextParser()
 
-    init(documentURL: String?, limits: ParseLimits) {
+    /// `loose`: the events come from `LooseXMLParser` (a document that is not well-formed), and text is
+    /// read as the reference's loose parser reads it (see `looseData`, `decodingLooseEntities`).
+    init(documentURL: String?, limits: ParseLimits, loose: Bool = false) {
         self.documentURL = documentURL
         self.limits = limits
+        self.loose = loose
         self.base = documentURL
+    }
+
+    // MARK: The loose reading
+
+    private let loose: Bool
+    /// xmlns prefixes declared anywhere so far (the loose parser keeps them for the rest of the document).
+    private var looseNamespaces: [String: String] = [:]
+    private var rootElementName: String?
+    private var rootClosed = false
+
+    /// A start tag of the loose reading: `tag` lower-cased as written ("dc:creator"), attributes as the loose
+    /// parser leaves them (names lower-cased, references kept).
+    func looseStart(_ tag: String, _ attributes: [(String, String)]) throws(ParseError) {
+        var declared: [String] = []
+        var attrs: [XMLAttribute] = []
+        attrs.reserveCapacity(attributes.count)
+        for (name, value) in attributes {
+            if name == "xmlns" { declared.append(value) }
+            else if name.hasPrefix("xmlns:") { looseNamespaces[String(name.dropFirst(6))] = value; declared.append(value) }
+            let (p, l) = Self.splitName(name)
+            // _LooseFeedParser._normalize_attributes: "&amp;" in a value is read as "&".
+            attrs.append(XMLAttribute(local: l, prefix: p, namespace: nil, value: value.replacingOccurrences(of: "&amp;", with: "&")))
+        }
+        if !declared.isEmpty { declareNamespaces(declared) }
+        let (prefix, local) = Self.splitName(tag)
+        let ns = looseNamespace(prefix)
+        let element = elementName(ns: ns, prefix: prefix, local: local)
+        if rootElementName == nil { rootElementName = element.name }
+        try begin(element, ns: ns, local: local, attributes: attrs)
+    }
+
+    func looseEnd(_ tag: String) throws(ParseError) {
+        let (prefix, local) = Self.splitName(tag)
+        try finishElement(elementName(ns: looseNamespace(prefix), prefix: prefix, local: local))
+    }
+
+    /// Character data of the loose reading; `escaping` false for the text of references and CDATA, which the
+    /// reference appends to the element's text as it is.
+    func looseData(_ s: String, escaping: Bool) throws(ParseError) {
+        try appendData(s, escaping: escaping)
+    }
+
+    /// A prefix's vocabulary in the loose reading: by the URI it was declared with, else the prefix itself.
+    private func looseNamespace(_ prefix: String?) -> FeedNamespace {
+        guard let prefix else { return .none }
+        guard let uri = looseNamespaces[prefix] else { return .other }
+        return classify(uri: uri, prefix: prefix)
+    }
+
+    private static func splitName(_ name: String) -> (prefix: String?, local: String) {
+        guard let colon = name.firstIndex(of: ":") else { return (nil, name) }
+        return (String(name[..<colon]), String(name[name.index(after: colon)...]))
+    }
+
+    /// `_LooseFeedParser.decode_entities`: the escapes the loose parser keeps in text, read back in content
+    /// whose type is not XML; elsewhere (ids, links, names) `&amp;` and its kin stay as written.
+    static func decodingLooseEntities(_ s: String, contentType: String?) -> String {
+        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
+        var d = s
+        for (from, to) in [("&#60;", "&lt;"), ("&#x3c;", "&lt;"), ("&#x3C;", "&lt;"), ("&#62;", "&gt;"), ("&#x3e;", "&gt;"),
+                           ("&#x3E;", "&gt;"), ("&#38;", "&amp;"), ("&#x26;", "&amp;"), ("&#34;", "&quot;"), ("&#x22;", "&quot;"),
+                           ("&#39;", "&apos;"), ("&#x27;", "&apos;")] {
+            d = d.replacingOccurrences(of: from, with: to)
+        }
+        if !(contentType ?? "xml").hasSuffix("xml") {
+            for (from, to) in [("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("&quot;", "\""), ("&apos;", "'"),
+                               ("&#x2f;", "/"), ("&#x2F;", "/")] {
+                d = d.replacingOccurrences(of: from, with: to)
+            }
+        }
+        return d
     }
 
     /// True when the document's root is a feed vocabulary element (rss, RDF, feed, channel).
@@ -161,8 +233,17 @@ final class FeedBuilder: XMLEventSink {
 
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError) {
         let ns = classify(uri: namespace, prefix: prefix)
-        let element = elementName(ns: ns, prefix: prefix, local: local)
-        noteStructure(local: local, ns: ns, attributes: attributes, isRoot: frames.isEmpty)
+        try begin(elementName(ns: ns, prefix: prefix, local: local), ns: ns, local: local, attributes: attributes)
+    }
+
+    func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError) {
+        try finishElement(elementName(ns: classify(uri: namespace, prefix: prefix), prefix: prefix, local: local))
+        if !loose, frames.isEmpty { finishDocument() }
+    }
+
+    /// `unknown_starttag`: one start tag, whatever is open.
+    private func begin(_ element: ElementName, ns: FeedNamespace, local: String, attributes: [XMLAttribute]) throws(ParseError) {
+        noteStructure(local: local, ns: ns, attributes: attributes, isRoot: frames.isEmpty && rootName == nil)
         depth += 1
         let attrs = normalizedAttributes(attributes)
         let parent = frames.last
@@ -180,12 +261,10 @@ final class FeedBuilder: XMLEventSink {
         if let lang, element.name == "feed" || element.name == "rss" {
             feedRecord.values["language"] = lang.replacingOccurrences(of: "_", with: "-")
         }
+        frames.append(Frame(element: element, lang: lang))
         // Inside content, child elements are markup (unknown_starttag's inline-content branch).
         if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
-            if element.name == "xhtml_div" || element.name == "div" {  // "typepad does this"
-                frames.append(Frame(element: element, lang: lang, isMarkup: true))
-                return
-            }
+            if element.name == "xhtml_div" || element.name == "div" { return }  // "typepad does this"
             contentType = "application/xhtml+xml"
         }
         if incontent > 0, contentType == "application/xhtml+xml" {
@@ -195,22 +274,20 @@ final class FeedBuilder: XMLEventSink {
                 tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
             }
             try appendData(tag + ">", escaping: false)
-            frames.append(Frame(element: element, lang: lang, isMarkup: true))
             return
         }
         if !element.prefixed {
             if !["title", "link", "description", "name"].contains(element.local) { intextinput = false }
             if !["title", "link", "description", "url", "href", "width", "height"].contains(element.local) { inimage = false }
         }
-        frames.append(Frame(element: element, lang: lang, isMarkup: false))
         currentBase = base
         currentDocBase = docBase
         try start(element.name, attrs)
     }
 
-    func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError) {
-        guard let frame = frames.popLast() else { return }
-        let element = frame.element
+    /// `unknown_endtag`: one end tag, named by itself (in the loose reading it need not match what is open).
+    private func finishElement(_ element: ElementName) throws(ParseError) {
+        if loose, element.name == rootElementName { rootClosed = true }
         currentBase = base
         currentDocBase = docBase
         if element.local == "svg", svgDepth > 0 { svgDepth -= 1 }
@@ -223,17 +300,17 @@ final class FeedBuilder: XMLEventSink {
         }
         if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
             if element.name == "xhtml_div" || element.name == "div" {
-                if frames.isEmpty { finishDocument() }
-                return  // the reference returns before its depth bookkeeping
+                _ = frames.popLast()
+                return  // the reference returns before its base and depth bookkeeping
             }
             contentType = "application/xhtml+xml"
         }
         if incontent > 0, contentType == "application/xhtml+xml" {
             try appendData("</" + element.local + ">", escaping: false)
         }
+        _ = frames.popLast()
         restoreBase()
         depth -= 1
-        if frames.isEmpty { finishDocument() }
     }
 
     func text(_ s: String) throws(ParseError) {
@@ -287,6 +364,7 @@ final class FeedBuilder: XMLEventSink {
             if name != "id" { output = resolve(output, base: currentBase) }
             else if guidIsLink { output = resolveID(output) }
         }
+        if loose, !contentBase64 { output = Self.decodingLooseEntities(output, contentType: contentType) }
         // Some RSS elements are nominally plain text but carry HTML: sniffed as the reference does.
         if !referenceVersion.hasPrefix("atom"), contentType == "text/plain", Self.looksLikeHTML(output) {
             contentType = "text/html"
@@ -842,6 +920,18 @@ final class FeedBuilder: XMLEventSink {
     private func finishDocument() {
         guard !finished else { return }
         finished = true
+        if result.format == .unknown {
+            // The version the reference read (namespaces declared, root attributes): in the loose reading an
+            // RSS 1.0 item in the document's default namespace is not known as such.
+            switch referenceVersion {
+            case "rss090", "rss091u", "rss091n", "rss092", "rss093", "rss094": result.format = .rss09x
+            case "rss10": result.format = .rss10
+            case "rss20": result.format = .rss20
+            case "atom01", "atom02", "atom03": result.format = .atom03
+            case "atom10": result.format = .atom10
+            default: break
+            }
+        }
         let f = feedRecord
         result.feed.title = text(f, "title")
         result.feed.link = f.values["link"].flatMap(outputURL)
@@ -872,7 +962,16 @@ final class FeedBuilder: XMLEventSink {
     /// open then is dropped: its fields may be cut anywhere, and a partial entry archived now would shadow
     /// the whole one later (the document is reported as not well-formed).
     func finish() {
-        if !frames.isEmpty {
+        if loose {
+            // A document whose root element closed keeps an entry that merely lacks its end tag; one that
+            // stops before (a truncated download) drops it.
+            if currentEntry != nil, !rootClosed {
+                droppedOpenEntry = true
+                currentEntry = nil
+            }
+            finishEntry()
+            finishDocument()
+        } else if !frames.isEmpty {
             frames.removeAll()
             droppedOpenEntry = currentEntry != nil
             currentEntry = nil

@@ -23,6 +23,8 @@ public struct ParseLimits: Sendable {
 ///    only the element stack, the open text buckets and the entry being built.
 ///    Limits: `maxDepth`, `maxFieldBytes` per field and per internal entity, `maxDocumentTextBytes` for all
 ///    text and all entity expansions, `maxEntries`; exceeding one throws `.limitExceeded`.
+///    A document that is not well-formed is then read again with `LooseXMLParser` (the reference's loose
+///    parser), whose reading decides the result; libxml2's verdict decides `bozo`.
 /// 4. Text fields become plain text (`PlainText`, libxml2's HTML parser for markup); dates go through
 ///    `FeedDate`; links are resolved against xml:base, then `documentURL`.
 /// A document without a feed root is checked for an HTML page (`.notAFeed` with its advertised feeds).
@@ -54,6 +56,18 @@ public enum FeedParser {
                 throw ParseError(.malformed, report.firstError ?? "no XML element found")
             }
             throw ParseError(.notAFeed, "root element <\(root)> is not RSS, RDF or Atom")
+        }
+        // A document that is not well-formed is read again as the reference reads it then: with its loose
+        // parser, in which no stray end tag closes an entry (LooseXMLParser).
+        if report.recovered || repaired.firstRepair != nil || decoded.misplacedDeclaration != nil {
+            let loose = FeedBuilder(documentURL: documentURL, limits: limits, loose: true)
+            try LooseXMLParser.parse(utf8: decoded.utf8, into: loose)
+            loose.finish()
+            feed = loose.result
+            if loose.droppedOpenEntry {
+                feed.bozo = true
+                feed.bozoReason = "the document ends inside an entry"
+            }
         }
         if report.recovered {
             feed.bozo = true

@@ -174,12 +174,12 @@ private func rss(_ body: String) throws -> ParsedFeed {
     @Test func anAtomAlternateLinkNeedsAnHTMLType() throws {
         let feed = try parse("""
         <feed xmlns="http://www.w3.org/2005/Atom">
-        <entry><id>urn:x</id><link rel="alternate" type="" href="http://a.example/empty"/></entry>
+        <entry><id>http://a.example/id-1</id><link rel="alternate" type="" href="http://a.example/empty"/></entry>
         <entry><id>urn:y</id><link rel="alternate" type="html" href="http://a.example/html"/></entry>
         <entry><id>http://a.example/only-id</id><link rel="related" href="http://a.example/rel"/></entry></feed>
         """)
         // Without an alternate link an Atom id is the link, as a permalink guid is.
-        #expect(feed.entries.map(\.link) == ["urn:x", "http://a.example/html", "http://a.example/only-id"])
+        #expect(feed.entries.map(\.link) == ["http://a.example/id-1", "http://a.example/html", "http://a.example/only-id"])
     }
 
     @Test func aFeedIdIsTheFeedLinkWhenThereIsNone() throws {
@@ -269,5 +269,57 @@ private func rss(_ body: String) throws -> ParsedFeed {
         let fetched = try parse(#"<rss version="2.0"><channel><item><guid>123</guid></item></channel></rss>"#, url: "https://feeds.example/rss.xml")
         #expect(fetched.entries.first?.id == "123")  // ids stay as the feed gives them
         #expect(fetched.entries.first?.link == "https://feeds.example/123")
+    }
+}
+
+/// A document that is not well-formed is read as the reference's loose parser reads it.
+@Suite struct ParseLooseReadingRuleTests {
+    @Test func aStrayEndTagClosesNoEntry() throws {
+        let feed = try parse("<rss version=\"2.0\"><channel><item><title>A</title><description><p>x</p></p></description></item><item><title>B</title></item></channel></rss>")
+        #expect(feed.bozo)
+        #expect(feed.entries.map(\.title) == ["A", "B"])
+        #expect(feed.entries.first?.summary == "x")
+    }
+
+    @Test func aControlCharacterDoesNotEndTheDocument() throws {
+        let feed = try parse("<rss version=\"2.0\"><channel><item><title>A\u{3}b</title></item><item><title>B</title></item></channel></rss>")
+        #expect(feed.bozo)
+        #expect(feed.entries.map(\.title) == ["A\u{3}b", "B"])
+    }
+
+    @Test func escapesStayEscapedOutsideContent() throws {
+        let items = """
+        <item><guid isPermaLink="false">http://x.example/?a=1&amp;b=2</guid><title>AT&amp;T</title>
+        <link>http://x.example/?a=1&amp;b=2</link></item><item><guid isPermaLink="false"><![CDATA[a&b]]></guid></item>
+        """
+        let loose = try parse("<rss version=\"2.0\"><channel><title>T&nbsp;x</title>\(items)</channel></rss>")
+        #expect(loose.bozo)
+        #expect(loose.entries.map(\.id) == ["http://x.example/?a=1&amp;b=2", "a&amp;b"])
+        #expect(loose.entries.first?.title == "AT&T")  // content is read back
+        #expect(loose.entries.first?.link == "http://x.example/?a=1&b=2")  // an entry link too
+        let strict = try parse("<rss version=\"2.0\"><channel><title>T x</title>\(items)</channel></rss>")
+        #expect(!strict.bozo)
+        #expect(strict.entries.map(\.id) == ["http://x.example/?a=1&b=2", "a&b"])
+    }
+
+    @Test func anUnknownNameAfterAnAmpersandIsAReference() throws {
+        // "&T " is an entity reference in the loose reading; unknown, it stays, with its ";".
+        let e = try #require(try parse("<rss version=\"2.0\"><channel><item><title>AT&T rocks</title><category>R&D stuff</category></item></channel></rss>").entries.first)
+        #expect(e.title == "AT&T; rocks")
+        #expect(e.categories == ["R&D; stuff"])
+    }
+
+    @Test func anEntryWithoutItsEndTagIsKeptWhenTheDocumentCloses() throws {
+        let closed = try parse("<rss version=\"2.0\"><channel><title>T&nbsp;</title><item><title>A</title></channel></rss>")
+        #expect(closed.entries.map(\.title) == ["A"])
+        let cut = try parse("<rss version=\"2.0\"><channel><title>T&nbsp;</title><item><title>A</title></item><item><title>B</title>")
+        #expect(cut.entries.map(\.title) == ["A"])  // the document stops inside B: dropped
+        #expect(cut.bozo)
+    }
+
+    @Test func anUndeclaredPrefixIsReadByItsName() throws {
+        let e = try #require(try parse("<rss version=\"2.0\"><channel><item><title>A</title><dc:creator>Jo</dc:creator><atom:link href=\"http://x.example/a\"/></item></channel></rss>").entries.first)
+        #expect(e.author == "Jo")
+        #expect(e.link == nil)  // "atom:" is not a namespace the loose reading knows by name
     }
 }
