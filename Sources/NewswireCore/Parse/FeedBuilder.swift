@@ -992,7 +992,7 @@ final class FeedBuilder: XMLEventSink {
     private func text(_ value: String, type: String?) -> String? {
         let t = (type ?? "").lowercased()
         let out = (t == "text/plain" || t == "text" || t == "plain") ? PlainText.collapse(value)
-            : PlainText.fromHTML(value, parser: html)
+            : PlainText.fromHTML(Self.sanitizingEntityNames(value), parser: html)
         let trimmed = out.trimmingSpaces()
         return trimmed.isEmpty ? nil : trimmed
     }
@@ -1208,6 +1208,39 @@ final class FeedBuilder: XMLEventSink {
         "table", "tbody", "td", "textarea", "time", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var", "video",
         "noscript",
     ]
+
+    /// The reference's HTML sanitizer (`_BaseHTMLProcessor.handle_entityref`) keeps an entity reference only
+    /// if HTML 4 names it: `&name` (with or without `;`) of any other name is text, `&amp;name`. So an
+    /// ill-formed "AT&T wins" reads "AT&T wins", not "AT&T; wins".
+    static func sanitizingEntityNames(_ html: String) -> String {
+        guard html.utf8.contains(UInt8(ascii: "&")) else { return html }
+        let u = Array(html.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count + 16)
+        var i = 0
+        var changed = false
+        while i < u.count {
+            guard u[i] == UInt8(ascii: "&"), i + 1 < u.count, LooseXMLParser.isLetter(u[i + 1]) else {
+                out.append(u[i]); i += 1; continue
+            }
+            var j = i + 1
+            while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
+                    || u[j] == UInt8(ascii: ".") { j += 1 }
+            // sgmllib's entityref needs a character after the name.
+            guard j < u.count else { out.append(contentsOf: u[i..<j]); i = j; continue }
+            let name = String(decoding: u[(i + 1)..<j], as: UTF8.self)
+            if name == "apos" || LibXML.htmlEntity(named: name) != nil {
+                out.append(contentsOf: u[i..<j])
+            } else {
+                out.append(contentsOf: "&amp;".utf8)
+                out.append(contentsOf: u[(i + 1)..<j])
+                if u[j] == UInt8(ascii: ";") { j += 1 }
+                changed = true
+            }
+            i = j
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : html
+    }
 
     /// Python's `str.strip()`: Unicode whitespace at both ends.
     static func pyStrip(_ s: String) -> String {

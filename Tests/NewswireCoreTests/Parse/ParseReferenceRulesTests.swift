@@ -323,3 +323,18 @@ private func rss(_ body: String) throws -> ParsedFeed {
         #expect(e.link == nil)  // "atom:" is not a namespace the loose reading knows by name
     }
 }
+
+@Suite struct ParseSanitizerEntityRuleTests {
+    @Test func anUnknownEntityNameInHTMLIsText() throws {
+        // A bare "&" makes the document ill-formed; the loose reading sees "&T" as a reference, and the
+        // sanitizer of HTML fields keeps only HTML 4 names.
+        let feed = try parse("<rss version=\"2.0\"><channel><item><description>AT&T wins &nbsp;now</description></item></channel></rss>")
+        #expect(feed.entries.first?.summary == "AT&T wins \u{A0}now")
+    }
+
+    @Test(arguments: [("a &T; b", "a &amp;T b"), ("&nbsp; &eacute;", "&nbsp; &eacute;"), ("x &apos; y", "x &apos; y"),
+                      ("&foo", "&foo"), ("&#38; &#x41;", "&#38; &#x41;"), ("a & b", "a & b")])
+    func sanitizedNames(html: String, expected: String) {
+        #expect(FeedBuilder.sanitizingEntityNames(html) == expected)
+    }
+}
