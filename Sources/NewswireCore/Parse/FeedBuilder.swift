@@ -31,8 +31,33 @@ final class FeedBuilder: XMLEventSink {
 
     /// A link or enclosure (`rel`, `type`, `href`, `length`); a class because `pop` fills in the last one's href.
     private final class Link {
-        var attributes: [String: String]
-        init(_ attributes: [String: String]) { self.attributes = attributes }
+        var attributes: Attrs
+        init(_ attributes: Attrs) { self.attributes = attributes }
+    }
+
+    /// An element's attributes as the reference's handlers see them (`attrs_d`): a few pairs, searched in order.
+    struct Attrs: ExpressibleByDictionaryLiteral {
+        private(set) var pairs: [(key: String, value: String)] = []
+
+        init(dictionaryLiteral elements: (String, String)...) {
+            pairs = elements.map { (key: $0.0, value: $0.1) }
+        }
+
+        var isEmpty: Bool { pairs.isEmpty }
+
+        subscript(key: String) -> String? {
+            get {
+                for p in pairs where p.key == key { return p.value }
+                return nil
+            }
+            set {
+                if let i = pairs.firstIndex(where: { $0.key == key }) {
+                    if let newValue { pairs[i].value = newValue } else { pairs.remove(at: i) }
+                } else if let newValue {
+                    pairs.append((key, newValue))
+                }
+            }
+        }
     }
 
     private struct Tag: Equatable {
@@ -41,15 +66,42 @@ final class FeedBuilder: XMLEventSink {
         var label: String?
     }
 
+    /// Values by the reference's key, for the few keys a record is read by (fixed slots: no hashing per value).
+    /// Other keys are never read, and are neither stored nor found.
+    struct Slots<Value> {
+        private var slots = [Value?](repeating: nil, count: 17)
+
+        private static func index(_ k: String) -> Int? {
+            switch k.utf8.count {
+            case 2: return k == "id" ? 0 : nil
+            case 3: return k == "url" ? 1 : k == "ttl" ? 2 : nil
+            case 4: return k == "link" ? 3 : k == "href" ? 4 : nil
+            case 5: return k == "title" ? 5 : nil
+            case 6: return k == "author" ? 6 : nil
+            case 7: return k == "summary" ? 7 : k == "content" ? 8 : k == "updated" ? 9 : nil
+            case 8: return k == "subtitle" ? 10 : k == "language" ? 11 : nil
+            case 9: return k == "generator" ? 12 : k == "published" ? 13 : k == "publisher" ? 14 : nil
+            case 15: return k == "sy_updateperiod" ? 15 : nil
+            case 18: return k == "sy_updatefrequency" ? 16 : nil
+            default: return nil
+            }
+        }
+
+        subscript(key: String) -> Value? {
+            get { Self.index(key).flatMap { slots[$0] } }
+            set { if let i = Self.index(key) { slots[i] = newValue } }
+        }
+    }
+
     /// A feed, entry, image, text input or source: the keys the reference stores and the schema reads.
     private final class Record {
-        var values: [String: String] = [:]
+        var values = Slots<String>()
         /// `<key>_detail`: present when the value was read as content; its MIME type.
-        var details: [String: String?] = [:]
+        var details = Slots<String?>()
         /// `property_depth_map` of an entry: the depth each key was last stored from.
-        var depths: [String: Int] = [:]
+        var depths = Slots<Int>()
         /// `published_parsed`, `updated_parsed`: present once a date element ended, nil when unreadable.
-        var dates: [String: Date?] = [:]
+        var dates = Slots<Date?>()
         var authors: [Person]?
         var authorDetail: Person?
         var publisherDetail: Person?
@@ -67,18 +119,131 @@ final class FeedBuilder: XMLEventSink {
         /// Whether the text is ever read: buckets whose value no field uses only keep text from their parent.
         var keepsText: Bool
         var text = ""
-        var bytes = 0
     }
 
-    /// What the handlers dispatch on: feedparser's element name ("title", "dc_creator", "xhtml_div").
-    private struct ElementName {
-        var name: String
-        var local: String
-        var prefixed: Bool
+    /// feedparser's handler of an element name (`_start_<name>` / `_end_<name>`), found once per name.
+    private enum Handler {
+        case rss, channel, feed, image, textinput, author, contributor, dcContributor, name, email, url, widthHeight
+        case subtitle, rights, item, language, webmaster, published, updated, created, expirationdate
+        case category, itunesCategory, mediaCategory, tags, itunesKeywords, mediaKeywords, noBucket, link, guid
+        case title, mediaTitle, description, abstract, info, generator, summary, enclosure, source, content, body
+        case contentEncoded, newlocation, itunesOwner, itunesImage, mediaThumbnail, mediaPlayer, mediaRating
+        case mediaCredit, mediaRestriction, mediaLicense, unknown
+    }
+
+    private static let handlers: [String: Handler] = [
+        "rss": .rss,
+        "channel": .channel,
+        "feed": .feed,
+        "image": .image,
+        "textinput": .textinput,
+        "author": .author,
+        "managingeditor": .author,
+        "dc_author": .author,
+        "dc_creator": .author,
+        "itunes_author": .author,
+        "contributor": .contributor,
+        "dc_contributor": .dcContributor,
+        "name": .name,
+        "itunes_name": .name,
+        "email": .email,
+        "itunes_email": .email,
+        "url": .url,
+        "homepage": .url,
+        "uri": .url,
+        "width": .widthHeight,
+        "height": .widthHeight,
+        "subtitle": .subtitle,
+        "tagline": .subtitle,
+        "itunes_subtitle": .subtitle,
+        "rights": .rights,
+        "copyright": .rights,
+        "dc_rights": .rights,
+        "item": .item,
+        "entry": .item,
+        "language": .language,
+        "dc_language": .language,
+        "webmaster": .webmaster,
+        "dc_publisher": .webmaster,
+        "published": .published,
+        "issued": .published,
+        "pubdate": .published,
+        "dcterms_issued": .published,
+        "updated": .updated,
+        "modified": .updated,
+        "lastbuilddate": .updated,
+        "dc_date": .updated,
+        "dcterms_modified": .updated,
+        "created": .created,
+        "dcterms_created": .created,
+        "expirationdate": .expirationdate,
+        "category": .category,
+        "keywords": .category,
+        "dc_subject": .category,
+        "itunes_category": .itunesCategory,
+        "media_category": .mediaCategory,
+        "tags": .tags,
+        "itunes_keywords": .itunesKeywords,
+        "media_keywords": .mediaKeywords,
+        "cloud": .noBucket,
+        "media_group": .noBucket,
+        "media_content": .noBucket,
+        "link": .link,
+        "guid": .guid,
+        "id": .guid,
+        "title": .title,
+        "dc_title": .title,
+        "media_title": .mediaTitle,
+        "description": .description,
+        "dc_description": .description,
+        "media_description": .description,
+        "abstract": .abstract,
+        "info": .info,
+        "feedburner_browserfriendly": .info,
+        "generator": .generator,
+        "summary": .summary,
+        "itunes_summary": .summary,
+        "enclosure": .enclosure,
+        "source": .source,
+        "content": .content,
+        "body": .body,
+        "xhtml_body": .body,
+        "content_encoded": .contentEncoded,
+        "fullitem": .contentEncoded,
+        "newlocation": .newlocation,
+        "itunes_owner": .itunesOwner,
+        "itunes_image": .itunesImage,
+        "itunes_link": .itunesImage,
+        "media_thumbnail": .mediaThumbnail,
+        "media_player": .mediaPlayer,
+        "media_rating": .mediaRating,
+        "media_credit": .mediaCredit,
+        "media_restriction": .mediaRestriction,
+        "media_license": .mediaLicense,
+    ]
+
+    /// What the handlers dispatch on: feedparser's element name ("title", "dc_creator", "xhtml_div"). Interned
+    /// per document (a class: passing it around costs one reference, not two strings).
+    private final class ElementName {
+        let name: String
+        let local: String
+        let prefixed: Bool
+        let handler: Handler
+        /// Unprefixed names that do not end `intextinput` / `inimage` in `unknown_starttag`.
+        let keepsTextInput: Bool
+        let keepsImage: Bool
+
+        init(name: String, local: String, prefixed: Bool, handler: Handler, keepsTextInput: Bool, keepsImage: Bool) {
+            self.name = name
+            self.local = local
+            self.prefixed = prefixed
+            self.handler = handler
+            self.keepsTextInput = keepsTextInput
+            self.keepsImage = keepsImage
+        }
     }
 
     private struct Frame {
-        var element: ElementName
         var lang: String?
     }
 
@@ -89,33 +254,42 @@ final class FeedBuilder: XMLEventSink {
     // calls out while it holds an access to one of these.
     @exclusivity(unchecked) private var frames: [Frame] = []
     @exclusivity(unchecked) private var buckets: [Bucket] = []
-    private var names: [NameKey: ElementName] = [:]
+    @exclusivity(unchecked) private var names: [NameKey: ElementName] = [:]
+    @exclusivity(unchecked) private var recentNames = [(key: NameKey, name: ElementName)?](repeating: nil, count: 64)
 
-    // The reference's parser state (`_FeedParserMixin.__init__`).
+    // The reference's parser state (`_FeedParserMixin.__init__`). The state touched at every event skips dynamic
+    // exclusivity checks, as `stack` did before: one thread uses a builder, and nothing calls out while
+    // holding an access.
     private let feedRecord = Record()
     private var sourceRecord = Record()
-    private var currentEntry: Record?
-    private var infeed = false, inentry = false, inimage = false, intextinput = false, insource = false
-    private var inauthor = false, incontributor = false, inpublisher = false
-    private var incontent = 0
+    @exclusivity(unchecked) private var currentEntry: Record?
+    @exclusivity(unchecked) private var infeed = false, inentry = false, inimage = false, intextinput = false, insource = false
+    @exclusivity(unchecked) private var inauthor = false, incontributor = false, inpublisher = false
+    @exclusivity(unchecked) private var incontent = 0
     private var hasContent = false
     private var guidIsLink = false
     private var summaryKey: String?
-    private var titleDepth = -1
-    private var depth = 0
-    private var svgDepth = 0
+    @exclusivity(unchecked) private var titleDepth = -1
+    @exclusivity(unchecked) private var depth = 0
+    @exclusivity(unchecked) private var svgDepth = 0
     /// `contentparams`: the MIME type of the content-like element being read (nil once cleared) and whether
     /// its text is base64.
-    private var contentType: String?
+    @exclusivity(unchecked) private var contentType: String? {
+        didSet { contentIsXHTML = contentType == "application/xhtml+xml" }
+    }
+    @exclusivity(unchecked) private var contentIsXHTML = false
     private var contentBase64 = false
     /// The reference's `baseuri` (rooted at the document's URL) and the same rooted at nothing, as the oracle
     /// reads a file (for ids, see `resolveID`), with their stacks (`basestack`).
-    private var base: String?
-    private var docBase: String?
-    private var baseStack: [(base: String?, docBase: String?)] = []
+    /// Both are indices into `bases` (a document has few distinct base URIs; index 0 is nil), so the stack
+    /// pushed per element holds no strings.
+    @exclusivity(unchecked) private var base: Int32 = 0
+    @exclusivity(unchecked) private var docBase: Int32 = 0
+    @exclusivity(unchecked) private var bases: [String?] = [nil]
+    @exclusivity(unchecked) private var baseStack: [(base: Int32, docBase: Int32)] = []
     /// The base and document base of the element whose end is being handled (`self.baseuri` in `pop`).
-    private var currentBase: String?
-    private var currentDocBase: String?
+    @exclusivity(unchecked) private var currentBase: String?
+    @exclusivity(unchecked) private var currentDocBase: String?
     /// The reference's `version` ("rss20", "atom10", "" ...), which decides whether RSS text is sniffed for HTML.
     private var referenceVersion = ""
     private var finished = false
@@ -136,7 +310,10 @@ final class FeedBuilder: XMLEventSink {
         self.documentURL = documentURL
         self.limits = limits
         self.loose = loose
-        self.base = documentURL
+        if let documentURL, !documentURL.isEmpty {
+            bases.append(documentURL)
+            base = 1
+        }
     }
 
     // MARK: The loose reading
@@ -158,7 +335,7 @@ final class FeedBuilder: XMLEventSink {
             else if name.hasPrefix("xmlns:") { looseNamespaces[String(name.dropFirst(6))] = value; declared.append(value) }
             let (p, l) = Self.splitName(name)
             // _LooseFeedParser._normalize_attributes: "&amp;" in a value is read as "&".
-            attrs.append(XMLAttribute(local: l, prefix: p, namespace: nil, value: value.replacingOccurrences(of: "&amp;", with: "&")))
+            attrs.append(XMLAttribute(local: l, prefix: p, namespace: nil, value: Self.replacing(value, "&amp;", "&")))
         }
         if !declared.isEmpty { declareNamespaces(declared) }
         let (prefix, local) = Self.splitName(tag)
@@ -199,12 +376,12 @@ final class FeedBuilder: XMLEventSink {
         for (from, to) in [("&#60;", "&lt;"), ("&#x3c;", "&lt;"), ("&#x3C;", "&lt;"), ("&#62;", "&gt;"), ("&#x3e;", "&gt;"),
                            ("&#x3E;", "&gt;"), ("&#38;", "&amp;"), ("&#x26;", "&amp;"), ("&#34;", "&quot;"), ("&#x22;", "&quot;"),
                            ("&#39;", "&apos;"), ("&#x27;", "&apos;")] {
-            d = d.replacingOccurrences(of: from, with: to)
+            d = Self.replacing(d, from, to)
         }
         if !(contentType ?? "xml").hasSuffix("xml") {
             for (from, to) in [("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("&quot;", "\""), ("&apos;", "'"),
                                ("&#x2f;", "/"), ("&#x2F;", "/")] {
-                d = d.replacingOccurrences(of: from, with: to)
+                d = Self.replacing(d, from, to)
             }
         }
         return d
@@ -215,7 +392,10 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: XMLEventSink
 
-    var wantsText: Bool { buckets.last?.keepsText == true }
+    var wantsText: Bool {
+        let n = buckets.count
+        return n > 0 && buckets[n - 1].keepsText
+    }
 
     func declareNamespaces(_ uris: [String]) {
         // A feed root without a namespace that declares Atom 1.0 for a prefix is Atom 1.0 (as feedparser reads it).
@@ -251,17 +431,17 @@ final class FeedBuilder: XMLEventSink {
         // element and, at the element's end, the parent's is restored only if it is not empty. So without a
         // document URL a base leaks out of its element until a non-empty one is restored.
         if let xb = attrs["xml:base"] ?? attrs["base"] {
-            base = joinBase(base, xb)
-            docBase = joinBase(docBase, xb)
+            base = baseIndex(joinBase(bases[Int(base)], xb))
+            docBase = baseIndex(joinBase(bases[Int(docBase)], xb))
         }
         baseStack.append((base, docBase))
-        let base = self.base, docBase = self.docBase
+        let base = bases[Int(self.base)], docBase = bases[Int(self.docBase)]
         var lang = attrs["xml:lang"] ?? attrs["lang"] ?? parent?.lang
         if lang?.isEmpty == true { lang = nil }
         if let lang, element.name == "feed" || element.name == "rss" {
-            feedRecord.values["language"] = lang.replacingOccurrences(of: "_", with: "-")
+            feedRecord.values["language"] = Self.replacing(lang, "_", "-")
         }
-        frames.append(Frame(element: element, lang: lang))
+        frames.append(Frame(lang: lang))
         // Inside content, child elements are markup (unknown_starttag's inline-content branch).
         if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
             if element.name == "xhtml_div" || element.name == "div" { return }  // "typepad does this"
@@ -277,26 +457,26 @@ final class FeedBuilder: XMLEventSink {
             return
         }
         if !element.prefixed {
-            if !["title", "link", "description", "name"].contains(element.local) { intextinput = false }
-            if !["title", "link", "description", "url", "href", "width", "height"].contains(element.local) { inimage = false }
+            if !element.keepsTextInput { intextinput = false }
+            if !element.keepsImage { inimage = false }
         }
         currentBase = base
         currentDocBase = docBase
-        try start(element.name, attrs)
+        try start(element.handler, element.name, attrs)
     }
 
     /// `unknown_endtag`: one end tag, named by itself (in the loose reading it need not match what is open).
     private func finishElement(_ element: ElementName) throws(ParseError) {
         if loose, element.name == rootElementName { rootClosed = true }
-        currentBase = base
-        currentDocBase = docBase
+        currentBase = bases[Int(base)]
+        currentDocBase = bases[Int(docBase)]
         if element.local == "svg", svgDepth > 0 { svgDepth -= 1 }
         if svgDepth > 0 {
             _ = pop(element.name)
         } else {
             // The end handler runs for markup children too, as in the reference (a stray </title> inside
             // content ends the content mode).
-            end(element.name)
+            end(element.handler, element.name)
         }
         if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
             if element.name == "xhtml_div" || element.name == "div" {
@@ -320,47 +500,72 @@ final class FeedBuilder: XMLEventSink {
     private func restoreBase() {
         _ = baseStack.popLast()
         if let parent = baseStack.last {
-            if let b = parent.base, !b.isEmpty { base = b }
-            if let d = parent.docBase, !d.isEmpty { docBase = d }
+            if parent.base != 0 { base = parent.base }
+            if parent.docBase != 0 { docBase = parent.docBase }
         }
+    }
+
+    /// The index of a base URI in `bases` (0 for none or empty), added when new.
+    private func baseIndex(_ b: String?) -> Int32 {
+        guard let b, !b.isEmpty else { return 0 }
+        if let i = bases.lastIndex(where: { $0 == b }) { return Int32(i) }
+        bases.append(b)
+        return Int32(bases.count - 1)
     }
 
     // MARK: The element stack (push, pop, handle_data)
 
-    private static let usedBuckets: Set<String> = [
-        "title", "subtitle", "description", "summary", "content", "link", "id", "language", "author", "generator",
-        "href", "url", "published", "updated", "name", "email", "category", "tags", "itunes_keywords",
-        "media_keywords", "ttl", "sy_updateperiod", "sy_updatefrequency",
-    ]
-
-    private func push(_ name: String, _ expectingText: Bool) {
-        buckets.append(Bucket(name: name, expectingText: expectingText, keepsText: Self.usedBuckets.contains(name)))
-    }
-
-    private func appendData(_ s: String, escaping: Bool) throws(ParseError) {
-        guard !buckets.isEmpty, buckets[buckets.count - 1].keepsText else { return }
-        let piece = escaping && contentType == "application/xhtml+xml" ? escape(s, quotes: false) : s
-        buckets[buckets.count - 1].text += piece
-        buckets[buckets.count - 1].bytes += piece.utf8.count
-        if buckets[buckets.count - 1].bytes > limits.maxFieldBytes {
-            throw ParseError(.limitExceeded, "text of <\(buckets[buckets.count - 1].name)> exceeds \(limits.maxFieldBytes) bytes")
+    /// Whether a bucket's text is ever read (the schema's fields and what their handlers need).
+    private static func keepsText(_ n: String) -> Bool {
+        switch n.utf8.count {
+        case 2: return n == "id"
+        case 3: return n == "url" || n == "ttl"
+        case 4: return n == "link" || n == "href" || n == "name" || n == "tags"
+        case 5: return n == "title" || n == "email"
+        case 6: return n == "author"
+        case 7: return n == "summary" || n == "content" || n == "updated"
+        case 8: return n == "subtitle" || n == "language" || n == "category"
+        case 9: return n == "generator" || n == "published"
+        case 11: return n == "description"
+        case 14: return n == "media_keywords"
+        case 15: return n == "itunes_keywords" || n == "sy_updateperiod"
+        case 18: return n == "sy_updatefrequency"
+        default: return false
         }
     }
 
-    private static let canBeRelativeURI: Set<String> = [
-        "comments", "docs", "href", "icon", "id", "link", "logo", "url", "wfw_comment", "wfw_commentrss",
-    ]
+    private func push(_ name: String, _ expectingText: Bool) {
+        buckets.append(Bucket(name: name, expectingText: expectingText, keepsText: Self.keepsText(name)))
+    }
+
+    private func appendData(_ s: String, escaping: Bool) throws(ParseError) {
+        let last = buckets.count - 1
+        guard last >= 0, buckets[last].keepsText else { return }
+        let piece = escaping && contentIsXHTML ? escape(s, quotes: false) : s
+        buckets[last].text += piece
+        if buckets[last].text.utf8.count > limits.maxFieldBytes {
+            throw ParseError(.limitExceeded, "text of <\(buckets[last].name)> exceeds \(limits.maxFieldBytes) bytes")
+        }
+    }
+
+    // The reference's `can_be_relative_uri` also names comments, docs, icon, logo and wfw_comment(rss): their
+    // buckets' text is never read here, so only link, href, id and url are resolved.
 
     /// The reference's `pop`: takes the bucket `name` off the stack (nil when another is on top) and stores
     /// its text where the state says.
     @discardableResult
     private func pop(_ name: String, stripWhitespace: Bool = true) -> String? {
-        guard let top = buckets.last, top.name == name else { return nil }
-        buckets.removeLast()
+        let n = buckets.count
+        guard n > 0, buckets[n - 1].name == name else { return nil }
+        let top = buckets.removeLast()
         var output = stripWhitespace ? Self.pyStrip(top.text) : top.text
-        guard top.expectingText else { return output }
+        // A bucket whose text no field reads stores nothing anyone reads either (the base64 flag still ends here).
+        guard top.expectingText, top.keepsText else {
+            if top.expectingText { contentBase64 = false }
+            return output
+        }
         if contentBase64, let decoded = Self.base64Text(output) { output = decoded }
-        if Self.canBeRelativeURI.contains(name), !output.isEmpty {
+        if !output.isEmpty, name == "link" || name == "href" || name == "id" || name == "url" {
             if name != "id" { output = resolve(output, base: currentBase) }
             else if guidIsLink { output = resolveID(output) }
         }
@@ -378,7 +583,7 @@ final class FeedBuilder: XMLEventSink {
                 entry.contents.append((output, contentType))
             } else if name == "link" {
                 if !inimage {
-                    output = Self.fixingQueryReferences(output.replacingOccurrences(of: "&amp;", with: "&"))
+                    output = Self.fixingQueryReferences(Self.replacing(output, "&amp;", "&"))
                     entry.values["link"] = output
                     if !output.isEmpty { entry.links?.last?.attributes["href"] = output }
                 }
@@ -407,7 +612,7 @@ final class FeedBuilder: XMLEventSink {
         return output
     }
 
-    private func pushContent(_ name: String, _ attrs: [String: String], defaultType: String, expectingText: Bool) {
+    private func pushContent(_ name: String, _ attrs: Attrs, defaultType: String, expectingText: Bool) {
         incontent += 1
         let type = Self.mapContentType(attrs["type"] ?? defaultType)
         contentType = type
@@ -442,92 +647,92 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: Handlers
 
-    private func start(_ name: String, _ attrs: [String: String]) throws(ParseError) {
+    private func start(_ handler: Handler, _ name: String, _ attrs: Attrs) throws(ParseError) {
         let readsText = infeed || inentry || insource
-        switch name {
-        case "rss":
+        switch handler {
+        case .rss:
             if referenceVersion.isEmpty || !referenceVersion.hasPrefix("rss") {
                 let v = attrs["version"] ?? ""
                 referenceVersion = ["0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"][v]
                     ?? (v.hasPrefix("2.") ? "rss20" : "rss")
             }
-        case "channel":
+        case .channel:
             infeed = true
             cdfCommon(attrs)
-        case "feed":
+        case .feed:
             infeed = true
             if referenceVersion.isEmpty {
                 referenceVersion = ["0.1": "atom01", "0.2": "atom02", "0.3": "atom03"][attrs["version"] ?? ""] ?? "atom"
             }
-        case "image":
+        case .image:
             let c = context()
             if !inentry, c.image == nil { c.image = Record() }
             inimage = true
             titleDepth = -1
             push("image", false)
-        case "textinput":
+        case .textinput:
             let c = context()
             if c.textinput == nil { c.textinput = Record() }
             intextinput = true
             titleDepth = -1
             push("textinput", false)
-        case "author", "managingeditor", "dc_author", "dc_creator", "itunes_author":
+        case .author:
             inauthor = true
             push("author", true)
             let c = context()
             c.authors = (c.authors ?? []) + [Person()]
-        case "contributor":
+        case .contributor:
             incontributor = true
             push("contributor", false)
-        case "dc_contributor":
+        case .dcContributor:
             incontributor = true
             push("name", false)
-        case "name", "itunes_name": push("name", false)
-        case "email", "itunes_email": push("email", false)
-        case "url", "homepage", "uri": push("href", true)
-        case "width", "height": push(name, false)
-        case "subtitle", "tagline", "itunes_subtitle":
+        case .name: push("name", false)
+        case .email: push("email", false)
+        case .url: push("href", true)
+        case .widthHeight: push(name, false)
+        case .subtitle:
             pushContent("subtitle", attrs, defaultType: "text/plain", expectingText: true)
-        case "rights", "copyright", "dc_rights":
+        case .rights:
             pushContent("rights", attrs, defaultType: "text/plain", expectingText: true)
-        case "item", "entry":
+        case .item:
             try startItem(attrs)
-        case "language", "dc_language": push("language", true)
-        case "webmaster", "dc_publisher": push("publisher", true)
-        case "published", "issued", "pubdate", "dcterms_issued": push("published", true)
-        case "updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified": push("updated", true)
-        case "created", "dcterms_created": push("created", true)
-        case "expirationdate": push("expired", true)
-        case "category", "keywords", "dc_subject":
+        case .language: push("language", true)
+        case .webmaster: push("publisher", true)
+        case .published: push("published", true)
+        case .updated: push("updated", true)
+        case .created: push("created", true)
+        case .expirationdate: push("expired", true)
+        case .category:
             startCategory(attrs)
-        case "itunes_category":
+        case .itunesCategory:
             addTag(attrs["text"], Self.itunesScheme, nil)
             push("category", true)
-        case "media_category":
+        case .mediaCategory:
             var a = attrs
             if a["scheme"] == nil { a["scheme"] = "http://search.yahoo.com/mrss/category_schema" }
             startCategory(a)
-        case "tags": push("tags", true)
-        case "cloud", "media_group", "media_content": break
-        case "link": startLink(attrs)
-        case "guid", "id":
+        case .tags: push("tags", true)
+        case .noBucket: break
+        case .link: startLink(attrs)
+        case .guid:
             guidIsLink = (attrs["ispermalink"] ?? "true") == "true"
             push("id", true)
-        case "title", "dc_title", "media_title":
+        case .title, .mediaTitle:
             pushContent("title", attrs, defaultType: "text/plain", expectingText: readsText)
-        case "description", "dc_description", "media_description":
+        case .description:
             if context().values["summary"] != nil, !hasContent {
                 summaryKey = "content"
                 startContent(attrs)
             } else {
                 pushContent("description", attrs, defaultType: "text/html", expectingText: readsText)
             }
-        case "abstract":
+        case .abstract:
             pushContent("description", attrs, defaultType: "text/plain", expectingText: readsText)
-        case "info", "feedburner_browserfriendly":
+        case .info:
             pushContent("info", attrs, defaultType: "text/plain", expectingText: true)
-        case "generator": push("generator", true)
-        case "summary", "itunes_summary":
+        case .generator: push("generator", true)
+        case .summary:
             if context().values["summary"] != nil, !hasContent {
                 summaryKey = "content"
                 startContent(attrs)
@@ -535,27 +740,27 @@ final class FeedBuilder: XMLEventSink {
                 summaryKey = "summary"
                 pushContent("summary", attrs, defaultType: "text/plain", expectingText: true)
             }
-        case "enclosure":
+        case .enclosure:
             var a = Self.enforcingHref(attrs)
             a["rel"] = "enclosure"
             let c = context()
             c.links = (c.links ?? []) + [Link(a)]
-        case "source":
+        case .source:
             if let url = attrs["url"] { sourceRecord.values["href"] = url }
             push("source", true)
             insource = true
             titleDepth = -1
-        case "content": startContent(attrs)
-        case "body", "xhtml_body":
+        case .content: startContent(attrs)
+        case .body:
             pushContent("content", attrs, defaultType: "application/xhtml+xml", expectingText: true)
-        case "content_encoded", "fullitem":
+        case .contentEncoded:
             hasContent = true
             pushContent("content", attrs, defaultType: "text/html", expectingText: true)
-        case "newlocation": push("newlocation", true)
-        case "itunes_owner":
+        case .newlocation: push("newlocation", true)
+        case .itunesOwner:
             inpublisher = true
             push("publisher", false)
-        case "itunes_image", "itunes_link":
+        case .itunesImage:
             push("itunes_image", false)
             if let href = attrs["href"], !href.isEmpty {
                 let image = Record()
@@ -566,121 +771,121 @@ final class FeedBuilder: XMLEventSink {
                 image.values["href"] = url
                 context().image = image
             }
-        case "media_thumbnail": push("url", true)
-        case "media_player": push("media_player", false)
-        case "media_rating": push("rating", true)
-        case "media_credit": push("credit", true)
-        case "media_restriction": push("restriction", true)
-        case "media_license": push("license", true)
+        case .mediaThumbnail: push("url", true)
+        case .mediaPlayer: push("media_player", false)
+        case .mediaRating: push("rating", true)
+        case .mediaCredit: push("credit", true)
+        case .mediaRestriction: push("restriction", true)
+        case .mediaLicense: push("license", true)
         default:
             // No handler: the element's own bucket, unless it has attributes (then its text is its parent's).
             if attrs.isEmpty { push(name, true) }
         }
     }
 
-    private func end(_ name: String) {
-        switch name {
-        case "channel", "feed": infeed = false
-        case "image":
+    private func end(_ handler: Handler, _ name: String) {
+        switch handler {
+        case .channel, .feed: infeed = false
+        case .image:
             pop("image")
             inimage = false
-        case "textinput":
+        case .textinput:
             pop("textinput")
             intextinput = false
-        case "author", "managingeditor", "dc_author", "dc_creator", "itunes_author":
+        case .author:
             pop("author")
             inauthor = false
             syncAuthorDetail("author")
-        case "contributor":
+        case .contributor:
             pop("contributor")
             incontributor = false
-        case "dc_contributor":
+        case .dcContributor:
             endName()
             incontributor = false
-        case "name", "itunes_name": endName()
-        case "email", "itunes_email": endEmail()
-        case "url", "homepage", "uri":
+        case .name: endName()
+        case .email: endEmail()
+        case .url:
             let value = pop("href")
             if inauthor { saveAuthor("href", value) }
-        case "subtitle", "tagline", "itunes_subtitle": popContent("subtitle")
-        case "rights", "copyright", "dc_rights": popContent("rights")
-        case "item", "entry":
+        case .subtitle: popContent("subtitle")
+        case .rights: popContent("rights")
+        case .item:
             pop("item")
             finishEntry()
             inentry = false
             hasContent = false
-        case "language", "dc_language": pop("language")
-        case "webmaster", "dc_publisher":
+        case .language: pop("language")
+        case .webmaster:
             pop("publisher")
             syncAuthorDetail("publisher")
-        case "published", "issued", "pubdate", "dcterms_issued":
+        case .published:
             let value = pop("published")
             context().dates["published"] = value.flatMap(FeedDate.parse)
-        case "updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified":
+        case .updated:
             let value = pop("updated")
             context().dates["updated"] = value.flatMap(FeedDate.parse)
-        case "created", "dcterms_created": pop("created")
-        case "expirationdate": pop("expired")
-        case "category", "keywords", "dc_subject", "itunes_category", "media_category": endCategory()
-        case "tags":
+        case .created: pop("created")
+        case .expirationdate: pop("expired")
+        case .category, .itunesCategory, .mediaCategory: endCategory()
+        case .tags:
             guard let value = pop("tags") else { pop("tags"); return }
             for term in value.split(separator: ",", omittingEmptySubsequences: false) {
                 addTag(Self.pyStrip(String(term)), nil, nil)
             }
-        case "itunes_keywords", "media_keywords":
+        case .itunesKeywords, .mediaKeywords:
             guard let value = pop(name) else { pop(name); return }
             for term in value.split(separator: ",", omittingEmptySubsequences: false) {
                 let t = Self.pyStrip(String(term))
                 if !t.isEmpty { addTag(t, name == "itunes_keywords" ? Self.itunesScheme : nil, nil) }
             }
-        case "link": pop("link")
-        case "guid", "id":
+        case .link: pop("link")
+        case .guid:
             let value = pop("id")
             if guidIsLink { save("link", value) }
-        case "title", "dc_title": endTitle()
-        case "media_title":
+        case .title: endTitle()
+        case .mediaTitle:
             let kept = titleDepth
             endTitle()
             titleDepth = kept
-        case "description", "abstract", "dc_description", "media_description":
+        case .description, .abstract:
             if summaryKey == "content" {
                 guard endContent() else { pop(name); return }
             } else {
                 popContent("description")
             }
             summaryKey = nil
-        case "info", "feedburner_browserfriendly": popContent("info")
-        case "generator": pop("generator")
-        case "summary", "itunes_summary":
+        case .info: popContent("info")
+        case .generator: pop("generator")
+        case .summary:
             if summaryKey == "content" {
                 guard endContent() else { pop(name); return }
             } else {
                 popContent(summaryKey ?? "summary")
             }
             summaryKey = nil
-        case "source":
+        case .source:
             insource = false
             pop("source")
             sourceRecord = Record()
-        case "content", "body", "xhtml_body", "content_encoded", "fullitem":
+        case .content, .body, .contentEncoded:
             if !endContent() { pop(name) }
-        case "newlocation": pop("newlocation")
-        case "itunes_owner":
+        case .newlocation: pop("newlocation")
+        case .itunesOwner:
             pop("publisher")
             inpublisher = false
             syncAuthorDetail("publisher")
-        case "media_thumbnail": pop("url")
-        case "media_player": pop("media_player")
-        case "media_rating": pop("rating")
-        case "media_credit": pop("credit")
-        case "media_restriction": pop("restriction")
-        case "media_license": pop("license")
+        case .mediaThumbnail: pop("url")
+        case .mediaPlayer: pop("media_player")
+        case .mediaRating: pop("rating")
+        case .mediaCredit: pop("credit")
+        case .mediaRestriction: pop("restriction")
+        case .mediaLicense: pop("license")
         default: pop(name)
         }
     }
 
     /// `_cdf_common`: a CDF channel or item's `lastmod` and `href` attributes.
-    private func cdfCommon(_ attrs: [String: String]) {
+    private func cdfCommon(_ attrs: Attrs) {
         if let lastmod = attrs["lastmod"] {
             push("updated", true)
             buckets[buckets.count - 1].text = lastmod
@@ -694,7 +899,7 @@ final class FeedBuilder: XMLEventSink {
         }
     }
 
-    private func startItem(_ attrs: [String: String]) throws(ParseError) {
+    private func startItem(_ attrs: Attrs) throws(ParseError) {
         // An item inside an item starts a new entry: the outer one is complete, and what follows the inner
         // one's end belongs to the feed (the reference appends a new entry and leaves the old one behind).
         finishEntry()
@@ -710,7 +915,7 @@ final class FeedBuilder: XMLEventSink {
         cdfCommon(attrs)
     }
 
-    private func startLink(_ attributes: [String: String]) {
+    private func startLink(_ attributes: Attrs) {
         var attrs = attributes
         if attrs["rel"] == nil { attrs["rel"] = "alternate" }
         if attrs["type"] == nil { attrs["type"] = attrs["rel"] == "self" ? "application/atom+xml" : "text/html" }
@@ -727,7 +932,7 @@ final class FeedBuilder: XMLEventSink {
         }
     }
 
-    private func startContent(_ attrs: [String: String]) {
+    private func startContent(_ attrs: Attrs) {
         hasContent = true
         pushContent("content", attrs, defaultType: "text/plain", expectingText: true)
     }
@@ -736,7 +941,8 @@ final class FeedBuilder: XMLEventSink {
     /// inside it) and its caller pops the element's own bucket instead.
     private func endContent() -> Bool {
         guard let type = contentType else { return false }
-        let copyToSummary = ["text/plain", "text/html", "application/xhtml+xml"].contains(Self.mapContentType(type))
+        let mapped = Self.mapContentType(type)
+        let copyToSummary = mapped == "text/plain" || mapped == "text/html" || mapped == "application/xhtml+xml"
         let value = popContent("content")
         if copyToSummary { save("summary", value) }
         return true
@@ -751,7 +957,7 @@ final class FeedBuilder: XMLEventSink {
 
     private static let itunesScheme = "http://www.itunes.com/"
 
-    private func startCategory(_ attrs: [String: String]) {
+    private func startCategory(_ attrs: Attrs) {
         addTag(attrs["term"], attrs["scheme"] ?? attrs["domain"], attrs["label"])
         push("category", true)
     }
@@ -830,9 +1036,7 @@ final class FeedBuilder: XMLEventSink {
     /// with "()", "<>" and one pair of enclosing parentheses.
     static func splitAuthor(_ text: String) -> (name: String, email: String?) {
         guard let email = ReferenceEmail.firstMatch(in: text) else { return (pyStrip(text), nil) }
-        var author = text.replacingOccurrences(of: email, with: "")
-            .replacingOccurrences(of: "()", with: "").replacingOccurrences(of: "<>", with: "")
-            .replacingOccurrences(of: "&lt;&gt;", with: "")
+        var author = replacing(replacing(replacing(replacing(text, email, ""), "()", ""), "<>", ""), "&lt;&gt;", "")
         author = pyStrip(author)
         if author.hasPrefix("(") { author.removeFirst() }
         if author.hasSuffix(")") { author.removeLast() }
@@ -901,13 +1105,28 @@ final class FeedBuilder: XMLEventSink {
         entry.categories = (e.tags ?? []).compactMap { tag in
             nonEmptyPlain(tag.term ?? "") ?? nonEmptyPlain(tag.label ?? "")
         }
-        entry.summary = text(e, "summary")
-        var best: String?
+        // The longest content (by characters, as the oracle measures); a summary copied from a content (the
+        // reference's setdefault) is the same text, converted once.
+        var converted: [(raw: String, plain: Bool, text: String?)] = []
+        var best: String?, bestLength = -1
         for c in e.contents {
             let t = text(c.value, type: c.type)
-            if let t, t.count > (best?.count ?? -1) { best = t }
+            converted.append((c.value, Self.isPlainType(c.type), t))
+            if let t {
+                let length = e.contents.count == 1 ? 0 : t.unicodeScalars.count
+                if length > bestLength { best = t; bestLength = length }
+            }
         }
         entry.content = best
+        if let raw = e.values["summary"] {
+            let type = e.details["summary"] ?? nil
+            let plain = Self.isPlainType(type)
+            if let same = converted.first(where: { $0.plain == plain && $0.raw == raw }) {
+                entry.summary = same.text
+            } else {
+                entry.summary = text(raw, type: type)
+            }
+        }
         for link in e.links ?? [] where link.attributes["rel"] == "enclosure" {
             guard let href = link.attributes["href"], let url = outputURL(href) else { continue }
             let type = link.attributes["type"].map(Self.pyStrip)
@@ -989,9 +1208,13 @@ final class FeedBuilder: XMLEventSink {
 
     /// The schema's plain text of a value: `text/plain` collapsed, anything else read as HTML (oracle.py's
     /// `text_for`).
-    private func text(_ value: String, type: String?) -> String? {
+    private static func isPlainType(_ type: String?) -> Bool {
         let t = (type ?? "").lowercased()
-        let out = (t == "text/plain" || t == "text" || t == "plain") ? PlainText.collapse(value)
+        return t == "text/plain" || t == "text" || t == "plain"
+    }
+
+    private func text(_ value: String, type: String?) -> String? {
+        let out = Self.isPlainType(type) ? PlainText.collapse(value)
             : PlainText.fromHTML(Self.sanitizingEntityNames(value), parser: html)
         let trimmed = out.trimmingSpaces()
         return trimmed.isEmpty ? nil : trimmed
@@ -1023,36 +1246,52 @@ final class FeedBuilder: XMLEventSink {
     /// read as RSS/Atom.
     private func elementName(ns: FeedNamespace, prefix: String?, local: String) -> ElementName {
         let key = NameKey(ns: ns, prefix: ns == .other ? prefix : nil, local: local)
-        if let known = names[key] { return known }
-        let lower = local.lowercased()
+        // A direct-mapped cache in front of the dictionary: names repeat, and comparing the same small strings
+        // is cheaper than hashing them.
+        let u = local.utf8
+        let slot = (u.count &* 31 &+ Int(u.first ?? 0) &* 7 &+ Int(u.last ?? 0)) & 63
+        if let hit = recentNames[slot], hit.key == key { return hit.name }
+        if let known = names[key] {
+            recentNames[slot] = (key, known)
+            return known
+        }
+        let lower = Self.lowercasedASCII(local)
         let p: String
         switch ns {
         case .none, .atom10, .atom03, .rss10, .rss090: p = ""
         case .other: p = prefix?.lowercased() ?? ""
         default: p = ns.prefix
         }
-        let e = ElementName(name: p.isEmpty ? lower : p + "_" + lower, local: lower, prefixed: !p.isEmpty)
+        let name = p.isEmpty ? lower : p + "_" + lower
+        let e = ElementName(name: name, local: lower, prefixed: !p.isEmpty, handler: Self.handlers[name] ?? .unknown,
+                            keepsTextInput: ["title", "link", "description", "name"].contains(lower),
+                            keepsImage: ["title", "link", "description", "url", "href", "width", "height"].contains(lower))
         if names.count < 512 { names[key] = e }
+        recentNames[slot] = (key, e)
         return e
     }
 
     /// feedparser's attribute dictionary: keys lower-cased ("prefix:local" for a known namespace), `rel` and
     /// `type` values lower-cased.
-    private func normalizedAttributes(_ attributes: [XMLAttribute]) -> [String: String] {
-        guard !attributes.isEmpty else { return [:] }
-        var out: [String: String] = [:]
-        out.reserveCapacity(attributes.count)
+    private func normalizedAttributes(_ attributes: [XMLAttribute]) -> Attrs {
+        var out: Attrs = [:]
+        guard !attributes.isEmpty else { return out }
         for a in attributes {
-            var key = a.local.lowercased()
+            var key = Self.lowercasedASCII(a.local)
             if let uri = a.namespace {
                 let ns = classify(uri: uri, prefix: a.prefix)
                 if ns != .other, ns != .none, !ns.isCore { key = ns.prefix + ":" + key }
             } else if let p = a.prefix {
-                key = p.lowercased() + ":" + key
+                key = Self.lowercasedASCII(p) + ":" + key
             }
             out[key] = (key == "rel" || key == "type") ? a.value.lowercased() : a.value
         }
         return out
+    }
+
+    /// `lowercased()` without building a new String for the usual name that has no upper-case letter.
+    static func lowercasedASCII(_ s: String) -> String {
+        s.utf8.contains(where: { $0 >= 65 && $0 <= 90 || $0 >= 0x80 }) ? s.lowercased() : s
     }
 
     /// Namespace URIs seen in this document and their vocabulary (a URI's class does not depend on the prefix).
@@ -1125,7 +1364,7 @@ final class FeedBuilder: XMLEventSink {
     }
 
     /// `_enforce_href`: `url`, else `uri`, else `href` becomes `href`.
-    private static func enforcingHref(_ attributes: [String: String]) -> [String: String] {
+    private static func enforcingHref(_ attributes: Attrs) -> Attrs {
         var a = attributes
         if let href = a["url"] ?? a["uri"] ?? a["href"], !href.isEmpty {
             a["url"] = nil
@@ -1158,6 +1397,7 @@ final class FeedBuilder: XMLEventSink {
     /// The reference's `looks_like_html`: a close tag or an entity reference, every tag an acceptable HTML
     /// element, every entity an HTML one.
     static func looksLikeHTML(_ s: String) -> Bool {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
         let u = Array(s.utf8)
         var sawCloseTag = false, sawReference = false
         var i = 0
@@ -1213,7 +1453,25 @@ final class FeedBuilder: XMLEventSink {
     /// if HTML 4 names it: `&name` (with or without `;`) of any other name is text, `&amp;name`. So an
     /// ill-formed "AT&T wins" reads "AT&T wins", not "AT&T; wins".
     static func sanitizingEntityNames(_ html: String) -> String {
-        guard html.utf8.contains(UInt8(ascii: "&")) else { return html }
+        var html = html
+        let suspect = html.withUTF8 { u -> Bool in
+            // Any "&" followed by a letter whose name is not an HTML entity: else the text stays as it is.
+            guard let base = u.baseAddress else { return false }
+            var i = 0
+            while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "&")), u.count - i) {
+                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                guard i < u.count, LooseXMLParser.isLetter(u[i]) else { continue }
+                var j = i
+                while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
+                        || u[j] == UInt8(ascii: ".") { j += 1 }
+                guard j < u.count else { continue }
+                let name = String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self)
+                if name != "apos", LibXML.htmlEntity(named: name) == nil { return true }
+                i = j
+            }
+            return false
+        }
+        guard suspect else { return html }
         let u = Array(html.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(u.count + 16)
@@ -1242,6 +1500,37 @@ final class FeedBuilder: XMLEventSink {
         return changed ? String(decoding: out, as: UTF8.self) : html
     }
 
+    /// Python's `str.replace`: every non-overlapping occurrence of `pattern`, left to right, byte by byte.
+    static func replacing(_ s: String, _ pattern: String, _ replacement: String) -> String {
+        var s = s
+        return s.withUTF8 { u -> String in
+            let pat = Array(pattern.utf8)
+            guard let first = pat.first, u.count >= pat.count, let base = u.baseAddress,
+                  memchr(base, Int32(first), u.count) != nil else { return String(decoding: u, as: UTF8.self) }
+            var out: [UInt8] = []
+            var i = 0, copied = 0
+            let n = u.count, m = pat.count
+            while i + m <= n {
+                guard let hit = memchr(base + i, Int32(first), n - m + 1 - i) else { break }
+                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var k = 1
+                while k < m, u[i + k] == pat[k] { k += 1 }
+                if k == m {
+                    if out.isEmpty { out.reserveCapacity(n) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<i]))
+                    out.append(contentsOf: replacement.utf8)
+                    i += m
+                    copied = i
+                } else {
+                    i += 1
+                }
+            }
+            if copied == 0 { return String(decoding: u, as: UTF8.self) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<n]))
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
     /// Python's `str.strip()`: Unicode whitespace at both ends.
     static func pyStrip(_ s: String) -> String {
         guard let head = s.unicodeScalars.first, let tail = s.unicodeScalars.last else { return s }
@@ -1262,6 +1551,18 @@ final class FeedBuilder: XMLEventSink {
     /// UTF-8 that was read as Latin-1 upstream ("cafÃ©") is read back: when every character of the value is
     /// Latin-1 and its bytes are valid UTF-8 (the reference's `encode('iso-8859-1').decode('utf-8')`).
     static func repairingMojibake(_ s: String) -> String {
+        // Only characters U+0080...U+00FF (UTF-8 C2/C3 lead bytes) can take part, and none above U+00FF may be
+        // there: most text is ruled out by its bytes alone.
+        var s = s
+        let candidate = s.withUTF8 { u -> Bool in
+            var sawLatin1 = false
+            for b in u where b >= 0xC2 {
+                if b >= 0xC4 { return false }
+                sawLatin1 = true
+            }
+            return sawLatin1
+        }
+        guard candidate else { return s }
         var bytes: [UInt8] = []
         var sawHigh = false
         for scalar in s.unicodeScalars {

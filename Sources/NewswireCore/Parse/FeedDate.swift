@@ -15,7 +15,8 @@ public enum FeedDate {
     /// the month or day an ISO date leaves out.
     static func parse(_ input: String, now: Date) -> Date? {
         guard input.utf8.count < 100 else { return nil }
-        if let d = canonicalRFC822(Array(input.utf8)) { return d }
+        let u = Array(input.utf8)
+        if let d = canonicalRFC822(u) ?? canonicalW3CDTF(u) { return d }
         if let d = ReferenceDate.parse(input, now: now) { return d }
         return lenient(input)
     }
@@ -79,6 +80,49 @@ public enum FeedDate {
         guard let base = ISOTime.fromFields(year: year, month: month + 1, day: day, hour: hour, minute: minute, second: second)
         else { return nil }
         return base.addingTimeInterval(TimeInterval(-offset))
+    }
+
+    /// "2006-01-02T15:04:05Z", "2006-01-02T15:04:05.123+07:00" (seconds and fraction optional, `T`/`t`, `Z`/`z`
+    /// or ±hh:mm) read byte by byte, with the reference's result (its W3C-DTF handler reads this shape); nil for
+    /// any other shape.
+    static func canonicalW3CDTF(_ u: [UInt8]) -> Date? {
+        var i = 0
+        func digits(_ n: Int) -> Int? { readDigits(u, at: &i, count: n) }
+        func skip(_ c: UInt8) -> Bool {
+            guard i < u.count, u[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), year >= 1, skip(UInt8(ascii: "-")), let month = digits(2), skip(UInt8(ascii: "-")),
+              let day = digits(2), skip(UInt8(ascii: "T")) || skip(UInt8(ascii: "t")),
+              let hour = digits(2), skip(UInt8(ascii: ":")), let minute = digits(2) else { return nil }
+        var second = 0
+        if skip(UInt8(ascii: ":")) {
+            guard let s = digits(2) else { return nil }
+            second = s
+            if skip(UInt8(ascii: ".")) {
+                let start = i
+                while i < u.count, isDigit(u[i]) { i += 1 }
+                guard i > start else { return nil }
+            }
+        }
+        var offset = 0
+        if skip(UInt8(ascii: "Z")) || skip(UInt8(ascii: "z")) {
+            offset = 0
+        } else if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            let sign = u[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let h = digits(2), skip(UInt8(ascii: ":")), let m = digits(2) else { return nil }
+            offset = sign * (h * 3600 + m * 60)
+        } else {
+            return nil
+        }
+        guard i == u.count, hour <= 23, minute <= 59, second <= 59,
+              let base = ISOTime.fromFields(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        else { return nil }
+        let t = base.timeIntervalSince1970 - TimeInterval(offset)
+        guard t >= -62_135_596_800, t <= 253_402_300_799 else { return nil }
+        return Date(timeIntervalSince1970: t)
     }
 
     // MARK: ISO 8601 / W3CDTF

@@ -38,8 +38,22 @@ public enum FeedParser {
         }
         let decoded = try DocumentDecoder.decode(data, contentType: contentType)
         let repaired = EntityRepair.repair(decoded.utf8)
-        let builder = FeedBuilder(documentURL: documentURL, limits: limits)
-        let report = try XMLStreamParser.parse(utf8: repaired.bytes, sink: builder, limits: limits)
+        // A document known to be ill-formed before any XML parse (a declaration not at the start, an entity
+        // that had to be mended) is read only the loose way; any other is parsed by libxml2, and read again the
+        // loose way if libxml2 reports an error. The loose reading is the reference's for such documents: no
+        // stray end tag closes an entry (LooseXMLParser).
+        let knownIllFormed = repaired.firstRepair != nil || decoded.misplacedDeclaration != nil
+        var builder = FeedBuilder(documentURL: documentURL, limits: limits, loose: knownIllFormed)
+        var report = XMLParseReport(recovered: false, firstError: nil)
+        if knownIllFormed {
+            try LooseXMLParser.parse(utf8: decoded.utf8, into: builder)
+        } else {
+            report = try XMLStreamParser.parse(utf8: repaired.bytes, sink: builder, limits: limits)
+            if report.recovered {
+                builder = FeedBuilder(documentURL: documentURL, limits: limits, loose: true)
+                try LooseXMLParser.parse(utf8: decoded.utf8, into: builder)
+            }
+        }
         builder.finish()
         var feed = builder.result
 
@@ -56,18 +70,6 @@ public enum FeedParser {
                 throw ParseError(.malformed, report.firstError ?? "no XML element found")
             }
             throw ParseError(.notAFeed, "root element <\(root)> is not RSS, RDF or Atom")
-        }
-        // A document that is not well-formed is read again as the reference reads it then: with its loose
-        // parser, in which no stray end tag closes an entry (LooseXMLParser).
-        if report.recovered || repaired.firstRepair != nil || decoded.misplacedDeclaration != nil {
-            let loose = FeedBuilder(documentURL: documentURL, limits: limits, loose: true)
-            try LooseXMLParser.parse(utf8: decoded.utf8, into: loose)
-            loose.finish()
-            feed = loose.result
-            if loose.droppedOpenEntry {
-                feed.bozo = true
-                feed.bozoReason = "the document ends inside an entry"
-            }
         }
         if report.recovered {
             feed.bozo = true

@@ -427,8 +427,7 @@ enum LooseXMLParser {
 
         static func escaped(_ s: String) -> String {
             guard s.contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return s }
-            return s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;")
+            return FeedBuilder.replacing(FeedBuilder.replacing(FeedBuilder.replacing(s, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")
         }
     }
 }

@@ -34,6 +34,8 @@ enum URLSafety {
 
     /// The reference without leading/trailing C0 controls and spaces, and without tabs and newlines.
     static func clean(_ raw: String) -> String {
+        // Most URLs have nothing to clean: no byte at or below 0x20 anywhere.
+        if !raw.utf8.contains(where: { $0 <= 0x20 }) { return raw }
         let scalars = raw.unicodeScalars
         guard let first = scalars.firstIndex(where: { $0.value > 0x20 }) else { return "" }
         let last = scalars.lastIndex(where: { $0.value > 0x20 })!
@@ -44,14 +46,17 @@ enum URLSafety {
 
     /// The lower-cased scheme (`[A-Za-z][A-Za-z0-9+.-]*` before the first ":"), nil for a relative reference.
     static func scheme(of s: String) -> String? {
-        var name = ""
-        for (i, c) in s.unicodeScalars.enumerated() {
-            if c == ":" { return i == 0 ? nil : name.lowercased() }
-            let letter = (c >= "a" && c <= "z") || (c >= "A" && c <= "Z")
-            let other = (c >= "0" && c <= "9") || c == "+" || c == "-" || c == "."
+        var end = 0
+        for (i, c) in s.utf8.enumerated() {
+            if c == UInt8(ascii: ":") {
+                end = i
+                break
+            }
+            let letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
+            let other = (c >= 48 && c <= 57) || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
             guard letter || (i > 0 && other) else { return nil }
-            name.unicodeScalars.append(c)
         }
-        return nil
+        guard end > 0 else { return nil }
+        return String(decoding: s.utf8.prefix(end), as: UTF8.self).lowercased()
     }
 }

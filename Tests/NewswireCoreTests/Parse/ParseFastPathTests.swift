@@ -89,3 +89,16 @@ import Testing
         #expect(PlainText.repairingMojibake(s) == reference)
     }
 }
+
+@Suite struct ParseW3CDTFFastPathTests {
+    @Test(arguments: [
+        "2025-07-26T10:00:00Z", "2025-07-26t10:00:00z", "2025-07-26T10:00:00.123+05:30", "2025-07-26T10:00-08:00",
+        "2025-07-26T23:59:59-00:00", "2024-02-29T12:00:00Z", "2025-02-29T12:00:00Z", "2025-07-26T24:00:00Z",
+        "2025-07-26T10:60:00Z", "2025-07-26T10:00:60Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+        "2025-13-01T00:00:00Z", "2025-07-26T10:00:00+0530", "2025-07-26T10:00:00.Z",
+    ])
+    func agreesWithTheReference(_ input: String) {
+        let fast = FeedDate.canonicalW3CDTF(Array(input.utf8))
+        if fast != nil { #expect(fast == ReferenceDate.parse(input, now: Date()), "\(input)") }
+    }
+}
