@@ -1,0 +1,186 @@
+import Foundation
+
+/// What the reference's HTML sanitizer (feedparser's `_HTMLSanitizer` on sgmllib) does to an HTML field that
+/// libxml2's HTML parser, which makes our text, would read otherwise. Applied to the field before it is turned
+/// into text; a field none of these rules touch is returned as it is.
+enum ReferenceSanitizer {
+    /// The elements whose text the reference drops (`unacceptable_elements_with_end_tag`).
+    private static let dropped: Set<String> = ["script", "style", "applet"]
+
+    /// The reference's reading of `script`, `style` and `applet` and of `</>`:
+    /// - a start tag of one of them adds one to a counter, an end tag takes one off (a stray end tag makes it
+    ///   negative); text is dropped while the counter is not zero, so a stray `</script>` drops all text after
+    ///   it, and tags are parsed inside such an element as anywhere else (no raw-text mode: `</script>` inside a
+    ///   quoted string still ends it);
+    /// - character and entity references are kept even there (the sanitizer's `handle_data` checks the
+    ///   counter, its reference handlers do not): `<script>a &gt; b</script>` reads `>`;
+    /// - an end tag is named by what lies between `</` and the next `<` or `>`, trimmed: `</>` names nothing
+    ///   and closes nothing, so it is not text.
+    /// The elements themselves are left out of the result, with everything their counter drops.
+    static func droppingUnacceptableContent(_ html: String) -> String {
+        guard mayNeed(html) else { return html }
+        let u = Array(html.utf8)
+        let n = u.count
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        var stack = 0
+        var i = 0
+        var changed = false
+        func emit(_ from: Int, _ to: Int) {
+            if stack == 0 { out.append(contentsOf: u[from..<to]) } else if to > from { changed = true }
+        }
+        while i < n {
+            let c = u[i]
+            if c == UInt8(ascii: "&") {
+                // sgmllib's charref `&#(\d+|[xX]hex);` and entityref `&name` + one character that ends it.
+                if let end = reference(u, i) {
+                    out.append(contentsOf: u[i..<end])
+                    i = end
+                } else {
+                    emit(i, i + 1)
+                    i += 1
+                }
+                continue
+            }
+            guard c == UInt8(ascii: "<"), i + 1 < n else {
+                var j = i + 1
+                while j < n, u[j] != UInt8(ascii: "<"), u[j] != UInt8(ascii: "&") { j += 1 }
+                emit(i, j)
+                i = j
+                continue
+            }
+            let d = u[i + 1]
+            if LooseXMLParser.isLetter(d) {
+                // A start tag: its name (sgmllib's tagfind), its end at the next '<' or '>' outside quotes.
+                var j = i + 1
+                while j < n, isNameByte(u[j]) { j += 1 }
+                let name = String(decoding: u[(i + 1)..<j], as: UTF8.self).lowercased()
+                let end = tagEnd(u, j)
+                if dropped.contains(name) {
+                    stack += 1
+                    changed = true
+                } else {
+                    emit(i, end)
+                }
+                i = end
+            } else if d == UInt8(ascii: "/") {
+                var j = i + 2
+                while j < n, u[j] != UInt8(ascii: "<"), u[j] != UInt8(ascii: ">") { j += 1 }
+                let end = j < n && u[j] == UInt8(ascii: ">") ? j + 1 : j
+                // sgmllib's finish_endtag: the trimmed text, cut to a name (tagfind) when it starts with one.
+                var a = i + 2, b = j
+                while a < b, LooseXMLParser.isSpace(u[a]) { a += 1 }
+                while b > a, LooseXMLParser.isSpace(u[b - 1]) { b -= 1 }
+                var k = a
+                if k < b, LooseXMLParser.isLetter(u[k]) { while k < b, isNameByte(u[k]) { k += 1 } }
+                let name = String(decoding: u[a..<k], as: UTF8.self).lowercased()
+                if name.isEmpty {
+                    // `</>`, `</ 3>`: no element, no text.
+                    changed = true
+                } else if dropped.contains(name) {
+                    stack -= 1
+                    changed = true
+                } else if a == i + 2 {
+                    emit(i, end)
+                } else {
+                    // `</ p>` ends p.
+                    if stack == 0 { out.append(contentsOf: Array("</\(name)>".utf8)) }
+                    changed = true
+                }
+                i = end
+            } else if d == UInt8(ascii: "!"), i + 3 < n, u[i + 2] == UInt8(ascii: "-"), u[i + 3] == UInt8(ascii: "-") {
+                // A comment: no text in either reading; inside a dropped element it is dropped with it.
+                var j = i + 4
+                while j + 2 < n, !(u[j] == UInt8(ascii: "-") && u[j + 1] == UInt8(ascii: "-") && u[j + 2] == UInt8(ascii: ">")) { j += 1 }
+                let end = j + 2 < n ? j + 3 : n
+                emit(i, end)
+                i = end
+            } else {
+                emit(i, i + 1)
+                i += 1
+            }
+        }
+        guard changed else { return html }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether the text may hold one of the constructs: a tag starting with the letter of a dropped element's
+    /// name, or an end tag `</` not followed by a letter.
+    private static func mayNeed(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { u -> Bool in
+            guard let base = u.baseAddress else { return false }
+            var i = 0
+            while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "<")), u.count - i) {
+                var k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                i = k
+                guard k < u.count else { return false }
+                if u[k] == UInt8(ascii: "/") {
+                    k += 1
+                    guard k < u.count else { return false }
+                    if !LooseXMLParser.isLetter(u[k]) { return true }
+                }
+                let c = u[k] | 0x20
+                if c == UInt8(ascii: "s") || c == UInt8(ascii: "a") { return true }
+            }
+            return false
+        }
+    }
+
+    private static func isNameByte(_ c: UInt8) -> Bool {
+        LooseXMLParser.isLetter(c) || LooseXMLParser.isDigit(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+            || c == UInt8(ascii: ".") || c == UInt8(ascii: ":")
+    }
+
+    /// Where a start tag ends: after the first '>' (or at the first '<') outside a quoted value; a quote counts
+    /// only when it closes before such a bracket and is followed by '>', '/', a space or a name (feedparser's
+    /// end-bracket rule).
+    private static func tagEnd(_ u: [UInt8], _ from: Int) -> Int {
+        let n = u.count
+        var j = from
+        while j < n {
+            let c = u[j]
+            if c == UInt8(ascii: ">") { return j + 1 }
+            if c == UInt8(ascii: "<") { return j }
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                var k = j + 1
+                while k < n, u[k] != c { k += 1 }
+                if k < n, k + 1 < n {
+                    let f = u[k + 1]
+                    if f == UInt8(ascii: ">") || f == UInt8(ascii: "/") || LooseXMLParser.isSpace(f) || LooseXMLParser.isWordByte(f) {
+                        j = k + 1
+                        continue
+                    }
+                }
+            }
+            j += 1
+        }
+        return n
+    }
+
+    /// The end of an sgmllib reference at `i` ('&'), nil when none starts there.
+    private static func reference(_ u: [UInt8], _ i: Int) -> Int? {
+        let n = u.count
+        var j = i + 1
+        if j < n, u[j] == UInt8(ascii: "#") {
+            j += 1
+            let start = j
+            if j < n, u[j] == UInt8(ascii: "x") || u[j] == UInt8(ascii: "X") {
+                j += 1
+                while j < n, LooseXMLParser.isHex(u[j]) { j += 1 }
+                guard j > start + 1 else { return nil }
+            } else {
+                while j < n, LooseXMLParser.isDigit(u[j]) { j += 1 }
+                guard j > start else { return nil }
+            }
+            guard j < n, u[j] == UInt8(ascii: ";") else { return nil }
+            return j + 1
+        }
+        guard j < n, LooseXMLParser.isLetter(u[j]) else { return nil }
+        while j < n, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
+                || u[j] == UInt8(ascii: ".") { j += 1 }
+        // The character that ends the name is consumed only when it is ';'.
+        guard j < n else { return nil }
+        return u[j] == UInt8(ascii: ";") ? j + 1 : j
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import NewswireCore
+
+// How the reference's HTML sanitizer (feedparser 6.0.14, `_HTMLSanitizer` on sgmllib) reads HTML fields where
+// libxml2's HTML parser alone would read them otherwise. Expected values are the reference's own results for
+// these documents (normalized as the conformance checker compares text: whitespace runs as one space).
+
+/// The summary of an RSS 2.0 item whose description is `html` (escaped into the document).
+private func summary(ofHTML html: String) throws -> String? {
+    let escaped = html.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    let xml = "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title><description>\(escaped)</description></item></channel></rss>"
+    let feed = try FeedParser.parse(Data(xml.utf8))
+    return feed.entries.first?.summary.map { $0.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
+}
+
+@Suite struct ParseSanitizerDroppedElementRuleTests {
+    @Test(arguments: [
+        // References inside script, style and applet are kept; their other text is not.
+        ("a<script>var x = 1 &amp;&amp; 2; y &gt; 3</script>b", "a&&>b"),
+        ("before<style>p { color: red } &copy;</style>after", "before\u{A9}after"),
+        ("<SCRIPT type=\"text/javascript\">x &lt; y</SCRIPT>z", "<z"),
+        ("x<applet code=\"A\">applet text</applet>y", "xy"),
+        // Tags are read inside them (no raw-text mode) and they nest by count.
+        ("<script>document.write(\"<b>bold</b>\")</script>tail", "tail"),
+        ("<script>if (a<b) { c = '&#62;' }</script>end", "end"),
+        ("<script><script>in</script>still dropped</script>out", "out"),
+        ("<script>/*<!-- &amp; -->*/</script>k", "k"),
+        // A stray end tag makes the count negative: the text after it is dropped.
+        ("<p>one</p></script><p>two</p>", "one"),
+    ])
+    func droppedElements(html: String, expected: String) throws {
+        #expect(try summary(ofHTML: html) == expected)
+    }
+
+    @Test(arguments: [("<p>a</>b</p>", "ab"), ("a</3>b", "ab"), ("<p>a</ p>b", "a b")])
+    func anEndTagIsNamedByWhatFollowsTheSlash(html: String, expected: String) throws {
+        // `</>` and `</3>` name no element and are not text; `</ p>` ends p.
+        #expect(try summary(ofHTML: html) == expected)
+    }
+
+    @Test func fieldsWithoutTheseConstructsAreLeftAsTheyAre() {
+        for html in ["<p>plain <b>bold</b> &amp; more</p>", "a < b", "<a href=\"s\">s</a>", "x</p>y"] {
+            #expect(ReferenceSanitizer.droppingUnacceptableContent(html) == html)
+        }
+    }
+}
