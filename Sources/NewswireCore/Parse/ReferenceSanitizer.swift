@@ -19,15 +19,27 @@ enum ReferenceSanitizer {
     /// The elements themselves are left out of the result, with everything their counter drops.
     static func droppingUnacceptableContent(_ html: String) -> String {
         guard mayNeed(html) else { return html }
-        let u = Array(html.utf8)
+        var u = Array(html.utf8)
+        var changed = false
+        if let expanded = expandingShortTags(u) {
+            u = expanded
+            changed = true
+        }
         let n = u.count
         var out: [UInt8] = []
         out.reserveCapacity(n)
         var stack = 0
         var i = 0
-        var changed = false
         func emit(_ from: Int, _ to: Int) {
             if stack == 0 { out.append(contentsOf: u[from..<to]) } else if to > from { changed = true }
+        }
+        // A tag or end tag that never ends: sgmllib stops there and hands the rest on as text (and so
+        // does the reference's text extraction), where libxml2 would drop it.
+        func unterminated(_ at: Int) {
+            guard stack == 0 else { return }
+            out.append(contentsOf: "&lt;".utf8)
+            out.append(contentsOf: u[(at + 1)..<n])
+            changed = true
         }
         while i < n {
             let c = u[i]
@@ -56,6 +68,10 @@ enum ReferenceSanitizer {
                 while j < n, isNameByte(u[j]) { j += 1 }
                 let name = String(decoding: u[(i + 1)..<j], as: UTF8.self).lowercased()
                 let end = tagEnd(u, j)
+                if end == n, u[n - 1] != UInt8(ascii: ">") {
+                    unterminated(i)
+                    break
+                }
                 if dropped.contains(name) {
                     stack += 1
                     changed = true
@@ -66,7 +82,11 @@ enum ReferenceSanitizer {
             } else if d == UInt8(ascii: "/") {
                 var j = i + 2
                 while j < n, u[j] != UInt8(ascii: "<"), u[j] != UInt8(ascii: ">") { j += 1 }
-                let end = j < n && u[j] == UInt8(ascii: ">") ? j + 1 : j
+                if j == n {
+                    unterminated(i)
+                    break
+                }
+                let end = u[j] == UInt8(ascii: ">") ? j + 1 : j
                 // sgmllib's finish_endtag: the trimmed text, cut to a name (tagfind) when it starts with one.
                 var a = i + 2, b = j
                 while a < b, LooseXMLParser.isSpace(u[a]) { a += 1 }
@@ -92,6 +112,7 @@ enum ReferenceSanitizer {
                 // A comment: no text in either reading; inside a dropped element it is dropped with it.
                 var j = i + 4
                 while j + 2 < n, !(u[j] == UInt8(ascii: "-") && u[j + 1] == UInt8(ascii: "-") && u[j + 2] == UInt8(ascii: ">")) { j += 1 }
+                // One that never ends is dropped with the rest, in both readings.
                 let end = j + 2 < n ? j + 3 : n
                 emit(i, end)
                 i = end
@@ -104,12 +125,54 @@ enum ReferenceSanitizer {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// SGML's short tag, as sgmllib reads it in the reference's first pass over a field (its relative-URI
+    /// resolver): `<name/data/` is `<name>data</name>` (data may hold markup, read again by the sanitizer);
+    /// `<name/` with no '/' after it leaves the rest as it is written. nil when there is none.
+    static func expandingShortTags(_ u: [UInt8]) -> [UInt8]? {
+        let n = u.count
+        var out: [UInt8] = []
+        var i = 0, copied = 0
+        while i < n {
+            guard u[i] == UInt8(ascii: "<"), i + 1 < n else { i += 1; continue }
+            if u[i + 1] == UInt8(ascii: "!"), i + 3 < n, u[i + 2] == UInt8(ascii: "-"), u[i + 3] == UInt8(ascii: "-") {
+                var j = i + 4
+                while j + 2 < n, !(u[j] == UInt8(ascii: "-") && u[j + 1] == UInt8(ascii: "-") && u[j + 2] == UInt8(ascii: ">")) { j += 1 }
+                i = j + 2 < n ? j + 3 : n
+                continue
+            }
+            guard LooseXMLParser.isLetter(u[i + 1]) else { i += 1; continue }
+            guard let slash = u.withUnsafeBufferPointer({ shortTagSlash($0, i) }) else {
+                i = tagEnd(u, i + 1)
+                continue
+            }
+            out.append(contentsOf: u[copied..<i])
+            guard let close = u[(slash + 1)...].firstIndex(of: UInt8(ascii: "/")) else {
+                copied = i
+                break
+            }
+            let name = Array(u[(i + 1)..<slash])
+            out.append(UInt8(ascii: "<"))
+            out.append(contentsOf: name)
+            out.append(UInt8(ascii: ">"))
+            out.append(contentsOf: u[(slash + 1)..<close])
+            out.append(contentsOf: "</".utf8)
+            out.append(contentsOf: name)
+            out.append(UInt8(ascii: ">"))
+            i = close + 1
+            copied = i
+        }
+        guard !out.isEmpty || copied > 0 else { return nil }
+        out.append(contentsOf: u[copied..<n])
+        return out
+    }
+
     /// Whether the text may hold one of the constructs: a tag starting with the letter of a dropped element's
     /// name, or an end tag `</` not followed by a letter.
     private static func mayNeed(_ s: String) -> Bool {
         var s = s
         return s.withUTF8 { u -> Bool in
             guard let base = u.baseAddress else { return false }
+            if let lt = u.lastIndex(of: UInt8(ascii: "<")), !u[lt...].contains(UInt8(ascii: ">")) { return true }
             var i = 0
             while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "<")), u.count - i) {
                 var k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
@@ -122,9 +185,23 @@ enum ReferenceSanitizer {
                 }
                 let c = u[k] | 0x20
                 if c == UInt8(ascii: "s") || c == UInt8(ascii: "a") { return true }
+                if LooseXMLParser.isLetter(u[k]), shortTagSlash(u, k - 1) != nil { return true }
             }
             return false
         }
+    }
+
+    /// The '/' of a short tag at `i` (`<` + `[a-zA-Z][-.a-zA-Z0-9]*` + '/'), unless it is `<name/>`, which
+    /// the reference rewrites to an ordinary tag first.
+    private static func shortTagSlash(_ u: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        let s = 0
+        let n = u.count
+        var k = i + 2
+        while k < n, LooseXMLParser.isLetter(u[s + k]) || LooseXMLParser.isDigit(u[s + k]) || u[s + k] == UInt8(ascii: "-")
+                || u[s + k] == UInt8(ascii: ".") { k += 1 }
+        guard k < n, u[s + k] == UInt8(ascii: "/") else { return nil }
+        if k + 1 < n, u[s + k + 1] == UInt8(ascii: ">") { return nil }
+        return k
     }
 
     private static func isNameByte(_ c: UInt8) -> Bool {

@@ -45,3 +45,33 @@ private func summary(ofHTML html: String) throws -> String? {
         }
     }
 }
+
+@Suite struct ParseSanitizerShortTagRuleTests {
+    @Test(arguments: [
+        // `<name/data/` is `<name>data</name>`: the data is text, what follows the second '/' too.
+        ("\"<CTRL>+<DOWN/UP/RIGHT/LEFT-ARROW>\"", "\"+UPRIGHT/LEFT-ARROW>\""),
+        ("x<em/hi &amp; ho/ y", "xhi & ho y"),
+        ("<p>q<x.y/z/w</p>", "qzw"),
+        // The data may hold markup, read again; in a dropped element only its references stay.
+        ("a<b/c d <i>e</i> f", "ac d e<i> f"),
+        ("a<script/var &amp; x/b", "a&b"),
+        // `<name/>` is an ordinary empty tag.
+        ("a<p/>b", "a b"),
+    ])
+    func shortTags(html: String, expected: String) throws {
+        #expect(try summary(ofHTML: html) == expected)
+    }
+}
+
+@Suite struct ParseSanitizerUnterminatedTagRuleTests {
+    @Test(arguments: [
+        ("see <x/y and more", "see <x/y and more"), ("a <b c d", "a <b c d"), ("a </b c", "a </b c"),
+        ("tail <x/y/ z <q", "tail y z <q"),
+        // A comment that never ends is dropped, as before.
+        ("a <!-- c d", "a"),
+    ])
+    func aTagThatNeverEndsIsText(html: String, expected: String) throws {
+        #expect(try summary(ofHTML: html) == expected)
+    }
+}
+
