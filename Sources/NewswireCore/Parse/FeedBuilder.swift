@@ -1215,7 +1215,9 @@ final class FeedBuilder: XMLEventSink {
 
     private func text(_ value: String, type: String?) -> String? {
         let out = Self.isPlainType(type) ? PlainText.collapse(value)
-            : PlainText.fromHTML(Self.sanitizingEntityNames(ReferenceSanitizer.droppingUnacceptableContent(value)), parser: html)
+            : ReferenceSanitizer.keepingControlCharacters(value) { v in
+                PlainText.fromHTML(Self.sanitizingEntityNames(ReferenceSanitizer.droppingUnacceptableContent(v)), parser: html)
+            }
         let trimmed = out.trimmingSpaces()
         return trimmed.isEmpty ? nil : trimmed
     }

@@ -125,6 +125,34 @@ enum ReferenceSanitizer {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// C0 control characters (other than tab, line feed and carriage return) in an HTML field are text to the
+    /// reference: its sanitizer copies them. libxml2's HTML parser drops them, and its text ends at a NUL; so
+    /// they pass through `convert` as private-use characters (U+F0000 + the control's value) and are put back.
+    /// A field that already holds such a private-use character is converted as it is.
+    static func keepingControlCharacters(_ html: String, _ convert: (String) -> String) -> String {
+        let hasControl = html.utf8.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        guard hasControl, !html.unicodeScalars.contains(where: { $0.value >= 0xF0000 && $0.value < 0xF0020 }) else {
+            return convert(html)
+        }
+        var carried = String.UnicodeScalarView()
+        for c in html.unicodeScalars {
+            if c.value < 0x20, c.value != 0x09, c.value != 0x0A, c.value != 0x0D {
+                carried.append(Unicode.Scalar(0xF0000 + c.value)!)
+            } else {
+                carried.append(c)
+            }
+        }
+        var back = String.UnicodeScalarView()
+        for c in convert(String(carried)).unicodeScalars {
+            if c.value >= 0xF0000, c.value < 0xF0020 {
+                back.append(Unicode.Scalar(c.value - 0xF0000)!)
+            } else {
+                back.append(c)
+            }
+        }
+        return String(back)
+    }
+
     /// SGML's short tag, as sgmllib reads it in the reference's first pass over a field (its relative-URI
     /// resolver): `<name/data/` is `<name>data</name>` (data may hold markup, read again by the sanitizer);
     /// `<name/` with no '/' after it leaves the rest as it is written. nil when there is none.

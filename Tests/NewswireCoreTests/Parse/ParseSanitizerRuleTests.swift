@@ -75,3 +75,41 @@ private func summary(ofHTML html: String) throws -> String? {
     }
 }
 
+
+@Suite struct ParseControlCharacterRuleTests {
+    @Test func c1CharactersWindows1252LeavesUndefinedStayThemselves() throws {
+        // U+0096 reads as windows-1252's en dash, as before; U+009D (undefined there) stays U+009D, in plain text
+        // and in HTML, raw or as a character reference.
+        let xml = """
+        <rss version="2.0"><channel><title>t</title>\
+        <item><title>a\u{96}b\u{9D}c</title><description>x\u{96}y\u{9D}z &lt;b&gt;w&lt;/b&gt;</description></item>\
+        <item><title>p&#150;q&#157;r</title></item></channel></rss>
+        """
+        let feed = try FeedParser.parse(Data(xml.utf8))
+        #expect(feed.entries[0].title == "a\u{2013}b\u{9D}c")
+        #expect(feed.entries[0].summary == "x\u{2013}y\u{9D}z w")
+        #expect(feed.entries[1].title == "p\u{2013}q\u{9D}r")
+    }
+
+    @Test func c0ControlCharactersInHTMLAreText() throws {
+        // Not well-formed (C0 controls), read loosely; the reference keeps the controls in HTML fields, and the
+        // text after a NUL is not lost.
+        let xml = "<rss version=\"2.0\"><channel><title>t</title><item><title>a\u{3}b</title>"
+            + "<description>x\u{3}y &lt;b&gt;z&lt;/b&gt; n\u{0}m &lt;i&gt;after&lt;/i&gt;</description></item></channel></rss>"
+        let feed = try FeedParser.parse(Data(xml.utf8))
+        #expect(feed.bozo)
+        #expect(feed.entries.first?.title == "a\u{3}b")
+        let summary = feed.entries.first?.summary?.replacingOccurrences(of: "\n", with: " ")
+        #expect(summary == "x\u{3}y z n\u{0}m after")
+    }
+
+    @Test func controlCharactersComeBackFromTheConversion() {
+        let out = ReferenceSanitizer.keepingControlCharacters("a\u{1}<b>\u{0}</b>\u{1F}") { s in
+            #expect(!s.unicodeScalars.contains(where: { $0.value < 0x20 }))
+            return s.replacingOccurrences(of: "<b>", with: "").replacingOccurrences(of: "</b>", with: "")
+        }
+        #expect(out == "a\u{1}\u{0}\u{1F}")
+        // A field that already holds the private-use characters is converted as it is.
+        #expect(ReferenceSanitizer.keepingControlCharacters("\u{F0001}\u{1}") { $0 } == "\u{F0001}\u{1}")
+    }
+}
