@@ -209,10 +209,10 @@ enum ReferenceSanitizer {
                 if u[k] == UInt8(ascii: "/") {
                     k += 1
                     guard k < u.count else { return false }
-                    if !LooseXMLParser.isLetter(u[k]) { return true }
+                    if !LooseXMLParser.isLetter(u[k]) || startsDroppedName(u, k) { return true }
+                    continue
                 }
-                let c = u[k] | 0x20
-                if c == UInt8(ascii: "s") || c == UInt8(ascii: "a") { return true }
+                if startsDroppedName(u, k) { return true }
                 if LooseXMLParser.isLetter(u[k]), shortTagSlash(u, k - 1) != nil { return true }
             }
             return false
@@ -230,6 +230,22 @@ enum ReferenceSanitizer {
         guard k < n, u[s + k] == UInt8(ascii: "/") else { return nil }
         if k + 1 < n, u[s + k + 1] == UInt8(ascii: ">") { return nil }
         return k
+    }
+
+    /// Whether "script", "style" or "applet" (any case) starts at `k`.
+    private static func startsDroppedName(_ u: UnsafeBufferPointer<UInt8>, _ k: Int) -> Bool {
+        func matches(_ name: StaticString) -> Bool {
+            let m = name.utf8CodeUnitCount
+            guard k + m <= u.count else { return false }
+            let p = name.utf8Start
+            for x in 0..<m where u[k + x] | 0x20 != p[x] { return false }
+            return true
+        }
+        switch u[k] | 0x20 {
+        case UInt8(ascii: "s"): return matches("script") || matches("style")
+        case UInt8(ascii: "a"): return matches("applet")
+        default: return false
+        }
     }
 
     private static func isNameByte(_ c: UInt8) -> Bool {
