@@ -28,7 +28,7 @@ enum ReferenceSanitizer {
         let n = u.count
         var out: [UInt8] = []
         out.reserveCapacity(n)
-        var stack = 0
+        var stack = 0, svgDepth = 0
         var i = 0
         func emit(_ from: Int, _ to: Int) {
             if stack == 0 { out.append(contentsOf: u[from..<to]) } else if to > from { changed = true }
@@ -46,7 +46,14 @@ enum ReferenceSanitizer {
             if c == UInt8(ascii: "&") {
                 // sgmllib's charref `&#(\d+|[xX]hex);` and entityref `&name` + one character that ends it.
                 if let end = reference(u, i) {
-                    out.append(contentsOf: u[i..<end])
+                    if stack != 0, u[i + 1] != UInt8(ascii: "#"), !isHTMLEntity(u, i + 1, end) {
+                        // The reference's first pass writes an unknown name `&foo` as `&amp;foo`: inside a
+                        // dropped element only its `&amp;` survives.
+                        out.append(contentsOf: "&amp;".utf8)
+                        changed = true
+                    } else {
+                        out.append(contentsOf: u[i..<end])
+                    }
                     i = end
                 } else {
                     emit(i, i + 1)
@@ -75,8 +82,18 @@ enum ReferenceSanitizer {
                 if dropped.contains(name) {
                     stack += 1
                     changed = true
+                } else if name == "title", svgDepth == 0 {
+                    // Not an acceptable element: the tag goes, its text stays (libxml2 would drop the text). In
+                    // SVG it is an SVG element and stays, with its text not read.
+                    changed = true
                 } else {
-                    emit(i, end)
+                    if name == "svg" { svgDepth += 1 }
+                    // Tags are kept inside a dropped element too (block elements still separate words).
+                    out.append(contentsOf: u[i..<end])
+                    if stack != 0 {
+                        changed = true
+                        if u[end - 1] != UInt8(ascii: ">") { out.append(UInt8(ascii: ">")) }
+                    }
                 }
                 i = end
             } else if d == UInt8(ascii: "/") {
@@ -94,20 +111,38 @@ enum ReferenceSanitizer {
                 var k = a
                 if k < b, LooseXMLParser.isLetter(u[k]) { while k < b, isNameByte(u[k]) { k += 1 } }
                 let name = String(decoding: u[a..<k], as: UTF8.self).lowercased()
+                if name == "svg", svgDepth > 0 { svgDepth -= 1 }
                 if name.isEmpty {
                     // `</>`, `</ 3>`: no element, no text.
                     changed = true
                 } else if dropped.contains(name) {
                     stack -= 1
                     changed = true
-                } else if a == i + 2 {
-                    emit(i, end)
+                } else if name == "title", svgDepth == 0 {
+                    changed = true
+                } else if a == i + 2, stack == 0 {
+                    out.append(contentsOf: u[i..<end])
                 } else {
                     // `</ p>` ends p.
-                    if stack == 0 { out.append(contentsOf: Array("</\(name)>".utf8)) }
+                    out.append(contentsOf: Array("</\(name)>".utf8))
                     changed = true
                 }
                 i = end
+            } else if d == UInt8(ascii: "!"), u[(i + 2)...].starts(with: "[CDATA[".utf8),
+                      let close = find(u, "]]>".utf8, from: i + 9) {
+                // A CDATA section in HTML: the reference's first pass drops it.
+                changed = true
+                i = close + 3
+            } else if d == UInt8(ascii: "!"), !u[(i + 2)...].starts(with: "--".utf8), !u[(i + 2)...].starts(with: "[".utf8) {
+                // The reference's first step writes `<!` as text unless DOCTYPE (any case), `--` or `[` follows;
+                // its sanitizer drops a DOCTYPE declaration.
+                changed = true
+                if i + 9 <= n, String(decoding: u[(i + 2)..<(i + 9)], as: UTF8.self).uppercased() == "DOCTYPE", let close = u[(i + 2)...].firstIndex(of: UInt8(ascii: ">")) {
+                    i = close + 1
+                } else {
+                    if stack == 0 { out.append(contentsOf: "&lt;!".utf8) }
+                    i += 2
+                }
             } else if d == UInt8(ascii: "!"), i + 3 < n, u[i + 2] == UInt8(ascii: "-"), u[i + 3] == UInt8(ascii: "-") {
                 // A comment: no text in either reading; inside a dropped element it is dropped with it.
                 var j = i + 4
@@ -212,7 +247,7 @@ enum ReferenceSanitizer {
                     if !LooseXMLParser.isLetter(u[k]) || startsDroppedName(u, k) { return true }
                     continue
                 }
-                if startsDroppedName(u, k) { return true }
+                if startsDroppedName(u, k) || u[k] == UInt8(ascii: "!") && !(k + 1 < u.count && u[k + 1] == UInt8(ascii: "-")) { return true }
                 if LooseXMLParser.isLetter(u[k]), shortTagSlash(u, k - 1) != nil { return true }
             }
             return false
@@ -232,7 +267,7 @@ enum ReferenceSanitizer {
         return k
     }
 
-    /// Whether "script", "style" or "applet" (any case) starts at `k`.
+    /// Whether "script", "style", "applet" or "title" (any case) starts at `k`.
     private static func startsDroppedName(_ u: UnsafeBufferPointer<UInt8>, _ k: Int) -> Bool {
         func matches(_ name: StaticString) -> Bool {
             let m = name.utf8CodeUnitCount
@@ -244,8 +279,26 @@ enum ReferenceSanitizer {
         switch u[k] | 0x20 {
         case UInt8(ascii: "s"): return matches("script") || matches("style")
         case UInt8(ascii: "a"): return matches("applet")
+        case UInt8(ascii: "t"): return matches("title")
         default: return false
         }
+    }
+
+    /// Whether the name of the reference `u[from..<end]` (its ';' included or not) is an HTML 4 entity or `apos`.
+    private static func isHTMLEntity(_ u: [UInt8], _ from: Int, _ end: Int) -> Bool {
+        let to = u[end - 1] == UInt8(ascii: ";") ? end - 1 : end
+        let name = String(decoding: u[from..<to], as: UTF8.self)
+        return name == "apos" || LibXML.htmlEntity(named: name) != nil
+    }
+
+    private static func find(_ u: [UInt8], _ pattern: String.UTF8View, from: Int) -> Int? {
+        let p = Array(pattern)
+        var i = from
+        while i + p.count <= u.count {
+            if u[i] == p[0], u[i..<(i + p.count)].elementsEqual(p) { return i }
+            i += 1
+        }
+        return nil
     }
 
     private static func isNameByte(_ c: UInt8) -> Bool {

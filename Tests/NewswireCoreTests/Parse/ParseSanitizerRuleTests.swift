@@ -113,3 +113,19 @@ private func summary(ofHTML html: String) throws -> String? {
         #expect(ReferenceSanitizer.keepingControlCharacters("\u{F0001}\u{1}") { $0 } == "\u{F0001}\u{1}")
     }
 }
+
+@Suite struct ParseSanitizerElementRuleTests {
+    @Test(arguments: [
+        // title is not an acceptable element: the tag goes, its text stays (libxml2 alone drops it); in SVG
+        // it is an SVG element whose text is not read.
+        ("<div><title>T</title>AT&T</div>", "TAT&T"), ("x<svg><title>T</title></svg>y", "xy"),
+        // Inside a dropped element an unknown entity name leaves only its '&' (the first pass wrote '&amp;foo').
+        ("<p><script>&foo;</script>x", "&x"), ("<script>AT&T</script>y", "&y"),
+        ("<script>a<ul><li>1</li></ul>b</script>c", "c"),
+        // A CDATA section is dropped; a DOCTYPE declaration (any case) is dropped; any other '<!' is text.
+        ("<![CDATA[q]]>a > b", "a > b"), ("<!DOCTYPE html>a", "a"), ("a<!doctype html>b", "ab"), ("a <!x> b", "a <!x> b"),
+    ])
+    func elements(html: String, expected: String) throws {
+        #expect(try summary(ofHTML: html) == expected)
+    }
+}
