@@ -1216,7 +1216,8 @@ final class FeedBuilder: XMLEventSink {
     private func text(_ value: String, type: String?) -> String? {
         let out = Self.isPlainType(type) ? PlainText.collapse(value)
             : ReferenceSanitizer.keepingControlCharacters(value) { v in
-                PlainText.fromHTML(Self.sanitizingEntityNames(ReferenceSanitizer.droppingUnacceptableContent(v)), parser: html)
+                let sanitized = ReferenceSanitizer.separatingBlockEndTags(ReferenceSanitizer.droppingUnacceptableContent(v))
+                return PlainText.fromHTML(Self.sanitizingEntityNames(sanitized), parser: html)
             }
         let trimmed = out.trimmingSpaces()
         return trimmed.isEmpty ? nil : trimmed

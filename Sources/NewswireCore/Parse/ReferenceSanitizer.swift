@@ -160,6 +160,42 @@ enum ReferenceSanitizer {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The elements whose boundaries separate words in the reference's reading of the sanitized HTML.
+    private static let breaking: Set<String> = [
+        "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure",
+        "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "img", "li", "main", "nav", "ol", "p",
+        "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    ]
+
+    /// An end tag of a block element separates words even where no such element is open (the reference keeps
+    /// the stray end tag, whose boundary is a space; libxml2 ignores it): a space goes before every such end tag
+    /// that does not follow whitespace. Where the element is open, libxml2 breaks there anyway.
+    static func separatingBlockEndTags(_ html: String) -> String {
+        var html = html
+        return html.withUTF8 { u -> String in
+            guard let base = u.baseAddress else { return "" }
+            var out: [UInt8] = []
+            var copied = 0, i = 0
+            while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "<")), u.count - i) {
+                let k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                i = k + 1
+                guard k > 0, k + 3 < u.count, u[k + 1] == UInt8(ascii: "/"), !LooseXMLParser.isSpace(u[k - 1]) else { continue }
+                var j = k + 2
+                while j < u.count, j - k < 14, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) { j += 1 }
+                guard j < u.count, u[j] == UInt8(ascii: ">") || LooseXMLParser.isSpace(u[j]), j > k + 2,
+                      breaking.contains(String(decoding: UnsafeBufferPointer(rebasing: u[(k + 2)..<j]), as: UTF8.self).lowercased())
+                else { continue }
+                if out.isEmpty { out.reserveCapacity(u.count + 16) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<k]))
+                out.append(0x20)
+                copied = k
+            }
+            if copied == 0 { return String(decoding: u, as: UTF8.self) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied...]))
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
     /// C0 control characters (other than tab, line feed and carriage return) in an HTML field are text to the
     /// reference: its sanitizer copies them. libxml2's HTML parser drops them, and its text ends at a NUL; so
     /// they pass through `convert` as private-use characters (U+F0000 + the control's value) and are put back.

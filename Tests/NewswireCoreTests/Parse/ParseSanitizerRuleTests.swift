@@ -129,3 +129,16 @@ private func summary(ofHTML html: String) throws -> String? {
         #expect(try summary(ofHTML: html) == expected)
     }
 }
+
+@Suite struct ParseSanitizerBlockEndTagRuleTests {
+    @Test(arguments: [("a</div>b", "a b"), ("<b>a</div>b</b>", "a b"), ("a</li>b", "a b"), ("a</td>b", "a b"), ("a</span>b", "ab")])
+    func aStrayBlockEndTagSeparatesWords(html: String, expected: String) throws {
+        #expect(try summary(ofHTML: html) == expected)
+    }
+
+    @Test func aSpaceGoesOnlyWhereNoneIs() {
+        #expect(ReferenceSanitizer.separatingBlockEndTags("a</DIV>b") == "a </DIV>b")
+        #expect(ReferenceSanitizer.separatingBlockEndTags("a </p>b\n</li>") == "a </p>b\n</li>")
+        #expect(ReferenceSanitizer.separatingBlockEndTags("a</b></em>") == "a</b></em>")
+    }
+}
