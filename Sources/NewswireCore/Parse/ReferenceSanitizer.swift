@@ -133,6 +133,11 @@ enum ReferenceSanitizer {
                 // A CDATA section in HTML: the reference's first pass drops it.
                 changed = true
                 i = close + 3
+            } else if d == UInt8(ascii: "!"), u[(i + 2)...].starts(with: "[CDATA[".utf8) {
+                // One that never ends: the sanitizer writes its '<![CDATA[' as text.
+                if stack == 0 { out.append(contentsOf: "&lt;".utf8) }
+                changed = true
+                i += 1
             } else if d == UInt8(ascii: "!"), !u[(i + 2)...].starts(with: "--".utf8), !u[(i + 2)...].starts(with: "[".utf8) {
                 // The reference's first step writes `<!` as text unless DOCTYPE (any case), `--` or `[` follows;
                 // its sanitizer drops a DOCTYPE declaration.
