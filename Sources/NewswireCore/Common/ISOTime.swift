@@ -82,6 +82,12 @@ public enum ISOTime {
         return Int64(min(max(t, -62_135_596_800), 253_402_300_799).rounded(.down))
     }
 
+    /// The UTC calendar day of a date.
+    static func civil(_ date: Date) -> (year: Int, month: Int, day: Int) {
+        let f = fields(seconds(date))
+        return (f.year, f.month, f.day)
+    }
+
     public static func daysInMonth(_ y: Int, _ m: Int) -> Int {
         switch m {
         case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28

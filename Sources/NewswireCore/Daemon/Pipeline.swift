@@ -418,7 +418,7 @@ public final class Pipeline {
         log.info("fetch", metadata: [
             "status": "\(response.status)", "new": "\(fresh.count)", "duplicate": "\(duplicates)",
             "entries": "\(parsed.entries.count)", "bytes": "\(response.body.count)", "ms": "\(response.elapsedMs)",
-            "format": .string(parsed.format.rawValue),
+            "format": .string(parsed.format.rawValue), "unsafe_urls": "\(parsed.unsafeURLs)",
             "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!)))),
         ])
         return FeedResult(fetched: true, newItems: fresh.count, duplicates: duplicates, nextDueAt: state.nextDueAt!)

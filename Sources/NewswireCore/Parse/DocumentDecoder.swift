@@ -13,11 +13,17 @@ struct DocumentDecoder {
         var encoding: String
         /// Set when the declared encoding could not be honoured (invalid bytes, unknown charset).
         var problem: String?
+        /// Set when the XML declaration did not open the document (whitespace before it). The declaration is
+        /// still read, but the document is not well-formed: an XML parser must reject a declaration anywhere
+        /// else, as expat (feedparser's parser) does ("XML or text declaration not at start of entity").
+        var misplacedDeclaration: String?
     }
 
     static func decode(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
-        var d = try decodeBytes(data, contentType: contentType)
+        var misplaced: String?
+        var d = try decodeBytes(data, contentType: contentType, misplacedDeclaration: &misplaced)
         d.utf8 = relabelDeclaration(d.utf8)
+        d.misplacedDeclaration = misplaced
         return d
     }
 
@@ -43,7 +49,8 @@ struct DocumentDecoder {
         return Array(newDecl.utf8) + bytes[end...]
     }
 
-    private static func decodeBytes(_ data: Data, contentType: String?) throws(ParseError) -> Decoded {
+    private static func decodeBytes(_ data: Data, contentType: String?,
+                                    misplacedDeclaration: inout String?) throws(ParseError) -> Decoded {
         var bytes = [UInt8](data)
         // 1. Byte-order marks.
         var bomEncoding: String?
@@ -54,10 +61,14 @@ struct DocumentDecoder {
         else if bytes.starts(with: [0xFF, 0xFE]) { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
 
         // Whitespace before the XML declaration (a common server-side template slip) is dropped, so that
-        // the declaration is read and libxml2 does not reject it.
+        // the declaration is read and libxml2 does not stop at it; the document is reported as not well-formed.
         if bomEncoding == nil || bomEncoding == "utf-8" {
             let lead = bytes.prefix(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }).count
-            if lead > 0, bytes[lead...].starts(with: Array("<?xml".utf8)) { bytes.removeFirst(lead) }
+            if lead > 0, bytes[lead...].starts(with: Array("<?xml".utf8)),
+               bytes.count > lead + 5, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[lead + 5]) {
+                bytes.removeFirst(lead)
+                misplacedDeclaration = "line 1: XML declaration after \(lead) byte(s) of whitespace, not at the start"
+            }
         }
 
         // 2. Unmarked UTF-16/32 and EBCDIC from the first bytes of "<?xml".
@@ -102,6 +113,9 @@ struct DocumentDecoder {
         if chosen == "windows-1252" || chosen == "iso-8859-1" {
             return Decoded(utf8: windows1252ToUTF8(bytes), encoding: "windows-1252", problem: nil)
         }
+        if let high = singleByteHighHalves[chosen] {
+            return Decoded(utf8: decodeSingleByte(bytes, high: high), encoding: chosen, problem: nil)
+        }
         if let (out, invalid) = LibXML.transcodeToUTF8(bytes, from: chosen) {
             return Decoded(utf8: out, encoding: chosen,
                            problem: invalid > 0 ? "\(invalid) bytes invalid in \(chosen) were replaced" : nil)
@@ -114,7 +128,48 @@ struct DocumentDecoder {
     /// A charset we can decode (an unknown HTTP charset falls back to the document's own declaration).
     private static func isUsable(_ name: String) -> Bool {
         let c = canonical(name)
-        return ["utf-8", "us-ascii", "windows-1252", "iso-8859-1", "utf-16", "utf-32"].contains(c) || LibXML.knowsEncoding(c)
+        return ["utf-8", "us-ascii", "windows-1252", "iso-8859-1", "utf-16", "utf-32"].contains(c)
+            || singleByteHighHalves[c] != nil || LibXML.knowsEncoding(c)
+    }
+
+    /// Charsets the reference (Python's codecs) reads and glibc's iconv does not: bytes 0x80...0xFF, in order.
+    private static let singleByteHighHalves: [String: [UInt32]] = [
+        "mac-greek": [
+            0x00C4, 0x00B9, 0x00B2, 0x00C9, 0x00B3, 0x00D6, 0x00DC, 0x0385, 0x00E0, 0x00E2, 0x00E4, 0x0384,
+            0x00A8, 0x00E7, 0x00E9, 0x00E8, 0x00EA, 0x00EB, 0x00A3, 0x2122, 0x00EE, 0x00EF, 0x2022, 0x00BD,
+            0x2030, 0x00F4, 0x00F6, 0x00A6, 0x20AC, 0x00F9, 0x00FB, 0x00FC, 0x2020, 0x0393, 0x0394, 0x0398,
+            0x039B, 0x039E, 0x03A0, 0x00DF, 0x00AE, 0x00A9, 0x03A3, 0x03AA, 0x00A7, 0x2260, 0x00B0, 0x00B7,
+            0x0391, 0x00B1, 0x2264, 0x2265, 0x00A5, 0x0392, 0x0395, 0x0396, 0x0397, 0x0399, 0x039A, 0x039C,
+            0x03A6, 0x03AB, 0x03A8, 0x03A9, 0x03AC, 0x039D, 0x00AC, 0x039F, 0x03A1, 0x2248, 0x03A4, 0x00AB,
+            0x00BB, 0x2026, 0x00A0, 0x03A5, 0x03A7, 0x0386, 0x0388, 0x0153, 0x2013, 0x2015, 0x201C, 0x201D,
+            0x2018, 0x2019, 0x00F7, 0x0389, 0x038A, 0x038C, 0x038E, 0x03AD, 0x03AE, 0x03AF, 0x03CC, 0x038F,
+            0x03CD, 0x03B1, 0x03B2, 0x03C8, 0x03B4, 0x03B5, 0x03C6, 0x03B3, 0x03B7, 0x03B9, 0x03BE, 0x03BA,
+            0x03BB, 0x03BC, 0x03BD, 0x03BF, 0x03C0, 0x03CE, 0x03C1, 0x03C3, 0x03C4, 0x03B8, 0x03C9, 0x03C2,
+            0x03C7, 0x03C5, 0x03B6, 0x03CA, 0x03CB, 0x0390, 0x03B0, 0x00AD,
+        ],
+        "mac-turkish": [
+            0x00C4, 0x00C5, 0x00C7, 0x00C9, 0x00D1, 0x00D6, 0x00DC, 0x00E1, 0x00E0, 0x00E2, 0x00E4, 0x00E3,
+            0x00E5, 0x00E7, 0x00E9, 0x00E8, 0x00EA, 0x00EB, 0x00ED, 0x00EC, 0x00EE, 0x00EF, 0x00F1, 0x00F3,
+            0x00F2, 0x00F4, 0x00F6, 0x00F5, 0x00FA, 0x00F9, 0x00FB, 0x00FC, 0x2020, 0x00B0, 0x00A2, 0x00A3,
+            0x00A7, 0x2022, 0x00B6, 0x00DF, 0x00AE, 0x00A9, 0x2122, 0x00B4, 0x00A8, 0x2260, 0x00C6, 0x00D8,
+            0x221E, 0x00B1, 0x2264, 0x2265, 0x00A5, 0x00B5, 0x2202, 0x2211, 0x220F, 0x03C0, 0x222B, 0x00AA,
+            0x00BA, 0x03A9, 0x00E6, 0x00F8, 0x00BF, 0x00A1, 0x00AC, 0x221A, 0x0192, 0x2248, 0x2206, 0x00AB,
+            0x00BB, 0x2026, 0x00A0, 0x00C0, 0x00C3, 0x00D5, 0x0152, 0x0153, 0x2013, 0x2014, 0x201C, 0x201D,
+            0x2018, 0x2019, 0x00F7, 0x25CA, 0x00FF, 0x0178, 0x011E, 0x011F, 0x0130, 0x0131, 0x015E, 0x015F,
+            0x2021, 0x00B7, 0x201A, 0x201E, 0x2030, 0x00C2, 0x00CA, 0x00C1, 0x00CB, 0x00C8, 0x00CD, 0x00CE,
+            0x00CF, 0x00CC, 0x00D3, 0x00D4, 0xF8FF, 0x00D2, 0x00DA, 0x00DB, 0x00D9, 0xF8A0, 0x02C6, 0x02DC,
+            0x00AF, 0x02D8, 0x02D9, 0x02DA, 0x00B8, 0x02DD, 0x02DB, 0x02C7,
+        ],
+    ]
+
+    private static func decodeSingleByte(_ bytes: [UInt8], high: [UInt32]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 4)
+        for b in bytes {
+            if b < 0x80 { out.append(b); continue }
+            UTF8.encode(Unicode.Scalar(high[Int(b) - 0x80]) ?? "\u{FFFD}") { out.append($0) }
+        }
+        return out
     }
 
     private static func decodeUTF8(_ bytes: [UInt8], label: String) -> Decoded {
@@ -208,6 +263,10 @@ struct DocumentDecoder {
         case "latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "iso_8859-1": return "iso-8859-1"
         // Python's names for Mac charsets that glibc's iconv knows under other names.
         case "maciceland", "mac-iceland": return "mac-is"
+        case "macgreek", "mac_greek", "mac-greek": return "mac-greek"
+        case "macturkish", "mac_turkish", "mac-turkish": return "mac-turkish"
+        // The reference reads gb2312 as its superset gb18030.
+        case "gb2312", "gb_2312", "gb_2312-80", "euc-cn", "euccn": return "gb18030"
         case "maclatin2", "mac-latin2", "maccentraleurope": return "mac-centraleurope"
         default:
             let n = name.lowercased()

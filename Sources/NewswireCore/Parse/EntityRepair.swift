@@ -84,13 +84,9 @@ enum EntityRepair {
                 while j < n, isHexOrDigit(bytes[j], hex: hex) { j += 1 }
                 valid = j > start && j < n && bytes[j] == UInt8(ascii: ";")
                 if valid {
-                    let digits = String(decoding: bytes[start..<j], as: UTF8.self)
+                    // C1 references (&#150;) stay: the mojibake rule reads them as Latin-1 before they become
+                    // windows-1252 characters, as in the reference.
                     j += 1
-                    if let v = UInt32(digits, radix: hex ? 16 : 10), (0x80...0x9F).contains(v) {
-                        // C1 controls in a reference are windows-1252 characters in practice.
-                        out.append(contentsOf: Array("&#\(DocumentDecoder.cp1252Scalar(UInt8(v)));".utf8)); i = j
-                        continue
-                    }
                     if hex, bytes[i + 2] == UInt8(ascii: "X") {
                         // XML allows only a lower-case x.
                         out.append(contentsOf: Array("&#x".utf8)); out.append(contentsOf: bytes[(i + 3)..<j]); i = j
@@ -124,7 +120,7 @@ enum EntityRepair {
     }
 
     /// True when every `&` starts a reference the repair copies unchanged wherever it stands: a predefined
-    /// entity or a character reference with a lower-case x and a value outside the C1 range. Then the
+    /// entity or a character reference with a lower-case x. Then the
     /// document comes out as it went in, and neither CDATA, comments nor a DOCTYPE need to be found.
     private static func needsNoRepair(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { u in
@@ -147,7 +143,7 @@ enum EntityRepair {
                         value = min(value * (hex ? 16 : 10) + digit, 1 << 40)
                         j += 1
                     }
-                    guard j > start, j < n, u[j] == UInt8(ascii: ";"), !(0x80...0x9F).contains(value) else { return false }
+                    guard j > start, j < n, u[j] == UInt8(ascii: ";") else { return false }
                 } else {
                     let start = j
                     while j < n, j - start < 5, u[j] >= 97, u[j] <= 122 { j += 1 }

@@ -16,6 +16,23 @@ enum FeedNamespace: Sendable, Equatable {
 
     var isAtom: Bool { self == .atom10 || self == .atom03 }
 
+    /// The reference's standard prefix for the vocabulary ("" for RSS/Atom core and unknown namespaces).
+    var prefix: String {
+        switch self {
+        case .none, .atom10, .atom03, .rss10, .rss090, .other: return ""
+        case .rdf: return "rdf"
+        case .dc: return "dc"
+        case .dcterms: return "dcterms"
+        case .content: return "content"
+        case .media: return "media"
+        case .itunes: return "itunes"
+        case .sy: return "sy"
+        case .xhtml: return "xhtml"
+        case .admin: return "admin"
+        case .xml: return "xml"
+        }
+    }
+
     static func classify(uri: String?, prefix: String?) -> FeedNamespace {
         guard let uri, !uri.isEmpty else {
             guard let prefix else { return .none }

@@ -19,9 +19,12 @@ public struct ParseLimits: Sendable {
 ///    everything becomes UTF-8 before libxml2 sees it (invalid UTF-8 is re-read as windows-1252, flagged).
 /// 2. `EntityRepair`: HTML entities used without a DTD and bare `&` are repaired (flagged as bozo).
 /// 3. `XMLStreamParser` (LibXML.swift, the only file that imports libxml2) delivers SAX events to
-///    `FeedBuilder`, which keeps only the element stack, the field being read and the entry being built.
+///    `FeedBuilder`, which reads them with the reference parser's (feedparser's) element handlers and keeps
+///    only the element stack, the open text buckets and the entry being built.
 ///    Limits: `maxDepth`, `maxFieldBytes` per field and per internal entity, `maxDocumentTextBytes` for all
 ///    text and all entity expansions, `maxEntries`; exceeding one throws `.limitExceeded`.
+///    A document that is not well-formed is then read again with `LooseXMLParser` (the reference's loose
+///    parser), whose reading decides the result; libxml2's verdict decides `bozo`.
 /// 4. Text fields become plain text (`PlainText`, libxml2's HTML parser for markup); dates go through
 ///    `FeedDate`; links are resolved against xml:base, then `documentURL`.
 /// A document without a feed root is checked for an HTML page (`.notAFeed` with its advertised feeds).
@@ -35,8 +38,22 @@ public enum FeedParser {
         }
         let decoded = try DocumentDecoder.decode(data, contentType: contentType)
         let repaired = EntityRepair.repair(decoded.utf8)
-        let builder = FeedBuilder(documentURL: documentURL, limits: limits)
-        let report = try XMLStreamParser.parse(utf8: repaired.bytes, sink: builder, limits: limits)
+        // A document known to be ill-formed before any XML parse (a declaration not at the start, an entity
+        // that had to be mended) is read only the loose way; any other is parsed by libxml2, and read again the
+        // loose way if libxml2 reports an error. The loose reading is the reference's for such documents: no
+        // stray end tag closes an entry (LooseXMLParser).
+        let knownIllFormed = repaired.firstRepair != nil || decoded.misplacedDeclaration != nil
+        var builder = FeedBuilder(documentURL: documentURL, limits: limits, loose: knownIllFormed)
+        var report = XMLParseReport(recovered: false, firstError: nil)
+        if knownIllFormed {
+            try LooseXMLParser.parse(utf8: decoded.utf8, into: builder)
+        } else {
+            report = try XMLStreamParser.parse(utf8: repaired.bytes, sink: builder, limits: limits)
+            if report.recovered {
+                builder = FeedBuilder(documentURL: documentURL, limits: limits, loose: true)
+                try LooseXMLParser.parse(utf8: decoded.utf8, into: builder)
+            }
+        }
         builder.finish()
         var feed = builder.result
 
@@ -58,6 +75,14 @@ public enum FeedParser {
         if report.recovered {
             feed.bozo = true
             feed.bozoReason = report.firstError
+        }
+        if builder.droppedOpenEntry {
+            feed.bozo = true
+            feed.bozoReason = feed.bozoReason ?? "the document ends inside an entry"
+        }
+        if let misplaced = decoded.misplacedDeclaration {
+            feed.bozo = true
+            feed.bozoReason = feed.bozoReason ?? misplaced
         }
         if let repair = repaired.firstRepair {
             feed.bozo = true

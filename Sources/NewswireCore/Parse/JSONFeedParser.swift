@@ -22,10 +22,14 @@ enum JSONFeedParser {
             let t = s.trimmingSpaces()
             return t.isEmpty ? nil : t
         }
+        var unsafeURLs = 0
         func url(_ d: [String: Any], _ k: String) -> String? {
             guard let s = str(d, k) else { return nil }
-            guard let base = documentURL else { return s }
-            return LibXML.resolveURI(s, base: base) ?? s
+            switch URLSafety.check(s, base: documentURL) {
+            case .safe(let u): return u
+            case .unsafe: unsafeURLs += 1; return nil
+            case .empty: return nil
+            }
         }
         func author(_ d: [String: Any]) -> String? {
             if let list = d["authors"] as? [[String: Any]], let first = list.first(where: { str($0, "name") != nil }) {
@@ -71,6 +75,7 @@ enum JSONFeedParser {
             }
             feed.entries.append(e)
         }
+        feed.unsafeURLs = unsafeURLs
         return feed
     }
 
@@ -83,10 +88,14 @@ enum JSONFeedParser {
             }
             return nil
         }
+        var unsafeURLs = 0
         func url(_ s: String?) -> String? {
             guard let s else { return nil }
-            guard let base = documentURL else { return s }
-            return LibXML.resolveURI(s, base: base) ?? s
+            switch URLSafety.check(s, base: documentURL) {
+            case .safe(let u): return u
+            case .unsafe: unsafeURLs += 1; return nil
+            case .empty: return nil
+            }
         }
         var feed = ParsedFeed(format: .rss20)
         feed.feed.title = str(channel, "title").map(PlainText.guess)
@@ -105,7 +114,7 @@ enum JSONFeedParser {
             var e = FeedEntry()
             e.id = str(item, "guid")
             e.title = str(item, "title").map(PlainText.guess)
-            e.link = url(str(item, "link")) ?? e.id.flatMap { $0.hasPrefix("http") ? $0 : nil }
+            e.link = url(str(item, "link")) ?? e.id.flatMap { $0.hasPrefix("http") ? url($0) : nil }
             e.published = str(item, "pubDate").flatMap(FeedDate.parse)
             e.author = str(item, "author")
             e.summary = str(item, "description").map(PlainText.guess)
@@ -114,11 +123,12 @@ enum JSONFeedParser {
             } else if let c = str(item, "category") {
                 e.categories = [PlainText.collapse(c)]
             }
-            if let enc = item["enclosure"] as? [String: Any], let u = str(enc, "url") {
-                e.enclosures.append(Enclosure(url: url(u) ?? u, type: str(enc, "type"), length: str(enc, "length").flatMap { Int($0) }))
+            if let enc = item["enclosure"] as? [String: Any], let u = url(str(enc, "url")) {
+                e.enclosures.append(Enclosure(url: u, type: str(enc, "type"), length: str(enc, "length").flatMap { Int($0) }))
             }
             feed.entries.append(e)
         }
+        feed.unsafeURLs = unsafeURLs
         return feed
     }
 }

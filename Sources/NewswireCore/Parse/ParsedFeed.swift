@@ -17,15 +17,20 @@ public struct ParsedFeed: Sendable, Equatable {
     public var entries: [FeedEntry]
     /// What the feed says about how often to poll it (RSS `ttl`, `sy:updatePeriod`/`sy:updateFrequency`).
     public var pollHint: PollHint
+    /// URLs the document gave (links, enclosure and image URLs) that were dropped for a scheme other than
+    /// http(s) (`URLSafety`). Not part of the JSON schema; the daemon logs it as `unsafe_urls`.
+    public var unsafeURLs: Int
 
     public init(format: Format = .unknown, bozo: Bool = false, bozoReason: String? = nil,
-                feed: FeedInfo = FeedInfo(), entries: [FeedEntry] = [], pollHint: PollHint = PollHint()) {
+                feed: FeedInfo = FeedInfo(), entries: [FeedEntry] = [], pollHint: PollHint = PollHint(),
+                unsafeURLs: Int = 0) {
         self.format = format
         self.bozo = bozo
         self.bozoReason = bozoReason
         self.feed = feed
         self.entries = entries
         self.pollHint = pollHint
+        self.unsafeURLs = unsafeURLs
     }
 }
 
@@ -60,7 +65,7 @@ public struct FeedEntry: Sendable, Equatable {
     public var id: String?
     /// Plain text.
     public var title: String?
-    /// Absolute URL of the alternate link.
+    /// Absolute http(s) URL of the alternate link (`URLSafety`).
     public var link: String?
     public var published: Date?
     public var updated: Date?

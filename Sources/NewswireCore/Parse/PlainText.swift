@@ -158,7 +158,8 @@ struct TextCollapser {
         case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B:
             pendingSpace = lineLength > 0
             return
-        case 0x80...0x9F where previous == 0xC2:
+        // The five windows-1252 leaves undefined (81, 8D, 8F, 90, 9D) stay themselves, as the reference keeps them.
+        case 0x80...0x9F where previous == 0xC2 && DocumentDecoder.cp1252Scalar(b) != 0xFFFD:
             out.removeLast()  // the C2 lead byte
             lineLength -= 1
             if let mapped = Unicode.Scalar(DocumentDecoder.cp1252Scalar(b)) {

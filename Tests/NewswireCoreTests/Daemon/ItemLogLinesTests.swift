@@ -104,3 +104,27 @@ import Testing
         #expect(captured.events("item").compactMap { $0["title"] } == ["kept until the commit", "doomed"])
     }
 }
+
+/// An unsafe link never reaches the archive: the item is archived without a `url`, and the feed's `fetch` line
+/// counts what was dropped.
+@Suite struct PipelineUnsafeURLTests {
+    @Test func aJavascriptLinkIsArchivedWithoutURLAndCounted() throws {
+        let t = TempState(), captured = ItemLogLinesTests.Captured()
+        let pipeline = try ItemLogLinesTests.pipeline(t, captured: captured)
+        let feed = FeedConfig(url: "https://feed.example/rss")
+        let body = Data("""
+        <rss version="2.0"><channel><title>t</title>
+        <item><title>AI governance summit opens</title><link>javascript:alert('link')</link><guid>g1</guid>
+        <description>Delegates meet to discuss international cooperation on AI rules.</description></item>
+        <item><title>Export controls on chips</title><link>/story/2</link><guid>g2</guid>
+        <description>New rules for advanced chips and AI governance.</description></item>
+        </channel></rss>
+        """.utf8)
+        #expect(pipeline.handle(feed: feed, outcome: PipelineStoreErrorTests.ok(body, url: feed.url)).newItems == 2)
+        #expect(captured.events("fetch").first?["unsafe_urls"] == "1")
+        pipeline.commitAndArchive()
+        let urls = try pipeline.store.db.query("SELECT url FROM items ORDER BY seq").map { $0[0].text }
+        #expect(urls == [nil, "https://feed.example/story/2"])
+        #expect(captured.events("item").map { $0["url"] ?? "-" } == ["", "https://feed.example/story/2"])
+    }
+}

@@ -80,7 +80,7 @@ private func parse(_ xml: String, url: String? = nil, contentType: String? = nil
         #expect(feed.feed.link == "https://example.org/blog/index.html")
         #expect(feed.feed.author == "Ann")
         #expect(feed.feed.language == "en")
-        #expect(feed.feed.image == "https://example.org/blog/logo.png")
+        #expect(feed.feed.image == nil)  // atom:logo is not the reference's image (only RSS <image> and itunes:image)
         #expect(feed.feed.updated.map(ISOTime.format) == "2025-07-26T11:00:00Z")
         let e = try #require(feed.entries.first)
         #expect(e.link == "https://example.org/blog/posts/one.html")
@@ -191,7 +191,9 @@ private func parse(_ xml: String, url: String? = nil, contentType: String? = nil
         """
         let feed = try FeedParser.parse(Data(doc.utf8))
         #expect(feed.format == .atom10)
-        #expect(feed.feed.title == "Inner")
+        // The reference reads an XHTML <body> as content: the feed's title is markup in it, and the title's end
+        // tag ends the content, so the entries after it are read.
+        #expect(feed.feed.title == nil)
         #expect(feed.entries.map(\.title) == ["E"])
     }
 
