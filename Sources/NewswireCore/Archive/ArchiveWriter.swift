@@ -126,15 +126,7 @@ public struct ArchiveWriter: Sendable {
     }
 
     private func write(_ bytes: [UInt8], to fd: Int32, path: String) throws(ArchiveError) {
-        let ok = bytes.withUnsafeBytes { buf -> Bool in
-            var off = 0
-            while off < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                off += n
-            }
-            return true
-        }
+        let ok = Bytes.writeAll(bytes) { Glibc.write(fd, $0, $1) }
         guard ok else {
             throw ArchiveError(path: path, message: "cannot write: \(String(cString: strerror(errno)))")
         }

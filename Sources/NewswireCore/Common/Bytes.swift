@@ -1,12 +1,16 @@
+import Foundation
+
 /// The one module that handles bytes through pointers, for the hot paths that write or scan UTF-8 and integers
-/// by the byte: JSON string escaping, decimal digits, and integer lists for SQL's `json_each`.
+/// by the byte: JSON string escaping, decimal digits, and integer lists for SQL's `json_each`; and the one loop
+/// that hands a byte array to write(2) or send(2).
 ///
 /// Invariants each function keeps:
 /// - it reads only within the buffer it is handed (`src.count`, `out.count`), and never keeps the pointer past
 ///   its own return;
 /// - a write into `out` stays below the room the caller promised (20 bytes for a decimal, 21 a value and 2 for
 ///   an integer list), which the callers here size from the value count;
-/// - the bytes it writes are ASCII or copied UTF-8 runs, so any String built from them is valid UTF-8.
+/// - the bytes it writes are ASCII or copied UTF-8 runs, so any String built from them is valid UTF-8;
+/// - `writeAll` hands its callback a pointer into the array it was given, valid only during that call.
 /// Little-endian integers (`Bytes`) need no pointer at all and are here as the other byte format we store.
 extension JSONText {
     /// Appends UTF-8 text as a JSON string, copying the runs between escapes in bulk. Eight bytes at a time
@@ -140,8 +144,8 @@ extension JSONText {
     }
 }
 
-/// Little-endian values: fingerprints, story vectors and background frequencies as stored.
-enum Bytes {
+/// Little-endian values: fingerprints, story vectors and background frequencies as stored; and writing bytes out.
+public enum Bytes {
     static func appendLittleEndian(_ v: UInt64, to out: inout [UInt8]) {
         for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
     }
@@ -156,5 +160,24 @@ enum Bytes {
         var v: UInt64 = 0
         for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
         return v
+    }
+}
+
+extension Bytes {
+    /// Hands `bytes` to `write` (a write(2) or send(2) on the caller's descriptor: a start and a count, the
+    /// bytes taken back) until every byte is taken, again after EINTR. False when a call fails or takes none:
+    /// the caller decides whether that is an error (the archive) or the reader having gone (a log, a pipe).
+    @discardableResult
+    public static func writeAll(_ bytes: [UInt8], _ write: (UnsafeRawPointer, Int) -> Int) -> Bool {
+        bytes.withUnsafeBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(buf.baseAddress! + off, buf.count - off)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { return false }
+                off += n
+            }
+            return true
+        }
     }
 }

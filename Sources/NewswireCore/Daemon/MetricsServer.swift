@@ -140,13 +140,6 @@ private struct Responder: Sendable {
         }
         let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         let out = Array(head.utf8) + body
-        out.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = send(c, raw.baseAddress! + off, raw.count - off, Int32(MSG_NOSIGNAL))
-                if n <= 0 { return }
-                off += n
-            }
-        }
+        Bytes.writeAll(out) { send(c, $0, $1, Int32(MSG_NOSIGNAL)) }
     }
 }

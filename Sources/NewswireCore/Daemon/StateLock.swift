@@ -31,9 +31,8 @@ public final class StateLock: Sendable {
             let who = holder.map { "newswired (pid \($0))" } ?? "another newswired process"
             throw StateLockError(path: path, message: "the state directory is in use by \(who); one daemon per state directory (read-only commands such as archive, feeds list and status work beside it)")
         }
-        let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
-        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        Bytes.writeAll(Array("\(getpid())\n".utf8)) { write(fd, $0, $1) }
         self.fd = fd
     }
 

@@ -186,14 +186,7 @@ public final class LogSink: Sendable {
     }
 
     private static func writeAll(_ fd: Int32, _ line: [UInt8]) {
-        line.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                off += n
-            }
-        }
+        Bytes.writeAll(line) { Foundation.write(fd, $0, $1) }
     }
 
     /// systemd sets JOURNAL_STREAM to "device:inode" of the stream it connected to stderr.

@@ -80,17 +80,8 @@ final class OutputBuffer {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return  // EPIPE and the like: the reader has gone; SIGPIPE ends us
-                }
-                off += n
-            }
-        }
+        // A failure is EPIPE and the like: the reader has gone, and SIGPIPE ends us.
+        Bytes.writeAll(bytes) { Glibc.write(fd, $0, $1) }
     }
 }
 
