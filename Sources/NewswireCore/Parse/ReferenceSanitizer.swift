@@ -206,7 +206,11 @@ enum ReferenceSanitizer {
     /// they pass through `convert` as private-use characters (U+F0000 + the control's value) and are put back.
     /// A field that already holds such a private-use character is converted as it is.
     static func keepingControlCharacters(_ html: String, _ convert: (String) -> String) -> String {
-        let hasControl = html.utf8.contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        // Byte by byte over the contiguous UTF-8 (every field is native): the generic view's closure cost more
+        // than the rest of the check.
+        func isCarried(_ b: UInt8) -> Bool { b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D }
+        let hasControl = html.utf8.withContiguousStorageIfAvailable { $0.contains(where: isCarried) }
+            ?? html.utf8.contains(where: isCarried)
         guard hasControl, !html.unicodeScalars.contains(where: { $0.value >= 0xF0000 && $0.value < 0xF0020 }) else {
             return convert(html)
         }
