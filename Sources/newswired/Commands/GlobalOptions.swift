@@ -130,26 +130,21 @@ enum CLIError: Error, CustomStringConvertible {
 }
 
 extension ParsableCommand {
-    /// Runs `body`, turning configuration and store errors into one clear line on stderr and an exit status.
+    /// Runs `body`, turning configuration, store, archive and lock errors into one clear line on stderr and an
+    /// exit status; any other error goes on to ArgumentParser.
     func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as CLIError {
+        } catch {
+            let status: Int32
+            switch error {
+            case is CLIError, is ConfigError: status = 78  // EX_CONFIG: the unit does not restart on it
+            case is StoreError, is ArchiveError: status = 74  // EX_IOERR
+            case is StateLockError: status = 75  // EX_TEMPFAIL: another process holds the state directory
+            default: throw error
+            }
             FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
-            throw ExitCode(78)
-        } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
-            throw ExitCode(78)
-        } catch let error as StoreError {
-            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
-            throw ExitCode(74)
-        } catch let error as ArchiveError {
-            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
-            throw ExitCode(74)
-        } catch let error as StateLockError {
-            // EX_TEMPFAIL: the other process will end; systemd's unit does not count it as a crash to restart on.
-            FileHandle.standardError.write(Data("newswired: \(error)\n".utf8))
-            throw ExitCode(75)
+            throw ExitCode(status)
         }
     }
 }

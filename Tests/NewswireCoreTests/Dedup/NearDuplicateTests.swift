@@ -255,7 +255,7 @@ to open, but analysts warned that some of the diverted trade may never return.
             try add("orig", title: "Valdoria", body: wireStory, in: dedup)
         }
         let s = try store(t)
-        let dedup = DedupIndex(storage: s)
+        _ = DedupIndex(storage: s)
         #expect(try s.dedupEntry(itemID: "orig")?.story == "orig")
         #expect(try s.db.query("PRAGMA user_version").first?.first?.int == Int64(ItemStore.schemaVersion))
     }
