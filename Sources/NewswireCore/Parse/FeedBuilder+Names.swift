@@ -1,0 +1,431 @@
+import Foundation
+
+/// Element and attribute names, namespaces, URL resolution and safety, and the text helpers the handlers share.
+extension FeedBuilder {
+    // MARK: Names and attributes
+
+    struct NameKey: Hashable {
+        var ns: FeedNamespace
+        var prefix: String?
+        var local: String
+    }
+
+    /// feedparser's name of an element: the vocabulary's standard prefix and the lower-cased local name; an
+    /// unknown namespace keeps the document's prefix, and an unprefixed element of an unknown namespace is
+    /// read as RSS/Atom.
+    func elementName(ns: FeedNamespace, prefix: String?, local: String) -> ElementName {
+        let key = NameKey(ns: ns, prefix: ns == .other ? prefix : nil, local: local)
+        // A direct-mapped cache in front of the dictionary: names repeat, and comparing the same small strings
+        // is cheaper than hashing them.
+        let u = local.utf8
+        let slot = (u.count &* 31 &+ Int(u.first ?? 0) &* 7 &+ Int(u.last ?? 0)) & 63
+        if let hit = recentNames[slot], hit.key == key { return hit.name }
+        if let known = names[key] {
+            recentNames[slot] = (key, known)
+            return known
+        }
+        let lower = Self.lowercasedASCII(local)
+        let p: String
+        switch ns {
+        case .none, .atom10, .atom03, .rss10, .rss090: p = ""
+        case .other: p = prefix?.lowercased() ?? ""
+        default: p = ns.prefix
+        }
+        let name = p.isEmpty ? lower : p + "_" + lower
+        let e = ElementName(name: name, local: lower, prefixed: !p.isEmpty, handler: Self.handlers[name] ?? .unknown,
+                            keepsTextInput: ["title", "link", "description", "name"].contains(lower),
+                            keepsImage: ["title", "link", "description", "url", "href", "width", "height"].contains(lower))
+        if names.count < 512 { names[key] = e }
+        recentNames[slot] = (key, e)
+        return e
+    }
+
+    /// feedparser's attribute dictionary: keys lower-cased ("prefix:local" for a known namespace), `rel` and
+    /// `type` values lower-cased.
+    func normalizedAttributes(_ attributes: [XMLAttribute]) -> Attrs {
+        var out: Attrs = [:]
+        guard !attributes.isEmpty else { return out }
+        for a in attributes {
+            var key = Self.lowercasedASCII(a.local)
+            if let uri = a.namespace {
+                let ns = classify(uri: uri, prefix: a.prefix)
+                if ns != .other, ns != .none, !ns.isCore { key = ns.prefix + ":" + key }
+            } else if let p = a.prefix {
+                key = Self.lowercasedASCII(p) + ":" + key
+            }
+            out[key] = (key == "rel" || key == "type") ? a.value.lowercased() : a.value
+        }
+        return out
+    }
+
+    /// `lowercased()` without building a new String for the usual name that has no upper-case letter.
+    static func lowercasedASCII(_ s: String) -> String {
+        s.utf8.contains(where: { $0 >= 65 && $0 <= 90 || $0 >= 0x80 }) ? s.lowercased() : s
+    }
+
+    func classify(uri: String?, prefix: String?) -> FeedNamespace {
+        guard let uri, !uri.isEmpty else { return FeedNamespace.classify(uri: uri, prefix: prefix) }
+        for entry in namespaceCache where entry.uri == uri { return entry.ns }
+        let ns = FeedNamespace.classify(uri: uri, prefix: prefix)
+        if namespaceCache.count < 16 { namespaceCache.append((uri, ns)) }
+        return ns
+    }
+
+    // MARK: URLs
+
+    /// `resolve_uri`: a reference against the base in scope.
+    func resolve(_ ref: String, base: String?) -> String {
+        let r = ref.trimmingSpaces()
+        guard let base, !base.isEmpty else { return r }
+        if r.isEmpty { return base }
+        return LibXML.resolveURI(r, base: base) ?? r
+    }
+
+    /// An id that is a permalink is resolved as the reference resolves it, but against the document's own
+    /// xml:base only: resolving opaque ids ("12345") against the URL the feed was fetched from would change
+    /// them with the URL.
+    func resolveID(_ ref: String) -> String {
+        guard let base = currentDocBase, !base.isEmpty else { return ref }
+        return resolve(ref, base: base)
+    }
+
+    /// An xml:base against its parent's: kept only if the result has a scheme the reference accepts.
+    func joinBase(_ parent: String?, _ value: String) -> String? {
+        guard let parent, !parent.isEmpty else { return value }
+        let joined = resolve(value, base: parent)
+        let scheme = joined.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return Self.acceptableSchemes.contains(scheme) ? joined : parent
+    }
+
+    static let acceptableSchemes: Set<String> = [
+        "file", "ftp", "gopher", "h323", "hdl", "http", "https", "imap", "magnet", "mailto", "mms", "news", "nntp",
+        "prospero", "rsync", "rtsp", "rtspu", "sftp", "shttp", "sip", "sips", "snews", "svn", "svn+ssh", "telnet",
+        "wais", "aim", "callto", "cvs", "facetime", "feed", "git", "gtalk", "irc", "ircs", "irc6", "itms", "msnim",
+        "skype", "ssh", "smb", "ymsg",
+    ]
+
+    /// A URL field of the result: resolved against the document's URL, nil unless http(s) (`URLSafety`).
+    func outputURL(_ raw: String) -> String? {
+        switch URLSafety.check(raw, base: documentURL) {
+        case .safe(let url): return url
+        case .unsafe:
+            result.unsafeURLs += 1
+            return nil
+        case .empty: return nil
+        }
+    }
+
+    // MARK: Helpers
+
+    static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml"]
+
+    static func mapContentType(_ type: String) -> String {
+        let t = type.lowercased()
+        switch t {
+        case "text", "plain": return "text/plain"
+        case "html": return "text/html"
+        case "xhtml": return "application/xhtml+xml"
+        default: return t
+        }
+    }
+
+    /// `_enforce_href`: `url`, else `uri`, else `href` becomes `href`.
+    static func enforcingHref(_ attributes: Attrs) -> Attrs {
+        var a = attributes
+        if let href = a["url"] ?? a["uri"] ?? a["href"], !href.isEmpty {
+            a["url"] = nil
+            a["uri"] = nil
+            a["href"] = href
+        }
+        return a
+    }
+
+    /// "&name;" left in a link by sloppy escaping ("?a=1&b;=2") reads as "&name".
+    static func fixingQueryReferences(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
+        var out = ""
+        var rest = s[...]
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            let nameEnd = after.firstIndex(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_")) }) ?? after.endIndex
+            if nameEnd > after.startIndex, nameEnd < after.endIndex, after[nameEnd] == ";" {
+                out += "&" + after[after.startIndex..<nameEnd]
+                rest = after[after.index(after: nameEnd)...]
+            } else {
+                out += "&"
+                rest = after
+            }
+        }
+        return out + rest
+    }
+
+    /// The reference's `looks_like_html`: a close tag or an entity reference, every tag an acceptable HTML
+    /// element, every entity an HTML one.
+    static func looksLikeHTML(_ s: String) -> Bool {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
+        let u = Array(s.utf8)
+        var sawCloseTag = false, sawReference = false
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "<") {
+                var j = i + 1
+                let close = j < u.count && u[j] == UInt8(ascii: "/")
+                if close { j += 1 }
+                let start = j
+                while j < u.count, isWordByte(u[j]) { j += 1 }
+                if j > start {
+                    let name = String(decoding: u[start..<j], as: UTF8.self).lowercased()
+                    if !acceptableElements.contains(name) { return false }
+                    if close, j < u.count, u[j] == UInt8(ascii: ">") { sawCloseTag = true }
+                }
+            } else if u[i] == UInt8(ascii: "&") {
+                var j = i + 1
+                let numeric = j < u.count && u[j] == UInt8(ascii: "#")
+                if numeric { j += 1 }
+                let start = j
+                while j < u.count, isWordByte(u[j]) { j += 1 }
+                if j > start, j < u.count, u[j] == UInt8(ascii: ";") {
+                    sawReference = true
+                    if !numeric, LibXML.htmlEntity(named: String(decoding: u[start..<j], as: UTF8.self)) == nil
+                        && !["apos"].contains(String(decoding: u[start..<j], as: UTF8.self)) {
+                        return false
+                    }
+                }
+            }
+            i += 1
+        }
+        return sawCloseTag || sawReference
+    }
+
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b >= 0x80
+    }
+
+    /// The sanitizer's acceptable elements (feedparser `_HTMLSanitizer.acceptable_elements`).
+    static let acceptableElements: Set<String> = [
+        "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "big", "blockquote", "br",
+        "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "command", "datagrid",
+        "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "event-source",
+        "fieldset", "figcaption", "figure", "footer", "font", "form", "header", "h1", "h2", "h3", "h4", "h5", "h6",
+        "hr", "i", "img", "input", "ins", "keygen", "kbd", "label", "legend", "li", "m", "map", "menu", "meter",
+        "multicol", "nav", "nextid", "ol", "output", "optgroup", "option", "p", "pre", "progress", "q", "s", "samp",
+        "section", "select", "small", "sound", "source", "spacer", "span", "strike", "strong", "sub", "sup",
+        "table", "tbody", "td", "textarea", "time", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var", "video",
+        "noscript",
+    ]
+
+    /// The reference's HTML sanitizer (`_BaseHTMLProcessor.handle_entityref`) keeps an entity reference only
+    /// if HTML 4 names it: `&name` (with or without `;`) of any other name is text, `&amp;name`. So an
+    /// ill-formed "AT&T wins" reads "AT&T wins", not "AT&T; wins".
+    static func sanitizingEntityNames(_ html: String) -> String {
+        var html = html
+        let suspect = html.withUTF8 { u -> Bool in
+            // Any "&" followed by a letter whose name is not an HTML entity: else the text stays as it is.
+            guard let base = u.baseAddress else { return false }
+            var i = 0
+            while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "&")), u.count - i) {
+                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                guard i < u.count, LooseXMLParser.isLetter(u[i]) else { continue }
+                var j = i
+                while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
+                        || u[j] == UInt8(ascii: ".") { j += 1 }
+                guard j < u.count else { continue }
+                let name = String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self)
+                if name != "apos", LibXML.htmlEntity(named: name) == nil { return true }
+                i = j
+            }
+            return false
+        }
+        guard suspect else { return html }
+        let u = Array(html.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count + 16)
+        var i = 0
+        var changed = false
+        while i < u.count {
+            guard u[i] == UInt8(ascii: "&"), i + 1 < u.count, LooseXMLParser.isLetter(u[i + 1]) else {
+                out.append(u[i]); i += 1; continue
+            }
+            var j = i + 1
+            while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
+                    || u[j] == UInt8(ascii: ".") { j += 1 }
+            // sgmllib's entityref needs a character after the name.
+            guard j < u.count else { out.append(contentsOf: u[i..<j]); i = j; continue }
+            let name = String(decoding: u[(i + 1)..<j], as: UTF8.self)
+            if name == "apos" || LibXML.htmlEntity(named: name) != nil {
+                out.append(contentsOf: u[i..<j])
+            } else {
+                out.append(contentsOf: "&amp;".utf8)
+                out.append(contentsOf: u[(i + 1)..<j])
+                if u[j] == UInt8(ascii: ";") { j += 1 }
+                changed = true
+            }
+            i = j
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : html
+    }
+
+    /// Python's `str.replace`: every non-overlapping occurrence of `pattern`, left to right, byte by byte.
+    static func replacing(_ s: String, _ pattern: String, _ replacement: String) -> String {
+        var s = s
+        return s.withUTF8 { u -> String in
+            let pat = Array(pattern.utf8)
+            guard let first = pat.first, u.count >= pat.count, let base = u.baseAddress,
+                  memchr(base, Int32(first), u.count) != nil else { return String(decoding: u, as: UTF8.self) }
+            var out: [UInt8] = []
+            var i = 0, copied = 0
+            let n = u.count, m = pat.count
+            while i + m <= n {
+                guard let hit = memchr(base + i, Int32(first), n - m + 1 - i) else { break }
+                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var k = 1
+                while k < m, u[i + k] == pat[k] { k += 1 }
+                if k == m {
+                    if out.isEmpty { out.reserveCapacity(n) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<i]))
+                    out.append(contentsOf: replacement.utf8)
+                    i += m
+                    copied = i
+                } else {
+                    i += 1
+                }
+            }
+            if copied == 0 { return String(decoding: u, as: UTF8.self) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<n]))
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    /// Python's `str.strip()`: Unicode whitespace at both ends.
+    static func pyStrip(_ s: String) -> String {
+        guard let head = s.unicodeScalars.first, let tail = s.unicodeScalars.last else { return s }
+        if !ReferenceDate.isSpace(head), !ReferenceDate.isSpace(tail) { return s }
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !ReferenceDate.isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !ReferenceDate.isSpace($0) })!
+        return String(scalars[first...last])
+    }
+
+    /// `base64.decodebytes(...).decode('utf8')`, nil where it raises (the text is then kept as it is).
+    static func base64Text(_ s: String) -> String? {
+        let alphabet = s.unicodeScalars.filter { ($0 >= "A" && $0 <= "Z") || ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "+" || $0 == "/" || $0 == "=" }
+        guard let data = Data(base64Encoded: String(String.UnicodeScalarView(alphabet))) else { return nil }
+        return String(validating: data, as: UTF8.self)
+    }
+
+    /// UTF-8 that was read as Latin-1 upstream ("cafÃ©") is read back: when every character of the value is
+    /// Latin-1 and its bytes are valid UTF-8 (the reference's `encode('iso-8859-1').decode('utf-8')`).
+    static func repairingMojibake(_ s: String) -> String {
+        // Only characters U+0080...U+00FF (UTF-8 C2/C3 lead bytes) can take part, and none above U+00FF may be
+        // there: most text is ruled out by its bytes alone.
+        var s = s
+        let candidate = s.withUTF8 { u -> Bool in
+            var sawLatin1 = false
+            for b in u where b >= 0xC2 {
+                if b >= 0xC4 { return false }
+                sawLatin1 = true
+            }
+            return sawLatin1
+        }
+        guard candidate else { return s }
+        var bytes: [UInt8] = []
+        var sawHigh = false
+        for scalar in s.unicodeScalars {
+            guard scalar.value <= 0xFF else { return s }
+            if scalar.value >= 0x80 { sawHigh = true }
+            bytes.append(UInt8(scalar.value))
+        }
+        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        return fixed
+    }
+
+    func escape(_ s: String, quotes: Bool) -> String {
+        func plain<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
+            !bytes.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || (quotes && $0 == 0x22) })
+        }
+        if s.utf8.withContiguousStorageIfAvailable(plain) ?? plain(s.utf8) { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 16)
+        for b in s.utf8 {
+            switch b {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x22 where quotes: out.append(contentsOf: "&quot;".utf8)
+            default: out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The reference's e-mail pattern in author strings (`mixin.py`, `_sync_author_detail`):
+/// `[\w.+-]+@(\[\d{1,3}\.\d{1,3}\.\d{1,3}\.|([A-Za-z0-9-]+\.)+)([A-Za-z]{2,4}|\d{1,3})\]?(\?subject=\S+)?`,
+/// ASCII classes, matched leftmost as `re.search` does.
+enum ReferenceEmail {
+    static func firstMatch(in text: String) -> String? {
+        let s = Array(text.unicodeScalars)
+        guard s.contains("@") else { return nil }
+        for start in s.indices {
+            if let end = match(s, from: start) { return String(String.UnicodeScalarView(s[start..<end])) }
+        }
+        return nil
+    }
+
+    private static func isLocal(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (c.properties.isAlphabetic || (c >= "0" && c <= "9") || c == "_" || c == "-" || c == "." || c == "+")
+    }
+    private static func isLabel(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (c.properties.isAlphabetic || (c >= "0" && c <= "9") || c == "-")
+    }
+    private static func isLetter(_ c: Unicode.Scalar) -> Bool { c.isASCII && c.properties.isAlphabetic }
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+
+    private static func match(_ s: [Unicode.Scalar], from start: Int) -> Int? {
+        var i = start
+        while i < s.count, isLocal(s[i]) { i += 1 }
+        guard i > start, i < s.count, s[i] == "@" else { return nil }
+        let domainStart = i + 1
+        // Candidate positions where the top-level part may start, longest domain first.
+        var tldStarts: [Int] = []
+        if domainStart < s.count, s[domainStart] == "[" {
+            var k = domainStart + 1
+            var ok = true
+            for _ in 0..<3 {
+                let d = k
+                while k < s.count, k - d < 3, isDigit(s[k]) { k += 1 }
+                guard k > d, k < s.count, s[k] == "." else { ok = false; break }
+                k += 1
+            }
+            if ok { tldStarts.append(k) }
+        }
+        var labels: [Int] = []
+        var k = domainStart
+        while true {
+            let d = k
+            while k < s.count, isLabel(s[k]) { k += 1 }
+            guard k > d, k < s.count, s[k] == "." else { break }
+            k += 1
+            labels.append(k)
+        }
+        tldStarts += labels.reversed()
+        for t in tldStarts {
+            var e = t
+            while e < s.count, e - t < 4, isLetter(s[e]) { e += 1 }
+            if e - t < 2 {
+                e = t
+                while e < s.count, e - t < 3, isDigit(s[e]) { e += 1 }
+                if e == t { continue }
+            }
+            if e < s.count, s[e] == "]" { e += 1 }
+            let subject = Array("?subject=".unicodeScalars)
+            if e + subject.count < s.count, Array(s[e..<(e + subject.count)]) == subject, !ReferenceDate.isSpace(s[e + subject.count]) {
+                e += subject.count
+                while e < s.count, !ReferenceDate.isSpace(s[e]) { e += 1 }
+            }
+            return e
+        }
+        return nil
+    }
+}
