@@ -45,8 +45,7 @@ public enum ConfigLoader {
                 }
             case "log_file": config.logFile = try r.bool(v, key: key)
             case "metrics":
-                for (k2, v2) in try r.mapping(v, key: key) {
-                    let sub = try r.keyName(k2), path = "metrics.\(sub)"
+                try r.section(v, key) { sub, k2, v2, path throws(ConfigError) in
                     switch sub {
                     case "listen":
                         let addr = try r.string(v2, key: path)
@@ -58,8 +57,7 @@ public enum ConfigLoader {
                     }
                 }
             case "poll":
-                for (k2, v2) in try r.mapping(v, key: key) {
-                    let sub = try r.keyName(k2), path = "poll.\(sub)"
+                try r.section(v, key) { sub, k2, v2, path throws(ConfigError) in
                     switch sub {
                     case "interval": config.poll.interval = try r.duration(v2, key: path)
                     case "min_interval": config.poll.minInterval = try r.duration(v2, key: path)
@@ -74,8 +72,7 @@ public enum ConfigLoader {
                                       message: "min_interval (\(config.poll.minInterval)s) is larger than max_interval (\(config.poll.maxInterval)s)")
                 }
             case "fetch":
-                for (k2, v2) in try r.mapping(v, key: key) {
-                    let sub = try r.keyName(k2), path = "fetch.\(sub)"
+                try r.section(v, key) { sub, k2, v2, path throws(ConfigError) in
                     switch sub {
                     case "timeout": config.fetch.timeout = try r.duration(v2, key: path)
                     case "connect_timeout": config.fetch.connectTimeout = try r.duration(v2, key: path)
@@ -90,8 +87,7 @@ public enum ConfigLoader {
                     }
                 }
             case "backoff":
-                for (k2, v2) in try r.mapping(v, key: key) {
-                    let sub = try r.keyName(k2), path = "backoff.\(sub)"
+                try r.section(v, key) { sub, k2, v2, path throws(ConfigError) in
                     switch sub {
                     case "initial": config.backoff.initial = try r.duration(v2, key: path)
                     case "max": config.backoff.max = try r.duration(v2, key: path)
@@ -130,6 +126,15 @@ private struct Reader {
 
     func error(_ node: Node, _ key: String?, _ message: String) -> ConfigError {
         ConfigError(file: file, line: node.mark?.line, key: key, message: message)
+    }
+
+    /// Each key of a section (`poll: {…}`): its name, its node, its value and its dotted path.
+    func section(_ node: Node, _ key: String,
+                 _ body: (String, Node, Node, String) throws(ConfigError) -> Void) throws(ConfigError) {
+        for (k, v) in try mapping(node, key: key) {
+            let sub = try keyName(k)
+            try body(sub, k, v, "\(key).\(sub)")
+        }
     }
 
     func unknown(_ keyNode: Node, _ key: String) -> ConfigError {
