@@ -54,6 +54,16 @@ import TestSupport
         let again = try sandbox.run(["store", "rebuild"])
         #expect(again.exitCode == 64, "a store with items is not rebuilt over; stderr:\n\(again.stderr)")
 
+        // A rebuild cut short leaves its marker: the daemon refuses the store, a second rebuild continues.
+        let marker = sandbox.state.appendingPathComponent("rebuild-incomplete")
+        try Data("started by pid 1\n".utf8).write(to: marker)
+        let unfinished = try sandbox.once()
+        #expect(unfinished.exitCode == 74 && unfinished.stderr.contains("did not finish"), "stderr:\n\(unfinished.stderr)")
+        let continued = try sandbox.run(["store", "rebuild"])
+        #expect(continued.exitCode == 0 && continued.stdout.contains("continued an unfinished rebuild")
+                && continued.stdout.contains("0 items from 7 lines (7 lines repeated"), "\(continued.stdout)\(continued.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+
         let next = try sandbox.once()
         #expect(next.exitCode == 0, "stderr:\n\(next.stderr)")
         #expect(try sandbox.archiveText() == archived, "the feeds' items are known again: nothing archived twice")

@@ -59,6 +59,12 @@ public final class Daemon {
         self.notifier = notifier
         stateLock = try StateLock(stateDirectory: stateDirectory)
         let store = try ItemStore(stateDirectory: stateDirectory)
+        if FileManager.default.fileExists(atPath: StoreRebuild.incompleteMarker(stateDirectory: stateDirectory).path) {
+            throw StoreError(path: store.path, message: """
+                a `newswired store rebuild` did not finish: the store lacks part of the archive. Run it again \
+                (it continues where it stopped)
+                """)
+        }
         if try store.itemCount() == 0, ArchiveReader(stateDirectory: stateDirectory).hasLines() {
             throw StoreError(path: store.path, message: """
                 the store has no items but the archive beside it has: a new or emptied store would archive every \

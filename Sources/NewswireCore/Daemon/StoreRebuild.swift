@@ -14,6 +14,13 @@ public struct StoreRebuild {
         public var repeated = 0
     }
 
+    /// Present while a rebuild runs (`<state>/rebuild-incomplete`): a rebuild cut short leaves a store that
+    /// lacks the archive's later items, which the daemon would archive again; it refuses to start on it, and
+    /// the next rebuild continues where this one stopped.
+    public static func incompleteMarker(stateDirectory: URL) -> URL {
+        stateDirectory.appendingPathComponent("rebuild-incomplete")
+    }
+
     let storage: any PipelineStorage
     let classifier: TopicClassifier
     var deduper = Deduper()
