@@ -16,11 +16,16 @@ public struct ArchiveReader: Sendable {
             .map { directory.appendingPathComponent($0) }
     }
 
-    /// Whether any day file holds a complete line.
+    /// Whether any day file holds a complete line (read in chunks up to its first newline: a day file can be
+    /// large).
     public func hasLines() -> Bool {
         dayFiles().contains { file in
-            guard let data = FileManager.default.contents(atPath: file.path) else { return false }
-            return data.contains(UInt8(ascii: "\n"))
+            guard let handle = FileHandle(forReadingAtPath: file.path) else { return false }
+            defer { try? handle.close() }
+            while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+                if chunk.contains(UInt8(ascii: "\n")) { return true }
+            }
+            return false
         }
     }
 
