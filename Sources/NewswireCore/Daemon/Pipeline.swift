@@ -325,7 +325,9 @@ public final class Pipeline {
         var state = try storage.feedState(url: feed.url) ?? FeedState(url: feed.url)
         state.fetchStarted(at: nowSec)
         let wasDisabled = state.disabled
-        defer {
+        /// Saves the feed's new state, then says so when it enabled a feed a 410 had disabled.
+        func save() throws {
+            try storage.saveFeedState(state)
             if wasDisabled, !state.disabled {
                 log.notice("enabled", metadata: ["reason": "the feed answered again after 410 Gone", "status": .string(state.lastStatus.map(String.init) ?? "-")])
             }
@@ -333,7 +335,7 @@ public final class Pipeline {
 
         func fail(_ failure: FeedFailure) throws -> FeedResult {
             state.failed(failure, at: nowSec, policy: policy, using: &rng)
-            try storage.saveFeedState(state)
+            try save()
             var meta: Logger.Metadata = [
                 "error_code": .string(failure.code), "error": .string(failure.message), "ms": "\(failure.elapsedMs)",
                 "failures": "\(state.consecutiveErrors)",
@@ -366,7 +368,7 @@ public final class Pipeline {
         case .notModified(let r):
             let interval = policy.interval(feed: feed, hint: nil, httpFreshness: SchedulePolicy.httpFreshness(headers: r.headers, now: now))
             state.notModified(r, at: nowSec, interval: interval, policy: policy, using: &rng)
-            try storage.saveFeedState(state)
+            try save()
             DaemonMetrics.fetch(outcome: "not_modified", bytes: 0, milliseconds: r.elapsedMs)
             log.info("fetch", metadata: ["status": "304", "new": "0", "duplicate": "0", "ms": "\(r.elapsedMs)",
                                          "next_at": .string(ISOTime.format(Date(timeIntervalSince1970: TimeInterval(state.nextDueAt!))))])
@@ -408,7 +410,7 @@ public final class Pipeline {
             observedGap: SchedulePolicy.observedGap(dates: parsed.entries.compactMap { $0.published ?? $0.updated }))
         state.fetched(response, title: parsed.feed.title, newItems: fresh.count, at: nowSec, interval: interval,
                       policy: policy, using: &rng)
-        try storage.saveFeedState(state)
+        try save()
 
         DaemonMetrics.fetch(outcome: "ok", bytes: response.body.count, milliseconds: response.elapsedMs)
         DaemonMetrics.items(kind: "new", count: fresh.count)
