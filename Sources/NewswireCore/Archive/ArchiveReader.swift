@@ -38,9 +38,7 @@ public struct ArchiveReader: Sendable {
             guard let data = FileManager.default.contents(atPath: file.path) else {
                 throw ArchiveError(path: file.path, message: "cannot read")
             }
-            var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            lines.removeLast()
-            for (n, line) in lines.enumerated() where !line.isEmpty {
+            for (n, line) in Self.completeLines(data).enumerated() where !line.isEmpty {
                 let record: ArchiveRecord
                 do {
                     record = try decoder.decode(ArchiveLine.self, from: Data(line)).record()
@@ -50,6 +48,12 @@ public struct ArchiveReader: Sendable {
                 try body(record)
             }
         }
+    }
+
+    /// The lines of a day file that end in a newline. What follows the last newline is not written yet,
+    /// whatever it holds: the next append cuts it as a torn tail.
+    static func completeLines(_ data: Data) -> ArraySlice<Data.SubSequence> {
+        data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
     }
 
     private static func reason(_ error: Error) -> String {

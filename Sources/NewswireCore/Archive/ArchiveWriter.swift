@@ -84,14 +84,12 @@ public struct ArchiveWriter: Sendable {
         return missing.count
     }
 
-    /// The item ids of the complete lines of a day file. A last line without its newline is not written
-    /// yet, whatever it holds: the next append cuts it as a torn tail, so counting it would lose its item.
+    /// The item ids of the complete lines of a day file (`ArchiveReader.completeLines`: counting a torn last
+    /// line would lose its item).
     func ids(in file: URL) throws(ArchiveError) -> Set<String> {
         guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
-        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        lines.removeLast()  // what follows the last newline: empty, or a torn line
         var out = Set<String>()
-        for line in lines {
+        for line in ArchiveReader.completeLines(data) {
             if let id = Self.id(ofLine: line) { out.insert(id) }
         }
         return out

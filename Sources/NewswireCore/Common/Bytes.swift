@@ -154,6 +154,14 @@ public enum Bytes {
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
     }
 
+    /// The value at byte `offset` of `bytes` (which holds 4 bytes from there).
+    @inline(__always)
+    static func littleEndianUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for i in (0..<4).reversed() { v = v << 8 | UInt32(bytes[offset + i]) }
+        return v
+    }
+
     /// The value at byte `offset` of `bytes` (which holds 8 bytes from there).
     @inline(__always)
     static func littleEndianUInt64(_ bytes: [UInt8], at offset: Int) -> UInt64 {

@@ -46,6 +46,9 @@ public final class Pipeline {
         var retryAt = DispatchTime.now()
         var delay = 0.0
         var error = ""
+
+        /// Whole seconds since the episode began.
+        var age: Int { Int(Double(DispatchTime.now().uptimeNanoseconds - since.uptimeNanoseconds) / 1e9) }
     }
 
     static let alarmAfterFailedCommits = 3
@@ -152,8 +155,7 @@ public final class Pipeline {
             return "store: the last \(failedCommits) commits failed"
         }
         if let f = archiveFault {
-            let age = Int(Double(DispatchTime.now().uptimeNanoseconds - f.since.uptimeNanoseconds) / 1e9)
-            return "archive: writes failing for \(age)s (\(f.error))"
+            return "archive: writes failing for \(f.age)s (\(f.error))"
         }
         return nil
     }
@@ -183,8 +185,7 @@ public final class Pipeline {
         guard let f = archiveFault, !batchOpen, !archiveQueue.inFlight, force || DispatchTime.now() >= f.retryAt else { return }
         do {
             let written = try archive.reconcile(store: storage)
-            let seconds = Int(Double(DispatchTime.now().uptimeNanoseconds - f.since.uptimeNanoseconds) / 1e9)
-            storeLog.notice("archive", metadata: ["recovered": "true", "appended": "\(written)", "after_s": "\(seconds)"])
+            storeLog.notice("archive", metadata: ["recovered": "true", "appended": "\(written)", "after_s": "\(f.age)"])
             archiveFault = nil
         } catch {
             archiveFailed(error, pending: (try? storage.unarchivedItems().count) ?? 0)

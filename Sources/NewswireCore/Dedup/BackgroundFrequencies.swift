@@ -68,7 +68,7 @@ public struct BackgroundFrequencies: Sendable, Equatable {
     }
 
     public init?(encoded b: [UInt8]) {
-        func u32(_ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 | Int(b[at + 2]) << 16 | Int(b[at + 3]) << 24 }
+        func u32(_ at: Int) -> Int { Int(Bytes.littleEndianUInt32(b, at: at)) }
         guard b.count >= 16, b.starts(with: Array("NWBG".utf8)), u32(4) == 1 else { return nil }
         let count = u32(12)
         guard b.count == 16 + count * 12 else { return nil }

@@ -246,20 +246,28 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(try store.unarchivedItems().isEmpty)
     }
 
-    @Test func aTornLastLineIsCutAndWrittenAgainWhole() throws {
-        let tmp = TempState()
+    /// Items a and b stored; a archived and marked; then `tail` (the start of b's line, cut by a crash)
+    /// appended to the day file.
+    static func archiveEndingIn(_ tail: [UInt8], _ tmp: TempState) throws
+        -> (store: ItemStore, archive: ArchiveWriter, file: URL, a: ArchiveRecord, b: ArchiveRecord) {
         let store = try ItemStore(stateDirectory: tmp.url)
         let archive = ArchiveWriter(stateDirectory: tmp.url)
         let a = sampleRecord(1), b = sampleRecord(2)
         try store.transaction { for r in [a, b] { try store.insertItem(r, language: nil) } }
         try archive.append([a])
         try store.markArchived(ids: [a.id])
-        // b's line was cut off halfway by a crash.
         let file = archive.fileURL(day: b.day)
         let handle = try FileHandle(forWritingTo: file)
         handle.seekToEndOfFile()
-        handle.write(Data(b.jsonLine().prefix(40).utf8))
+        handle.write(Data(tail))
         try handle.close()
+        return (store, archive, file, a, b)
+    }
+
+    @Test func aTornLastLineIsCutAndWrittenAgainWhole() throws {
+        let tmp = TempState()
+        // b's line was cut off halfway by a crash.
+        let (store, archive, file, a, b) = try Self.archiveEndingIn(Array(sampleRecord(2).jsonLine().utf8.prefix(40)), tmp)
         #expect(try archive.reconcile(store: store) == 1)
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(text == a.jsonLine() + "\n" + b.jsonLine() + "\n")
@@ -268,20 +276,10 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
     /// An unmarked item's line cut at every byte offset, its closing brace included but not its newline:
     /// after reconcile the item is in the archive exactly once, whole, after the lines before it.
     @Test func aLineCutAnywhereIsWrittenExactlyOnce() throws {
-        let a = sampleRecord(1), b = sampleRecord(2)
-        let line = Array(b.jsonLine().utf8)
+        let line = Array(sampleRecord(2).jsonLine().utf8)
         for cut in 0...line.count {
             let tmp = TempState()
-            let store = try ItemStore(stateDirectory: tmp.url)
-            let archive = ArchiveWriter(stateDirectory: tmp.url)
-            try store.transaction { for r in [a, b] { try store.insertItem(r, language: nil) } }
-            try archive.append([a])
-            try store.markArchived(ids: [a.id])
-            let file = archive.fileURL(day: b.day)
-            let handle = try FileHandle(forWritingTo: file)
-            handle.seekToEndOfFile()
-            handle.write(Data(line.prefix(cut)))
-            try handle.close()
+            let (store, archive, file, a, b) = try Self.archiveEndingIn(Array(line.prefix(cut)), tmp)
             #expect(try archive.reconcile(store: store) == 1, "cut at \(cut)")
             let text = try String(contentsOf: file, encoding: .utf8)
             #expect(text == a.jsonLine() + "\n" + b.jsonLine() + "\n", "cut at \(cut)")
