@@ -17,7 +17,7 @@ public final class DedupIndex {
         storage.addTransactionObserver(self)
     }
 
-    func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> Set<Int64> {
+    func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int) throws(StoreError) -> [Int64: Int] {
         try storage.nearDuplicateCandidates(keys: keys.map(\.hash), perKeyLimit: perKeyLimit)
     }
 

@@ -31,8 +31,9 @@ public protocol DedupStorage: AnyObject {
     var inTransaction: Bool { get }
     func addTransactionObserver(_ observer: TransactionObserver)
 
-    /// The items indexed under any of `keys` (the newest `perKeyLimit` of each key), by registration number.
-    func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> Set<Int64>
+    /// The items indexed under any of `keys` (the newest `perKeyLimit` of each key), by registration number,
+    /// each with the number of `keys` it was found under.
+    func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int]
     func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry?
     func dedupEntry(itemID: String) throws(StoreError) -> DedupEntry?
     /// The newest registration number (the number of items registered).

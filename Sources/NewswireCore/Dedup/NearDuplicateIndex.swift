@@ -12,8 +12,9 @@
 /// shingles. The headline is left out: a changed headline on the same body is still a copy.
 ///
 /// Lookup goes through the store's index (`dedup_keys`: sampled shingle → item, for the first
-/// `maxLeadOffset` shingles of each lead), reading at most `postingLimit` newest items per shingle, so it
-/// costs the same at 10,000 or 1,000,000 stored items.
+/// `maxLeadOffset` shingles of each lead), reading at most `postingLimit` newest items per shingle, and reads
+/// the fingerprint of an item only when it shares `minLeadHits` of those leading shingles: one shared shingle
+/// is what unrelated texts in a common phrase share, and their number grows with the store.
 public struct NearDuplicateIndex: Sendable {
     public var shingleWords = 4
     public var leadWords = 150
@@ -30,12 +31,17 @@ public struct NearDuplicateIndex: Sendable {
     /// section labels — and are left out of the fingerprint.
     public var minParagraphWords = 8
 
-    /// A copy shares its *beginning* with the original: a key among the first this many keys of both leads
-    /// (about 30 words: room for a dateline, a byline or an editor's note on top). A page that merely quotes
-    /// an article's lead in a teaser block shares it later on, after its own text. Counted in keys rather than
-    /// words so that a gap in the sampling does not push a copy's first key past it. Only these keys of each
-    /// item are indexed.
-    public var maxLeadOffset = 8
+    /// A copy shares its *beginning* with the original: `minLeadHits` keys among the first this many keys of
+    /// both leads (up to 7 keys, about 30 words, of its own on top: room for a dateline, a byline or an
+    /// editor's note). A page that merely quotes an article's lead in a teaser block shares it later on, after
+    /// its own text. Counted in keys rather than words so that a gap in the sampling does not push a copy's
+    /// first keys past it. Only these keys of each item are indexed.
+    public var maxLeadOffset = 9
+    /// Leading keys a candidate must share before its whole fingerprint is read. Two, not one: texts that merely
+    /// share a common phrase share one sampled shingle by chance, and there are more of them the larger the
+    /// store, each a random read; a copy with up to `maxLeadOffset - minLeadHits` keys of its own on top shares
+    /// at least two.
+    public var minLeadHits = 2
 
     /// The sampled shingle hashes of a body's lead in text order, each hash once, with its rank (0 for the
     /// first key of the lead).
@@ -77,11 +83,15 @@ public struct NearDuplicateIndex: Sendable {
     /// older item).
     ///
     /// Candidates come from the index, which holds only the first `maxLeadOffset` keys of each stored lead,
-    /// queried with the first `maxLeadOffset` keys of this one: a copy shares a key early in both leads. Each
-    /// candidate's whole fingerprint, stored with it, gives the shared count.
+    /// queried with the first `maxLeadOffset` keys of this one: a copy shares `minLeadHits` keys early in both
+    /// leads (a lead with fewer keys than that: all of them). Each candidate's whole fingerprint, stored with it,
+    /// gives the shared count.
     public func lookup(_ keys: [NearDuplicateKey], in index: DedupIndex) throws(StoreError) -> Match? {
         guard keys.count >= minShared else { return nil }
-        let candidates = try index.nearDuplicateCandidates(keys: Array(keys.prefix(maxLeadOffset)), perKeyLimit: postingLimit)
+        let lead = Array(keys.prefix(maxLeadOffset))
+        let hits = try index.nearDuplicateCandidates(keys: lead, perKeyLimit: postingLimit)
+        let needed = min(minLeadHits, lead.count)
+        let candidates = hits.filter { $0.value >= needed }.keys.sorted()
         guard !candidates.isEmpty else { return nil }
         let own = Set(keys.map(\.hash))
         var best: (score: Double, seq: Int64, entry: DedupEntry)?

@@ -7,8 +7,8 @@ import Foundation
 ///   (key, seq), so a lookup reads the newest postings of one key from the index. Since schema 6 only the
 ///   first `NearDuplicateIndex.maxLeadOffset` keys of each lead are indexed (a copy must share one of them:
 ///   see `NearDuplicateIndex.lookup`); the whole fingerprint is `dedup_items.keys`. Since schema 7 new
-///   postings go to `dedup_keys_recent` (same layout) and move to `dedup_keys` in bulk: see
-///   `mergeRecentDedupKeys`. A lookup reads both.
+///   postings go to `dedup_keys_recent` (same layout) and move to `dedup_keys` in bulk, since schema 10
+///   through `dedup_keys_middle`: see `mergeRecentDedupKeys`. A lookup reads all three.
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
 extension ItemStore {
@@ -63,18 +63,33 @@ extension ItemStore {
         ) WITHOUT ROWID;
         """
 
-    /// Postings gathered in `dedup_keys_recent` before they move to `dedup_keys` together.
-    static let recentDedupKeysLimit = 16_384
+    static let createMiddleDedupKeys = """
+        CREATE TABLE IF NOT EXISTS dedup_keys_middle(
+            key INTEGER NOT NULL, seq INTEGER NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY(key, seq)
+        ) WITHOUT ROWID;
+        """
 
-    /// Moves the recent near-duplicate postings into `dedup_keys` once there are `limit` of them, in the
-    /// transaction being committed. Keys are random, so a commit's postings land on that many different
-    /// leaves of `dedup_keys`, and nearly every leaf would be written to the WAL again by every commit. The
-    /// small table takes them instead, and each leaf of the big one is written once per many commits.
-    func mergeRecentDedupKeys(limit: Int = recentDedupKeysLimit) throws(StoreError) {
+    /// Postings gathered in `dedup_keys_recent` before they move to `dedup_keys_middle` together, and in
+    /// `dedup_keys_middle` before they move to `dedup_keys`.
+    static let recentDedupKeysLimit = 16_384
+    static let middleDedupKeysLimit = 262_144
+
+    /// Moves the recent near-duplicate postings on once there are `limit` of them, in the transaction being
+    /// committed: into `dedup_keys_middle`, and that table into `dedup_keys` once it holds `middleLimit`.
+    /// Keys are random, so a move's postings land on as many different leaves of the table they join, and
+    /// each of those leaves is written again. Moving straight into `dedup_keys`, a move wrote nearly every leaf
+    /// of a table that grows with the store; the middle table stays small, and the big one is written once per
+    /// `middleLimit` postings instead of once per `limit`.
+    func mergeRecentDedupKeys(limit: Int = recentDedupKeysLimit, middleLimit: Int = middleDedupKeysLimit) throws(StoreError) {
         guard try db.int("SELECT count(*) FROM dedup_keys_recent") ?? 0 >= Int64(limit) else { return }
         try db.execute("""
-            INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT key, seq, pos FROM dedup_keys_recent ORDER BY key, seq;
+            INSERT OR IGNORE INTO dedup_keys_middle(key, seq, pos) SELECT key, seq, pos FROM dedup_keys_recent ORDER BY key, seq;
             DELETE FROM dedup_keys_recent;
+            """)
+        guard try db.int("SELECT count(*) FROM dedup_keys_middle") ?? 0 >= Int64(middleLimit) else { return }
+        try db.execute("""
+            INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT key, seq, pos FROM dedup_keys_middle ORDER BY key, seq;
+            DELETE FROM dedup_keys_middle;
             """)
     }
 
@@ -106,14 +121,14 @@ extension ItemStore: DedupStorage {
         observers.append(WeakObserver(observer: observer))
     }
 
-    public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> Set<Int64> {
-        var seqs = Set<Int64>()
+    public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int] {
+        var seqs: [Int64: Int] = [:]
         for key in keys {
-            // Both tables, newest first: SQLite merges the two index scans (no sort).
+            // The three tables, newest first: SQLite merges the index scans (no sort).
             try db.forEachRow("""
-                SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1
-                ORDER BY seq DESC LIMIT ?2
-                """, [.integer(key), .integer(Int64(perKeyLimit))]) { seqs.insert($0.int64(0)) }
+                SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys_middle WHERE key = ?1
+                UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1 ORDER BY seq DESC LIMIT ?2
+                """, [.integer(key), .integer(Int64(perKeyLimit))]) { seqs[$0.int64(0), default: 0] += 1 }
         }
         return seqs
     }

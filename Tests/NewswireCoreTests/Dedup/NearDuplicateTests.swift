@@ -158,7 +158,8 @@ to open, but analysts warned that some of the diverted trade may never return.
                                 keys: keys, terms: [], fetched: 0)
         }
         let candidates = try dedup.nearDuplicateCandidates(keys: keys, perKeyLimit: 2)
-        #expect(candidates == [4, 5])  // only the two newest items are read for each key
+        // Only the two newest items are read for each key; each was found under every indexed key.
+        #expect(candidates == [4: index.maxLeadOffset, 5: index.maxLeadOffset])
         #expect(try idx.lookup(keys, in: dedup)?.itemID == "i3")  // equal containment: the older of the two read
         #expect(try s.dedupEntry(itemID: "i3")?.keys == keys.map(\.hash))  // the whole fingerprint, stored
     }
@@ -185,6 +186,27 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(m?.containment == 1.0)
     }
 
+    /// A candidate's fingerprint is read only when it shares `minLeadHits` of the leading keys: the same lead
+    /// behind `maxLeadOffset - minLeadHits` keys of other text is found, behind one more it is not, and a text
+    /// that shares a single leading key with many stored items (a common phrase) reads none of them.
+    @Test func aCandidateMustShareTwoLeadingKeys() throws {
+        let t = TempState()
+        let s = try store(t)
+        let dedup = DedupIndex(storage: s)
+        let keys = index.fingerprint(body: wireStory)
+        try dedup.registerDedup(DedupEntry(itemID: "orig", root: "orig", story: "orig"), vector: [],
+                                keys: keys, terms: [], fetched: 0)
+        func behind(_ n: Int) -> [NearDuplicateKey] {
+            (0..<n).map { NearDuplicateKey(hash: Int64(1_000 + $0), position: $0) }
+                + keys.map { NearDuplicateKey(hash: $0.hash, position: $0.position + n) }
+        }
+        let room = index.maxLeadOffset - index.minLeadHits
+        #expect(try dedup.nearDuplicateCandidates(keys: Array(behind(room).prefix(index.maxLeadOffset)), perKeyLimit: 64) == [1: 2])
+        #expect(try index.lookup(behind(room), in: dedup)?.itemID == "orig")
+        #expect(try dedup.nearDuplicateCandidates(keys: Array(behind(room + 1).prefix(index.maxLeadOffset)), perKeyLimit: 64) == [1: 1])
+        #expect(try index.lookup(behind(room + 1), in: dedup) == nil)
+    }
+
     /// New postings wait in `dedup_keys_recent` and move to `dedup_keys` in bulk at a commit once there are
     /// enough: a copy is found the same way wherever its original's postings are, and none is lost or doubled.
     @Test func recentPostingsMoveToTheMainIndexInBulkAndStayFound() throws {
@@ -199,8 +221,15 @@ to open, but analysts warned that some of the diverted trade may never return.
         let before = try dedup.nearDuplicateCandidates(keys: copy, perKeyLimit: 64)
         #expect(try index.lookup(copy, in: dedup)?.itemID == "orig")
 
+        // First into the middle table, then on into the main one: found the same at every step.
         try s.transaction { try s.mergeRecentDedupKeys(limit: index.maxLeadOffset) }
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == 0)
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys_middle") == Int64(index.maxLeadOffset))
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == 0)
+        #expect(try dedup.nearDuplicateCandidates(keys: copy, perKeyLimit: 64) == before)
+        #expect(try index.lookup(copy, in: dedup)?.itemID == "orig")
+        try s.transaction { try s.mergeRecentDedupKeys(limit: 0, middleLimit: index.maxLeadOffset) }
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys_middle") == 0)
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
         #expect(try dedup.nearDuplicateCandidates(keys: copy, perKeyLimit: 64) == before)
         #expect(try index.lookup(copy, in: dedup)?.itemID == "orig")
@@ -215,8 +244,8 @@ to open, but analysts warned that some of the diverted trade may never return.
         #expect(!sharedKeys.isEmpty)
         let laterSeq = try #require(try s.db.int("SELECT seq FROM dedup_items WHERE item_id = 'later'"))
         let origSeq = try #require(try s.db.int("SELECT seq FROM dedup_items WHERE item_id = 'orig'"))
-        #expect(try dedup.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 1) == [laterSeq])
-        #expect(try dedup.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 2) == [laterSeq, origSeq])
+        #expect(try Set(dedup.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 1).keys) == [laterSeq])
+        #expect(try Set(dedup.nearDuplicateCandidates(keys: sharedKeys, perKeyLimit: 2).keys) == [laterSeq, origSeq])
     }
 
     /// A schema-5 store (every key indexed, no fingerprint column) upgrades: fingerprints move into
@@ -241,7 +270,7 @@ to open, but analysts warned that some of the diverted trade may never return.
         let dedup = DedupIndex(storage: s)
         #expect(try s.db.int("PRAGMA user_version") == Int64(ItemStore.schemaVersion))
         #expect(try s.dedupEntry(itemID: "orig")?.keys == index.fingerprint(body: wireStory).map(\.hash))
-        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == Int64(index.maxLeadOffset))
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys") == 8)  // the keys schema step 6 kept indexed
         #expect(try s.db.int("SELECT count(*) FROM dedup_keys_recent") == 0)  // schema 7's table, new and empty
         #expect(try add("copy", title: "Strike hits Valdoria port", body: "VALDORIA CITY (Wire) - " + wireStory, in: dedup)
             .nearDuplicateOf == "orig")
