@@ -65,7 +65,7 @@ public final class Daemon {
                 (it continues where it stopped)
                 """)
         }
-        if try store.itemCount() == 0, ArchiveReader(stateDirectory: stateDirectory).hasLines() {
+        if try !store.hasItems(), ArchiveReader(stateDirectory: stateDirectory).hasLines() {
             throw StoreError(path: store.path, message: """
                 the store has no items but the archive beside it has: a new or emptied store would archive every \
                 item again. Rebuild the store from the archive with `newswired store rebuild`, or move \

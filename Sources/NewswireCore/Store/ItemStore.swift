@@ -433,6 +433,11 @@ public final class ItemStore {
             """, [.integer(Int64(limit))]).map { ($0[0].text ?? "", Int($0[1].int ?? 0), Int($0[2].int ?? 0)) }
     }
 
+    /// Whether any item is stored: one row read, where `itemCount` reads a whole index.
+    public func hasItems() throws(StoreError) -> Bool {
+        try db.int("SELECT EXISTS(SELECT 1 FROM items)") == 1
+    }
+
     public func itemCount() throws(StoreError) -> Int {
         Int(try db.query("SELECT count(*) FROM items").first?.first?.int ?? 0)
     }
