@@ -8,8 +8,9 @@ public final class ItemStore {
     public static let fileName = "newswired.sqlite3"
     static var schemaVersion: Int { migrator.latestVersion }
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
-    /// large store stay in memory instead of being read back page by page, within the daemon's memory budget.
-    static let pageCacheKiB = 16_384
+    /// large store stay in memory instead of being read back page by page. It is the largest part of the
+    /// daemon's 64 MiB memory budget, and sized so that a busy pass's peak stays within it.
+    static let pageCacheKiB = 15_360
     /// WAL pages (4 KiB) between automatic checkpoints: up to ~200 MB of WAL on disk during a busy pass.
     static let walCheckpointPages = 50_000
     /// Bytes the WAL file keeps once a checkpoint lets it restart.
