@@ -1,0 +1,88 @@
+import Foundation
+internal import CLibPQ
+
+/// One libpq connection, used from one thread with blocking calls like the rest of the store. Parameters and
+/// results travel in libpq's text format; a NULL is nil. This file is the PostgreSQL backend's C boundary:
+/// nothing else sees a `PGconn` or a `PGresult`.
+final class PostgresConnection {
+    private let conn: OpaquePointer
+    /// The server as errors name it: the connection URL without its password.
+    let name: String
+
+    /// Connects with a libpq URL or key=value string; what it leaves out comes from the `PG*` environment
+    /// variables and `~/.pgpass`, as with `psql`.
+    init(url: String) throws(StoreError) {
+        name = Self.redacted(url)
+        guard let c = PQconnectdb(url) else { throw StoreError(path: name, message: "libpq could not allocate a connection") }
+        guard PQstatus(c) == CONNECTION_OK else {
+            let message = Self.text(PQerrorMessage(c)) ?? "connection failed"
+            PQfinish(c)
+            throw StoreError(path: name, message: "cannot connect: \(message)")
+        }
+        conn = c
+        // Notices (e.g. "relation already exists, skipping") are not errors; libpq would print them on stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Runs one or more statements without parameters (schema steps, transaction control).
+    func execute(_ sql: String) throws(StoreError) {
+        let result = PQexec(conn, sql)
+        defer { PQclear(result) }
+        try check(result, sql)
+    }
+
+    /// Runs one statement with `$1`… parameters and returns its rows, each column as text or nil.
+    @discardableResult
+    func query(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> [[String?]] {
+        // The C strings live as long as the call: each is duplicated, passed, and freed after it.
+        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let result = cStrings.withUnsafeBufferPointer { values in
+            values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { v in
+                PQexecParams(conn, sql, Int32(parameters.count), nil, v.baseAddress, nil, nil, 0)
+            }
+        }
+        defer { PQclear(result) }
+        try check(result, sql)
+        var rows: [[String?]] = []
+        let (n, columns) = (PQntuples(result), PQnfields(result))
+        rows.reserveCapacity(Int(n))
+        for r in 0..<n {
+            var row: [String?] = []
+            row.reserveCapacity(Int(columns))
+            for c in 0..<columns {
+                row.append(PQgetisnull(result, r, c) == 1 ? nil : Self.text(PQgetvalue(result, r, c)))
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    private func check(_ result: OpaquePointer?, _ sql: String) throws(StoreError) {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK: return
+        default:
+            let message = (result.flatMap { Self.text(PQresultErrorMessage($0)) } ?? Self.text(PQerrorMessage(conn)) ?? "failed")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            throw StoreError(path: name, message: "\(message) (in: \(sql.prefix(80)))")
+        }
+    }
+
+    private static func text(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+    private static func text(_ p: UnsafeMutablePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+
+    /// `postgresql://user:secret@host/db` → `postgresql://user@host/db`; `password=…` in a key=value string
+    /// likewise.
+    static func redacted(_ url: String) -> String {
+        if let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") {
+            let userInfo = url[scheme.upperBound..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                return String(url[..<colon]) + String(url[at...])
+            }
+            return url
+        }
+        return url.split(separator: " ").filter { !$0.hasPrefix("password=") }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// The PostgreSQL backend (issue #19, in progress): several daemons sharing one store. Today it implements
+/// the feed-state storage (`FeedStateStorage`) and passes the same contract tests as the SQLite store; the
+/// items, dedup, archive and pipeline storage follow, and until they do the daemon runs on SQLite only.
+/// The plan is `docs/POSTGRES.md`.
+///
+/// Not thread-safe: one owner uses it from one thread, like `ItemStore`.
+public final class PostgresStore {
+    let db: PostgresConnection
+
+    /// Connects and brings the schema up to date. `schema` (a name of letters, digits and `_`) puts every
+    /// table in a schema of its own instead of the connection's default search path: tests use one each.
+    public init(url: String, schema: String? = nil) throws(StoreError) {
+        db = try PostgresConnection(url: url)
+        if let schema {
+            guard !schema.isEmpty, schema.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
+                throw StoreError(path: db.name, message: "schema name \"\(schema)\": only a-z, 0-9 and _")
+            }
+            try db.execute("CREATE SCHEMA IF NOT EXISTS \(schema); SET search_path TO \(schema)")
+        }
+        try migrate()
+    }
+
+    /// The schema steps, in order, each applied once under a transaction-scoped advisory lock, so daemons
+    /// starting together do not apply a step twice; the version is read again under the lock.
+    static let steps: [String] = [
+        """
+        CREATE TABLE feeds(
+            url text PRIMARY KEY,
+            title text,
+            etag text,
+            last_modified text,
+            last_status integer,
+            last_error text,
+            last_fetch_at bigint,
+            last_success_at bigint,
+            last_new_item_at bigint,
+            consecutive_errors integer NOT NULL DEFAULT 0,
+            next_due_at bigint,
+            disabled boolean NOT NULL DEFAULT false,
+            current_url text
+        );
+        """,
+    ]
+
+    /// The advisory lock key of schema changes (any constant; "newswire" in ASCII).
+    static let migrationLock: Int64 = 0x6E65_7773_7769_7265
+
+    private func migrate() throws(StoreError) {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)")
+        try db.execute("BEGIN")
+        do throws(StoreError) {
+            try db.query("SELECT pg_advisory_xact_lock($1)", [String(Self.migrationLock)])
+            let rows = try db.query("SELECT max(version) FROM schema_version")
+            let current = rows.first?.first.flatMap { $0.flatMap(Int.init) } ?? 0
+            guard current <= Self.steps.count else {
+                throw StoreError(path: db.name, message: "schema version \(current) is newer than this newswired knows (\(Self.steps.count)); upgrade newswired")
+            }
+            for (i, step) in Self.steps.enumerated().dropFirst(current) {
+                try db.execute(step)
+                try db.query("INSERT INTO schema_version(version) VALUES($1)", [String(i + 1)])
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    var schemaVersion: Int {
+        get throws(StoreError) {
+            try db.query("SELECT max(version) FROM schema_version").first?.first.flatMap { $0.flatMap(Int.init) } ?? 0
+        }
+    }
+}
+
+extension PostgresStore: FeedStateStorage {
+    static let feedColumns = """
+        url, title, etag, last_modified, last_status, last_error, last_fetch_at, last_success_at,
+        last_new_item_at, consecutive_errors, next_due_at, disabled, current_url
+        """
+
+    public func feedState(url: String) throws(StoreError) -> FeedState? {
+        try db.query("SELECT \(Self.feedColumns) FROM feeds WHERE url = $1", [url]).first.map(Self.feedState(row:))
+    }
+
+    public func allFeedStates() throws(StoreError) -> [FeedState] {
+        // Byte order, as SQLite's BINARY collation sorts: the same list from both stores.
+        try db.query("SELECT \(Self.feedColumns) FROM feeds ORDER BY url COLLATE \"C\"").map(Self.feedState(row:))
+    }
+
+    public func saveFeedState(_ s: FeedState) throws(StoreError) {
+        try db.query("""
+            INSERT INTO feeds(\(Self.feedColumns)) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT(url) DO UPDATE SET title = excluded.title, etag = excluded.etag,
+                last_modified = excluded.last_modified, last_status = excluded.last_status,
+                last_error = excluded.last_error, last_fetch_at = excluded.last_fetch_at,
+                last_success_at = excluded.last_success_at, last_new_item_at = excluded.last_new_item_at,
+                consecutive_errors = excluded.consecutive_errors, next_due_at = excluded.next_due_at,
+                disabled = excluded.disabled, current_url = excluded.current_url
+            """, [s.url, s.title, s.etag, s.lastModified, s.lastStatus.map(String.init), s.lastError,
+                  s.lastFetchAt.map(String.init), s.lastSuccessAt.map(String.init), s.lastNewItemAt.map(String.init),
+                  String(s.consecutiveErrors), s.nextDueAt.map(String.init), s.disabled ? "true" : "false", s.currentURL])
+    }
+
+    static func feedState(row: [String?]) -> FeedState {
+        var s = FeedState(url: row[0] ?? "")
+        s.title = row[1]
+        s.etag = row[2]
+        s.lastModified = row[3]
+        s.lastStatus = row[4].flatMap { Int($0) }
+        s.lastError = row[5]
+        s.lastFetchAt = row[6].flatMap { Int($0) }
+        s.lastSuccessAt = row[7].flatMap { Int($0) }
+        s.lastNewItemAt = row[8].flatMap { Int($0) }
+        s.consecutiveErrors = row[9].flatMap { Int($0) } ?? 0
+        s.nextDueAt = row[10].flatMap { Int($0) }
+        s.disabled = row[11] == "t"
+        s.currentURL = row[12]
+        return s
+    }
+}
