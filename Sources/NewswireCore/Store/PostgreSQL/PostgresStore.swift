@@ -1,13 +1,15 @@
 import Foundation
 
 /// The PostgreSQL backend (issue #19, in progress): several daemons sharing one store. Today it implements
-/// the feed-state storage (`FeedStateStorage`) and passes the same contract tests as the SQLite store; the
-/// items, dedup, archive and pipeline storage follow, and until they do the daemon runs on SQLite only.
+/// the feed-state and dedup storage (`FeedStateStorage`, `DedupStorage`) and passes the same contract tests
+/// as the SQLite store; the items, archive and pipeline storage follow, and until they do the daemon runs
+/// on SQLite only.
 /// The plan is `docs/POSTGRES.md`.
 ///
 /// Not thread-safe: one owner uses it from one thread, like `ItemStore`.
 public final class PostgresStore {
     let db: PostgresConnection
+    var observers: [ItemStore.WeakObserver] = []
 
     /// Connects and brings the schema up to date. `schema` (a name of letters, digits and `_`) puts every
     /// table in a schema of its own instead of the connection's default search path: tests use one each.
@@ -42,6 +44,8 @@ public final class PostgresStore {
             current_url text
         );
         """,
+        // The near-duplicate and story indexes (PostgresStore+Dedup.swift).
+        dedupSchema,
     ]
 
     /// The advisory lock key of schema changes (any constant; "newswire" in ASCII).
