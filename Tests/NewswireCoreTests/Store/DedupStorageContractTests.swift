@@ -10,6 +10,11 @@ import Testing
     static func decisions(_ backend: StorageBackend, items: [DedupEvaluation.Item], now: Date) throws -> [String] {
         let (storage, dispose) = try backend.makeDedup()
         defer { dispose() }
+        return try decisions(over: storage, items: items, now: now)
+    }
+
+    /// Each new item's root, story and copy decision, in file order.
+    static func decisions(over storage: DedupStorage, items: [DedupEvaluation.Item], now: Date) throws -> [String] {
         let index = DedupIndex(storage: storage)
         let deduper = Deduper()
         var seen = Set<String>()

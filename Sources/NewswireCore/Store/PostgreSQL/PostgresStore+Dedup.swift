@@ -65,9 +65,8 @@ extension PostgresStore {
 }
 
 extension PostgresStore: DedupStorage {
-    public var inTransaction: Bool { false }
+    public var inTransaction: Bool { openTransaction }
 
-    /// Kept for the transactions to come; none is opened yet, so none is called.
     public func addTransactionObserver(_ observer: TransactionObserver) {
         observers.append(ItemStore.WeakObserver(observer: observer))
     }

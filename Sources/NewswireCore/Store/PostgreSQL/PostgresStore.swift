@@ -1,15 +1,18 @@
 import Foundation
 
 /// The PostgreSQL backend (issue #19, in progress): several daemons sharing one store. Today it implements
-/// the feed-state and dedup storage (`FeedStateStorage`, `DedupStorage`) and passes the same contract tests
-/// as the SQLite store; the items, archive and pipeline storage follow, and until they do the daemon runs
-/// on SQLite only.
+/// every storage protocol of the pipeline (`PipelineStorage`, with `FeedStateStorage`, `DedupStorage` and
+/// `ArchiveStorage`) and passes the same contract tests as the SQLite store. Not yet: leases, search, the
+/// `store:` config key; until then the daemon runs on SQLite only.
 /// The plan is `docs/POSTGRES.md`.
 ///
 /// Not thread-safe: one owner uses it from one thread, like `ItemStore`.
 public final class PostgresStore {
     let db: PostgresConnection
     var observers: [ItemStore.WeakObserver] = []
+    /// `BEGIN` was sent and neither `COMMIT` nor `ROLLBACK` since.
+    var openTransaction = false
+    var transactionNumber: Int64 = 0
 
     /// Connects and brings the schema up to date. `schema` (a name of letters, digits and `_`) puts every
     /// table in a schema of its own instead of the connection's default search path: tests use one each.
@@ -46,6 +49,8 @@ public final class PostgresStore {
         """,
         // The near-duplicate and story indexes (PostgresStore+Dedup.swift).
         dedupSchema,
+        // Items, sightings and the archive's pending list (PostgresStore+Items.swift).
+        itemsSchema,
     ]
 
     /// The advisory lock key of schema changes (any constant; "newswire" in ASCII).
