@@ -55,13 +55,20 @@ public final class Pipeline {
     /// Retry delays of failing archive writes: from 2 s, doubling, at most 5 minutes.
     static let archiveRetry = (first: 2.0, max: 300.0)
 
-    public init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
+    public convenience init(store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier, policy: SchedulePolicy) {
+        self.init(storage: store, store: store, archive: archive, classifier: classifier, policy: policy)
+    }
+
+    /// A pipeline whose items go through `storage`, another backend's (the PostgreSQL store's contract tests),
+    /// while `store` serves only its callers; the daemon selects no other backend yet.
+    init(storage: any PipelineStorage, store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier,
+         policy: SchedulePolicy) {
         self.store = store
-        storage = store
+        self.storage = storage
         self.archive = archive
         self.classifier = classifier
         self.policy = policy
-        dedupIndex = DedupIndex(storage: store)
+        dedupIndex = DedupIndex(storage: storage)
         archiveQueue = ArchiveQueue(archive: archive)
     }
 
