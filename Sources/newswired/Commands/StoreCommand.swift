@@ -6,7 +6,7 @@ struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Maintain the store.",
-        subcommands: [StoreRebuildCommand.self]
+        subcommands: [StoreRebuildCommand.self, StoreCopyCommand.self]
     )
 }
 
@@ -58,6 +58,52 @@ struct StoreRebuildCommand: ParsableCommand {
             try? FileManager.default.removeItem(at: marker)
             if continuing { print("continued an unfinished rebuild") }
             print("rebuilt \(store.path) from \(archive.directory.path): \(summary.items) items from \(summary.lines) lines\(summary.repeated > 0 ? " (\(summary.repeated) lines repeated an item already stored)" : "")")
+        }
+    }
+}
+
+struct StoreCopyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy the SQLite store into an empty PostgreSQL database.",
+        discussion: """
+        Moving in to the PostgreSQL backend (in progress: the daemon does not run on it yet). Copies feeds \
+        with their HTTP and schedule state, items, sightings, the items not yet archived, and the \
+        near-duplicate and story indexes, row for row, in one transaction (a copy cut short leaves the target \
+        empty). The target must hold no feed or item; its tables are created when missing. The URL is \
+        libpq's (postgresql://user@host:port/db, or key=value words); the password comes from ~/.pgpass or \
+        PGPASSWORD, like psql. No daemon may run on the state directory meanwhile. Exit status 0 on \
+        success, 64 when the target is not empty, 74 on a store error.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The state directory whose store is copied (default: as --state).", valueName: "dir"))
+    var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PostgreSQL database to copy into.", valueName: "url"))
+    var to: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reportingErrors {
+            try global.bootstrapLogging(config: nil)
+            let stateDirectory = try from.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                ?? global.stateDirectory(for: global.loadConfig(defaultsWithState: true))
+            let lock = try StateLock(stateDirectory: stateDirectory)
+            defer { withExtendedLifetime(lock) {} }
+            let source = try ItemStore(stateDirectory: stateDirectory)  // brought to the current schema first, as the daemon would
+            let target = try PostgresStore(url: to)
+            let summary: PostgresStore.CopySummary
+            do {
+                summary = try target.copy(from: source)
+            } catch let e as StoreError where e.message.contains("fills an empty store only") {
+                FileHandle.standardError.write(Data("newswired: \(e)\n".utf8))
+                throw ExitCode(64)
+            }
+            let counts = ["feeds", "items", "sightings", "archive_pending", "dedup_items", "dedup_keys", "story_terms", "story_df"]
+                .map { "\($0)=\(summary.rows[$0] ?? 0)" }.joined(separator: " ")
+            print("copied \(source.path) to \(target.name): \(counts)")
         }
     }
 }

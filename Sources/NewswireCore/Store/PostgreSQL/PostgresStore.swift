@@ -9,6 +9,8 @@ import Foundation
 /// Not thread-safe: one owner uses it from one thread, like `ItemStore`.
 public final class PostgresStore {
     let db: PostgresConnection
+    /// The server, as messages name it (the URL without its password).
+    public var name: String { db.name }
     var observers: [ItemStore.WeakObserver] = []
     /// `BEGIN` was sent and neither `COMMIT` nor `ROLLBACK` since.
     var openTransaction = false
