@@ -184,11 +184,12 @@ struct DocumentDecoder {
     static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         // Well-formed UTF-8 (Unicode table 3-7: no overlong forms, surrogates or values past U+10FFFF),
         // eight ASCII bytes at a time.
-        bytes.withUnsafeBytes { raw in
+        do {
+            let raw = bytes.span
             let n = raw.count
             var i = 0
             while i < n {
-                if i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                if i + 8 <= n, Bytes.word(raw, at: i) & 0x8080_8080_8080_8080 == 0 {
                     i += 8
                     continue
                 }

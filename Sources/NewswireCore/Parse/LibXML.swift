@@ -12,6 +12,23 @@ struct XMLAttribute: Sendable, Equatable {
     var value: String
 }
 
+/// libxml2's numbers for an element's local name, prefix and namespace URI (0 for none): one number per
+/// distinct string of the parser's dictionary, so within one parse equal numbers are equal names. A sink may
+/// key what it derives from a name by them instead of comparing the Strings.
+struct XMLNameID: Equatable {
+    var local: UInt64 = 0
+    var prefix: UInt64 = 0
+    var namespace: UInt64 = 0
+}
+
+/// An element's name as `XMLStreamParser` hands it over: the Strings and their numbers.
+struct XMLName {
+    var local: String
+    var prefix: String?
+    var namespace: String?
+    var id: XMLNameID
+}
+
 /// Receives the events of `XMLStreamParser`. Throwing stops the parse; the error is rethrown to the caller.
 protocol XMLEventSink: AnyObject {
     /// Whether `text` would be used now; text arriving while it is false is not turned into a String.
@@ -22,11 +39,20 @@ protocol XMLEventSink: AnyObject {
     func text(_ s: String) throws(ParseError)
     /// Namespace URIs declared on the element whose `startElement` follows.
     func declareNamespaces(_ uris: [String])
+    /// The events with the name's numbers; by default the String forms above.
+    func startElement(_ name: XMLName, attributes: [XMLAttribute]) throws(ParseError)
+    func endElement(_ name: XMLName) throws(ParseError)
 }
 
 extension XMLEventSink {
     func declareNamespaces(_ uris: [String]) {}
     var wantsText: Bool { true }
+    func startElement(_ name: XMLName, attributes: [XMLAttribute]) throws(ParseError) {
+        try startElement(local: name.local, prefix: name.prefix, namespace: name.namespace, attributes: attributes)
+    }
+    func endElement(_ name: XMLName) throws(ParseError) {
+        try endElement(local: name.local, prefix: name.prefix, namespace: name.namespace)
+    }
 }
 
 /// Receives the events of `HTMLStreamParser` (element names lower-cased by libxml2's HTML parser).
@@ -185,7 +211,7 @@ final class XMLStreamParser {
     /// Delivers the pending character data, if any, as one String.
     private func flushText() {
         guard !pendingText.isEmpty else { return }
-        let text = String(decoding: pendingText, as: UTF8.self)
+        let text = Bytes.string(pendingText)
         pendingText.removeAll(keepingCapacity: true)
         guard parked == nil else { return }
         do { try sink.text(text) } catch { park(error) }
@@ -218,16 +244,34 @@ final class XMLStreamParser {
             }
         }
         do {
-            try sink.startElement(local: names.string(local), prefix: prefix.map { names.string($0) },
-                                  namespace: uri.map { names.string($0) }, attributes: attrs)
+            try sink.startElement(name(local, prefix, uri), attributes: attrs)
         } catch { park(error) }
         sinkWantsText = sink.wantsText
+    }
+
+    private func name(_ local: UnsafePointer<xmlChar>, _ prefix: UnsafePointer<xmlChar>?,
+                      _ uri: UnsafePointer<xmlChar>?) -> XMLName {
+        var id = XMLNameID()
+        let l = names.entry(local)
+        id.local = l.id
+        var p: String?, u: String?
+        if let prefix {
+            let e = names.entry(prefix)
+            p = e.string
+            id.prefix = e.id
+        }
+        if let uri {
+            let e = names.entry(uri)
+            u = e.string
+            id.namespace = e.id
+        }
+        return XMLName(local: l.string, prefix: p, namespace: u, id: id)
     }
 
     /// The attribute value with every "&#38;" read back as "&".
     private static func undoingAmpersandReferences(_ raw: UnsafeBufferPointer<xmlChar>) -> String {
         guard let base = raw.baseAddress, raw.count > 0 else { return "" }
-        guard memchr(base, Int32(UInt8(ascii: "&")), raw.count) != nil else { return String(decoding: raw, as: UTF8.self) }
+        guard memchr(base, Int32(UInt8(ascii: "&")), raw.count) != nil else { return Bytes.string(raw.span) }
         let reference: [UInt8] = Array("&#38;".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
@@ -256,8 +300,7 @@ final class XMLStreamParser {
         guard parked == nil, let local else { return }
         depth -= 1
         do {
-            try sink.endElement(local: names.string(local), prefix: prefix.map { names.string($0) },
-                                namespace: uri.map { names.string($0) })
+            try sink.endElement(name(local, prefix, uri))
         } catch { park(error) }
         sinkWantsText = sink.wantsText
     }
@@ -354,20 +397,29 @@ final class XMLStreamParser {
 /// Strings of libxml2's names by pointer. Element and attribute names, prefixes and namespace URIs of a SAX2
 /// parse come from the parser's dictionary (or are its static strings), which lives as long as the parser,
 /// so a pointer seen again is the same name: a small direct-mapped cache saves building the String again.
+/// Each pointer entered is numbered (`XMLNameID`) from 1 up: a number is never given to a second pointer, so
+/// equal numbers are the same dictionary string (a pointer entered again after eviction gets a new number).
 private struct NameCache {
     private var keys = [UnsafeRawPointer?](repeating: nil, count: 512)
     private var values = [String](repeating: "", count: 512)
+    private var ids = [UInt64](repeating: 0, count: 512)
+    private var lastID: UInt64 = 0
 
-    mutating func string(_ name: UnsafePointer<xmlChar>) -> String {
+    mutating func string(_ name: UnsafePointer<xmlChar>) -> String { entry(name).string }
+
+    @inline(__always)
+    mutating func entry(_ name: UnsafePointer<xmlChar>) -> (string: String, id: UInt64) {
         let key = UnsafeRawPointer(name)
         // Fibonacci hashing of the whole pointer: the dictionary packs names next to each other, byte
         // aligned, so dropping low bits (as a shift-and-mask did) put neighbouring names in the same slot.
         let slot = Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> 55)
-        if keys[slot] == key { return values[slot] }
+        if keys[slot] == key { return (values[slot], ids[slot]) }
         let s = String(cString: name)
+        lastID += 1
         keys[slot] = key
         values[slot] = s
-        return s
+        ids[slot] = lastID
+        return (s, lastID)
     }
 }
 
@@ -548,7 +600,7 @@ final class HTMLTextParser {
 
     private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
         guard let ch, len > 0, extractor.keepsText else { return }
-        extractor.append(contentsOf: UnsafeBufferPointer(start: ch, count: len))
+        extractor.append(contentsOf: UnsafeBufferPointer(start: ch, count: len).span)
     }
 }
 
