@@ -23,18 +23,22 @@ enum EntityRepair {
         let n = bytes.count
         var i = 0
         // Byte comparisons in place: two arrays allocated per `<` cost an eighth of the whole parse.
-        func starts(_ s: StaticString, at k: Int) -> Bool {
-            let count = s.utf8CodeUnitCount
-            guard k + count <= n else { return false }
-            for t in 0..<count where bytes[k + t] != s.utf8Start[t] { return false }
+        func starts(_ s: String, at k: Int) -> Bool {
+            guard k + s.utf8.count <= n else { return false }
+            var t = k
+            for c in s.utf8 {
+                if bytes[t] != c { return false }
+                t += 1
+            }
             return true
         }
-        func copyThrough(_ terminator: StaticString, from k: Int) -> Int {
-            let count = terminator.utf8CodeUnitCount
+        func copyThrough(_ terminator: String, from k: Int) -> Int {
+            let count = terminator.utf8.count
+            let first = terminator.utf8.first!
             var j = k
             while j + count <= n {
                 if starts(terminator, at: j) { j += count; out.append(contentsOf: bytes[k..<j]); return j }
-                j = next(terminator.utf8Start[0], in: bytes, from: j + 1)
+                j = next(first, in: bytes, from: j + 1)
             }
             out.append(contentsOf: bytes[k..<n])
             return n

@@ -81,7 +81,26 @@ extension FeedBuilder {
         let r = ref.trimmingSpaces()
         guard let base, !base.isEmpty else { return r }
         if r.isEmpty { return base }
+        // A reference that starts with a scheme is kept as written: libxml2 2.9's xmlBuildURI copies it when it
+        // parses, and when it does not (no relative reference starts "scheme:") the nil result keeps it too.
+        if Self.startsWithScheme(r) { return r }
         return LibXML.resolveURI(r, base: base) ?? r
+    }
+
+    /// `[A-Za-z][A-Za-z0-9+.-]*:` at the start (RFC 3986's scheme, as libxml2's xmlParse3986Scheme reads it).
+    static func startsWithScheme(_ s: String) -> Bool {
+        let u = s.utf8.span
+        guard !u.isEmpty, (u[0] | 0x20) >= 0x61, (u[0] | 0x20) <= 0x7A else { return false }
+        var i = 1
+        while i < u.count {
+            let c = u[i]
+            if c == UInt8(ascii: ":") { return true }
+            let letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A
+            guard letter || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+                    || c == UInt8(ascii: ".") else { return false }
+            i += 1
+        }
+        return false
     }
 
     /// An id that is a permalink is resolved as the reference resolves it, but against the document's own
@@ -365,22 +384,41 @@ extension FeedBuilder {
             return sawLatin1
         }()
         guard candidate else { return s }
-        var bytes: [UInt8] = []
+        // Decided before anything is copied: most candidates are genuine UTF-8 ("café"), whose characters as
+        // bytes break UTF-8's structure (a lead byte without its continuation bytes, or one alone).
         var sawHigh = false
+        var expected = 0
         for scalar in s.unicodeScalars {
             guard scalar.value <= 0xFF else { return s }
-            if scalar.value >= 0x80 { sawHigh = true }
-            bytes.append(UInt8(scalar.value))
+            let b = UInt8(scalar.value)
+            if b >= 0x80 { sawHigh = true }
+            if expected > 0 {
+                guard b >= 0x80, b <= 0xBF else { return s }
+                expected -= 1
+            } else if b >= 0x80 {
+                switch b {
+                case 0xC2...0xDF: expected = 1
+                case 0xE0...0xEF: expected = 2
+                case 0xF0...0xF4: expected = 3
+                default: return s
+                }
+            }
         }
-        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        guard sawHigh, expected == 0 else { return s }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars { bytes.append(UInt8(scalar.value)) }
+        guard let fixed = String(validating: bytes, as: UTF8.self) else { return s }
         return fixed
     }
 
     func escape(_ s: String, quotes: Bool) -> String {
-        func plain<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
-            !bytes.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || (quotes && $0 == 0x22) })
-        }
-        if s.utf8.withContiguousStorageIfAvailable(plain) ?? plain(s.utf8) { return s }
+        let plain = { () -> Bool in
+            let u = s.utf8.span
+            for i in u.indices where u[i] == 0x26 || u[i] == 0x3C || u[i] == 0x3E || (quotes && u[i] == 0x22) { return false }
+            return true
+        }()
+        if plain { return s }
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count + 16)
         for b in s.utf8 {

@@ -25,8 +25,34 @@ final class FeedBuilder: XMLEventSink {
     /// An author, contributor or publisher (`name`, `email`, `href`). A class: the reference aliases them
     /// (`author_detail` may be the very dict that is the first entry of `authors`).
     final class Person {
-        var values: [Key: String] = [:]
+        var values = PersonValues()
         var isEmpty: Bool { values.isEmpty }
+    }
+
+    /// A person's `name`, `email` and `href`, the only keys the handlers give one (others are not stored).
+    struct PersonValues {
+        var name: String?, email: String?, href: String?
+
+        var isEmpty: Bool { name == nil && email == nil && href == nil }
+
+        subscript(key: Key) -> String? {
+            get {
+                switch key {
+                case .name: return name
+                case .email: return email
+                case .href: return href
+                default: return nil
+                }
+            }
+            set {
+                switch key {
+                case .name: name = newValue
+                case .email: email = newValue
+                case .href: href = newValue
+                default: break
+                }
+            }
+        }
     }
 
     /// A link or enclosure (`rel`, `type`, `href`, `length`); a class because `pop` fills in the last one's href.
@@ -121,7 +147,8 @@ final class FeedBuilder: XMLEventSink {
     /// Values by the reference's key, for the few keys a record is read by (fixed slots: no hashing per value).
     /// Other keys are never read, and are neither stored nor found.
     struct Slots<Value> {
-        var slots = [Value?](repeating: nil, count: Key.slotCount)
+        /// 17 is `Key.slotCount`. Inline: a record allocates no array per kind of value.
+        var slots = InlineArray<17, Value?>(repeating: nil)
 
         subscript(key: Key) -> Value? {
             get { key.slot.flatMap { slots[$0] } }
@@ -265,6 +292,8 @@ final class FeedBuilder: XMLEventSink {
     final class ElementName {
         let name: String
         let local: String
+        /// The local name as written (`local` is lower-cased).
+        let rawLocal: String
         let prefixed: Bool
         let handler: Handler
         /// The key of the bucket the element pushes when it has no handler (its own name).
@@ -284,6 +313,7 @@ final class FeedBuilder: XMLEventSink {
              keepsTextInput: Bool, keepsImage: Bool) {
             self.name = name
             self.local = local
+            self.rawLocal = rawLocal
             self.ns = ns
             self.prefixed = prefixed
             self.handler = handler
@@ -344,6 +374,7 @@ final class FeedBuilder: XMLEventSink {
     @exclusivity(unchecked) var docBase: Int32 = 0
     @exclusivity(unchecked) var bases: [String?] = [nil]
     @exclusivity(unchecked) var baseStack: [(base: Int32, docBase: Int32)] = []
+    var recentJoins: [(parent: Int32, value: String, joined: Int32)] = []
     /// The base and document base of the element whose end is being handled (`self.baseuri` in `pop`), as
     /// indices into `bases`.
     @exclusivity(unchecked) var currentBaseIndex: Int32 = 0
@@ -481,22 +512,23 @@ final class FeedBuilder: XMLEventSink {
         if !loose, frames.isEmpty { finishDocument() }
     }
 
-    func startElement(_ name: XMLName, attributes: [XMLAttribute]) throws(ParseError) {
-        let element = elementName(name)
-        try begin(element, ns: element.ns, local: name.local, attributes: attributes)
+    func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError) {
+        let element = elementName(id, name)
+        try begin(element, ns: element.ns, local: element.rawLocal, attributes: attributes)
     }
 
-    func endElement(_ name: XMLName) throws(ParseError) {
-        try finishElement(elementName(name))
+    func endElement(_ id: XMLNameID, name: () -> XMLName) throws(ParseError) {
+        try finishElement(elementName(id, name))
         if !loose, frames.isEmpty { finishDocument() }
     }
 
-    /// The element name of libxml2's name numbers, from the direct-mapped table or found by its Strings.
+    /// The element name of libxml2's name numbers, from the direct-mapped table or found by its Strings
+    /// (`name` builds them only then).
     @inline(__always)
-    func elementName(_ name: XMLName) -> ElementName {
-        let id = name.id
+    func elementName(_ id: XMLNameID, _ name: () -> XMLName) -> ElementName {
         let slot = Int(truncatingIfNeeded: ((id.local &* 31 &+ id.prefix) &* 31 &+ id.namespace) & 63)
         if namesByID[slot] == id, let known = elementsByID[slot] { return known }
+        let name = name()
         let element = elementName(ns: classify(uri: name.namespace, prefix: name.prefix), prefix: name.prefix, local: name.local)
         namesByID[slot] = id
         elementsByID[slot] = element
@@ -514,8 +546,8 @@ final class FeedBuilder: XMLEventSink {
         // element and, at the element's end, the parent's is restored only if it is not empty. So without a
         // document URL a base leaks out of its element until a non-empty one is restored.
         if let xb = attrs["xml:base"] ?? attrs["base"] {
-            base = baseIndex(joinBase(bases[Int(base)], xb))
-            docBase = baseIndex(joinBase(bases[Int(docBase)], xb))
+            base = joinedBase(base, xb)
+            docBase = joinedBase(docBase, xb)
         }
         baseStack.append((base, docBase))
         var lang = attrs["xml:lang"] ?? attrs["lang"] ?? parent?.lang
@@ -585,6 +617,16 @@ final class FeedBuilder: XMLEventSink {
             if parent.base != 0 { base = parent.base }
             if parent.docBase != 0 { docBase = parent.docBase }
         }
+    }
+
+    /// `joinBase` of the base at `parent` and an xml:base value, as an index into `bases`; the last few joins
+    /// are remembered (feeds repeat one xml:base on every entry, and each join resolves a URI twice).
+    func joinedBase(_ parent: Int32, _ value: String) -> Int32 {
+        for j in recentJoins where j.parent == parent && j.value == value { return j.joined }
+        let joined = baseIndex(joinBase(bases[Int(parent)], value))
+        if recentJoins.count == 8 { recentJoins.removeFirst() }
+        recentJoins.append((parent, value, joined))
+        return joined
     }
 
     /// The index of a base URI in `bases` (0 for none or empty), added when new.

@@ -21,12 +21,11 @@ struct XMLNameID: Equatable {
     var namespace: UInt64 = 0
 }
 
-/// An element's name as `XMLStreamParser` hands it over: the Strings and their numbers.
+/// An element's name as Strings.
 struct XMLName {
     var local: String
     var prefix: String?
     var namespace: String?
-    var id: XMLNameID
 }
 
 /// Receives the events of `XMLStreamParser`. Throwing stops the parse; the error is rethrown to the caller.
@@ -39,19 +38,22 @@ protocol XMLEventSink: AnyObject {
     func text(_ s: String) throws(ParseError)
     /// Namespace URIs declared on the element whose `startElement` follows.
     func declareNamespaces(_ uris: [String])
-    /// The events with the name's numbers; by default the String forms above.
-    func startElement(_ name: XMLName, attributes: [XMLAttribute]) throws(ParseError)
-    func endElement(_ name: XMLName) throws(ParseError)
+    /// The events by the name's numbers; `name` builds its Strings when the sink needs them. By default the
+    /// String forms above.
+    func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError)
+    func endElement(_ id: XMLNameID, name: () -> XMLName) throws(ParseError)
 }
 
 extension XMLEventSink {
     func declareNamespaces(_ uris: [String]) {}
     var wantsText: Bool { true }
-    func startElement(_ name: XMLName, attributes: [XMLAttribute]) throws(ParseError) {
-        try startElement(local: name.local, prefix: name.prefix, namespace: name.namespace, attributes: attributes)
+    func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError) {
+        let n = name()
+        try startElement(local: n.local, prefix: n.prefix, namespace: n.namespace, attributes: attributes)
     }
-    func endElement(_ name: XMLName) throws(ParseError) {
-        try endElement(local: name.local, prefix: name.prefix, namespace: name.namespace)
+    func endElement(_ id: XMLNameID, name: () -> XMLName) throws(ParseError) {
+        let n = name()
+        try endElement(local: n.local, prefix: n.prefix, namespace: n.namespace)
     }
 }
 
@@ -244,28 +246,19 @@ final class XMLStreamParser {
             }
         }
         do {
-            try sink.startElement(name(local, prefix, uri), attributes: attrs)
+            try sink.startElement(nameID(local, prefix, uri), name: { name(local, prefix, uri) }, attributes: attrs)
         } catch { park(error) }
         sinkWantsText = sink.wantsText
     }
 
+    private func nameID(_ local: UnsafePointer<xmlChar>, _ prefix: UnsafePointer<xmlChar>?,
+                        _ uri: UnsafePointer<xmlChar>?) -> XMLNameID {
+        XMLNameID(local: names.id(local), prefix: prefix.map { names.id($0) } ?? 0, namespace: uri.map { names.id($0) } ?? 0)
+    }
+
     private func name(_ local: UnsafePointer<xmlChar>, _ prefix: UnsafePointer<xmlChar>?,
                       _ uri: UnsafePointer<xmlChar>?) -> XMLName {
-        var id = XMLNameID()
-        let l = names.entry(local)
-        id.local = l.id
-        var p: String?, u: String?
-        if let prefix {
-            let e = names.entry(prefix)
-            p = e.string
-            id.prefix = e.id
-        }
-        if let uri {
-            let e = names.entry(uri)
-            u = e.string
-            id.namespace = e.id
-        }
-        return XMLName(local: l.string, prefix: p, namespace: u, id: id)
+        XMLName(local: names.string(local), prefix: prefix.map { names.string($0) }, namespace: uri.map { names.string($0) })
     }
 
     /// The attribute value with every "&#38;" read back as "&".
@@ -300,7 +293,7 @@ final class XMLStreamParser {
         guard parked == nil, let local else { return }
         depth -= 1
         do {
-            try sink.endElement(name(local, prefix, uri))
+            try sink.endElement(nameID(local, prefix, uri), name: { name(local, prefix, uri) })
         } catch { park(error) }
         sinkWantsText = sink.wantsText
     }
@@ -407,12 +400,25 @@ private struct NameCache {
 
     mutating func string(_ name: UnsafePointer<xmlChar>) -> String { entry(name).string }
 
+    /// The name's number, without copying its String when it is known.
+    @inline(__always)
+    mutating func id(_ name: UnsafePointer<xmlChar>) -> UInt64 {
+        let slot = Self.slot(name)
+        if keys[slot] == UnsafeRawPointer(name) { return ids[slot] }
+        return entry(name).id
+    }
+
+    /// Fibonacci hashing of the whole pointer: the dictionary packs names next to each other, byte
+    /// aligned, so dropping low bits (as a shift-and-mask did) put neighbouring names in the same slot.
+    @inline(__always)
+    private static func slot(_ name: UnsafePointer<xmlChar>) -> Int {
+        Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: UnsafeRawPointer(name))) &* 0x9E37_79B9_7F4A_7C15) >> 55)
+    }
+
     @inline(__always)
     mutating func entry(_ name: UnsafePointer<xmlChar>) -> (string: String, id: UInt64) {
         let key = UnsafeRawPointer(name)
-        // Fibonacci hashing of the whole pointer: the dictionary packs names next to each other, byte
-        // aligned, so dropping low bits (as a shift-and-mask did) put neighbouring names in the same slot.
-        let slot = Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> 55)
+        let slot = Self.slot(name)
         if keys[slot] == key { return (values[slot], ids[slot]) }
         let s = String(cString: name)
         lastID += 1

@@ -35,6 +35,23 @@ import Testing
         }
     }
 
+    @Test func slotsHoldOneValuePerSlotKey() {
+        #expect(FeedBuilder.Slots<Int>().slots.count == FeedBuilder.Key.slotCount)
+        var slots = FeedBuilder.Slots<String>()
+        slots[.syUpdateFrequency] = "2"
+        slots[.name] = "not a slot"
+        #expect(slots[.syUpdateFrequency] == "2" && slots[.name] == nil && slots[.id] == nil)
+    }
+
+    @Test func personsKeepNameEmailAndHref() {
+        var p = FeedBuilder.PersonValues()
+        #expect(p.isEmpty)
+        p[.email] = ""
+        #expect(!p.isEmpty && p[.email] == "" && p[.name] == nil)
+        p[.href] = "http://example.com/"
+        #expect(p.href == "http://example.com/")
+    }
+
     @Test func keptTextIsTheFormerList() {
         for key in FeedBuilder.Key.allCases {
             #expect(key.keepsText == Self.keptNames.contains(key.name), "\(key)")
@@ -97,6 +114,23 @@ import Testing
         named.finish()
         #expect(numbered.result == named.result)
         #expect(!numbered.result.entries.isEmpty)
+    }
+
+    /// `resolve` keeps a reference with a scheme without asking libxml2: what libxml2 gives for it.
+    @Test(arguments: [
+        "http://example.com/a/../b?q=1#f", "https://example.com/ x", "HTTP://EXAMPLE.COM/%7e", "mailto:a@example.com",
+        "javascript:alert(1)", "a+b-c.d:rest", "http:relative", "urn:isbn:1", "http://[::1/",
+    ])
+    func schemeReferencesResolveAsLibXML2Does(_ ref: String) {
+        let b = FeedBuilder(documentURL: nil, limits: .default)
+        #expect(FeedBuilder.startsWithScheme(ref))
+        #expect(b.resolve(ref, base: "http://example.org/dir/feed") == (LibXML.resolveURI(ref, base: "http://example.org/dir/feed") ?? ref))
+    }
+
+    @Test func relativeReferencesAreNotSchemes() {
+        for ref in ["/a", "a/b:c", "1http://x", "./x:y", "?q=http://x", "#f", "a b:c", ""] {
+            #expect(!FeedBuilder.startsWithScheme(ref), "\(ref)")
+        }
     }
 
     @Test func asciiStringsSkipNoByte() {
