@@ -188,104 +188,22 @@ final class FeedBuilder: XMLEventSink {
 
     /// feedparser's handler of an element name (`_start_<name>` / `_end_<name>`), found once per name.
     enum Handler {
-        case rss, channel, feed, image, textinput, author, contributor, dcContributor, name, email, url, widthHeight
+        // RSS and Atom (FeedBuilder+RSSAtom.swift); module names map to these too (dc:creator is an author).
+        case rss, channel, feed, image, textinput, author, contributor, name, email, url, widthHeight
         case subtitle, rights, item, language, webmaster, published, updated, created, expirationdate
-        case category, itunesCategory, mediaCategory, tags, itunesKeywords, mediaKeywords, noBucket, link, guid
-        case title, mediaTitle, description, abstract, info, generator, summary, enclosure, source, content, body
-        case contentEncoded, newlocation, itunesOwner, itunesImage, mediaThumbnail, mediaPlayer, mediaRating
-        case mediaCredit, mediaRestriction, mediaLicense, unknown
+        case category, tags, noBucket, link, guid, title, description, abstract, info, generator, summary
+        case enclosure, source, content, body, newlocation
+        // Only the modules have these (FeedBuilder+Modules.swift).
+        case dcContributor, itunesCategory, mediaCategory, itunesKeywords, mediaKeywords, mediaTitle, contentEncoded
+        case itunesOwner, itunesImage, mediaThumbnail, mediaPlayer, mediaRating, mediaCredit, mediaRestriction
+        case mediaLicense
+        /// No handler: the element pushes its own bucket (FeedBuilder+Modules.swift).
+        case unknown
     }
 
-    static let handlers: [String: Handler] = [
-        "rss": .rss,
-        "channel": .channel,
-        "feed": .feed,
-        "image": .image,
-        "textinput": .textinput,
-        "author": .author,
-        "managingeditor": .author,
-        "dc_author": .author,
-        "dc_creator": .author,
-        "itunes_author": .author,
-        "contributor": .contributor,
-        "dc_contributor": .dcContributor,
-        "name": .name,
-        "itunes_name": .name,
-        "email": .email,
-        "itunes_email": .email,
-        "url": .url,
-        "homepage": .url,
-        "uri": .url,
-        "width": .widthHeight,
-        "height": .widthHeight,
-        "subtitle": .subtitle,
-        "tagline": .subtitle,
-        "itunes_subtitle": .subtitle,
-        "rights": .rights,
-        "copyright": .rights,
-        "dc_rights": .rights,
-        "item": .item,
-        "entry": .item,
-        "language": .language,
-        "dc_language": .language,
-        "webmaster": .webmaster,
-        "dc_publisher": .webmaster,
-        "published": .published,
-        "issued": .published,
-        "pubdate": .published,
-        "dcterms_issued": .published,
-        "updated": .updated,
-        "modified": .updated,
-        "lastbuilddate": .updated,
-        "dc_date": .updated,
-        "dcterms_modified": .updated,
-        "created": .created,
-        "dcterms_created": .created,
-        "expirationdate": .expirationdate,
-        "category": .category,
-        "keywords": .category,
-        "dc_subject": .category,
-        "itunes_category": .itunesCategory,
-        "media_category": .mediaCategory,
-        "tags": .tags,
-        "itunes_keywords": .itunesKeywords,
-        "media_keywords": .mediaKeywords,
-        "cloud": .noBucket,
-        "media_group": .noBucket,
-        "media_content": .noBucket,
-        "link": .link,
-        "guid": .guid,
-        "id": .guid,
-        "title": .title,
-        "dc_title": .title,
-        "media_title": .mediaTitle,
-        "description": .description,
-        "dc_description": .description,
-        "media_description": .description,
-        "abstract": .abstract,
-        "info": .info,
-        "feedburner_browserfriendly": .info,
-        "generator": .generator,
-        "summary": .summary,
-        "itunes_summary": .summary,
-        "enclosure": .enclosure,
-        "source": .source,
-        "content": .content,
-        "body": .body,
-        "xhtml_body": .body,
-        "content_encoded": .contentEncoded,
-        "fullitem": .contentEncoded,
-        "newlocation": .newlocation,
-        "itunes_owner": .itunesOwner,
-        "itunes_image": .itunesImage,
-        "itunes_link": .itunesImage,
-        "media_thumbnail": .mediaThumbnail,
-        "media_player": .mediaPlayer,
-        "media_rating": .mediaRating,
-        "media_credit": .mediaCredit,
-        "media_restriction": .mediaRestriction,
-        "media_license": .mediaLicense,
-    ]
+    /// feedparser's element names and their handlers: RSS and Atom (`coreHandlers`, FeedBuilder+RSSAtom.swift)
+    /// and the modules (`moduleHandlers`, FeedBuilder+Modules.swift).
+    static let handlers: [String: Handler] = coreHandlers.merging(moduleHandlers) { core, _ in core }
 
     /// What the handlers dispatch on: feedparser's element name ("title", "dc_creator", "xhtml_div"). Interned
     /// per document (a class: passing it around costs one reference, not two strings).

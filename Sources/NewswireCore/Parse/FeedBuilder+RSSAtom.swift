@@ -1,9 +1,66 @@
 import Foundation
 
-/// The reference's element handlers (`_start_*` and `_end_*` of its namespace mixins): what each element starts
-/// and ends, categories, authors, and the document's structure.
+/// The RSS and Atom elements as the reference handles them (`_start_*` and `_end_*` of feedparser's
+/// `namespaces/_base.py`, which serves both formats: Atom's `<link href>` and RSS's `<link>` text are one handler,
+/// `startLink` below, as are `<item>`/`<entry>`, `<guid>`/`<id>`, `<pubDate>`/`<published>`…). What each element
+/// starts and ends, then the shared pieces: entries, links, content, categories, authors, and the document's
+/// structure (its format and root). The extension modules (Dublin Core, iTunes, Media RSS, content) are in
+/// `FeedBuilder+Modules.swift`; elements without a handler get their own bucket there.
 extension FeedBuilder {
-    // MARK: Handlers
+    /// The RSS and Atom names and their handlers (Dublin Core and the other modules: `moduleHandlers`).
+    static let coreHandlers: [String: Handler] = [
+        "rss": .rss,
+        "channel": .channel,
+        "feed": .feed,
+        "image": .image,
+        "textinput": .textinput,
+        "author": .author,
+        "managingeditor": .author,
+        "contributor": .contributor,
+        "name": .name,
+        "email": .email,
+        "url": .url,
+        "homepage": .url,
+        "uri": .url,
+        "width": .widthHeight,
+        "height": .widthHeight,
+        "subtitle": .subtitle,
+        "tagline": .subtitle,
+        "rights": .rights,
+        "copyright": .rights,
+        "item": .item,
+        "entry": .item,
+        "language": .language,
+        "webmaster": .webmaster,
+        "published": .published,
+        "issued": .published,
+        "pubdate": .published,
+        "updated": .updated,
+        "modified": .updated,
+        "lastbuilddate": .updated,
+        "created": .created,
+        "expirationdate": .expirationdate,
+        "category": .category,
+        "keywords": .category,
+        "tags": .tags,
+        "cloud": .noBucket,
+        "link": .link,
+        "guid": .guid,
+        "id": .guid,
+        "title": .title,
+        "description": .description,
+        "abstract": .abstract,
+        "info": .info,
+        "generator": .generator,
+        "summary": .summary,
+        "enclosure": .enclosure,
+        "source": .source,
+        "content": .content,
+        "body": .body,
+        "newlocation": .newlocation,
+    ]
+
+    // MARK: Start and end
 
     func start(_ handler: Handler, _ element: ElementName, _ attrs: Attrs) throws(ParseError) {
         let readsText = infeed || inentry || insource
@@ -43,9 +100,6 @@ extension FeedBuilder {
         case .contributor:
             incontributor = true
             push(.contributor, false)
-        case .dcContributor:
-            incontributor = true
-            push(.name, false)
         case .name: push(.name, false)
         case .email: push(.email, false)
         case .url: push(.href, true)
@@ -64,20 +118,13 @@ extension FeedBuilder {
         case .expirationdate: push(.expired, true)
         case .category:
             startCategory(attrs)
-        case .itunesCategory:
-            addTag(attrs["text"], Self.itunesScheme, nil)
-            push(.category, true)
-        case .mediaCategory:
-            var a = attrs
-            if a["scheme"] == nil { a["scheme"] = "http://search.yahoo.com/mrss/category_schema" }
-            startCategory(a)
         case .tags: push(.tags, true)
         case .noBucket: break
         case .link: startLink(attrs)
         case .guid:
             guidIsLink = (attrs["ispermalink"] ?? "true") == "true"
             push(.id, true)
-        case .title, .mediaTitle:
+        case .title:
             pushContent(.title, attrs, defaultType: "text/plain", expectingText: readsText)
         case .description:
             if context().values[.summary] != nil, !hasContent {
@@ -113,33 +160,9 @@ extension FeedBuilder {
         case .content: startContent(attrs)
         case .body:
             pushContent(.content, attrs, defaultType: "application/xhtml+xml", expectingText: true)
-        case .contentEncoded:
-            hasContent = true
-            pushContent(.content, attrs, defaultType: "text/html", expectingText: true)
         case .newlocation: push(.newlocation, true)
-        case .itunesOwner:
-            inpublisher = true
-            push(.publisher, false)
-        case .itunesImage:
-            push(.itunesImage, false)
-            if let href = attrs["href"], !href.isEmpty {
-                let image = Record()
-                image.values[.href] = href
-                context().image = image
-            } else if let url = attrs["url"], !url.isEmpty {
-                let image = Record()
-                image.values[.href] = url
-                context().image = image
-            }
-        case .mediaThumbnail: push(.url, true)
-        case .mediaPlayer: push(.mediaPlayer, false)
-        case .mediaRating: push(.rating, true)
-        case .mediaCredit: push(.credit, true)
-        case .mediaRestriction: push(.restriction, true)
-        case .mediaLicense: push(.license, true)
         default:
-            // No handler: the element's own bucket, unless it has attributes (then its text is its parent's).
-            if attrs.isEmpty { push(element, true) }
+            try startModule(handler, element, attrs)
         }
     }
 
@@ -158,9 +181,6 @@ extension FeedBuilder {
             syncAuthorDetail(.author)
         case .contributor:
             pop(.contributor)
-            incontributor = false
-        case .dcContributor:
-            endName()
             incontributor = false
         case .name: endName()
         case .email: endEmail()
@@ -186,27 +206,17 @@ extension FeedBuilder {
             context().dates[.updated] = value.flatMap(FeedDate.parse)
         case .created: pop(.created)
         case .expirationdate: pop(.expired)
-        case .category, .itunesCategory, .mediaCategory: endCategory()
+        case .category: endCategory()
         case .tags:
             guard let value = pop(.tags) else { pop(.tags); return }
             for term in value.split(separator: ",", omittingEmptySubsequences: false) {
                 addTag(Self.pyStrip(String(term)), nil, nil)
-            }
-        case .itunesKeywords, .mediaKeywords:
-            guard let value = pop(element) else { pop(element); return }
-            for term in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let t = Self.pyStrip(String(term))
-                if !t.isEmpty { addTag(t, handler == .itunesKeywords ? Self.itunesScheme : nil, nil) }
             }
         case .link: pop(.link)
         case .guid:
             let value = pop(.id)
             if guidIsLink { save(.link, value) }
         case .title: endTitle()
-        case .mediaTitle:
-            let kept = titleDepth
-            endTitle()
-            titleDepth = kept
         case .description, .abstract:
             if summaryKey == .content {
                 guard endContent() else { pop(element); return }
@@ -227,20 +237,10 @@ extension FeedBuilder {
             insource = false
             pop(.source)
             sourceRecord = Record()
-        case .content, .body, .contentEncoded:
+        case .content, .body:
             if !endContent() { pop(element) }
         case .newlocation: pop(.newlocation)
-        case .itunesOwner:
-            pop(.publisher)
-            inpublisher = false
-            syncAuthorDetail(.publisher)
-        case .mediaThumbnail: pop(.url)
-        case .mediaPlayer: pop(.mediaPlayer)
-        case .mediaRating: pop(.rating)
-        case .mediaCredit: pop(.credit)
-        case .mediaRestriction: pop(.restriction)
-        case .mediaLicense: pop(.license)
-        default: pop(element)
+        default: endModule(handler, element)
         }
     }
 
@@ -317,8 +317,6 @@ extension FeedBuilder {
     }
 
     // MARK: Categories
-
-    static let itunesScheme = "http://www.itunes.com/"
 
     func startCategory(_ attrs: Attrs) {
         addTag(attrs["term"], attrs["scheme"] ?? attrs["domain"], attrs["label"])
