@@ -196,8 +196,9 @@ extension Bytes {
 /// - `firstIndex(of:in:from:)` runs memchr inside the span it is handed (it reads `s[from..<s.count]` only);
 /// - `append(_:_:to:)` and `string(_:_:)` copy `s[range]`, whose bounds the span checks first;
 /// - `string(_:)` builds a String without validating it only from bytes it has just checked are all ASCII
-///   (and so valid UTF-8); `string(validUTF8:)` only from bytes its caller built from valid UTF-8 by a rule
-///   that keeps it valid (`TextCollapser`: cut and joined next to ASCII bytes), which debug builds check;
+///   (and so valid UTF-8); `string(validUTF8:)` only from bytes its caller built from a String's UTF-8 by a
+///   rule that keeps it valid: cut and joined next to ASCII bytes (`TextCollapser`, the sanitizer's passes)
+///   or at the matches of a valid pattern (`FeedBuilder.replacing`); debug builds check every such String;
 /// - `word(_:at:)` loads eight bytes at `k` through the span's bounds-checked raw load (every bit pattern is
 ///   a valid UInt64).
 extension Bytes {

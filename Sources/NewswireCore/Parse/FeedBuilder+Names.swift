@@ -185,7 +185,8 @@ extension FeedBuilder {
     /// The reference's `looks_like_html`: a close tag or an entity reference, every tag an acceptable HTML
     /// element, every entity an HTML one.
     static func looksLikeHTML(_ s: String) -> Bool {
-        guard s.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
+        let u8 = s.utf8.span
+        guard Bytes.contains(UInt8(ascii: "<"), in: u8) || Bytes.contains(UInt8(ascii: "&"), in: u8) else { return false }
         let u = Array(s.utf8)
         var sawCloseTag = false, sawReference = false
         var i = 0
@@ -286,7 +287,8 @@ extension FeedBuilder {
         }
         if copied == 0 { return html }
         Bytes.append(u, copied..<u.count, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        // Cut at '&' and at the ASCII byte after a name, joined with ASCII: valid UTF-8 as the field was.
+        return Bytes.string(validUTF8: out)
     }
 
     /// Whether `u[start..<end]` is "amp", "lt", "gt", "quot" or "apos": names HTML 4 has (or the sanitizer keeps),
@@ -328,7 +330,9 @@ extension FeedBuilder {
         // Nothing replaced: the string itself, not a copy.
         if copied == 0 { return s }
         Bytes.append(u, copied..<n, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        // A valid UTF-8 pattern matches valid UTF-8 only at character boundaries (no character's bytes start
+        // inside another's), so cutting it out and putting a String in keeps the text valid.
+        return Bytes.string(validUTF8: out)
     }
 
     /// Python's `str.strip()`: Unicode whitespace at both ends.

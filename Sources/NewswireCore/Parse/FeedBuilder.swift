@@ -147,8 +147,7 @@ final class FeedBuilder: XMLEventSink {
     /// Values by the reference's key, for the few keys a record is read by (fixed slots: no hashing per value).
     /// Other keys are never read, and are neither stored nor found.
     struct Slots<Value> {
-        /// 17 is `Key.slotCount`. Inline: a record allocates no array per kind of value.
-        var slots = InlineArray<17, Value?>(repeating: nil)
+        var slots = [Value?](repeating: nil, count: Key.slotCount)
 
         subscript(key: Key) -> Value? {
             get { key.slot.flatMap { slots[$0] } }

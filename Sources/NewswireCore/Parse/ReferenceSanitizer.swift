@@ -215,7 +215,8 @@ enum ReferenceSanitizer {
         // Nothing inserted: the string itself, not a copy.
         if copied == 0 { return html }
         Bytes.append(u, copied..<u.count, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        // Spaces put before '<'s: valid UTF-8 as the field was.
+        return Bytes.string(validUTF8: out)
     }
 
     /// C0 control characters (other than tab, line feed and carriage return) in an HTML field are text to the
