@@ -4,8 +4,6 @@ import Foundation
 /// libxml2's HTML parser, which makes our text, would read otherwise. Applied to the field before it is turned
 /// into text; a field none of these rules touch is returned as it is.
 enum ReferenceSanitizer {
-    /// The elements whose text the reference drops (`unacceptable_elements_with_end_tag`).
-    private static let dropped: Set<String> = ["script", "style", "applet"]
 
     /// The reference's reading of `script`, `style` and `applet` and of `</>`:
     /// - a start tag of one of them adds one to a counter, an end tag takes one off (a stray end tag makes it
@@ -73,13 +71,13 @@ enum ReferenceSanitizer {
                 // A start tag: its name (sgmllib's tagfind), its end at the next '<' or '>' outside quotes.
                 var j = i + 1
                 while j < n, isNameByte(u[j]) { j += 1 }
-                let name = String(decoding: u[(i + 1)..<j], as: UTF8.self).lowercased()
+                let name = FeedBuilder.lowercasedASCII(String(decoding: u[(i + 1)..<j], as: UTF8.self))
                 let end = tagEnd(u, j)
                 if end == n, u[n - 1] != UInt8(ascii: ">") {
                     unterminated(i)
                     break
                 }
-                if dropped.contains(name) {
+                if isDropped(name) {
                     stack += 1
                     changed = true
                 } else if name == "title", svgDepth == 0 {
@@ -110,12 +108,12 @@ enum ReferenceSanitizer {
                 while b > a, LooseXMLParser.isSpace(u[b - 1]) { b -= 1 }
                 var k = a
                 if k < b, LooseXMLParser.isLetter(u[k]) { while k < b, isNameByte(u[k]) { k += 1 } }
-                let name = String(decoding: u[a..<k], as: UTF8.self).lowercased()
+                let name = FeedBuilder.lowercasedASCII(String(decoding: u[a..<k], as: UTF8.self))
                 if name == "svg", svgDepth > 0 { svgDepth -= 1 }
                 if name.isEmpty {
                     // `</>`, `</ 3>`: no element, no text.
                     changed = true
-                } else if dropped.contains(name) {
+                } else if isDropped(name) {
                     stack -= 1
                     changed = true
                 } else if name == "title", svgDepth == 0 {
@@ -162,8 +160,12 @@ enum ReferenceSanitizer {
             }
         }
         guard changed else { return html }
-        return String(decoding: out, as: UTF8.self)
+        // Cut and joined next to ASCII bytes ('<', '>', '&', ';', '/'), inserts ASCII: valid UTF-8 as the field was.
+        return Bytes.string(validUTF8: out)
     }
+
+    /// The elements whose text the reference drops (`unacceptable_elements_with_end_tag`).
+    private static func isDropped(_ name: String) -> Bool { name == "script" || name == "style" || name == "applet" }
 
     /// The elements whose boundaries separate words in the reference's reading of the sanitized HTML.
     private static let breaking: Set<String> = [
