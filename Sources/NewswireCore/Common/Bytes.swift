@@ -200,7 +200,7 @@ extension Bytes {
 ///   rule that keeps it valid: cut and joined next to ASCII bytes (`TextCollapser`, the sanitizer's passes)
 ///   or at the matches of a valid pattern (`FeedBuilder.replacing`); debug builds check every such String;
 /// - `word(_:at:)` loads eight bytes at `k` through the span's bounds-checked raw load (every bit pattern is
-///   a valid UInt64).
+///   a valid UInt64); `asciiEnd(_:from:)` loads words only below `s.count - 7`, then bytes below `s.count`.
 extension Bytes {
     /// The index of the first `b` at or after `from` in `s`, or nil.
     @inline(__always)
@@ -221,6 +221,24 @@ extension Bytes {
     @inline(__always)
     static func word(_ s: Span<UInt8>, at k: Int) -> UInt64 {
         UInt64(littleEndian: s.bytes.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self))
+    }
+
+    /// The index of the first byte at or after `from` that is not ASCII, or `s.count`; eight bytes at a time,
+    /// without a bounds check per word (the loop that validates a document's UTF-8 runs through all of it).
+    @inline(__always)
+    static func asciiEnd(_ s: Span<UInt8>, from: Int) -> Int {
+        guard from < s.count else { return s.count }
+        precondition(from >= 0)
+        return s.withUnsafeBufferPointer { u -> Int in
+            let base = u.baseAddress!
+            let n = u.count
+            var i = from
+            while i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+            }
+            while i < n, base[i] < 0x80 { i += 1 }
+            return i
+        }
     }
 
     /// Appends `s[range]` to `out`.
@@ -247,11 +265,7 @@ extension Bytes {
 
     /// `String(decoding: s, as: UTF8.self)`, without the validation when every byte is ASCII.
     static func string(_ s: Span<UInt8>) -> String {
-        var i = 0
-        let n = s.count
-        while i + 8 <= n, word(s, at: i) & 0x8080_8080_8080_8080 == 0 { i += 8 }
-        while i < n, s[i] < 0x80 { i += 1 }
-        guard i == n else { return s.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) } }
+        guard asciiEnd(s, from: 0) == s.count else { return s.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) } }
         return String(copying: UTF8Span(unchecked: s, isKnownASCII: true))
     }
 }

@@ -189,12 +189,9 @@ struct DocumentDecoder {
             let n = raw.count
             var i = 0
             while i < n {
-                if i + 8 <= n, Bytes.word(raw, at: i) & 0x8080_8080_8080_8080 == 0 {
-                    i += 8
-                    continue
-                }
+                i = Bytes.asciiEnd(raw, from: i)
+                guard i < n else { break }
                 let b = raw[i]
-                if b < 0x80 { i += 1; continue }
                 let trailing: Int
                 var low: UInt8 = 0x80, high: UInt8 = 0xBF
                 switch b {

@@ -73,6 +73,16 @@ import Testing
         }
     }
 
+    /// The name table is split by vocabulary (RSS/Atom, modules); split, it names what it named before.
+    @Test func handlerTablesSplitByVocabulary() {
+        let core = Set(FeedBuilder.coreHandlers.keys), modules = Set(FeedBuilder.moduleHandlers.keys)
+        #expect(core.isDisjoint(with: modules))
+        #expect(FeedBuilder.handlers.count == 88 && core.count + modules.count == 88)
+        #expect(core.allSatisfy { !$0.contains("_") && $0 != "fullitem" })
+        #expect(FeedBuilder.handlers["dc_creator"] == .author && FeedBuilder.handlers["link"] == .link)
+        #expect(FeedBuilder.handlers["media_title"] == .mediaTitle && FeedBuilder.handlers["fullitem"] == .contentEncoded)
+    }
+
     @Test func elementNamesCarryTheirHandlerAndKey() {
         let b = FeedBuilder(documentURL: nil, limits: .default)
         for (name, handler) in FeedBuilder.handlers where !name.contains("_") {
