@@ -1,8 +1,9 @@
 import Foundation
 
 /// The one module that handles bytes through pointers, for the hot paths that write or scan UTF-8 and integers
-/// by the byte: JSON string escaping, decimal digits, and integer lists for SQL's `json_each`; and the one loop
-/// that hands a byte array to write(2) or send(2).
+/// by the byte: JSON string escaping, decimal digits, and integer lists for SQL's `json_each`; the one loop
+/// that hands a byte array to write(2) or send(2); and the parser's primitives over `Span`s (memchr, word
+/// loads, copies, Strings of ASCII bytes), whose invariants are listed where they are defined, below.
 ///
 /// Invariants each function keeps:
 /// - it reads only within the buffer it is handed (`src.count`, `out.count`), and never keeps the pointer past
@@ -187,5 +188,84 @@ extension Bytes {
             }
             return true
         }
+    }
+}
+
+/// The parser's byte primitives over `Span`s (a `String`'s `utf8.span`, an array's `span`). The scanners of
+/// `Parse/` read bytes through spans, bounds-checked; what a span cannot do safely and fast is here:
+/// - `firstIndex(of:in:from:)` runs memchr inside the span it is handed (it reads `s[from..<s.count]` only);
+/// - `append(_:_:to:)` and `string(_:_:)` copy `s[range]`, whose bounds the span checks first;
+/// - `string(_:)` builds a String without validating it only from bytes it has just checked are all ASCII
+///   (and so valid UTF-8); `string(validUTF8:)` only from bytes its caller built from a String's UTF-8 by a
+///   rule that keeps it valid: cut and joined next to ASCII bytes (`TextCollapser`, the sanitizer's passes)
+///   or at the matches of a valid pattern (`FeedBuilder.replacing`); debug builds check every such String;
+/// - `word(_:at:)` loads eight bytes at `k` through the span's bounds-checked raw load (every bit pattern is
+///   a valid UInt64); `asciiEnd(_:from:)` loads words only below `s.count - 7`, then bytes below `s.count`.
+extension Bytes {
+    /// The index of the first `b` at or after `from` in `s`, or nil.
+    @inline(__always)
+    static func firstIndex(of b: UInt8, in s: Span<UInt8>, from: Int) -> Int? {
+        guard from < s.count else { return nil }
+        precondition(from >= 0)
+        return s.withUnsafeBufferPointer { u -> Int? in
+            guard let base = u.baseAddress, let hit = memchr(base + from, Int32(b), u.count - from) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// Whether `s` holds the byte `b`.
+    @inline(__always)
+    static func contains(_ b: UInt8, in s: Span<UInt8>) -> Bool { firstIndex(of: b, in: s, from: 0) != nil }
+
+    /// The eight bytes at `k` (`k + 8 <= s.count`) as a little-endian word.
+    @inline(__always)
+    static func word(_ s: Span<UInt8>, at k: Int) -> UInt64 {
+        UInt64(littleEndian: s.bytes.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self))
+    }
+
+    /// The index of the first byte at or after `from` that is not ASCII, or `s.count`; eight bytes at a time,
+    /// without a bounds check per word (the loop that validates a document's UTF-8 runs through all of it).
+    @inline(__always)
+    static func asciiEnd(_ s: Span<UInt8>, from: Int) -> Int {
+        guard from < s.count else { return s.count }
+        precondition(from >= 0)
+        return s.withUnsafeBufferPointer { u -> Int in
+            let base = u.baseAddress!
+            let n = u.count
+            var i = from
+            while i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+            }
+            while i < n, base[i] < 0x80 { i += 1 }
+            return i
+        }
+    }
+
+    /// Appends `s[range]` to `out`.
+    @inline(__always)
+    static func append(_ s: Span<UInt8>, _ range: Range<Int>, to out: inout [UInt8]) {
+        let part = s.extracting(range)
+        part.withUnsafeBufferPointer { out.append(contentsOf: $0) }
+    }
+
+    /// `String(decoding: s[range], as: UTF8.self)`.
+    @inline(__always)
+    static func string(_ s: Span<UInt8>, _ range: Range<Int>) -> String {
+        s.extracting(range).withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `String(decoding: bytes, as: UTF8.self)`, without the validation when every byte is ASCII.
+    static func string(_ bytes: [UInt8]) -> String { string(bytes.span) }
+
+    /// A String of bytes the caller knows to be valid UTF-8, without validating them (see above).
+    static func string(validUTF8 bytes: [UInt8]) -> String {
+        assert(String(validating: bytes, as: UTF8.self) != nil, "invalid UTF-8 handed to Bytes.string(validUTF8:)")
+        return String(copying: UTF8Span(unchecked: bytes.span))
+    }
+
+    /// `String(decoding: s, as: UTF8.self)`, without the validation when every byte is ASCII.
+    static func string(_ s: Span<UInt8>) -> String {
+        guard asciiEnd(s, from: 0) == s.count else { return s.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) } }
+        return String(copying: UTF8Span(unchecked: s, isKnownASCII: true))
     }
 }

@@ -184,16 +184,14 @@ struct DocumentDecoder {
     static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         // Well-formed UTF-8 (Unicode table 3-7: no overlong forms, surrogates or values past U+10FFFF),
         // eight ASCII bytes at a time.
-        bytes.withUnsafeBytes { raw in
+        do {
+            let raw = bytes.span
             let n = raw.count
             var i = 0
             while i < n {
-                if i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                    i += 8
-                    continue
-                }
+                i = Bytes.asciiEnd(raw, from: i)
+                guard i < n else { break }
                 let b = raw[i]
-                if b < 0x80 { i += 1; continue }
                 let trailing: Int
                 var low: UInt8 = 0x80, high: UInt8 = 0xBF
                 switch b {

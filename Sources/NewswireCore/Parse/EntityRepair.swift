@@ -23,18 +23,22 @@ enum EntityRepair {
         let n = bytes.count
         var i = 0
         // Byte comparisons in place: two arrays allocated per `<` cost an eighth of the whole parse.
-        func starts(_ s: StaticString, at k: Int) -> Bool {
-            let count = s.utf8CodeUnitCount
-            guard k + count <= n else { return false }
-            for t in 0..<count where bytes[k + t] != s.utf8Start[t] { return false }
+        func starts(_ s: String, at k: Int) -> Bool {
+            guard k + s.utf8.count <= n else { return false }
+            var t = k
+            for c in s.utf8 {
+                if bytes[t] != c { return false }
+                t += 1
+            }
             return true
         }
-        func copyThrough(_ terminator: StaticString, from k: Int) -> Int {
-            let count = terminator.utf8CodeUnitCount
+        func copyThrough(_ terminator: String, from k: Int) -> Int {
+            let count = terminator.utf8.count
+            let first = terminator.utf8.first!
             var j = k
             while j + count <= n {
                 if starts(terminator, at: j) { j += count; out.append(contentsOf: bytes[k..<j]); return j }
-                j = next(terminator.utf8Start[0], in: bytes, from: j + 1)
+                j = next(first, in: bytes, from: j + 1)
             }
             out.append(contentsOf: bytes[k..<n])
             return n
@@ -123,12 +127,13 @@ enum EntityRepair {
     /// entity or a character reference with a lower-case x. Then the
     /// document comes out as it went in, and neither CDATA, comments nor a DOCTYPE need to be found.
     private static func needsNoRepair(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { u in
+        do {
+            let u = bytes.span
             let n = u.count
             var i = 0
             while i < n {
-                guard let base = u.baseAddress, let amp = memchr(base + i, Int32(UInt8(ascii: "&")), n - i) else { return true }
-                i = base.distance(to: amp.assumingMemoryBound(to: UInt8.self))
+                guard let amp = Bytes.firstIndex(of: UInt8(ascii: "&"), in: u, from: i) else { return true }
+                i = amp
                 var j = i + 1
                 guard j < n else { return false }
                 if u[j] == UInt8(ascii: "#") {
@@ -167,21 +172,18 @@ enum EntityRepair {
 
     /// The index of the next `b` at or after `k` (memchr), or `bytes.count`.
     private static func next(_ b: UInt8, in bytes: [UInt8], from k: Int) -> Int {
-        guard k < bytes.count else { return bytes.count }
-        return bytes.withUnsafeBufferPointer { u in
-            guard let base = u.baseAddress, let hit = memchr(base + k, Int32(b), u.count - k) else { return u.count }
-            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-        }
+        Bytes.firstIndex(of: b, in: bytes.span, from: k) ?? bytes.count
     }
 
     /// The index of the next '<' or '&' at or after `k`, or `bytes.count`; eight bytes at a time.
     private static func nextMarkup(_ bytes: [UInt8], from k: Int) -> Int {
-        bytes.withUnsafeBufferPointer { u in
+        do {
+            let u = bytes.span
             let n = u.count
             var j = k
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
             while j + 8 <= n {
-                let x = UnsafeRawPointer(u.baseAddress! + j).loadUnaligned(as: UInt64.self)
+                let x = Bytes.word(u, at: j)
                 let lt = x ^ 0x3C3C_3C3C_3C3C_3C3C, amp = x ^ 0x2626_2626_2626_2626
                 if (lt &- ones) & ~lt & highs != 0 || (amp &- ones) & ~amp & highs != 0 { break }
                 j += 8

@@ -32,7 +32,8 @@ extension FeedBuilder {
         default: p = ns.prefix
         }
         let name = p.isEmpty ? lower : p + "_" + lower
-        let e = ElementName(name: name, local: lower, prefixed: !p.isEmpty, handler: Self.handlers[name] ?? .unknown,
+        let e = ElementName(name: name, local: lower, rawLocal: local, ns: ns, prefixed: !p.isEmpty,
+                            handler: Self.handlers[name] ?? .unknown,
                             keepsTextInput: ["title", "link", "description", "name"].contains(lower),
                             keepsImage: ["title", "link", "description", "url", "href", "width", "height"].contains(lower))
         if names.count < 512 { names[key] = e }
@@ -53,14 +54,16 @@ extension FeedBuilder {
             } else if let p = a.prefix {
                 key = Self.lowercasedASCII(p) + ":" + key
             }
-            out[key] = (key == "rel" || key == "type") ? a.value.lowercased() : a.value
+            out[key] = (key == "rel" || key == "type") ? Self.lowercasedASCII(a.value) : a.value
         }
         return out
     }
 
     /// `lowercased()` without building a new String for the usual name that has no upper-case letter.
     static func lowercasedASCII(_ s: String) -> String {
-        s.utf8.contains(where: { $0 >= 65 && $0 <= 90 || $0 >= 0x80 }) ? s.lowercased() : s
+        let u = s.utf8.span
+        for i in u.indices where u[i] >= 65 && u[i] <= 90 || u[i] >= 0x80 { return s.lowercased() }
+        return s
     }
 
     func classify(uri: String?, prefix: String?) -> FeedNamespace {
@@ -78,7 +81,26 @@ extension FeedBuilder {
         let r = ref.trimmingSpaces()
         guard let base, !base.isEmpty else { return r }
         if r.isEmpty { return base }
+        // A reference that starts with a scheme is kept as written: libxml2 2.9's xmlBuildURI copies it when it
+        // parses, and when it does not (no relative reference starts "scheme:") the nil result keeps it too.
+        if Self.startsWithScheme(r) { return r }
         return LibXML.resolveURI(r, base: base) ?? r
+    }
+
+    /// `[A-Za-z][A-Za-z0-9+.-]*:` at the start (RFC 3986's scheme, as libxml2's xmlParse3986Scheme reads it).
+    static func startsWithScheme(_ s: String) -> Bool {
+        let u = s.utf8.span
+        guard !u.isEmpty, (u[0] | 0x20) >= 0x61, (u[0] | 0x20) <= 0x7A else { return false }
+        var i = 1
+        while i < u.count {
+            let c = u[i]
+            if c == UInt8(ascii: ":") { return true }
+            let letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A
+            guard letter || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+                    || c == UInt8(ascii: ".") else { return false }
+            i += 1
+        }
+        return false
     }
 
     /// An id that is a permalink is resolved as the reference resolves it, but against the document's own
@@ -120,7 +142,7 @@ extension FeedBuilder {
     static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml"]
 
     static func mapContentType(_ type: String) -> String {
-        let t = type.lowercased()
+        let t = lowercasedASCII(type)
         switch t {
         case "text", "plain": return "text/plain"
         case "html": return "text/html"
@@ -163,7 +185,8 @@ extension FeedBuilder {
     /// The reference's `looks_like_html`: a close tag or an entity reference, every tag an acceptable HTML
     /// element, every entity an HTML one.
     static func looksLikeHTML(_ s: String) -> Bool {
-        guard s.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }) else { return false }
+        let u8 = s.utf8.span
+        guard Bytes.contains(UInt8(ascii: "<"), in: u8) || Bytes.contains(UInt8(ascii: "&"), in: u8) else { return false }
         let u = Array(s.utf8)
         var sawCloseTag = false, sawReference = false
         var i = 0
@@ -219,86 +242,111 @@ extension FeedBuilder {
     /// if HTML 4 names it: `&name` (with or without `;`) of any other name is text, `&amp;name`. So an
     /// ill-formed "AT&T wins" reads "AT&T wins", not "AT&T; wins".
     static func sanitizingEntityNames(_ html: String) -> String {
-        var html = html
-        let suspect = html.withUTF8 { u -> Bool in
+        let suspect = { () -> Bool in
             // Any "&" followed by a letter whose name is not an HTML entity: else the text stays as it is.
-            guard let base = u.baseAddress else { return false }
+            let u = html.utf8.span
             var i = 0
-            while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "&")), u.count - i) {
-                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+            while let hit = Bytes.firstIndex(of: UInt8(ascii: "&"), in: u, from: i) {
+                i = hit + 1
                 guard i < u.count, LooseXMLParser.isLetter(u[i]) else { continue }
                 var j = i
                 while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
                         || u[j] == UInt8(ascii: ".") { j += 1 }
                 guard j < u.count else { continue }
-                let name = String(decoding: UnsafeBufferPointer(rebasing: u[i..<j]), as: UTF8.self)
-                if name != "apos", LibXML.htmlEntity(named: name) == nil { return true }
+                if !Self.isPredefinedEntityName(u, i, j) {
+                    let name = Bytes.string(u, i..<j)
+                    if name != "apos", LibXML.htmlEntity(named: name) == nil { return true }
+                }
                 i = j
             }
             return false
-        }
+        }()
         guard suspect else { return html }
-        let u = Array(html.utf8)
+        let u = html.utf8.span
         var out: [UInt8] = []
-        out.reserveCapacity(u.count + 16)
-        var i = 0
-        var changed = false
-        while i < u.count {
-            guard u[i] == UInt8(ascii: "&"), i + 1 < u.count, LooseXMLParser.isLetter(u[i + 1]) else {
-                out.append(u[i]); i += 1; continue
-            }
-            var j = i + 1
+        var i = 0, copied = 0
+        while let amp = Bytes.firstIndex(of: UInt8(ascii: "&"), in: u, from: i) {
+            i = amp + 1
+            guard i < u.count, LooseXMLParser.isLetter(u[i]) else { continue }
+            var j = i
             while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
                     || u[j] == UInt8(ascii: ".") { j += 1 }
-            // sgmllib's entityref needs a character after the name.
-            guard j < u.count else { out.append(contentsOf: u[i..<j]); i = j; continue }
-            let name = String(decoding: u[(i + 1)..<j], as: UTF8.self)
-            if name == "apos" || LibXML.htmlEntity(named: name) != nil {
-                out.append(contentsOf: u[i..<j])
-            } else {
-                out.append(contentsOf: "&amp;".utf8)
-                out.append(contentsOf: u[(i + 1)..<j])
-                if u[j] == UInt8(ascii: ";") { j += 1 }
-                changed = true
-            }
             i = j
+            // sgmllib's entityref needs a character after the name.
+            guard j < u.count else { continue }
+            if Self.isPredefinedEntityName(u, amp + 1, j) { continue }
+            let name = Bytes.string(u, (amp + 1)..<j)
+            if name == "apos" || LibXML.htmlEntity(named: name) != nil { continue }
+            // Not an HTML 4 name: `&amp;name`, the ';' after it dropped.
+            if out.isEmpty { out.reserveCapacity(u.count + 16) }
+            Bytes.append(u, copied..<amp, to: &out)
+            out.append(contentsOf: "&amp;".utf8)
+            Bytes.append(u, (amp + 1)..<j, to: &out)
+            if u[j] == UInt8(ascii: ";") { i = j + 1 }
+            copied = i
         }
-        return changed ? String(decoding: out, as: UTF8.self) : html
+        if copied == 0 { return html }
+        Bytes.append(u, copied..<u.count, to: &out)
+        // Cut at '&' and at the ASCII byte after a name, joined with ASCII: valid UTF-8 as the field was.
+        return Bytes.string(validUTF8: out)
+    }
+
+    /// Whether `u[start..<end]` is "amp", "lt", "gt", "quot" or "apos": names HTML 4 has (or the sanitizer keeps),
+    /// known without a String or a lookup in libxml2's table.
+    static func isPredefinedEntityName(_ u: Span<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        switch end - start {
+        case 2: return (u[start] == UInt8(ascii: "l") || u[start] == UInt8(ascii: "g")) && u[start + 1] == UInt8(ascii: "t")
+        case 3: return u[start] == UInt8(ascii: "a") && u[start + 1] == UInt8(ascii: "m") && u[start + 2] == UInt8(ascii: "p")
+        case 4:
+            let w = UInt32(u[start]) | UInt32(u[start + 1]) << 8 | UInt32(u[start + 2]) << 16 | UInt32(u[start + 3]) << 24
+            return w == 0x746F_7571 || w == 0x736F_7061  // "quot", "apos" (little-endian)
+        default: return false
+        }
     }
 
     /// Python's `str.replace`: every non-overlapping occurrence of `pattern`, left to right, byte by byte.
     static func replacing(_ s: String, _ pattern: String, _ replacement: String) -> String {
-        var s = s
-        return s.withUTF8 { u -> String in
-            let pat = Array(pattern.utf8)
-            guard let first = pat.first, u.count >= pat.count, let base = u.baseAddress,
-                  memchr(base, Int32(first), u.count) != nil else { return String(decoding: u, as: UTF8.self) }
-            var out: [UInt8] = []
-            var i = 0, copied = 0
-            let n = u.count, m = pat.count
-            while i + m <= n {
-                guard let hit = memchr(base + i, Int32(first), n - m + 1 - i) else { break }
-                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                var k = 1
-                while k < m, u[i + k] == pat[k] { k += 1 }
-                if k == m {
-                    if out.isEmpty { out.reserveCapacity(n) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<i]))
-                    out.append(contentsOf: replacement.utf8)
-                    i += m
-                    copied = i
-                } else {
-                    i += 1
-                }
+        let u = s.utf8.span
+        let pat = pattern.utf8.span
+        let n = u.count, m = pat.count
+        guard m > 0, n >= m, var i = Bytes.firstIndex(of: pat[0], in: u, from: 0) else { return s }
+        var out: [UInt8] = []
+        var copied = 0
+        while i + m <= n {
+            var k = 1
+            while k < m, u[i + k] == pat[k] { k += 1 }
+            if k == m {
+                if out.isEmpty { out.reserveCapacity(n) }
+                Bytes.append(u, copied..<i, to: &out)
+                out.append(contentsOf: replacement.utf8)
+                i += m
+                copied = i
+            } else {
+                i += 1
             }
-            if copied == 0 { return String(decoding: u, as: UTF8.self) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<n]))
-            return String(decoding: out, as: UTF8.self)
+            guard let hit = Bytes.firstIndex(of: pat[0], in: u, from: i) else { break }
+            i = hit
         }
+        // Nothing replaced: the string itself, not a copy.
+        if copied == 0 { return s }
+        Bytes.append(u, copied..<n, to: &out)
+        // A valid UTF-8 pattern matches valid UTF-8 only at character boundaries (no character's bytes start
+        // inside another's), so cutting it out and putting a String in keeps the text valid.
+        return Bytes.string(validUTF8: out)
     }
 
     /// Python's `str.strip()`: Unicode whitespace at both ends.
     static func pyStrip(_ s: String) -> String {
+        // ASCII at both ends and not a space there (the usual value): the string itself, without decoding.
+        let ends = { () -> (UInt8, UInt8)? in
+            let u = s.utf8.span
+            return u.isEmpty ? nil : (u[0], u[u.count - 1])
+        }()
+        guard let (firstByte, lastByte) = ends else { return s }
+        if firstByte < 0x80, lastByte < 0x80, !ReferenceDate.isSpace(Unicode.Scalar(firstByte)),
+           !ReferenceDate.isSpace(Unicode.Scalar(lastByte)) {
+            return s
+        }
         guard let head = s.unicodeScalars.first, let tail = s.unicodeScalars.last else { return s }
         if !ReferenceDate.isSpace(head), !ReferenceDate.isSpace(tail) { return s }
         let scalars = s.unicodeScalars
@@ -319,32 +367,62 @@ extension FeedBuilder {
     static func repairingMojibake(_ s: String) -> String {
         // Only characters U+0080...U+00FF (UTF-8 C2/C3 lead bytes) can take part, and none above U+00FF may be
         // there: most text is ruled out by its bytes alone.
-        var s = s
-        let candidate = s.withUTF8 { u -> Bool in
+        let candidate = { () -> Bool in
+            let u = s.utf8.span
+            let n = u.count
             var sawLatin1 = false
-            for b in u where b >= 0xC2 {
-                if b >= 0xC4 { return false }
-                sawLatin1 = true
+            var i = 0
+            while i < n {
+                // Eight ASCII bytes at a time: most text is ASCII.
+                if i + 8 <= n, Bytes.word(u, at: i) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+                let b = u[i]
+                if b >= 0xC2 {
+                    if b >= 0xC4 { return false }
+                    sawLatin1 = true
+                }
+                i += 1
             }
             return sawLatin1
-        }
+        }()
         guard candidate else { return s }
-        var bytes: [UInt8] = []
+        // Decided before anything is copied: most candidates are genuine UTF-8 ("café"), whose characters as
+        // bytes break UTF-8's structure (a lead byte without its continuation bytes, or one alone).
         var sawHigh = false
+        var expected = 0
         for scalar in s.unicodeScalars {
             guard scalar.value <= 0xFF else { return s }
-            if scalar.value >= 0x80 { sawHigh = true }
-            bytes.append(UInt8(scalar.value))
+            let b = UInt8(scalar.value)
+            if b >= 0x80 { sawHigh = true }
+            if expected > 0 {
+                guard b >= 0x80, b <= 0xBF else { return s }
+                expected -= 1
+            } else if b >= 0x80 {
+                switch b {
+                case 0xC2...0xDF: expected = 1
+                case 0xE0...0xEF: expected = 2
+                case 0xF0...0xF4: expected = 3
+                default: return s
+                }
+            }
         }
-        guard sawHigh, let fixed = String(validating: bytes, as: UTF8.self) else { return s }
+        guard sawHigh, expected == 0 else { return s }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars { bytes.append(UInt8(scalar.value)) }
+        guard let fixed = String(validating: bytes, as: UTF8.self) else { return s }
         return fixed
     }
 
     func escape(_ s: String, quotes: Bool) -> String {
-        func plain<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
-            !bytes.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || (quotes && $0 == 0x22) })
-        }
-        if s.utf8.withContiguousStorageIfAvailable(plain) ?? plain(s.utf8) { return s }
+        let plain = { () -> Bool in
+            let u = s.utf8.span
+            for i in u.indices where u[i] == 0x26 || u[i] == 0x3C || u[i] == 0x3E || (quotes && u[i] == 0x22) { return false }
+            return true
+        }()
+        if plain { return s }
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count + 16)
         for b in s.utf8 {

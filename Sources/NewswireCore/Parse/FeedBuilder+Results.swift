@@ -9,11 +9,11 @@ extension FeedBuilder {
         guard let e = currentEntry else { return }
         currentEntry = nil
         var entry = FeedEntry()
-        entry.id = e.values["id"].flatMap(nonEmptyPlain)
-        entry.title = text(e, "title")
-        entry.link = e.values["link"].flatMap(outputURL)
-        entry.published = e.dates["published"] ?? nil
-        entry.updated = e.dates["updated"] ?? nil
+        entry.id = e.values[.id].flatMap(nonEmptyPlain)
+        entry.title = text(e, .title)
+        entry.link = e.values[.link].flatMap(outputURL)
+        entry.published = e.dates[.published] ?? nil
+        entry.updated = e.dates[.updated] ?? nil
         entry.author = person(e)
         entry.categories = (e.tags ?? []).compactMap { tag in
             nonEmptyPlain(tag.term ?? "") ?? nonEmptyPlain(tag.label ?? "")
@@ -31,8 +31,8 @@ extension FeedBuilder {
             }
         }
         entry.content = best
-        if let raw = e.values["summary"] {
-            let type = e.details["summary"] ?? nil
+        if let raw = e.values[.summary] {
+            let type = e.details[.summary] ?? nil
             let plain = Self.isPlainType(type)
             if let same = converted.first(where: { $0.plain == plain && $0.raw == raw }) {
                 entry.summary = same.text
@@ -65,27 +65,27 @@ extension FeedBuilder {
             }
         }
         let f = feedRecord
-        result.feed.title = text(f, "title")
-        result.feed.link = f.values["link"].flatMap(outputURL)
-        result.feed.subtitle = text(f, "subtitle")
-        result.feed.id = f.values["id"].flatMap(nonEmptyPlain) ?? (result.format == .rss10 ? channelAbout : nil)
-        result.feed.language = f.values["language"].flatMap(nonEmptyPlain)
-        result.feed.updated = f.dates["updated"] ?? nil
+        result.feed.title = text(f, .title)
+        result.feed.link = f.values[.link].flatMap(outputURL)
+        result.feed.subtitle = text(f, .subtitle)
+        result.feed.id = f.values[.id].flatMap(nonEmptyPlain) ?? (result.format == .rss10 ? channelAbout : nil)
+        result.feed.language = f.values[.language].flatMap(nonEmptyPlain)
+        result.feed.updated = f.dates[.updated] ?? nil
         result.feed.author = person(f)
-        result.feed.generator = f.values["generator"].flatMap(nonEmptyPlain)
+        result.feed.generator = f.values[.generator].flatMap(nonEmptyPlain)
         if let image = f.image {
-            result.feed.image = (image.values["href"].flatMap(nonEmptyPlain) ?? image.values["url"].flatMap(nonEmptyPlain))
+            result.feed.image = (image.values[.href].flatMap(nonEmptyPlain) ?? image.values[.url].flatMap(nonEmptyPlain))
                 .flatMap(outputURL)
         }
         if isAtomDocument, let author = result.feed.author {
             // RFC 4287 4.2.1: an entry without atom:author inherits the feed's.
             for i in result.entries.indices where result.entries[i].author == nil { result.entries[i].author = author }
         }
-        result.pollHint.ttlMinutes = f.values["ttl"].flatMap { Int($0) }
-        if let p = f.values["sy_updateperiod"]?.lowercased() {
+        result.pollHint.ttlMinutes = f.values[.ttl].flatMap { Int($0) }
+        if let p = f.values[.syUpdatePeriod]?.lowercased() {
             let seconds: Int? = ["hourly": 3600, "daily": 86_400, "weekly": 604_800, "monthly": 2_592_000,
                                  "yearly": 31_536_000][p]
-            let frequency = f.values["sy_updatefrequency"].flatMap { Int($0) }
+            let frequency = f.values[.syUpdateFrequency].flatMap { Int($0) }
             if let seconds { result.pollHint.syndicationPeriodSeconds = seconds / max(1, frequency ?? 1) }
         }
     }
@@ -111,7 +111,7 @@ extension FeedBuilder {
         }
     }
 
-    func text(_ r: Record, _ key: String) -> String? {
+    func text(_ r: Record, _ key: Key) -> String? {
         guard let value = r.values[key] else { return nil }
         return text(value, type: r.details[key] ?? nil)
     }
@@ -119,7 +119,7 @@ extension FeedBuilder {
     /// The schema's plain text of a value: `text/plain` collapsed, anything else read as HTML (oracle.py's
     /// `text_for`).
     static func isPlainType(_ type: String?) -> Bool {
-        let t = (type ?? "").lowercased()
+        let t = lowercasedASCII(type ?? "")
         return t == "text/plain" || t == "text" || t == "plain"
     }
 
@@ -141,8 +141,8 @@ extension FeedBuilder {
     /// oracle.py's `_person`: the first author's name, else e-mail; else the detail record's; else the string.
     func person(_ r: Record) -> String? {
         for p in [r.authors?.first, r.authorDetail].compactMap({ $0 }) where !p.isEmpty {
-            if let n = nonEmptyPlain(p.values["name"] ?? "") ?? nonEmptyPlain(p.values["email"] ?? "") { return n }
+            if let n = nonEmptyPlain(p.values[.name] ?? "") ?? nonEmptyPlain(p.values[.email] ?? "") { return n }
         }
-        return r.values["author"].flatMap(nonEmptyPlain)
+        return r.values[.author].flatMap(nonEmptyPlain)
     }
 }

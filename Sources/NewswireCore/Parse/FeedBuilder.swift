@@ -25,8 +25,34 @@ final class FeedBuilder: XMLEventSink {
     /// An author, contributor or publisher (`name`, `email`, `href`). A class: the reference aliases them
     /// (`author_detail` may be the very dict that is the first entry of `authors`).
     final class Person {
-        var values: [String: String] = [:]
+        var values = PersonValues()
         var isEmpty: Bool { values.isEmpty }
+    }
+
+    /// A person's `name`, `email` and `href`, the only keys the handlers give one (others are not stored).
+    struct PersonValues {
+        var name: String?, email: String?, href: String?
+
+        var isEmpty: Bool { name == nil && email == nil && href == nil }
+
+        subscript(key: Key) -> String? {
+            get {
+                switch key {
+                case .name: return name
+                case .email: return email
+                case .href: return href
+                default: return nil
+                }
+            }
+            set {
+                switch key {
+                case .name: name = newValue
+                case .email: email = newValue
+                case .href: href = newValue
+                default: break
+                }
+            }
+        }
     }
 
     /// A link or enclosure (`rel`, `type`, `href`, `length`); a class because `pop` fills in the last one's href.
@@ -66,30 +92,66 @@ final class FeedBuilder: XMLEventSink {
         var label: String?
     }
 
+    /// The reference's name of a text bucket and the key a record stores its text under ("title", "href",
+    /// "sy_updateperiod"), found once per element name (`ElementName.key`) so that pushing, popping and storing
+    /// compare small integers, not Strings. An element without a handler pushes a bucket named by itself:
+    /// its key when it has one ("ttl", "href"), else `other` and the bucket keeps the name.
+    enum Key: UInt8, CaseIterable {
+        // The keys a record stores (`Slots`), in slot order.
+        case id, url, ttl, link, href, title, author, summary, content, updated, subtitle, language, generator
+        case published, publisher, syUpdatePeriod, syUpdateFrequency
+        // Buckets whose text a handler reads; buckets whose text nothing reads.
+        case name, tags, email, category, description, mediaKeywords, itunesKeywords
+        case image, textinput, contributor, width, height, rights, item, created, expired, info, source
+        case newlocation, itunesImage, mediaPlayer, rating, credit, restriction, license
+        case other
+
+        static let slotCount = 17
+
+        /// The reference's name ("" for `other`).
+        var name: String { Self.names[Int(rawValue)] }
+
+        private static let names = [
+            "id", "url", "ttl", "link", "href", "title", "author", "summary", "content", "updated", "subtitle",
+            "language", "generator", "published", "publisher", "sy_updateperiod", "sy_updatefrequency",
+            "name", "tags", "email", "category", "description", "media_keywords", "itunes_keywords",
+            "image", "textinput", "contributor", "width", "height", "rights", "item", "created", "expired", "info",
+            "source", "newlocation", "itunes_image", "media_player", "rating", "credit", "restriction", "license", "",
+        ]
+
+        private static let byName: [String: Key] = {
+            var d: [String: Key] = [:]
+            for k in allCases where k != .other { d[k.name] = k }
+            return d
+        }()
+
+        /// The key of a bucket named `name`.
+        init(named name: String) { self = Self.byName[name] ?? .other }
+
+        /// The record slot of the key, nil for keys no record stores.
+        @inline(__always) var slot: Int? { rawValue < Self.slotCount ? Int(rawValue) : nil }
+
+        /// Whether a bucket's text is ever read (the schema's fields and what their handlers need).
+        var keepsText: Bool {
+            switch self {
+            case .id, .url, .ttl, .link, .href, .name, .tags, .title, .email, .author, .summary, .content, .updated,
+                 .subtitle, .language, .category, .generator, .published, .description, .mediaKeywords,
+                 .itunesKeywords, .syUpdatePeriod, .syUpdateFrequency:
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
     /// Values by the reference's key, for the few keys a record is read by (fixed slots: no hashing per value).
     /// Other keys are never read, and are neither stored nor found.
     struct Slots<Value> {
-        var slots = [Value?](repeating: nil, count: 17)
+        var slots = [Value?](repeating: nil, count: Key.slotCount)
 
-        static func index(_ k: String) -> Int? {
-            switch k.utf8.count {
-            case 2: return k == "id" ? 0 : nil
-            case 3: return k == "url" ? 1 : k == "ttl" ? 2 : nil
-            case 4: return k == "link" ? 3 : k == "href" ? 4 : nil
-            case 5: return k == "title" ? 5 : nil
-            case 6: return k == "author" ? 6 : nil
-            case 7: return k == "summary" ? 7 : k == "content" ? 8 : k == "updated" ? 9 : nil
-            case 8: return k == "subtitle" ? 10 : k == "language" ? 11 : nil
-            case 9: return k == "generator" ? 12 : k == "published" ? 13 : k == "publisher" ? 14 : nil
-            case 15: return k == "sy_updateperiod" ? 15 : nil
-            case 18: return k == "sy_updatefrequency" ? 16 : nil
-            default: return nil
-            }
-        }
-
-        subscript(key: String) -> Value? {
-            get { Self.index(key).flatMap { slots[$0] } }
-            set { if let i = Self.index(key) { slots[i] = newValue } }
+        subscript(key: Key) -> Value? {
+            get { key.slot.flatMap { slots[$0] } }
+            set { if let i = key.slot { slots[i] = newValue } }
         }
     }
 
@@ -114,6 +176,8 @@ final class FeedBuilder: XMLEventSink {
 
     /// One bucket of the reference's element stack: the text of the element that pushed it.
     struct Bucket {
+        var key: Key
+        /// The reference's name of the bucket (an element's own name for `Key.other`).
         var name: String
         var expectingText: Bool
         /// Whether the text is ever read: buckets whose value no field uses only keep text from their parent.
@@ -123,123 +187,59 @@ final class FeedBuilder: XMLEventSink {
 
     /// feedparser's handler of an element name (`_start_<name>` / `_end_<name>`), found once per name.
     enum Handler {
-        case rss, channel, feed, image, textinput, author, contributor, dcContributor, name, email, url, widthHeight
+        // RSS and Atom (FeedBuilder+RSSAtom.swift); module names map to these too (dc:creator is an author).
+        case rss, channel, feed, image, textinput, author, contributor, name, email, url, widthHeight
         case subtitle, rights, item, language, webmaster, published, updated, created, expirationdate
-        case category, itunesCategory, mediaCategory, tags, itunesKeywords, mediaKeywords, noBucket, link, guid
-        case title, mediaTitle, description, abstract, info, generator, summary, enclosure, source, content, body
-        case contentEncoded, newlocation, itunesOwner, itunesImage, mediaThumbnail, mediaPlayer, mediaRating
-        case mediaCredit, mediaRestriction, mediaLicense, unknown
+        case category, tags, noBucket, link, guid, title, description, abstract, info, generator, summary
+        case enclosure, source, content, body, newlocation
+        // Only the modules have these (FeedBuilder+Modules.swift).
+        case dcContributor, itunesCategory, mediaCategory, itunesKeywords, mediaKeywords, mediaTitle, contentEncoded
+        case itunesOwner, itunesImage, mediaThumbnail, mediaPlayer, mediaRating, mediaCredit, mediaRestriction
+        case mediaLicense
+        /// No handler: the element pushes its own bucket (FeedBuilder+Modules.swift).
+        case unknown
     }
 
-    static let handlers: [String: Handler] = [
-        "rss": .rss,
-        "channel": .channel,
-        "feed": .feed,
-        "image": .image,
-        "textinput": .textinput,
-        "author": .author,
-        "managingeditor": .author,
-        "dc_author": .author,
-        "dc_creator": .author,
-        "itunes_author": .author,
-        "contributor": .contributor,
-        "dc_contributor": .dcContributor,
-        "name": .name,
-        "itunes_name": .name,
-        "email": .email,
-        "itunes_email": .email,
-        "url": .url,
-        "homepage": .url,
-        "uri": .url,
-        "width": .widthHeight,
-        "height": .widthHeight,
-        "subtitle": .subtitle,
-        "tagline": .subtitle,
-        "itunes_subtitle": .subtitle,
-        "rights": .rights,
-        "copyright": .rights,
-        "dc_rights": .rights,
-        "item": .item,
-        "entry": .item,
-        "language": .language,
-        "dc_language": .language,
-        "webmaster": .webmaster,
-        "dc_publisher": .webmaster,
-        "published": .published,
-        "issued": .published,
-        "pubdate": .published,
-        "dcterms_issued": .published,
-        "updated": .updated,
-        "modified": .updated,
-        "lastbuilddate": .updated,
-        "dc_date": .updated,
-        "dcterms_modified": .updated,
-        "created": .created,
-        "dcterms_created": .created,
-        "expirationdate": .expirationdate,
-        "category": .category,
-        "keywords": .category,
-        "dc_subject": .category,
-        "itunes_category": .itunesCategory,
-        "media_category": .mediaCategory,
-        "tags": .tags,
-        "itunes_keywords": .itunesKeywords,
-        "media_keywords": .mediaKeywords,
-        "cloud": .noBucket,
-        "media_group": .noBucket,
-        "media_content": .noBucket,
-        "link": .link,
-        "guid": .guid,
-        "id": .guid,
-        "title": .title,
-        "dc_title": .title,
-        "media_title": .mediaTitle,
-        "description": .description,
-        "dc_description": .description,
-        "media_description": .description,
-        "abstract": .abstract,
-        "info": .info,
-        "feedburner_browserfriendly": .info,
-        "generator": .generator,
-        "summary": .summary,
-        "itunes_summary": .summary,
-        "enclosure": .enclosure,
-        "source": .source,
-        "content": .content,
-        "body": .body,
-        "xhtml_body": .body,
-        "content_encoded": .contentEncoded,
-        "fullitem": .contentEncoded,
-        "newlocation": .newlocation,
-        "itunes_owner": .itunesOwner,
-        "itunes_image": .itunesImage,
-        "itunes_link": .itunesImage,
-        "media_thumbnail": .mediaThumbnail,
-        "media_player": .mediaPlayer,
-        "media_rating": .mediaRating,
-        "media_credit": .mediaCredit,
-        "media_restriction": .mediaRestriction,
-        "media_license": .mediaLicense,
-    ]
+    /// feedparser's element names and their handlers: RSS and Atom (`coreHandlers`, FeedBuilder+RSSAtom.swift)
+    /// and the modules (`moduleHandlers`, FeedBuilder+Modules.swift).
+    static let handlers: [String: Handler] = coreHandlers.merging(moduleHandlers) { core, _ in core }
 
     /// What the handlers dispatch on: feedparser's element name ("title", "dc_creator", "xhtml_div"). Interned
     /// per document (a class: passing it around costs one reference, not two strings).
     final class ElementName {
         let name: String
         let local: String
+        /// The local name as written (`local` is lower-cased).
+        let rawLocal: String
         let prefixed: Bool
         let handler: Handler
+        /// The key of the bucket the element pushes when it has no handler (its own name).
+        let key: Key
+        /// The vocabulary the name was found in.
+        let ns: FeedNamespace
         /// Unprefixed names that do not end `intextinput` / `inimage` in `unknown_starttag`.
         let keepsTextInput: Bool
         let keepsImage: Bool
+        /// The lower-cased local name is "svg"; the name is "div" or "xhtml_div" (inline content's wrapper).
+        let isSVG: Bool
+        let isDiv: Bool
+        /// The local name as written is "channel" (RSS 1.0's channel URI is read from it).
+        let isChannel: Bool
 
-        init(name: String, local: String, prefixed: Bool, handler: Handler, keepsTextInput: Bool, keepsImage: Bool) {
+        init(name: String, local: String, rawLocal: String, ns: FeedNamespace, prefixed: Bool, handler: Handler,
+             keepsTextInput: Bool, keepsImage: Bool) {
             self.name = name
             self.local = local
+            self.rawLocal = rawLocal
+            self.ns = ns
             self.prefixed = prefixed
             self.handler = handler
+            self.key = Key(named: name)
             self.keepsTextInput = keepsTextInput
             self.keepsImage = keepsImage
+            self.isSVG = local == "svg"
+            self.isDiv = name == "xhtml_div" || name == "div"
+            self.isChannel = rawLocal == "channel"
         }
     }
 
@@ -256,6 +256,10 @@ final class FeedBuilder: XMLEventSink {
     @exclusivity(unchecked) var buckets: [Bucket] = []
     @exclusivity(unchecked) var names: [NameKey: ElementName] = [:]
     @exclusivity(unchecked) var recentNames = [(key: NameKey, name: ElementName)?](repeating: nil, count: 64)
+    /// Element names by libxml2's name numbers (`XMLNameID`), direct-mapped: one comparison of three integers
+    /// per event instead of classifying the namespace and comparing name Strings.
+    @exclusivity(unchecked) var namesByID = [XMLNameID](repeating: XMLNameID(), count: 64)
+    @exclusivity(unchecked) var elementsByID = [ElementName?](repeating: nil, count: 64)
 
     // The reference's parser state (`_FeedParserMixin.__init__`). The state touched at every event skips dynamic
     // exclusivity checks, as `stack` did before: one thread uses a builder, and nothing calls out while
@@ -268,7 +272,7 @@ final class FeedBuilder: XMLEventSink {
     @exclusivity(unchecked) var incontent = 0
     var hasContent = false
     var guidIsLink = false
-    var summaryKey: String?
+    var summaryKey: Key?
     @exclusivity(unchecked) var titleDepth = -1
     @exclusivity(unchecked) var depth = 0
     @exclusivity(unchecked) var svgDepth = 0
@@ -287,9 +291,13 @@ final class FeedBuilder: XMLEventSink {
     @exclusivity(unchecked) var docBase: Int32 = 0
     @exclusivity(unchecked) var bases: [String?] = [nil]
     @exclusivity(unchecked) var baseStack: [(base: Int32, docBase: Int32)] = []
-    /// The base and document base of the element whose end is being handled (`self.baseuri` in `pop`).
-    @exclusivity(unchecked) var currentBase: String?
-    @exclusivity(unchecked) var currentDocBase: String?
+    var recentJoins: [(parent: Int32, value: String, joined: Int32)] = []
+    /// The base and document base of the element whose end is being handled (`self.baseuri` in `pop`), as
+    /// indices into `bases`.
+    @exclusivity(unchecked) var currentBaseIndex: Int32 = 0
+    @exclusivity(unchecked) var currentDocBaseIndex: Int32 = 0
+    var currentBase: String? { bases[Int(currentBaseIndex)] }
+    var currentDocBase: String? { bases[Int(currentDocBaseIndex)] }
     /// The reference's `version` ("rss20", "atom10", "" ...), which decides whether RSS text is sniffed for HTML.
     var referenceVersion = ""
     var finished = false
@@ -421,9 +429,33 @@ final class FeedBuilder: XMLEventSink {
         if !loose, frames.isEmpty { finishDocument() }
     }
 
+    func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError) {
+        let element = elementName(id, name)
+        try begin(element, ns: element.ns, local: element.rawLocal, attributes: attributes)
+    }
+
+    func endElement(_ id: XMLNameID, name: () -> XMLName) throws(ParseError) {
+        try finishElement(elementName(id, name))
+        if !loose, frames.isEmpty { finishDocument() }
+    }
+
+    /// The element name of libxml2's name numbers, from the direct-mapped table or found by its Strings
+    /// (`name` builds them only then).
+    @inline(__always)
+    func elementName(_ id: XMLNameID, _ name: () -> XMLName) -> ElementName {
+        let slot = Int(truncatingIfNeeded: ((id.local &* 31 &+ id.prefix) &* 31 &+ id.namespace) & 63)
+        if namesByID[slot] == id, let known = elementsByID[slot] { return known }
+        let name = name()
+        let element = elementName(ns: classify(uri: name.namespace, prefix: name.prefix), prefix: name.prefix, local: name.local)
+        namesByID[slot] = id
+        elementsByID[slot] = element
+        return element
+    }
+
     /// `unknown_starttag`: one start tag, whatever is open.
     func begin(_ element: ElementName, ns: FeedNamespace, local: String, attributes: [XMLAttribute]) throws(ParseError) {
-        noteStructure(local: local, ns: ns, attributes: attributes, isRoot: frames.isEmpty && rootName == nil)
+        noteStructure(local: local, ns: ns, attributes: attributes, isRoot: frames.isEmpty && rootName == nil,
+                      isChannel: element.isChannel)
         depth += 1
         let attrs = normalizedAttributes(attributes)
         let parent = frames.last
@@ -431,24 +463,23 @@ final class FeedBuilder: XMLEventSink {
         // element and, at the element's end, the parent's is restored only if it is not empty. So without a
         // document URL a base leaks out of its element until a non-empty one is restored.
         if let xb = attrs["xml:base"] ?? attrs["base"] {
-            base = baseIndex(joinBase(bases[Int(base)], xb))
-            docBase = baseIndex(joinBase(bases[Int(docBase)], xb))
+            base = joinedBase(base, xb)
+            docBase = joinedBase(docBase, xb)
         }
         baseStack.append((base, docBase))
-        let base = bases[Int(self.base)], docBase = bases[Int(self.docBase)]
         var lang = attrs["xml:lang"] ?? attrs["lang"] ?? parent?.lang
         if lang?.isEmpty == true { lang = nil }
-        if let lang, element.name == "feed" || element.name == "rss" {
-            feedRecord.values["language"] = Self.replacing(lang, "_", "-")
+        if let lang, element.handler == .feed || element.handler == .rss {
+            feedRecord.values[.language] = Self.replacing(lang, "_", "-")
         }
         frames.append(Frame(lang: lang))
         // Inside content, child elements are markup (unknown_starttag's inline-content branch).
         if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
-            if element.name == "xhtml_div" || element.name == "div" { return }  // "typepad does this"
+            if element.isDiv { return }  // "typepad does this"
             contentType = "application/xhtml+xml"
         }
         if incontent > 0, contentType == "application/xhtml+xml" {
-            if element.local == "svg" { svgDepth += 1 }
+            if element.isSVG { svgDepth += 1 }
             var tag = "<" + element.local
             for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
                 tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
@@ -460,26 +491,26 @@ final class FeedBuilder: XMLEventSink {
             if !element.keepsTextInput { intextinput = false }
             if !element.keepsImage { inimage = false }
         }
-        currentBase = base
-        currentDocBase = docBase
-        try start(element.handler, element.name, attrs)
+        currentBaseIndex = base
+        currentDocBaseIndex = docBase
+        try start(element.handler, element, attrs)
     }
 
     /// `unknown_endtag`: one end tag, named by itself (in the loose reading it need not match what is open).
     func finishElement(_ element: ElementName) throws(ParseError) {
         if loose, element.name == rootElementName { rootClosed = true }
-        currentBase = bases[Int(base)]
-        currentDocBase = bases[Int(docBase)]
-        if element.local == "svg", svgDepth > 0 { svgDepth -= 1 }
+        currentBaseIndex = base
+        currentDocBaseIndex = docBase
+        if element.isSVG, svgDepth > 0 { svgDepth -= 1 }
         if svgDepth > 0 {
-            _ = pop(element.name)
+            _ = pop(element)
         } else {
             // The end handler runs for markup children too, as in the reference (a stray </title> inside
             // content ends the content mode).
-            end(element.handler, element.name)
+            end(element.handler, element)
         }
         if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
-            if element.name == "xhtml_div" || element.name == "div" {
+            if element.isDiv {
                 _ = frames.popLast()
                 return  // the reference returns before its base and depth bookkeeping
             }
@@ -505,6 +536,16 @@ final class FeedBuilder: XMLEventSink {
         }
     }
 
+    /// `joinBase` of the base at `parent` and an xml:base value, as an index into `bases`; the last few joins
+    /// are remembered (feeds repeat one xml:base on every entry, and each join resolves a URI twice).
+    func joinedBase(_ parent: Int32, _ value: String) -> Int32 {
+        for j in recentJoins where j.parent == parent && j.value == value { return j.joined }
+        let joined = baseIndex(joinBase(bases[Int(parent)], value))
+        if recentJoins.count == 8 { recentJoins.removeFirst() }
+        recentJoins.append((parent, value, joined))
+        return joined
+    }
+
     /// The index of a base URI in `bases` (0 for none or empty), added when new.
     func baseIndex(_ b: String?) -> Int32 {
         guard let b, !b.isEmpty else { return 0 }
@@ -515,27 +556,15 @@ final class FeedBuilder: XMLEventSink {
 
     // MARK: The element stack (push, pop, handle_data)
 
-    /// Whether a bucket's text is ever read (the schema's fields and what their handlers need).
-    static func keepsText(_ n: String) -> Bool {
-        switch n.utf8.count {
-        case 2: return n == "id"
-        case 3: return n == "url" || n == "ttl"
-        case 4: return n == "link" || n == "href" || n == "name" || n == "tags"
-        case 5: return n == "title" || n == "email"
-        case 6: return n == "author"
-        case 7: return n == "summary" || n == "content" || n == "updated"
-        case 8: return n == "subtitle" || n == "language" || n == "category"
-        case 9: return n == "generator" || n == "published"
-        case 11: return n == "description"
-        case 14: return n == "media_keywords"
-        case 15: return n == "itunes_keywords" || n == "sy_updateperiod"
-        case 18: return n == "sy_updatefrequency"
-        default: return false
-        }
+    func push(_ key: Key, _ expectingText: Bool) {
+        buckets.append(Bucket(key: key, name: key.name, expectingText: expectingText, keepsText: key.keepsText))
     }
 
-    func push(_ name: String, _ expectingText: Bool) {
-        buckets.append(Bucket(name: name, expectingText: expectingText, keepsText: Self.keepsText(name)))
+    /// An element's own bucket (one without a handler, or `width` and `height`).
+    func push(_ element: ElementName, _ expectingText: Bool) {
+        let key = element.key
+        buckets.append(Bucket(key: key, name: key == .other ? element.name : key.name, expectingText: expectingText,
+                              keepsText: key.keepsText))
     }
 
     func appendData(_ s: String, escaping: Bool) throws(ParseError) {
@@ -554,9 +583,15 @@ final class FeedBuilder: XMLEventSink {
     /// The reference's `pop`: takes the bucket `name` off the stack (nil when another is on top) and stores
     /// its text where the state says.
     @discardableResult
-    func pop(_ name: String, stripWhitespace: Bool = true) -> String? {
+    func pop(_ element: ElementName) -> String? {
+        element.key == .other ? pop(.other, named: element.name) : pop(element.key)
+    }
+
+    /// `pop` of the bucket `key` (for `Key.other`, the one named `name`).
+    @discardableResult
+    func pop(_ key: Key, named name: String = "", stripWhitespace: Bool = true) -> String? {
         let n = buckets.count
-        guard n > 0, buckets[n - 1].name == name else { return nil }
+        guard n > 0, buckets[n - 1].key == key, key != .other || buckets[n - 1].name == name else { return nil }
         let top = buckets.removeLast()
         var output = stripWhitespace ? Self.pyStrip(top.text) : top.text
         // A bucket whose text no field reads stores nothing anyone reads either (the base64 flag still ends here).
@@ -565,8 +600,8 @@ final class FeedBuilder: XMLEventSink {
             return output
         }
         if contentBase64, let decoded = Self.base64Text(output) { output = decoded }
-        if !output.isEmpty, name == "link" || name == "href" || name == "id" || name == "url" {
-            if name != "id" { output = resolve(output, base: currentBase) }
+        if !output.isEmpty, key == .link || key == .href || key == .id || key == .url {
+            if key != .id { output = resolve(output, base: currentBase) }
             else if guidIsLink { output = resolveID(output) }
         }
         if loose, !contentBase64 { output = Self.decodingLooseEntities(output, contentType: contentType) }
@@ -576,19 +611,19 @@ final class FeedBuilder: XMLEventSink {
         }
         contentBase64 = false
         output = Self.repairingMojibake(output)
-        if name == "category" || name == "tags" || name == "itunes_keywords" { return output }
-        if name == "title", titleDepth > -1, titleDepth <= depth { return output }
+        if key == .category || key == .tags || key == .itunesKeywords { return output }
+        if key == .title, titleDepth > -1, titleDepth <= depth { return output }
         if inentry, !insource, let entry = currentEntry {
-            if name == "content" {
+            if key == .content {
                 entry.contents.append((output, contentType))
-            } else if name == "link" {
+            } else if key == .link {
                 if !inimage {
                     output = Self.fixingQueryReferences(Self.replacing(output, "&amp;", "&"))
-                    entry.values["link"] = output
+                    entry.values[.link] = output
                     if !output.isEmpty { entry.links?.last?.attributes["href"] = output }
                 }
             } else {
-                let key = name == "description" ? "summary" : name
+                let key = key == .description ? Key.summary : key
                 if let old = entry.depths[key], depth > old {
                     // a deeper element does not replace what a shallower one said
                 } else {
@@ -599,11 +634,11 @@ final class FeedBuilder: XMLEventSink {
             }
         } else if infeed || insource {
             let context = context()
-            let key = name == "description" ? "subtitle" : name
+            let key = key == .description ? Key.subtitle : key
             context.values[key] = output
-            if key == "link" {
+            if key == .link {
                 output = Self.fixingQueryReferences(output)
-                context.values["link"] = output
+                context.values[.link] = output
                 context.links?.last?.attributes["href"] = output
             } else if incontent > 0 {
                 context.details[key] = contentType
@@ -612,18 +647,18 @@ final class FeedBuilder: XMLEventSink {
         return output
     }
 
-    func pushContent(_ name: String, _ attrs: Attrs, defaultType: String, expectingText: Bool) {
+    func pushContent(_ key: Key, _ attrs: Attrs, defaultType: String, expectingText: Bool) {
         incontent += 1
         let type = Self.mapContentType(attrs["type"] ?? defaultType)
         contentType = type
         contentBase64 = attrs["mode"] == "base64"
             || !(type.hasPrefix("text/") || type.hasSuffix("+xml") || type.hasSuffix("/xml"))
-        push(name, expectingText)
+        push(key, expectingText)
     }
 
     @discardableResult
-    func popContent(_ name: String) -> String? {
-        let value = pop(name)
+    func popContent(_ key: Key) -> String? {
+        let value = pop(key)
         incontent -= 1
         contentType = nil
         contentBase64 = false
@@ -640,7 +675,7 @@ final class FeedBuilder: XMLEventSink {
     }
 
     /// `_save`: stores a value in the context, keeping an earlier one unless `overwrite`.
-    func save(_ key: String, _ value: String?, overwrite: Bool = false) {
+    func save(_ key: Key, _ value: String?, overwrite: Bool = false) {
         let c = context()
         if overwrite || c.values[key] == nil { c.values[key] = value ?? "" }
     }

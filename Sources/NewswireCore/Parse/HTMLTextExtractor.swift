@@ -39,7 +39,7 @@ struct HTMLTextExtractor {
 
     var keepsText: Bool { skipDepth == 0 }
 
-    mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) {
+    mutating func append(contentsOf bytes: Span<UInt8>) {
         text.append(contentsOf: bytes)
     }
 

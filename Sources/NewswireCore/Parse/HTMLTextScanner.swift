@@ -29,14 +29,9 @@ import Foundation
 /// nesting deeper than `maxDepth`, more than `maxUnknownNames` unknown names. The differential tests run both paths on every HTML field of the
 /// conformance sets and the corpus, and the fuzz target's html mode on random input.
 ///
-/// Unsafe code: this file reads the field's UTF-8 through one `UnsafeBufferPointer` (`u`, valid for the
-/// whole scan, never written) and keeps the element stack and the unknown names' positions in temporary
-/// allocations of `maxDepth` and `2 * maxUnknownNames` elements. Invariants: every `u[k]` is read only
-/// after `k < n` was checked; the stack is written only at `depth < maxDepth` and read only below `depth`;
-/// the unknown names only below `2 * unknownCount`; eight bytes are loaded at `k` only when `k + 8 <= n`;
-/// memchr reads only within `u`;
-/// the byte-class table is allocated once and only read, at indices below 256. The pointers never leave
-/// this file.
+/// The field's UTF-8 is read through a `Span` (`u`, handed to every method that reads it; bounds-checked), the
+/// element stack and the unknown names' positions are inline arrays of `maxDepth` and `2 * maxUnknownNames`
+/// elements in the scan itself: no allocation and no pointer (memchr and word loads are `Bytes`' primitives).
 enum HTMLTextScanner {
     /// Deeper nesting is left to libxml2 (feed fields rarely nest more than a few levels).
     static let maxDepth = 48
@@ -47,15 +42,9 @@ enum HTMLTextScanner {
     /// replay what libxml2 would do.
     static func plainText(_ html: String) -> String? {
         if html.isEmpty { return "" }
-        let result: String?? = html.utf8.withContiguousStorageIfAvailable { u in
-            withUnsafeTemporaryAllocation(of: TagTable.Tag.self, capacity: maxDepth) { stack in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * maxUnknownNames) { unknown in
-                    var scanner = Scan(u: u, stack: stack, unknown: unknown)
-                    return scanner.run()
-                }
-            }
-        }
-        return result ?? nil
+        let u = html.utf8.span
+        var scanner = Scan(count: u.count)
+        return scanner.run(u)
     }
 }
 
@@ -84,31 +73,27 @@ private let underscore = UInt8(ascii: "_"), colon = UInt8(ascii: ":"), dot = UIn
 
 /// Classes of the bytes of character data for `Scan.runEnd`: 0 ordinary, 1 the space, 2 a byte that ends a
 /// run of ordinary bytes (other whitespace and controls, '<', '&', and the lead bytes C2 and EF, which may
-/// start a C1 control or U+FFFE/U+FFFF). 256 bytes allocated once and never freed; written only by this
-/// initializer, so every thread may read it (hence `nonisolated(unsafe)`).
-nonisolated(unsafe) private let textByteClasses: UnsafePointer<UInt8> = {
-    let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
-    for b in 0..<256 {
-        switch b {
-        case 0x20: table[b] = 1
-        case 0..<0x20, 0x3C, 0x26, 0xC2, 0xEF: table[b] = 2
-        default: table[b] = 0
-        }
+/// start a C1 control or U+FFFE/U+FFFF).
+private let textByteClasses: [UInt8] = (0..<256).map { b in
+    switch b {
+    case 0x20: return 1
+    case 0..<0x20, 0x3C, 0x26, 0xC2, 0xEF: return 2
+    default: return 0
     }
-    return UnsafePointer(table)
-}()
+}
 
 /// One scan of one field: the input, libxml2's element stack as it would be, and the text so far.
 private struct Scan {
     typealias Tag = TagTable.Tag
 
-    let u: UnsafeBufferPointer<UInt8>
+    /// The length of the field's UTF-8 (`u`, handed to each method that reads it).
     let n: Int
     /// libxml2's element stack (its nameTab), `depth` elements: `html`, then `head` or `body` as libxml2
-    /// implies or reads them, then the elements of the field.
-    let stack: UnsafeMutableBufferPointer<Tag>
+    /// implies or reads them, then the elements of the field. 48 is `HTMLTextScanner.maxDepth`.
+    var stack = InlineArray<48, Tag>(repeating: 0)
     /// (start, length) in `u` of each element name the table does not know; tag `TagTable.unknownBase + k`.
-    let unknown: UnsafeMutableBufferPointer<Int>
+    /// 32 is `2 * HTMLTextScanner.maxUnknownNames`.
+    var unknown = InlineArray<32, Int>(repeating: 0)
     let tags = TagTable.shared
     var text: TextCollapser
     var depth = 0
@@ -118,19 +103,16 @@ private struct Scan {
     /// libxml2's ctxt->html: 1, 3 once a head was pushed, 10 once a body was.
     var htmlState = 1
 
-    init(u: UnsafeBufferPointer<UInt8>, stack: UnsafeMutableBufferPointer<Tag>, unknown: UnsafeMutableBufferPointer<Int>) {
-        self.u = u
-        self.n = u.count
-        self.stack = stack
-        self.unknown = unknown
-        self.text = TextCollapser(capacity: u.count)
+    init(count: Int) {
+        self.n = count
+        self.text = TextCollapser(capacity: count, validInput: true)
     }
 
-    mutating func run() -> String? {
+    mutating func run(_ u: Span<UInt8>) -> String? {
         if n >= 3, u[0] == 0xEF, u[1] == 0xBB, u[2] == 0xBF { return nil }
         // A NUL ends libxml2's loops that read raw bytes (attribute values, content) but not those that read
         // characters: a field holding one goes to libxml2. Other control characters matter only in text.
-        if memchr(u.baseAddress!, 0, n) != nil { return nil }
+        if Bytes.contains(0, in: u) { return nil }
         var i = 0
         while i < n, isBlank(u[i]) { i += 1 }  // htmlParseDocument's SKIP_BLANKS
         /// Only comments so far: htmlParseDocument's prologue, which skips the blanks after each.
@@ -140,10 +122,10 @@ private struct Scan {
             var next: Int?
             if b == lt {
                 let c = i + 1 < n ? u[i + 1] : 0
-                if c == slash { next = endTag(at: i) }
-                else if isLetter(c) { next = startTag(at: i) }
+                if c == slash { next = endTag(u, at: i) }
+                else if isLetter(c) { next = startTag(u, at: i) }
                 else if c == bang, i + 3 < n, u[i + 2] == dash, u[i + 3] == dash {
-                    next = comment(at: i)
+                    next = comment(u, at: i)
                     if prologue, var k = next {
                         while k < n, isBlank(u[k]) { k += 1 }
                         next = k
@@ -158,10 +140,10 @@ private struct Scan {
                 }
                 if c != bang || next == i + 1 { prologue = false }
             } else if b == amp {
-                next = reference(at: i)
+                next = reference(u, at: i)
                 prologue = false
             } else {
-                next = textRun(at: i)
+                next = textRun(u, at: i)
                 prologue = false
             }
             guard let next else { return nil }
@@ -219,14 +201,14 @@ private struct Scan {
     // MARK: Markup
 
     /// '<' name attributes ('>' | '/>'), at `u[i]` = '<' followed by a letter.
-    mutating func startTag(at i: Int) -> Int? {
+    mutating func startTag(_ u: Span<UInt8>, at i: Int) -> Int? {
         var j = i + 1
         let nameStart = j
         while j < n, isTagNameByte(u[j]) { j += 1 }
         let nameEnd = j
         // htmlParseHTMLName reads a '.' as part of the name where the lookahead before it did not.
         if j < n, u[j] == dot { return nil }
-        guard let tag = tags.lookup(u, nameStart, nameEnd) ?? unknownTag(nameStart, nameEnd, adding: true) else { return nil }
+        guard let tag = tags.lookup(u, nameStart, nameEnd) ?? unknownTag(u, nameStart, nameEnd, adding: true) else { return nil }
         if tags.isSpecial(tag) { return nil }
         // Room for the element and what may be implied before it (html, head or body).
         guard depth + 3 <= HTMLTextScanner.maxDepth else { return nil }
@@ -236,7 +218,7 @@ private struct Scan {
         if tag == tags.html, depth > 0 { return nil }
         if tag == tags.head, depth != 1 { return nil }
         if tag == tags.body { for k in 0..<depth where stack[k] == tags.body { return nil } }
-        guard let (end, selfClosing) = skipAttributes(from: j, meta: tag == tags.meta) else { return nil }
+        guard let (end, selfClosing) = skipAttributes(u, from: j, meta: tag == tags.meta) else { return nil }
         push(tag)
         // At the end of the input inside the tag, libxml2 pops it without an end event; nothing follows.
         guard end <= n else { return n }
@@ -254,7 +236,7 @@ private struct Scan {
         while k + 1 < n, u[k] == lt {
             let c = u[k + 1]
             if c == slash {
-                guard let next = endTag(at: k) else { return nil }
+                guard let next = endTag(u, at: k) else { return nil }
                 if depth < rawDepth { return next }
                 k = next
                 continue
@@ -287,7 +269,7 @@ private struct Scan {
     }
 
     /// '</' name blanks '>', at `u[i]` = '<' followed by '/'.
-    mutating func endTag(at i: Int) -> Int? {
+    mutating func endTag(_ u: Span<UInt8>, at i: Int) -> Int? {
         var j = i + 2
         guard j < n else { return j }  // "</" at the end: libxml2 reads no name and drops it
         let c = u[j]
@@ -300,11 +282,11 @@ private struct Scan {
         while j < n, isBlank(u[j]) { j += 1 }
         if j < n, u[j] != gt {
             // Anything else before the '>' is skipped (up to the end when there is none).
-            j = memchr(u.baseAddress! + j, Int32(gt), n - j).map { u.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
+            j = Bytes.firstIndex(of: gt, in: u, from: j) ?? n
         }
         let after = min(j + 1, n)
         // A name the table does not know and no open element has is never open: the end tag is ignored.
-        guard let tag = tags.lookup(u, nameStart, nameEnd) ?? unknownTag(nameStart, nameEnd, adding: false) else { return after }
+        guard let tag = tags.lookup(u, nameStart, nameEnd) ?? unknownTag(u, nameStart, nameEnd, adding: false) else { return after }
         if tags.isSpecial(tag) { return nil }
         var k = depth - 1
         while k >= 0, stack[k] != tag { k -= 1 }
@@ -321,7 +303,7 @@ private struct Scan {
     }
 
     /// "<!--" … "-->" (or "--!>"), at `u[i]` = '<' followed by "!--". Unterminated, it runs to the end.
-    func comment(at i: Int) -> Int? {
+    func comment(_ u: Span<UInt8>, at i: Int) -> Int? {
         // htmlParseComment reads two characters before it looks for the end.
         var k = i + 4
         while k + 2 < n {
@@ -336,7 +318,7 @@ private struct Scan {
 
     /// The index of a name the tag table does not know among this field's other unknown names (a new tag
     /// when `adding`), compared without case. nil when there are too many, or the name is too long.
-    mutating func unknownTag(_ start: Int, _ end: Int, adding: Bool) -> Tag? {
+    mutating func unknownTag(_ u: Span<UInt8>, _ start: Int, _ end: Int, adding: Bool) -> Tag? {
         let length = end - start
         guard length <= 60 else { return nil }
         for k in 0..<unknownCount where unknown[2 * k + 1] == length {
@@ -356,7 +338,7 @@ private struct Scan {
     /// the index after the tag's '>' and whether it ended with '/>' (an index past `n` when the input ends
     /// inside the tag). What is not an attribute is skipped up to the next blank or the tag's end, as libxml2
     /// dumps a bogus attribute. nil for a meta element naming a charset (libxml2 would switch encodings).
-    func skipAttributes(from start: Int, meta: Bool) -> (Int, Bool)? {
+    func skipAttributes(_ u: Span<UInt8>, from start: Int, meta: Bool) -> (Int, Bool)? {
         var j = start
         while true {
             while j < n, isBlank(u[j]) { j += 1 }
@@ -382,8 +364,8 @@ private struct Scan {
             guard j < n else { return (n + 1, false) }
             let q = u[j]
             if q == dquote || q == squote {
-                guard let close = memchr(u.baseAddress! + j + 1, Int32(q), n - j - 1) else { return (n + 1, false) }
-                j = u.baseAddress!.distance(to: close.assumingMemoryBound(to: UInt8.self)) + 1
+                guard let close = Bytes.firstIndex(of: q, in: u, from: j + 1) else { return (n + 1, false) }
+                j = close + 1
             } else {
                 // Unquoted (an HTMLism): up to a blank or '>'; a '/' here belongs to the value.
                 while j < n, !isBlank(u[j]), u[j] != gt { j += 1 }
@@ -392,20 +374,26 @@ private struct Scan {
     }
 
     /// "charset" or "http-equiv", without case: the meta attributes htmlCheckMeta acts on.
-    static func isCharsetAttribute(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        func named(_ s: StaticString) -> Bool {
-            guard end - start == s.utf8CodeUnitCount else { return false }
-            for k in 0..<(end - start) where lowered(u[start + k]) != s.utf8Start[k] { return false }
-            return true
+    static func isCharsetAttribute(_ u: Span<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        return isName(u, start, end, "charset") || isName(u, start, end, "http-equiv")
+    }
+
+    /// Whether `u[start..<end]` is the lower-case ASCII `name`, letters in any case.
+    static func isName(_ u: Span<UInt8>, _ start: Int, _ end: Int, _ name: String) -> Bool {
+        guard end - start == name.utf8.count else { return false }
+        var k = start
+        for c in name.utf8 {
+            if lowered(u[k]) != c { return false }
+            k += 1
         }
-        return named("charset") || named("http-equiv")
+        return true
     }
 
     // MARK: Text
 
     /// Character data up to the next '<' or '&' (htmlParseCharData), collapsed as it is read: runs of
     /// ordinary bytes (single spaces between them included) are copied in one go.
-    mutating func textRun(at i: Int) -> Int? {
+    mutating func textRun(_ u: Span<UInt8>, at i: Int) -> Int? {
         var keep = skip == 0
         var j = i
         while j < n {
@@ -427,8 +415,8 @@ private struct Scan {
             }
             // U+FFFE and U+FFFF are not XML characters: libxml2 drops them.
             if c == 0xEF, j + 2 < n, u[j + 1] == 0xBF, u[j + 2] >= 0xBE { return nil }
-            let k = runEnd(from: j + 1)
-            if keep { text.appendOrdinary(UnsafeBufferPointer(rebasing: u[j..<k])) }
+            let k = runEnd(u, from: j + 1)
+            if keep { text.appendOrdinary(u, j..<k) }
             j = k
         }
         // Whitespace alone is handed over with a paragraph check too, unless libxml2 takes it for ignorable
@@ -442,15 +430,15 @@ private struct Scan {
     /// first byte); the run never ends with a space. Eight ASCII bytes at a time where it can: word-sized
     /// tests find the bytes that end a run, so the spaces between words cost no branch.
     @inline(__always)
-    func runEnd(from start: Int) -> Int {
+    func runEnd(_ u: Span<UInt8>, from start: Int) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let classes = textByteClasses
+        let classes = tags.textClasses
         var k = start
         /// Class of the byte before `k` (1: a space).
         var previous: UInt8 = 0
         scan: while true {
             while k + 8 <= n {
-                let x = UInt64(littleEndian: UnsafeRawPointer(u.baseAddress! + k).loadUnaligned(as: UInt64.self))
+                let x = Bytes.word(u, at: k)
                 // Non-ASCII bytes, bytes below 0x20, '<' and '&' are looked at one by one.
                 if x & highs != 0 || (x &- 0x2020_2020_2020_2020) & ~x & highs != 0 { break }
                 let lt8 = x ^ 0x3C3C_3C3C_3C3C_3C3C, amp8 = x ^ 0x2626_2626_2626_2626
@@ -483,7 +471,7 @@ private struct Scan {
     /// A reference at `u[i]` = '&', as htmlParseReference reads it: a character reference (';' optional,
     /// dropped when not an XML character), an entity of libxml2's HTML table with its ';', or else the '&' and
     /// the name as text. nil where libxml2 would read a non-ASCII name.
-    mutating func reference(at i: Int) -> Int? {
+    mutating func reference(_ u: Span<UInt8>, at i: Int) -> Int? {
         var j = i + 1
         if j < n, u[j] == hash {
             j += 1
@@ -529,7 +517,7 @@ private struct Scan {
         beforeText()
         if skip == 0 {
             text.append(amp)
-            text.append(contentsOf: UnsafeBufferPointer(rebasing: u[nameStart..<j]))
+            text.append(contentsOf: u.extracting(nameStart..<j))
         }
         return j
     }
@@ -614,6 +602,8 @@ private final class TagTable: Sendable {
     private let names: [[UInt8]]
     private let slots: [Int16]
     private let mask: Int
+    /// `textByteClasses`, held here so a scan reads it through the table it already holds.
+    let textClasses = textByteClasses
     private static let block: UInt8 = 1, dropped: UInt8 = 2, empty: UInt8 = 4, specialElement: UInt8 = 8,
                        headElement: UInt8 = 16, raw: UInt8 = 32
     /// The elements libxml2 implies or treats specially.
@@ -745,7 +735,7 @@ private final class TagTable: Sendable {
     }
 
     /// The tag named by `u[start..<end]` (ASCII letters compared without case), nil for other names.
-    func lookup(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Tag? {
+    func lookup(_ u: Span<UInt8>, _ start: Int, _ end: Int) -> Tag? {
         guard end - start <= 10 else { return nil }
         var low: UInt64 = 0, high: UInt64 = 0
         for k in start..<end {

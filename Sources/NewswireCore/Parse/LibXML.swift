@@ -12,6 +12,22 @@ struct XMLAttribute: Sendable, Equatable {
     var value: String
 }
 
+/// libxml2's numbers for an element's local name, prefix and namespace URI (0 for none): one number per
+/// distinct string of the parser's dictionary, so within one parse equal numbers are equal names. A sink may
+/// key what it derives from a name by them instead of comparing the Strings.
+struct XMLNameID: Equatable {
+    var local: UInt64 = 0
+    var prefix: UInt64 = 0
+    var namespace: UInt64 = 0
+}
+
+/// An element's name as Strings.
+struct XMLName {
+    var local: String
+    var prefix: String?
+    var namespace: String?
+}
+
 /// Receives the events of `XMLStreamParser`. Throwing stops the parse; the error is rethrown to the caller.
 protocol XMLEventSink: AnyObject {
     /// Whether `text` would be used now; text arriving while it is false is not turned into a String.
@@ -22,11 +38,23 @@ protocol XMLEventSink: AnyObject {
     func text(_ s: String) throws(ParseError)
     /// Namespace URIs declared on the element whose `startElement` follows.
     func declareNamespaces(_ uris: [String])
+    /// The events by the name's numbers; `name` builds its Strings when the sink needs them. By default the
+    /// String forms above.
+    func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError)
+    func endElement(_ id: XMLNameID, name: () -> XMLName) throws(ParseError)
 }
 
 extension XMLEventSink {
     func declareNamespaces(_ uris: [String]) {}
     var wantsText: Bool { true }
+    func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError) {
+        let n = name()
+        try startElement(local: n.local, prefix: n.prefix, namespace: n.namespace, attributes: attributes)
+    }
+    func endElement(_ id: XMLNameID, name: () -> XMLName) throws(ParseError) {
+        let n = name()
+        try endElement(local: n.local, prefix: n.prefix, namespace: n.namespace)
+    }
 }
 
 /// Receives the events of `HTMLStreamParser` (element names lower-cased by libxml2's HTML parser).
@@ -185,7 +213,7 @@ final class XMLStreamParser {
     /// Delivers the pending character data, if any, as one String.
     private func flushText() {
         guard !pendingText.isEmpty else { return }
-        let text = String(decoding: pendingText, as: UTF8.self)
+        let text = Bytes.string(pendingText)
         pendingText.removeAll(keepingCapacity: true)
         guard parked == nil else { return }
         do { try sink.text(text) } catch { park(error) }
@@ -218,16 +246,25 @@ final class XMLStreamParser {
             }
         }
         do {
-            try sink.startElement(local: names.string(local), prefix: prefix.map { names.string($0) },
-                                  namespace: uri.map { names.string($0) }, attributes: attrs)
+            try sink.startElement(nameID(local, prefix, uri), name: { name(local, prefix, uri) }, attributes: attrs)
         } catch { park(error) }
         sinkWantsText = sink.wantsText
+    }
+
+    private func nameID(_ local: UnsafePointer<xmlChar>, _ prefix: UnsafePointer<xmlChar>?,
+                        _ uri: UnsafePointer<xmlChar>?) -> XMLNameID {
+        XMLNameID(local: names.id(local), prefix: prefix.map { names.id($0) } ?? 0, namespace: uri.map { names.id($0) } ?? 0)
+    }
+
+    private func name(_ local: UnsafePointer<xmlChar>, _ prefix: UnsafePointer<xmlChar>?,
+                      _ uri: UnsafePointer<xmlChar>?) -> XMLName {
+        XMLName(local: names.string(local), prefix: prefix.map { names.string($0) }, namespace: uri.map { names.string($0) })
     }
 
     /// The attribute value with every "&#38;" read back as "&".
     private static func undoingAmpersandReferences(_ raw: UnsafeBufferPointer<xmlChar>) -> String {
         guard let base = raw.baseAddress, raw.count > 0 else { return "" }
-        guard memchr(base, Int32(UInt8(ascii: "&")), raw.count) != nil else { return String(decoding: raw, as: UTF8.self) }
+        guard memchr(base, Int32(UInt8(ascii: "&")), raw.count) != nil else { return Bytes.string(raw.span) }
         let reference: [UInt8] = Array("&#38;".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
@@ -256,8 +293,7 @@ final class XMLStreamParser {
         guard parked == nil, let local else { return }
         depth -= 1
         do {
-            try sink.endElement(local: names.string(local), prefix: prefix.map { names.string($0) },
-                                namespace: uri.map { names.string($0) })
+            try sink.endElement(nameID(local, prefix, uri), name: { name(local, prefix, uri) })
         } catch { park(error) }
         sinkWantsText = sink.wantsText
     }
@@ -354,20 +390,42 @@ final class XMLStreamParser {
 /// Strings of libxml2's names by pointer. Element and attribute names, prefixes and namespace URIs of a SAX2
 /// parse come from the parser's dictionary (or are its static strings), which lives as long as the parser,
 /// so a pointer seen again is the same name: a small direct-mapped cache saves building the String again.
+/// Each pointer entered is numbered (`XMLNameID`) from 1 up: a number is never given to a second pointer, so
+/// equal numbers are the same dictionary string (a pointer entered again after eviction gets a new number).
 private struct NameCache {
     private var keys = [UnsafeRawPointer?](repeating: nil, count: 512)
     private var values = [String](repeating: "", count: 512)
+    private var ids = [UInt64](repeating: 0, count: 512)
+    private var lastID: UInt64 = 0
 
-    mutating func string(_ name: UnsafePointer<xmlChar>) -> String {
+    mutating func string(_ name: UnsafePointer<xmlChar>) -> String { entry(name).string }
+
+    /// The name's number, without copying its String when it is known.
+    @inline(__always)
+    mutating func id(_ name: UnsafePointer<xmlChar>) -> UInt64 {
+        let slot = Self.slot(name)
+        if keys[slot] == UnsafeRawPointer(name) { return ids[slot] }
+        return entry(name).id
+    }
+
+    /// Fibonacci hashing of the whole pointer: the dictionary packs names next to each other, byte
+    /// aligned, so dropping low bits (as a shift-and-mask did) put neighbouring names in the same slot.
+    @inline(__always)
+    private static func slot(_ name: UnsafePointer<xmlChar>) -> Int {
+        Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: UnsafeRawPointer(name))) &* 0x9E37_79B9_7F4A_7C15) >> 55)
+    }
+
+    @inline(__always)
+    mutating func entry(_ name: UnsafePointer<xmlChar>) -> (string: String, id: UInt64) {
         let key = UnsafeRawPointer(name)
-        // Fibonacci hashing of the whole pointer: the dictionary packs names next to each other, byte
-        // aligned, so dropping low bits (as a shift-and-mask did) put neighbouring names in the same slot.
-        let slot = Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15) >> 55)
-        if keys[slot] == key { return values[slot] }
+        let slot = Self.slot(name)
+        if keys[slot] == key { return (values[slot], ids[slot]) }
         let s = String(cString: name)
+        lastID += 1
         keys[slot] = key
         values[slot] = s
-        return s
+        ids[slot] = lastID
+        return (s, lastID)
     }
 }
 
@@ -548,7 +606,7 @@ final class HTMLTextParser {
 
     private func onText(_ ch: UnsafePointer<xmlChar>?, _ len: Int) {
         guard let ch, len > 0, extractor.keepsText else { return }
-        extractor.append(contentsOf: UnsafeBufferPointer(start: ch, count: len))
+        extractor.append(contentsOf: UnsafeBufferPointer(start: ch, count: len).span)
     }
 }
 

@@ -26,28 +26,32 @@ enum LooseXMLParser {
     /// `_BaseHTMLProcessor.feed`'s rewriting before sgmllib sees the text.
     static func preprocess(_ b: [UInt8]) -> [UInt8] {
         // 1. `<!` not followed by DOCTYPE, -- or [ is text: `&lt;!`.
+        // Runs between the '<'s that need a look are copied whole.
         var a: [UInt8] = []
         a.reserveCapacity(b.count + 64)
-        var i = 0
-        while i < b.count {
-            if b[i] == UInt8(ascii: "<"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "!") {
-                let rest = b[(i + 2)...]
-                let doctype = rest.count >= 7 && String(decoding: rest.prefix(7), as: UTF8.self).uppercased() == "DOCTYPE"
-                if !(doctype || rest.starts(with: [0x2D, 0x2D]) || rest.first == UInt8(ascii: "[")) {
-                    a.append(contentsOf: "&lt;!".utf8)
-                    i += 2
-                    continue
-                }
+        let bs = b.span
+        var i = 0, copied = 0
+        while let lt = Bytes.firstIndex(of: UInt8(ascii: "<"), in: bs, from: i) {
+            i = lt + 1
+            guard i < b.count, b[i] == UInt8(ascii: "!") else { continue }
+            let rest = b[(lt + 2)...]
+            let doctype = rest.count >= 7 && String(decoding: rest.prefix(7), as: UTF8.self).uppercased() == "DOCTYPE"
+            if !(doctype || rest.starts(with: [0x2D, 0x2D]) || rest.first == UInt8(ascii: "[")) {
+                Bytes.append(bs, copied..<lt, to: &a)
+                a.append(contentsOf: "&lt;!".utf8)
+                i = lt + 2
+                copied = i
             }
-            a.append(b[i])
-            i += 1
         }
+        Bytes.append(bs, copied..<b.count, to: &a)
         // 2. `<tag/>` and `<tag />` (no attributes) become `<tag></tag>`, or `<tag />` for HTML void elements.
         var out: [UInt8] = []
         out.reserveCapacity(a.count + 64)
+        let aSpan = a.span
         i = 0
-        while i < a.count {
-            guard a[i] == UInt8(ascii: "<") else { out.append(a[i]); i += 1; continue }
+        copied = 0
+        while let lt = Bytes.firstIndex(of: UInt8(ascii: "<"), in: aSpan, from: i) {
+            i = lt
             var j = i + 1
             while j < a.count, a[j] != UInt8(ascii: "<"), a[j] != UInt8(ascii: ">"), !isSpace(a[j]) { j += 1 }
             var tagEnd = -1, matchEnd = -1
@@ -62,8 +66,9 @@ enum LooseXMLParser {
                     matchEnd = k + 2
                 }
             }
-            guard tagEnd > i + 1 else { out.append(a[i]); i += 1; continue }
+            guard tagEnd > i + 1 else { i += 1; continue }
             let tag = Array(a[(i + 1)..<tagEnd])
+            Bytes.append(aSpan, copied..<i, to: &out)
             out.append(UInt8(ascii: "<"))
             out.append(contentsOf: tag)
             if noEndTag.contains(String(decoding: tag, as: UTF8.self)) {
@@ -74,7 +79,9 @@ enum LooseXMLParser {
                 out.append(UInt8(ascii: ">"))
             }
             i = matchEnd
+            copied = i
         }
+        Bytes.append(aSpan, copied..<a.count, to: &out)
         // 3. `&#39;` and `&#34;` are quotes.
         return replacing(replacing(out, "&#39;", "'"), "&#34;", "\"")
     }
@@ -82,18 +89,23 @@ enum LooseXMLParser {
     private static func replacing(_ b: [UInt8], _ from: String, _ to: String) -> [UInt8] {
         let f = Array(from.utf8), t = Array(to.utf8)
         guard b.count >= f.count else { return b }
+        let s = b.span
         var out: [UInt8] = []
-        out.reserveCapacity(b.count)
-        var i = 0
-        while i < b.count {
-            if b[i] == f[0], i + f.count <= b.count, b[i..<(i + f.count)].elementsEqual(f) {
+        var i = 0, copied = 0
+        while let hit = Bytes.firstIndex(of: f[0], in: s, from: i) {
+            if hit + f.count <= b.count, b[hit..<(hit + f.count)].elementsEqual(f) {
+                if copied == 0 { out.reserveCapacity(b.count) }
+                Bytes.append(s, copied..<hit, to: &out)
                 out.append(contentsOf: t)
-                i += f.count
+                i = hit + f.count
+                copied = i
             } else {
-                out.append(b[i])
-                i += 1
+                i = hit + 1
             }
         }
+        // Nothing replaced: the bytes themselves, not a copy.
+        if copied == 0 { return b }
+        Bytes.append(s, copied..<b.count, to: &out)
         return out
     }
 

@@ -7,8 +7,8 @@ enum PlainText {
     /// Collapses every run of whitespace to one space and trims. For text that is already plain.
     /// C1 control characters (U+0080–U+009F), which real feeds mean as windows-1252 (’ “ ” …), become those.
     static func collapse(_ s: String) -> String {
-        var c = TextCollapser(capacity: s.utf8.count)
-        c.append(contentsOf: s.utf8)
+        var c = TextCollapser(capacity: s.utf8.count, validInput: true)
+        c.append(contentsOf: s.utf8.span)
         return c.string()
     }
 
@@ -26,13 +26,8 @@ enum PlainText {
     /// Bound by the differential tests: sees every HTML field `fromHTML` converts while it is bound.
     @TaskLocal static var htmlFieldObserver: (@Sendable (String) -> Void)?
 
-    /// Whether the UTF-8 of `s` holds the byte `b` (memchr over contiguous UTF-8).
-    static func contains(_ s: String, _ b: UInt8) -> Bool {
-        s.utf8.withContiguousStorageIfAvailable { u in
-            guard let base = u.baseAddress else { return false }
-            return memchr(base, Int32(b), u.count) != nil
-        } ?? s.utf8.contains(b)
-    }
+    /// Whether the UTF-8 of `s` holds the byte `b`.
+    static func contains(_ s: String, _ b: UInt8) -> Bool { Bytes.contains(b, in: s.utf8.span) }
 
     /// Text that may or may not be HTML (RSS without a type): HTML-looking text is converted, other text collapsed.
     static func guess(_ s: String) -> String { guess(s, parser: nil) }
@@ -75,29 +70,24 @@ enum PlainText {
     static func repairingMojibake(_ s: String) -> String {
         // Repaired bytes are valid UTF-8 only with a lead byte among them, a character U+00C2...U+00F4
         // (UTF-8 C3 82...C3 B4); without one (ASCII, most non-Latin text) there is nothing to repair.
-        func mayHaveLead<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
-            var previous: UInt8 = 0
-            for b in bytes {
-                if previous == 0xC3, b >= 0x82, b <= 0xB4 { return true }
-                previous = b
-            }
-            return false
-        }
         // memchr finds the C3 bytes (rare outside Latin text) many bytes at a time.
-        func mayHaveLead(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard let base = u.baseAddress else { return false }
+        let mayHaveLead = { () -> Bool in
+            let u = s.utf8.span
             var i = 0
-            while i < u.count, let hit = memchr(base + i, 0xC3, u.count - i) {
-                let k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            while let k = Bytes.firstIndex(of: 0xC3, in: u, from: i) {
                 if k + 1 < u.count, u[k + 1] >= 0x82, u[k + 1] <= 0xB4 { return true }
                 i = k + 1
             }
             return false
-        }
-        if !(s.utf8.withContiguousStorageIfAvailable(mayHaveLead) ?? mayHaveLead(s.utf8)) { return s }
+        }()
+        if !mayHaveLead { return s }
         // The ASCII prefix is copied as is; the characters are read from the first other one.
-        let asciiPrefix = s.utf8.withContiguousStorageIfAvailable { u in u.firstIndex(where: { $0 >= 0x80 }) ?? u.count }
-            ?? (s.utf8.firstIndex(where: { $0 >= 0x80 }).map { s.utf8.distance(from: s.utf8.startIndex, to: $0) } ?? s.utf8.count)
+        let asciiPrefix = { () -> Int in
+            let u = s.utf8.span
+            var k = 0
+            while k < u.count, u[k] < 0x80 { k += 1 }
+            return k
+        }()
         let rest = s.utf8.index(s.utf8.startIndex, offsetBy: asciiPrefix)
         // The byte a character stands for, if it stands for one.
         func byte(_ v: UInt32) -> UInt8? { v <= 0xFF ? UInt8(v) : DocumentDecoder.cp1252Byte(for: v) }
@@ -148,8 +138,15 @@ struct TextCollapser {
     private var lineLength = 0
     private var pendingSpace = false
     private var previous: UInt8 = 0
+    /// Every byte appended comes from valid UTF-8 (a String's): then so does the result, which is built without
+    /// validating it again. The collapser cuts and inserts only next to ASCII bytes and replaces a C2 80–9F pair
+    /// by a whole scalar's bytes, so valid input gives valid output.
+    private let validInput: Bool
 
-    init(capacity: Int) { out.reserveCapacity(capacity) }
+    init(capacity: Int, validInput: Bool = false) {
+        out.reserveCapacity(capacity)
+        self.validInput = validInput
+    }
 
     @inline(__always)
     mutating func append(_ b: UInt8) {
@@ -181,35 +178,32 @@ struct TextCollapser {
 
     /// Appends bytes as `append(_:)` does one by one; runs of bytes that are neither whitespace nor
     /// C1 candidates (with single spaces between them) are copied in one go.
-    mutating func append<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) {
-        let done: Void? = bytes.withContiguousStorageIfAvailable { u in
-            let n = u.count
-            var i = 0
-            while i < n {
-                let b = u[i]
-                append(b)
-                i += 1
-                if b <= 0x20 || (b >= 0x80 && b <= 0x9F) { continue }
-                // A run of ordinary bytes, single spaces between two of them included: copied as they are.
-                var j = i
-                while j < n {
-                    let c = u[j]
-                    if c > 0x20, c < 0x80 || c > 0x9F { j += 1; continue }
-                    if c == 0x20, j + 1 < n {
-                        let d = u[j + 1]
-                        if d > 0x20, d < 0x80 || d > 0x9F { j += 2; continue }
-                    }
-                    break
+    mutating func append(contentsOf u: Span<UInt8>) {
+        let n = u.count
+        var i = 0
+        while i < n {
+            let b = u[i]
+            append(b)
+            i += 1
+            if b <= 0x20 || (b >= 0x80 && b <= 0x9F) { continue }
+            // A run of ordinary bytes, single spaces between two of them included: copied as they are.
+            var j = i
+            while j < n {
+                let c = u[j]
+                if c > 0x20, c < 0x80 || c > 0x9F { j += 1; continue }
+                if c == 0x20, j + 1 < n {
+                    let d = u[j + 1]
+                    if d > 0x20, d < 0x80 || d > 0x9F { j += 2; continue }
                 }
-                if j > i {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[i..<j]))
-                    lineLength += j - i
-                    previous = u[j - 1]
-                    i = j
-                }
+                break
+            }
+            if j > i {
+                Bytes.append(u, i..<j, to: &out)
+                lineLength += j - i
+                previous = u[j - 1]
+                i = j
             }
         }
-        if done == nil { for b in bytes { append(b) } }
     }
 
     /// A whitespace byte, as `append(_:)` takes it.
@@ -222,17 +216,17 @@ struct TextCollapser {
     /// Bytes none of which is whitespace or a C1 control's lead byte (C2), with at most single spaces
     /// between them and none at either end, as `append(_:)` would take them one by one.
     @inline(__always)
-    mutating func appendOrdinary(_ run: UnsafeBufferPointer<UInt8>) {
-        guard let last = run.last else { return }
+    mutating func appendOrdinary(_ u: Span<UInt8>, _ run: Range<Int>) {
+        guard !run.isEmpty else { return }
         if lineLength == 0, !out.isEmpty {
             out.append(0x0A)
         } else if pendingSpace {
             out.append(0x20)
         }
         pendingSpace = false
-        out.append(contentsOf: run)
+        Bytes.append(u, run, to: &out)
         lineLength += run.count
-        previous = last
+        previous = u[run.upperBound - 1]
     }
 
     /// Ends the current line: the next text starts a new one.
@@ -242,7 +236,7 @@ struct TextCollapser {
         previous = 0
     }
 
-    func string() -> String { String(decoding: out, as: UTF8.self) }
+    func string() -> String { validInput ? Bytes.string(validUTF8: out) : Bytes.string(out) }
 }
 
 extension String {

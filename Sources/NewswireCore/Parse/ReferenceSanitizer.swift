@@ -4,8 +4,6 @@ import Foundation
 /// libxml2's HTML parser, which makes our text, would read otherwise. Applied to the field before it is turned
 /// into text; a field none of these rules touch is returned as it is.
 enum ReferenceSanitizer {
-    /// The elements whose text the reference drops (`unacceptable_elements_with_end_tag`).
-    private static let dropped: Set<String> = ["script", "style", "applet"]
 
     /// The reference's reading of `script`, `style` and `applet` and of `</>`:
     /// - a start tag of one of them adds one to a counter, an end tag takes one off (a stray end tag makes it
@@ -73,13 +71,13 @@ enum ReferenceSanitizer {
                 // A start tag: its name (sgmllib's tagfind), its end at the next '<' or '>' outside quotes.
                 var j = i + 1
                 while j < n, isNameByte(u[j]) { j += 1 }
-                let name = String(decoding: u[(i + 1)..<j], as: UTF8.self).lowercased()
+                let name = FeedBuilder.lowercasedASCII(String(decoding: u[(i + 1)..<j], as: UTF8.self))
                 let end = tagEnd(u, j)
                 if end == n, u[n - 1] != UInt8(ascii: ">") {
                     unterminated(i)
                     break
                 }
-                if dropped.contains(name) {
+                if isDropped(name) {
                     stack += 1
                     changed = true
                 } else if name == "title", svgDepth == 0 {
@@ -110,12 +108,12 @@ enum ReferenceSanitizer {
                 while b > a, LooseXMLParser.isSpace(u[b - 1]) { b -= 1 }
                 var k = a
                 if k < b, LooseXMLParser.isLetter(u[k]) { while k < b, isNameByte(u[k]) { k += 1 } }
-                let name = String(decoding: u[a..<k], as: UTF8.self).lowercased()
+                let name = FeedBuilder.lowercasedASCII(String(decoding: u[a..<k], as: UTF8.self))
                 if name == "svg", svgDepth > 0 { svgDepth -= 1 }
                 if name.isEmpty {
                     // `</>`, `</ 3>`: no element, no text.
                     changed = true
-                } else if dropped.contains(name) {
+                } else if isDropped(name) {
                     stack -= 1
                     changed = true
                 } else if name == "title", svgDepth == 0 {
@@ -162,8 +160,12 @@ enum ReferenceSanitizer {
             }
         }
         guard changed else { return html }
-        return String(decoding: out, as: UTF8.self)
+        // Cut and joined next to ASCII bytes ('<', '>', '&', ';', '/'), inserts ASCII: valid UTF-8 as the field was.
+        return Bytes.string(validUTF8: out)
     }
+
+    /// The elements whose text the reference drops (`unacceptable_elements_with_end_tag`).
+    private static func isDropped(_ name: String) -> Bool { name == "script" || name == "style" || name == "applet" }
 
     /// The elements whose boundaries separate words in the reference's reading of the sanitized HTML.
     private static let breaking: Set<String> = [
@@ -172,33 +174,51 @@ enum ReferenceSanitizer {
         "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     ]
 
+    /// `breaking` by the name's bytes (ASCII letters and digits, any case), without a String: names of up to
+    /// eight bytes packed little-endian, the two longer ones compared.
+    private static func isBreaking(_ u: Span<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        let n = end - start
+        if n > 8 { return n == 10 && (startsName(u, start, "blockquote") || startsName(u, start, "figcaption")) }
+        var key: UInt64 = 0
+        for k in 0..<n {
+            let b = u[start + k]
+            key |= UInt64(b >= 65 && b <= 90 ? b | 0x20 : b) << (8 * UInt64(k))
+        }
+        return breakingKeys.contains(key)
+    }
+
+    private static let breakingKeys: Set<UInt64> = Set(breaking.compactMap { name -> UInt64? in
+        guard name.utf8.count <= 8 else { return nil }
+        var key: UInt64 = 0
+        for (k, b) in name.utf8.enumerated() { key |= UInt64(b) << (8 * UInt64(k)) }
+        return key
+    })
+
     /// An end tag of a block element separates words even where no such element is open (the reference keeps
     /// the stray end tag, whose boundary is a space; libxml2 ignores it): a space goes before every such end tag
     /// that does not follow whitespace. Where the element is open, libxml2 breaks there anyway.
     static func separatingBlockEndTags(_ html: String) -> String {
-        var html = html
-        return html.withUTF8 { u -> String in
-            guard let base = u.baseAddress else { return "" }
-            var out: [UInt8] = []
-            var copied = 0, i = 0
-            while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "<")), u.count - i) {
-                let k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                i = k + 1
-                guard k > 0, k + 3 < u.count, u[k + 1] == UInt8(ascii: "/"), !LooseXMLParser.isSpace(u[k - 1]) else { continue }
-                var j = k + 2
-                while j < u.count, j - k < 14, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) { j += 1 }
-                guard j < u.count, u[j] == UInt8(ascii: ">") || LooseXMLParser.isSpace(u[j]), j > k + 2,
-                      breaking.contains(String(decoding: UnsafeBufferPointer(rebasing: u[(k + 2)..<j]), as: UTF8.self).lowercased())
-                else { continue }
-                if out.isEmpty { out.reserveCapacity(u.count + 16) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied..<k]))
-                out.append(0x20)
-                copied = k
-            }
-            if copied == 0 { return String(decoding: u, as: UTF8.self) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[copied...]))
-            return String(decoding: out, as: UTF8.self)
+        let u = html.utf8.span
+        var out: [UInt8] = []
+        var copied = 0, i = 0
+        while let k = Bytes.firstIndex(of: UInt8(ascii: "<"), in: u, from: i) {
+            i = k + 1
+            guard k > 0, k + 3 < u.count, u[k + 1] == UInt8(ascii: "/"), !LooseXMLParser.isSpace(u[k - 1]) else { continue }
+            var j = k + 2
+            while j < u.count, j - k < 14, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) { j += 1 }
+            guard j < u.count, u[j] == UInt8(ascii: ">") || LooseXMLParser.isSpace(u[j]), j > k + 2,
+                  isBreaking(u, k + 2, j)
+            else { continue }
+            if out.isEmpty { out.reserveCapacity(u.count + 16) }
+            Bytes.append(u, copied..<k, to: &out)
+            out.append(0x20)
+            copied = k
         }
+        // Nothing inserted: the string itself, not a copy.
+        if copied == 0 { return html }
+        Bytes.append(u, copied..<u.count, to: &out)
+        // Spaces put before '<'s: valid UTF-8 as the field was.
+        return Bytes.string(validUTF8: out)
     }
 
     /// C0 control characters (other than tab, line feed and carriage return) in an HTML field are text to the
@@ -206,11 +226,25 @@ enum ReferenceSanitizer {
     /// they pass through `convert` as private-use characters (U+F0000 + the control's value) and are put back.
     /// A field that already holds such a private-use character is converted as it is.
     static func keepingControlCharacters(_ html: String, _ convert: (String) -> String) -> String {
-        // Byte by byte over the contiguous UTF-8 (every field is native): the generic view's closure cost more
-        // than the rest of the check.
         func isCarried(_ b: UInt8) -> Bool { b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D }
-        let hasControl = html.utf8.withContiguousStorageIfAvailable { $0.contains(where: isCarried) }
-            ?? html.utf8.contains(where: isCarried)
+        let hasControl = { () -> Bool in
+            let u = html.utf8.span
+            let n = u.count
+            var i = 0
+            while i < n {
+                // Eight bytes at a time while none is below 0x20 ("has a byte less than n", Bit Twiddling Hacks).
+                if i + 8 <= n {
+                    let x = Bytes.word(u, at: i)
+                    if (x &- 0x2020_2020_2020_2020) & ~x & 0x8080_8080_8080_8080 == 0 {
+                        i += 8
+                        continue
+                    }
+                }
+                if isCarried(u[i]) { return true }
+                i += 1
+            }
+            return false
+        }()
         guard hasControl, !html.unicodeScalars.contains(where: { $0.value >= 0xF0000 && $0.value < 0xF0020 }) else {
             return convert(html)
         }
@@ -249,7 +283,7 @@ enum ReferenceSanitizer {
                 continue
             }
             guard LooseXMLParser.isLetter(u[i + 1]) else { i += 1; continue }
-            guard let slash = u.withUnsafeBufferPointer({ shortTagSlash($0, i) }) else {
+            guard let slash = shortTagSlash(u.span, i) else {
                 i = tagEnd(u, i + 1)
                 continue
             }
@@ -277,31 +311,41 @@ enum ReferenceSanitizer {
     /// Whether the text may hold one of the constructs: a tag starting with the letter of a dropped element's
     /// name, or an end tag `</` not followed by a letter.
     private static func mayNeed(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { u -> Bool in
-            guard let base = u.baseAddress else { return false }
-            if let lt = u.lastIndex(of: UInt8(ascii: "<")), !u[lt...].contains(UInt8(ascii: ">")) { return true }
-            var i = 0
-            while i < u.count, let hit = memchr(base + i, Int32(UInt8(ascii: "<")), u.count - i) {
-                var k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
-                i = k
+        let u = s.utf8.span
+        if let lt = lastIndex(of: UInt8(ascii: "<"), in: u), !contains(UInt8(ascii: ">"), in: u, from: lt) { return true }
+        var i = 0
+        while let hit = Bytes.firstIndex(of: UInt8(ascii: "<"), in: u, from: i) {
+            var k = hit + 1
+            i = k
+            guard k < u.count else { return false }
+            if u[k] == UInt8(ascii: "/") {
+                k += 1
                 guard k < u.count else { return false }
-                if u[k] == UInt8(ascii: "/") {
-                    k += 1
-                    guard k < u.count else { return false }
-                    if !LooseXMLParser.isLetter(u[k]) || startsDroppedName(u, k) { return true }
-                    continue
-                }
-                if startsDroppedName(u, k) || u[k] == UInt8(ascii: "!") && !(k + 1 < u.count && u[k + 1] == UInt8(ascii: "-")) { return true }
-                if LooseXMLParser.isLetter(u[k]), shortTagSlash(u, k - 1) != nil { return true }
+                if !LooseXMLParser.isLetter(u[k]) || startsDroppedName(u, k) { return true }
+                continue
             }
-            return false
+            if startsDroppedName(u, k) || u[k] == UInt8(ascii: "!") && !(k + 1 < u.count && u[k + 1] == UInt8(ascii: "-")) { return true }
+            if LooseXMLParser.isLetter(u[k]), shortTagSlash(u, k - 1) != nil { return true }
         }
+        return false
+    }
+
+    private static func lastIndex(of b: UInt8, in u: Span<UInt8>) -> Int? {
+        var k = u.count - 1
+        while k >= 0 {
+            if u[k] == b { return k }
+            k -= 1
+        }
+        return nil
+    }
+
+    private static func contains(_ b: UInt8, in u: Span<UInt8>, from start: Int) -> Bool {
+        Bytes.firstIndex(of: b, in: u, from: start) != nil
     }
 
     /// The '/' of a short tag at `i` (`<` + `[a-zA-Z][-.a-zA-Z0-9]*` + '/'), unless it is `<name/>`, which
     /// the reference rewrites to an ordinary tag first.
-    private static func shortTagSlash(_ u: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+    private static func shortTagSlash(_ u: Span<UInt8>, _ i: Int) -> Int? {
         let s = 0
         let n = u.count
         var k = i + 2
@@ -313,20 +357,24 @@ enum ReferenceSanitizer {
     }
 
     /// Whether "script", "style", "applet" or "title" (any case) starts at `k`.
-    private static func startsDroppedName(_ u: UnsafeBufferPointer<UInt8>, _ k: Int) -> Bool {
-        func matches(_ name: StaticString) -> Bool {
-            let m = name.utf8CodeUnitCount
-            guard k + m <= u.count else { return false }
-            let p = name.utf8Start
-            for x in 0..<m where u[k + x] | 0x20 != p[x] { return false }
-            return true
-        }
+    private static func startsDroppedName(_ u: Span<UInt8>, _ k: Int) -> Bool {
         switch u[k] | 0x20 {
-        case UInt8(ascii: "s"): return matches("script") || matches("style")
-        case UInt8(ascii: "a"): return matches("applet")
-        case UInt8(ascii: "t"): return matches("title")
+        case UInt8(ascii: "s"): return startsName(u, k, "script") || startsName(u, k, "style")
+        case UInt8(ascii: "a"): return startsName(u, k, "applet")
+        case UInt8(ascii: "t"): return startsName(u, k, "title")
         default: return false
         }
+    }
+
+    /// Whether the lower-case ASCII `name` starts at `k`, letters in any case.
+    private static func startsName(_ u: Span<UInt8>, _ k: Int, _ name: String) -> Bool {
+        guard k + name.utf8.count <= u.count else { return false }
+        var x = k
+        for c in name.utf8 {
+            if u[x] | 0x20 != c { return false }
+            x += 1
+        }
+        return true
     }
 
     /// Whether the name of the reference `u[from..<end]` (its ';' included or not) is an HTML 4 entity or `apos`.

@@ -35,7 +35,12 @@ enum URLSafety {
     /// The reference without leading/trailing C0 controls and spaces, and without tabs and newlines.
     static func clean(_ raw: String) -> String {
         // Most URLs have nothing to clean: no byte at or below 0x20 anywhere.
-        if !raw.utf8.contains(where: { $0 <= 0x20 }) { return raw }
+        let hasSpaceOrControl = { () -> Bool in
+            let u = raw.utf8.span
+            for i in u.indices where u[i] <= 0x20 { return true }
+            return false
+        }()
+        if !hasSpaceOrControl { return raw }
         let scalars = raw.unicodeScalars
         guard let first = scalars.firstIndex(where: { $0.value > 0x20 }) else { return "" }
         let last = scalars.lastIndex(where: { $0.value > 0x20 })!

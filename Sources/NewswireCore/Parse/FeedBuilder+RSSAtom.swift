@@ -1,11 +1,68 @@
 import Foundation
 
-/// The reference's element handlers (`_start_*` and `_end_*` of its namespace mixins): what each element starts
-/// and ends, categories, authors, and the document's structure.
+/// The RSS and Atom elements as the reference handles them (`_start_*` and `_end_*` of feedparser's
+/// `namespaces/_base.py`, which serves both formats: Atom's `<link href>` and RSS's `<link>` text are one handler,
+/// `startLink` below, as are `<item>`/`<entry>`, `<guid>`/`<id>`, `<pubDate>`/`<published>`…). What each element
+/// starts and ends, then the shared pieces: entries, links, content, categories, authors, and the document's
+/// structure (its format and root). The extension modules (Dublin Core, iTunes, Media RSS, content) are in
+/// `FeedBuilder+Modules.swift`; elements without a handler get their own bucket there.
 extension FeedBuilder {
-    // MARK: Handlers
+    /// The RSS and Atom names and their handlers (Dublin Core and the other modules: `moduleHandlers`).
+    static let coreHandlers: [String: Handler] = [
+        "rss": .rss,
+        "channel": .channel,
+        "feed": .feed,
+        "image": .image,
+        "textinput": .textinput,
+        "author": .author,
+        "managingeditor": .author,
+        "contributor": .contributor,
+        "name": .name,
+        "email": .email,
+        "url": .url,
+        "homepage": .url,
+        "uri": .url,
+        "width": .widthHeight,
+        "height": .widthHeight,
+        "subtitle": .subtitle,
+        "tagline": .subtitle,
+        "rights": .rights,
+        "copyright": .rights,
+        "item": .item,
+        "entry": .item,
+        "language": .language,
+        "webmaster": .webmaster,
+        "published": .published,
+        "issued": .published,
+        "pubdate": .published,
+        "updated": .updated,
+        "modified": .updated,
+        "lastbuilddate": .updated,
+        "created": .created,
+        "expirationdate": .expirationdate,
+        "category": .category,
+        "keywords": .category,
+        "tags": .tags,
+        "cloud": .noBucket,
+        "link": .link,
+        "guid": .guid,
+        "id": .guid,
+        "title": .title,
+        "description": .description,
+        "abstract": .abstract,
+        "info": .info,
+        "generator": .generator,
+        "summary": .summary,
+        "enclosure": .enclosure,
+        "source": .source,
+        "content": .content,
+        "body": .body,
+        "newlocation": .newlocation,
+    ]
 
-    func start(_ handler: Handler, _ name: String, _ attrs: Attrs) throws(ParseError) {
+    // MARK: Start and end
+
+    func start(_ handler: Handler, _ element: ElementName, _ attrs: Attrs) throws(ParseError) {
         let readsText = infeed || inentry || insource
         switch handler {
         case .rss:
@@ -27,233 +84,178 @@ extension FeedBuilder {
             if !inentry, c.image == nil { c.image = Record() }
             inimage = true
             titleDepth = -1
-            push("image", false)
+            push(.image, false)
         case .textinput:
             let c = context()
             if c.textinput == nil { c.textinput = Record() }
             intextinput = true
             titleDepth = -1
-            push("textinput", false)
+            push(.textinput, false)
         case .author:
             inauthor = true
-            push("author", true)
+            push(.author, true)
             let c = context()
-            c.authors = (c.authors ?? []) + [Person()]
+            c.authors = c.authors ?? []
+            c.authors!.append(Person())
         case .contributor:
             incontributor = true
-            push("contributor", false)
-        case .dcContributor:
-            incontributor = true
-            push("name", false)
-        case .name: push("name", false)
-        case .email: push("email", false)
-        case .url: push("href", true)
-        case .widthHeight: push(name, false)
+            push(.contributor, false)
+        case .name: push(.name, false)
+        case .email: push(.email, false)
+        case .url: push(.href, true)
+        case .widthHeight: push(element, false)
         case .subtitle:
-            pushContent("subtitle", attrs, defaultType: "text/plain", expectingText: true)
+            pushContent(.subtitle, attrs, defaultType: "text/plain", expectingText: true)
         case .rights:
-            pushContent("rights", attrs, defaultType: "text/plain", expectingText: true)
+            pushContent(.rights, attrs, defaultType: "text/plain", expectingText: true)
         case .item:
             try startItem(attrs)
-        case .language: push("language", true)
-        case .webmaster: push("publisher", true)
-        case .published: push("published", true)
-        case .updated: push("updated", true)
-        case .created: push("created", true)
-        case .expirationdate: push("expired", true)
+        case .language: push(.language, true)
+        case .webmaster: push(.publisher, true)
+        case .published: push(.published, true)
+        case .updated: push(.updated, true)
+        case .created: push(.created, true)
+        case .expirationdate: push(.expired, true)
         case .category:
             startCategory(attrs)
-        case .itunesCategory:
-            addTag(attrs["text"], Self.itunesScheme, nil)
-            push("category", true)
-        case .mediaCategory:
-            var a = attrs
-            if a["scheme"] == nil { a["scheme"] = "http://search.yahoo.com/mrss/category_schema" }
-            startCategory(a)
-        case .tags: push("tags", true)
+        case .tags: push(.tags, true)
         case .noBucket: break
         case .link: startLink(attrs)
         case .guid:
             guidIsLink = (attrs["ispermalink"] ?? "true") == "true"
-            push("id", true)
-        case .title, .mediaTitle:
-            pushContent("title", attrs, defaultType: "text/plain", expectingText: readsText)
+            push(.id, true)
+        case .title:
+            pushContent(.title, attrs, defaultType: "text/plain", expectingText: readsText)
         case .description:
-            if context().values["summary"] != nil, !hasContent {
-                summaryKey = "content"
+            if context().values[.summary] != nil, !hasContent {
+                summaryKey = .content
                 startContent(attrs)
             } else {
-                pushContent("description", attrs, defaultType: "text/html", expectingText: readsText)
+                pushContent(.description, attrs, defaultType: "text/html", expectingText: readsText)
             }
         case .abstract:
-            pushContent("description", attrs, defaultType: "text/plain", expectingText: readsText)
+            pushContent(.description, attrs, defaultType: "text/plain", expectingText: readsText)
         case .info:
-            pushContent("info", attrs, defaultType: "text/plain", expectingText: true)
-        case .generator: push("generator", true)
+            pushContent(.info, attrs, defaultType: "text/plain", expectingText: true)
+        case .generator: push(.generator, true)
         case .summary:
-            if context().values["summary"] != nil, !hasContent {
-                summaryKey = "content"
+            if context().values[.summary] != nil, !hasContent {
+                summaryKey = .content
                 startContent(attrs)
             } else {
-                summaryKey = "summary"
-                pushContent("summary", attrs, defaultType: "text/plain", expectingText: true)
+                summaryKey = .summary
+                pushContent(.summary, attrs, defaultType: "text/plain", expectingText: true)
             }
         case .enclosure:
             var a = Self.enforcingHref(attrs)
             a["rel"] = "enclosure"
             let c = context()
-            c.links = (c.links ?? []) + [Link(a)]
+            c.links = c.links ?? []
+            c.links!.append(Link(a))
         case .source:
-            if let url = attrs["url"] { sourceRecord.values["href"] = url }
-            push("source", true)
+            if let url = attrs["url"] { sourceRecord.values[.href] = url }
+            push(.source, true)
             insource = true
             titleDepth = -1
         case .content: startContent(attrs)
         case .body:
-            pushContent("content", attrs, defaultType: "application/xhtml+xml", expectingText: true)
-        case .contentEncoded:
-            hasContent = true
-            pushContent("content", attrs, defaultType: "text/html", expectingText: true)
-        case .newlocation: push("newlocation", true)
-        case .itunesOwner:
-            inpublisher = true
-            push("publisher", false)
-        case .itunesImage:
-            push("itunes_image", false)
-            if let href = attrs["href"], !href.isEmpty {
-                let image = Record()
-                image.values["href"] = href
-                context().image = image
-            } else if let url = attrs["url"], !url.isEmpty {
-                let image = Record()
-                image.values["href"] = url
-                context().image = image
-            }
-        case .mediaThumbnail: push("url", true)
-        case .mediaPlayer: push("media_player", false)
-        case .mediaRating: push("rating", true)
-        case .mediaCredit: push("credit", true)
-        case .mediaRestriction: push("restriction", true)
-        case .mediaLicense: push("license", true)
+            pushContent(.content, attrs, defaultType: "application/xhtml+xml", expectingText: true)
+        case .newlocation: push(.newlocation, true)
         default:
-            // No handler: the element's own bucket, unless it has attributes (then its text is its parent's).
-            if attrs.isEmpty { push(name, true) }
+            try startModule(handler, element, attrs)
         }
     }
 
-    func end(_ handler: Handler, _ name: String) {
+    func end(_ handler: Handler, _ element: ElementName) {
         switch handler {
         case .channel, .feed: infeed = false
         case .image:
-            pop("image")
+            pop(.image)
             inimage = false
         case .textinput:
-            pop("textinput")
+            pop(.textinput)
             intextinput = false
         case .author:
-            pop("author")
+            pop(.author)
             inauthor = false
-            syncAuthorDetail("author")
+            syncAuthorDetail(.author)
         case .contributor:
-            pop("contributor")
-            incontributor = false
-        case .dcContributor:
-            endName()
+            pop(.contributor)
             incontributor = false
         case .name: endName()
         case .email: endEmail()
         case .url:
-            let value = pop("href")
-            if inauthor { saveAuthor("href", value) }
-        case .subtitle: popContent("subtitle")
-        case .rights: popContent("rights")
+            let value = pop(.href)
+            if inauthor { saveAuthor(.href, value) }
+        case .subtitle: popContent(.subtitle)
+        case .rights: popContent(.rights)
         case .item:
-            pop("item")
+            pop(.item)
             finishEntry()
             inentry = false
             hasContent = false
-        case .language: pop("language")
+        case .language: pop(.language)
         case .webmaster:
-            pop("publisher")
-            syncAuthorDetail("publisher")
+            pop(.publisher)
+            syncAuthorDetail(.publisher)
         case .published:
-            let value = pop("published")
-            context().dates["published"] = value.flatMap(FeedDate.parse)
+            let value = pop(.published)
+            context().dates[.published] = value.flatMap(FeedDate.parse)
         case .updated:
-            let value = pop("updated")
-            context().dates["updated"] = value.flatMap(FeedDate.parse)
-        case .created: pop("created")
-        case .expirationdate: pop("expired")
-        case .category, .itunesCategory, .mediaCategory: endCategory()
+            let value = pop(.updated)
+            context().dates[.updated] = value.flatMap(FeedDate.parse)
+        case .created: pop(.created)
+        case .expirationdate: pop(.expired)
+        case .category: endCategory()
         case .tags:
-            guard let value = pop("tags") else { pop("tags"); return }
+            guard let value = pop(.tags) else { pop(.tags); return }
             for term in value.split(separator: ",", omittingEmptySubsequences: false) {
                 addTag(Self.pyStrip(String(term)), nil, nil)
             }
-        case .itunesKeywords, .mediaKeywords:
-            guard let value = pop(name) else { pop(name); return }
-            for term in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let t = Self.pyStrip(String(term))
-                if !t.isEmpty { addTag(t, name == "itunes_keywords" ? Self.itunesScheme : nil, nil) }
-            }
-        case .link: pop("link")
+        case .link: pop(.link)
         case .guid:
-            let value = pop("id")
-            if guidIsLink { save("link", value) }
+            let value = pop(.id)
+            if guidIsLink { save(.link, value) }
         case .title: endTitle()
-        case .mediaTitle:
-            let kept = titleDepth
-            endTitle()
-            titleDepth = kept
         case .description, .abstract:
-            if summaryKey == "content" {
-                guard endContent() else { pop(name); return }
+            if summaryKey == .content {
+                guard endContent() else { pop(element); return }
             } else {
-                popContent("description")
+                popContent(.description)
             }
             summaryKey = nil
-        case .info: popContent("info")
-        case .generator: pop("generator")
+        case .info: popContent(.info)
+        case .generator: pop(.generator)
         case .summary:
-            if summaryKey == "content" {
-                guard endContent() else { pop(name); return }
+            if summaryKey == .content {
+                guard endContent() else { pop(element); return }
             } else {
-                popContent(summaryKey ?? "summary")
+                popContent(summaryKey ?? .summary)
             }
             summaryKey = nil
         case .source:
             insource = false
-            pop("source")
+            pop(.source)
             sourceRecord = Record()
-        case .content, .body, .contentEncoded:
-            if !endContent() { pop(name) }
-        case .newlocation: pop("newlocation")
-        case .itunesOwner:
-            pop("publisher")
-            inpublisher = false
-            syncAuthorDetail("publisher")
-        case .mediaThumbnail: pop("url")
-        case .mediaPlayer: pop("media_player")
-        case .mediaRating: pop("rating")
-        case .mediaCredit: pop("credit")
-        case .mediaRestriction: pop("restriction")
-        case .mediaLicense: pop("license")
-        default: pop(name)
+        case .content, .body:
+            if !endContent() { pop(element) }
+        case .newlocation: pop(.newlocation)
+        default: endModule(handler, element)
         }
     }
 
     /// `_cdf_common`: a CDF channel or item's `lastmod` and `href` attributes.
     func cdfCommon(_ attrs: Attrs) {
         if let lastmod = attrs["lastmod"] {
-            push("updated", true)
+            push(.updated, true)
             buckets[buckets.count - 1].text = lastmod
-            let value = pop("updated")
-            context().dates["updated"] = value.flatMap(FeedDate.parse)
+            let value = pop(.updated)
+            context().dates[.updated] = value.flatMap(FeedDate.parse)
         }
         if let href = attrs["href"] {
             startLink([:])
-            if buckets.last?.name == "link" { buckets[buckets.count - 1].text = href }
-            pop("link")
+            if buckets.last?.key == .link { buckets[buckets.count - 1].text = href }
+            pop(.link)
         }
     }
 
@@ -265,11 +267,11 @@ extension FeedBuilder {
             throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries")
         }
         currentEntry = Record()
-        push("item", false)
+        push(.item, false)
         inentry = true
         guidIsLink = false
         titleDepth = -1
-        if let about = attrs["rdf:about"], !about.isEmpty { context().values["id"] = about }
+        if let about = attrs["rdf:about"], !about.isEmpty { context().values[.id] = about }
         cdfCommon(attrs)
     }
 
@@ -280,19 +282,22 @@ extension FeedBuilder {
         let c = context()
         attrs = Self.enforcingHref(attrs)
         if let href = attrs["href"] { attrs["href"] = resolve(href, base: currentBase) }
-        if !(inentry && inimage) { c.links = (c.links ?? []) + [Link(attrs)] }
+        if !(inentry && inimage) {
+            c.links = c.links ?? []
+            c.links!.append(Link(attrs))
+        }
         if let href = attrs["href"] {
             if attrs["rel"] == "alternate", Self.htmlTypes.contains(Self.mapContentType(attrs["type"] ?? "")) {
-                c.values["link"] = href
+                c.values[.link] = href
             }
         } else {
-            push("link", infeed || inentry || insource)
+            push(.link, infeed || inentry || insource)
         }
     }
 
     func startContent(_ attrs: Attrs) {
         hasContent = true
-        pushContent("content", attrs, defaultType: "text/plain", expectingText: true)
+        pushContent(.content, attrs, defaultType: "text/plain", expectingText: true)
     }
 
     /// `_end_content`. False where the reference raises (the content's type was cleared by a stray end tag
@@ -301,27 +306,25 @@ extension FeedBuilder {
         guard let type = contentType else { return false }
         let mapped = Self.mapContentType(type)
         let copyToSummary = mapped == "text/plain" || mapped == "text/html" || mapped == "application/xhtml+xml"
-        let value = popContent("content")
-        if copyToSummary { save("summary", value) }
+        let value = popContent(.content)
+        if copyToSummary { save(.summary, value) }
         return true
     }
 
     func endTitle() {
-        let value = popContent("title")
+        let value = popContent(.title)
         if let value, !value.isEmpty { titleDepth = depth }
     }
 
     // MARK: Categories
 
-    static let itunesScheme = "http://www.itunes.com/"
-
     func startCategory(_ attrs: Attrs) {
         addTag(attrs["term"], attrs["scheme"] ?? attrs["domain"], attrs["label"])
-        push("category", true)
+        push(.category, true)
     }
 
     func endCategory() {
-        guard let value = pop("category"), !value.isEmpty else { return }
+        guard let value = pop(.category), !value.isEmpty else { return }
         let c = context()
         if let last = c.tags?.last, last.term?.isEmpty ?? true {
             c.tags![c.tags!.count - 1].term = value
@@ -341,20 +344,20 @@ extension FeedBuilder {
     // MARK: Authors
 
     func endName() {
-        let value = pop("name")
-        if inpublisher { saveAuthor("name", value, publisher: true) }
-        else if inauthor { saveAuthor("name", value) }
+        let value = pop(.name)
+        if inpublisher { saveAuthor(.name, value, publisher: true) }
+        else if inauthor { saveAuthor(.name, value) }
     }
 
     func endEmail() {
-        let value = pop("email")
-        if inpublisher { saveAuthor("email", value, publisher: true) }
-        else if inauthor { saveAuthor("email", value) }
+        let value = pop(.email)
+        if inpublisher { saveAuthor(.email, value, publisher: true) }
+        else if inauthor { saveAuthor(.email, value) }
     }
 
     /// `_save_author`: the detail record, then the last author, whichever element it came from (an
     /// `itunes:owner`'s name lands in the feed's last author).
-    func saveAuthor(_ key: String, _ value: String?, publisher: Bool = false) {
+    func saveAuthor(_ key: Key, _ value: String?, publisher: Bool = false) {
         let c = context()
         if publisher {
             if c.publisherDetail == nil { c.publisherDetail = Person() }
@@ -363,18 +366,18 @@ extension FeedBuilder {
             if c.authorDetail == nil { c.authorDetail = Person() }
             c.authorDetail!.values[key] = value ?? ""
         }
-        syncAuthorDetail("author")
+        syncAuthorDetail(.author)
         if c.authors == nil { c.authors = [Person()] }
         c.authors?.last?.values[key] = value ?? ""
     }
 
     /// `_sync_author_detail`: the author string from the last author's name and e-mail, or the last author's
     /// name and e-mail from the author string ("email (Name)", "Name <email>").
-    func syncAuthorDetail(_ key: String) {
+    func syncAuthorDetail(_ key: Key) {
         let c = context()
-        let detail = (key == "author" ? c.authors?.last : nil) ?? Person()
+        let detail = (key == .author ? c.authors?.last : nil) ?? Person()
         if !detail.isEmpty {
-            let name = detail.values["name"] ?? "", email = detail.values["email"] ?? ""
+            let name = detail.values[.name] ?? "", email = detail.values[.email] ?? ""
             if !name.isEmpty, !email.isEmpty { c.values[key] = "\(name) (\(email))" }
             else if !name.isEmpty { c.values[key] = name }
             else if !email.isEmpty { c.values[key] = email }
@@ -383,11 +386,11 @@ extension FeedBuilder {
         guard let text = c.values[key], !text.isEmpty else { return }
         let (name, email) = Self.splitAuthor(text)
         if !name.isEmpty || email != nil {
-            if key == "author" { if c.authorDetail == nil { c.authorDetail = detail } }
+            if key == .author { if c.authorDetail == nil { c.authorDetail = detail } }
             else if c.publisherDetail == nil { c.publisherDetail = detail }
         }
-        if !name.isEmpty { detail.values["name"] = name }
-        if let email { detail.values["email"] = email }
+        if !name.isEmpty { detail.values[.name] = name }
+        if let email { detail.values[.email] = email }
     }
 
     /// An author string's name and e-mail as the reference splits it: the first e-mail address is cut out,
@@ -403,7 +406,7 @@ extension FeedBuilder {
 
     // MARK: Structure (format, root)
 
-    func noteStructure(local: String, ns: FeedNamespace, attributes: [XMLAttribute], isRoot: Bool) {
+    func noteStructure(local: String, ns: FeedNamespace, attributes: [XMLAttribute], isRoot: Bool, isChannel: Bool) {
         if isRoot {
             startRoot(local: local, ns: ns, attributes: attributes)
         } else if !sawFeedStructure {
@@ -414,7 +417,7 @@ extension FeedBuilder {
         }
         if ns == .rss10 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss10 }
         if ns == .rss090 && result.format == .unknown && rootName?.lowercased() == "rdf" { result.format = .rss09x }
-        if local == "channel", ns.isCore, channelAbout == nil,
+        if isChannel, ns.isCore, channelAbout == nil,
            let about = attributes.first(where: { $0.local == "about" })?.value.trimmingSpaces(), !about.isEmpty {
             channelAbout = about  // RSS 1.0: the channel's URI
         }
