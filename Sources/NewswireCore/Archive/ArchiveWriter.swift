@@ -133,17 +133,13 @@ public struct ArchiveWriter: Sendable {
     /// A crash in the middle of a write can leave a partial last line; cut it back to the last newline
     /// (its item is still unarchived in the store and is written again whole).
     private func dropTornTail(fd: Int32, path: String) throws(ArchiveError) {
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_size > 0 else { return }
-        var last: UInt8 = 0
-        guard pread(fd, &last, 1, st.st_size - 1) == 1, last != UInt8(ascii: "\n") else { return }
-        var end = st.st_size
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        guard let size = POSIX.fileSize(fd), size > 0,
+              let last = POSIX.pread(fd, count: 1, at: size - 1)?.first, last != UInt8(ascii: "\n") else { return }
+        var end = size
         while end > 0 {
             let start = max(0, end - 4096)
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(end - start), start) }
-            guard n > 0 else { break }
-            if let i = chunk[0..<n].lastIndex(of: UInt8(ascii: "\n")) {
+            guard let chunk = POSIX.pread(fd, count: Int(end - start), at: start), !chunk.isEmpty else { break }
+            if let i = chunk.lastIndex(of: UInt8(ascii: "\n")) {
                 end = start + off_t(i) + 1
                 break
             }

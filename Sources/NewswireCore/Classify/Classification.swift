@@ -8,17 +8,9 @@ public struct Classification: Sendable, Equatable {
     /// Topics at or above the model's threshold, strongest first.
     public var topics: [TopicScore]
     /// The terms that decided relevance (for explanations).
-    public var relevanceTerms: [String]
+    public var relevanceTerms: [String] = []
     /// Detected language of the item ("en", "zh", …), nil when unknown.
     public var language: String?
-
-    public init(relevant: Bool, relevance: Double, topics: [TopicScore], relevanceTerms: [String] = [], language: String? = nil) {
-        self.relevant = relevant
-        self.relevance = relevance
-        self.topics = topics
-        self.relevanceTerms = relevanceTerms
-        self.language = language
-    }
 }
 
 public struct TopicScore: Sendable, Equatable, Codable {

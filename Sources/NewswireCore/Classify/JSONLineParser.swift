@@ -198,12 +198,11 @@ enum JSONLineParser {
             }
         }
 
-        mutating func literal(_ word: StaticString) -> Bool {
-            let n = word.utf8CodeUnitCount
-            guard i + n <= end else { return false }
-            let ok = word.withUTF8Buffer { w in (0..<n).allSatisfy { bytes[i + $0] == w[$0] } }
-            if ok { i += n }
-            return ok
+        mutating func literal(_ word: String) -> Bool {
+            let n = word.utf8.count
+            guard i + n <= end, bytes[i..<(i + n)].elementsEqual(word.utf8) else { return false }
+            i += n
+            return true
         }
     }
 }

@@ -111,8 +111,9 @@ public enum TextTokenizer {
 
     @inline(__always)
     static func scan<S: TokenSink>(_ text: String, surface: Bool, into sink: inout S) -> ScriptCounts {
-        var text = text   // withUTF8 may make the string native and contiguous
-        return text.withUTF8 { scan($0, surface: surface, into: &sink) }
+        var text = text
+        text.makeContiguousUTF8()  // `utf8.span` needs the bytes in one piece (always so for native strings)
+        return scan(text.utf8.span, surface: surface, into: &sink)
     }
 
     /// The word being built and the counts so far. A struct with mutating methods (not a nested function
@@ -133,7 +134,8 @@ public enum TextTokenizer {
             word.reserveCapacity(32)
         }
 
-        @inline(__always)
+        /// Not inlined into `scan`, whose loop stays small enough for the compiler to inline the array appends.
+        @inline(never)
         mutating func flush<S: TokenSink>(_ sink: inout S) {
             guard !word.isEmpty else { return }
             defer { word.removeAll(keepingCapacity: true); upper = 0; letters = 0; asciiOnly = true; digits = false }
@@ -152,13 +154,15 @@ public enum TextTokenizer {
         }
     }
 
-    @inline(__always)
-    static func scan<S: TokenSink>(_ utf8: UnsafeBufferPointer<UInt8>, surface: Bool, into sink: inout S) -> ScriptCounts {
+    /// Not inlined into its callers: inlined, it made one function too large for the array appends of
+    /// `WordState` to be inlined in turn.
+    @inline(never)
+    static func scan<S: TokenSink>(_ utf8: Span<UInt8>, surface: Bool, into sink: inout S) -> ScriptCounts {
         var st = WordState(surface: surface)
-        var i = utf8.startIndex
-        let end = utf8.endIndex
+        var i = 0
+        let end = utf8.count
 
-        while i != end {
+        while i < end {
             let b = utf8[i]
             if b < 0x80 {
                 if b >= 0x61 && b <= 0x7A { st.word.append(b); st.letters += 1 }
@@ -167,7 +171,7 @@ public enum TextTokenizer {
                 else if b == 0x2E, st.letters == st.word.count, st.upper == st.letters, st.letters >= 1 {
                     // "U.S." / "U.N.": a dot after capital letters followed by a capital letter continues the acronym.
                     let n = i + 1
-                    if n != end, utf8[n] >= 0x41 && utf8[n] <= 0x5A, st.word.count == 1 || (i >= 2 && utf8[i - 2] == 0x2E) {
+                    if n < end, utf8[n] >= 0x41 && utf8[n] <= 0x5A, st.word.count == 1 || (i >= 2 && utf8[i - 2] == 0x2E) {
                         i = n
                         continue
                     }
@@ -185,14 +189,15 @@ public enum TextTokenizer {
             else { st.flush(&sink); i += 1; continue }
             var j = i + 1
             var k = 1
-            while k < len, j != end { v = (v << 6) | UInt32(utf8[j] & 0x3F); j += 1; k += 1 }
+            while k < len, j < end { v = (v << 6) | UInt32(utf8[j] & 0x3F); j += 1; k += 1 }
             let start = i
             i = j
             guard let scalar = Unicode.Scalar(v) else { st.flush(&sink); continue }
             if isHan(v) || (v >= 0x3040 && v <= 0x30FF) {
                 st.flush(&sink)
                 if isHan(v) { st.counts.han += 1 } else { st.counts.kana += 1 }
-                let ideograph = Array(utf8[start..<j])
+                var ideograph: [UInt8] = []
+                append(utf8, start..<j, to: &ideograph)
                 sink.token(ideograph, ideograph, .cjk)
                 continue
             }
@@ -205,7 +210,7 @@ public enum TextTokenizer {
                 else if v < 0x0250 || (v >= 0x1E00 && v <= 0x1EFF) { st.letters += 1 } // Latin with diacritics
                 else { st.counts.otherLetters += 1 }
                 if props.isLowercase || !props.changesWhenLowercased {
-                    st.word.append(contentsOf: utf8[start..<j])
+                    append(utf8, start..<j, to: &st.word)
                 } else {
                     st.word.append(contentsOf: props.lowercaseMapping.utf8)
                 }
@@ -215,6 +220,11 @@ public enum TextTokenizer {
         }
         st.flush(&sink)
         return st.counts
+    }
+
+    @inline(__always)
+    private static func append(_ utf8: Span<UInt8>, _ range: Range<Int>, to out: inout [UInt8]) {
+        for k in range { out.append(utf8[k]) }
     }
 
     @inline(__always)
@@ -229,19 +239,20 @@ public enum TextTokenizer {
 /// The light English stemmer described on `TextTokenizer`. Works in place on lower-case ASCII letters.
 enum Stemmer {
     static func stem(_ w: inout [UInt8]) {
-        let s = UInt8(ascii: "s"), e = UInt8(ascii: "e")
+        let s = UInt8(ascii: "s"), e = UInt8(ascii: "e"), i = UInt8(ascii: "i"), n = UInt8(ascii: "n"),
+            g = UInt8(ascii: "g"), d = UInt8(ascii: "d")
         // Plurals.
-        if ends(w, "ies"), w.count > 4 { w.removeLast(3); w.append(UInt8(ascii: "y")) }
-        else if ends(w, "sses") { w.removeLast(2) }
+        if ends(w, [i, e, s]), w.count > 4 { w.removeLast(3); w.append(UInt8(ascii: "y")) }
+        else if ends(w, [s, s, e, s]) { w.removeLast(2) }
         else if w.last == s, w.count > 3 {
             let p = w[w.count - 2]
             if p != s && p != UInt8(ascii: "u") && p != UInt8(ascii: "i") { w.removeLast() }
         }
         // -ing / -ed.
         var stripped = false
-        if w.count >= 6, ends(w, "ing") { w.removeLast(3); stripped = true }
-        else if w.count >= 5, ends(w, "ied") { w.removeLast(3); w.append(UInt8(ascii: "y")); return }
-        else if w.count >= 5, ends(w, "ed"), !ends(w, "eed") { w.removeLast(2); stripped = true }
+        if w.count >= 6, ends(w, [i, n, g]) { w.removeLast(3); stripped = true }
+        else if w.count >= 5, ends(w, [i, e, d]) { w.removeLast(3); w.append(UInt8(ascii: "y")); return }
+        else if w.count >= 5, ends(w, [e, d]), !ends(w, [e, e, d]) { w.removeLast(2); stripped = true }
         if stripped, w.count >= 3 {
             let a = w[w.count - 1], b = w[w.count - 2]
             if a == b, a != s, !isVowel(a) { w.removeLast() }
@@ -253,14 +264,12 @@ enum Stemmer {
         c == 0x61 || c == 0x65 || c == 0x69 || c == 0x6F || c == 0x75
     }
 
-    @inline(__always) static func ends(_ w: [UInt8], _ suffix: StaticString) -> Bool {
-        let n = suffix.utf8CodeUnitCount
-        guard w.count >= n else { return false }
-        let base = w.count - n
-        return suffix.withUTF8Buffer { buf in
-            for k in 0..<n where w[base + k] != buf[k] { return false }
-            return true
-        }
+    /// Whether `w` ends in `suffix`.
+    @inline(__always) static func ends<let count: Int>(_ w: [UInt8], _ suffix: InlineArray<count, UInt8>) -> Bool {
+        guard w.count >= count else { return false }
+        let base = w.count - count
+        for k in 0..<count where w[base + k] != suffix[k] { return false }
+        return true
     }
 }
 

@@ -8,11 +8,11 @@ import Foundation
 /// topic over the same features, each with its intercept and the decision threshold cross-validation chose.
 public struct TopicModelFile: Codable, Sendable, Equatable {
     /// The layout of this file. This build reads `TopicModelFile.currentFormat` only.
-    public var format: Int
+    public var format: Int = TopicModelFile.currentFormat
     /// The model's content version, shown in logs and by `newswired model eval`.
     public var version: String
     public var description: String?
-    public var features: FeatureSettings
+    public var features = FeatureSettings()
     public var relevance: Output
     public var topics: [Output]
     /// The vocabulary, sorted by key: each term's idf and its weight for every output (relevance first, then
@@ -22,39 +22,16 @@ public struct TopicModelFile: Codable, Sendable, Equatable {
 
     public static let currentFormat = 2
 
-    public init(format: Int = TopicModelFile.currentFormat, version: String, description: String? = nil,
-                features: FeatureSettings = FeatureSettings(), relevance: Output, topics: [Output], terms: [Term],
-                training: TrainingRecord? = nil) {
-        self.format = format
-        self.version = version
-        self.description = description
-        self.features = features
-        self.relevance = relevance
-        self.topics = topics
-        self.terms = terms
-        self.training = training
-    }
-
     /// One classifier: relevance, or one topic.
     public struct Output: Codable, Sendable, Equatable {
         public var id: String
         public var label: String
         public var description: String
-        public var intercept: Double
+        public var intercept: Double = 0
         /// The decision threshold on the 0…1 probability.
-        public var threshold: Double
+        public var threshold = 0.5
         /// The L2 strength the fit used (chosen by cross-validation).
-        public var regularization: Double
-
-        public init(id: String, label: String, description: String, intercept: Double = 0, threshold: Double = 0.5,
-                    regularization: Double = 0) {
-            self.id = id
-            self.label = label
-            self.description = description
-            self.intercept = intercept
-            self.threshold = threshold
-            self.regularization = regularization
-        }
+        public var regularization: Double = 0
     }
 
     /// A feature of the vocabulary: stored as `[key, display, idf, [weights]]`.
@@ -66,29 +43,6 @@ public struct TopicModelFile: Codable, Sendable, Equatable {
         public var idf: Double
         /// One weight per output: relevance, then the topics in order.
         public var weights: [Double]
-
-        public init(key: String, display: String, idf: Double, weights: [Double]) {
-            self.key = key
-            self.display = display
-            self.idf = idf
-            self.weights = weights
-        }
-
-        public init(from decoder: Decoder) throws {
-            var c = try decoder.unkeyedContainer()
-            key = try c.decode(String.self)
-            display = try c.decode(String.self)
-            idf = try c.decode(Double.self)
-            weights = try c.decode([Double].self)
-        }
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.unkeyedContainer()
-            try c.encode(key)
-            try c.encode(display)
-            try c.encode(idf)
-            try c.encode(weights)
-        }
     }
 
     /// How the model was made, so that `newswired model train` can make it again.
@@ -103,18 +57,6 @@ public struct TopicModelFile: Codable, Sendable, Equatable {
         public var minDocumentFrequency: Int
         /// The cross-validated figures of the chosen settings (out-of-fold decisions of the training data).
         public var crossValidation: String
-
-        public init(command: String, examples: [String: Int], seeds: [String], folds: Int, shuffleSeed: UInt64,
-                    regularizationGrid: [Double], minDocumentFrequency: Int, crossValidation: String) {
-            self.command = command
-            self.examples = examples
-            self.seeds = seeds
-            self.folds = folds
-            self.shuffleSeed = shuffleSeed
-            self.regularizationGrid = regularizationGrid
-            self.minDocumentFrequency = minDocumentFrequency
-            self.crossValidation = crossValidation
-        }
     }
 
     /// The file's bytes: sorted keys, one term per line, numbers to 6 significant digits, so the same model
@@ -158,5 +100,25 @@ public struct TopicModelFile: Codable, Sendable, Equatable {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! enc.encode(v), as: UTF8.self)
+    }
+}
+
+/// A term is stored as an array, `[key, display, idf, [weights]]` (in an extension, so the memberwise
+/// initializer stays).
+extension TopicModelFile.Term {
+    public init(from decoder: Decoder) throws {
+        var c = try decoder.unkeyedContainer()
+        key = try c.decode(String.self)
+        display = try c.decode(String.self)
+        idf = try c.decode(Double.self)
+        weights = try c.decode([Double].self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        try c.encode(key)
+        try c.encode(display)
+        try c.encode(idf)
+        try c.encode(weights)
     }
 }

@@ -14,6 +14,12 @@ import Foundation
 /// - `writeAll` hands its callback a pointer into the array it was given, valid only during that call.
 /// Little-endian integers (`Bytes`) need no pointer at all and are here as the other byte format we store.
 extension JSONText {
+    /// Appends `s` as a JSON string, as UTF-8 (its bytes read in place).
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendEscaped($0, to: &out) }
+    }
+
     /// Appends UTF-8 text as a JSON string, copying the runs between escapes in bulk. Eight bytes at a time
     /// are tested for anything to escape (`wordNeedsEscape`), so the usual run of text costs a few
     /// instructions per word rather than six comparisons per byte.

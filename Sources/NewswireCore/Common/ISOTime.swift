@@ -13,16 +13,14 @@ public enum ISOTime {
         let f = fields(seconds(date))
         out.reserveCapacity(out.count + 24)
         appendDigits(f.year, 4, to: &out)
-        out.append(0x2D)
-        appendDigits(f.month, 2, to: &out)
-        out.append(0x2D)
-        appendDigits(f.day, 2, to: &out)
-        out.append(0x54)
-        appendDigits(f.hour, 2, to: &out)
-        out.append(0x3A)
-        appendDigits(f.minute, 2, to: &out)
-        out.append(0x3A)
-        appendDigits(f.second, 2, to: &out)
+        // Then each field in two digits after its separator: "-MM-DDTHH:MM:SS".
+        let rest: InlineArray<5, (separator: UInt8, value: Int)> = [
+            (0x2D, f.month), (0x2D, f.day), (0x54, f.hour), (0x3A, f.minute), (0x3A, f.second),
+        ]
+        for i in rest.indices {
+            out.append(rest[i].separator)
+            appendDigits(rest[i].value, 2, to: &out)
+        }
         out.append(0x5A)
     }
 

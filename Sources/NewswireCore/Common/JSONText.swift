@@ -101,12 +101,6 @@ public enum JSONText {
         out += String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends `s` as a JSON string, as UTF-8.
-    public static func appendString(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { appendEscaped($0, to: &out) }
-    }
-
     /// Appends a JSON array of strings.
     static func appendStrings(_ strings: [String], to out: inout [UInt8]) {
         out.append(0x5B)

@@ -57,43 +57,25 @@ public enum ConfigLoader {
                     }
                 }
             case "poll":
-                try r.section(v, key) { sub, k2, v2, path throws(ConfigError) in
-                    switch sub {
-                    case "interval": config.poll.interval = try r.duration(v2, key: path)
-                    case "min_interval": config.poll.minInterval = try r.duration(v2, key: path)
-                    case "max_interval": config.poll.maxInterval = try r.duration(v2, key: path)
-                    case "jitter": config.poll.jitter = try r.fraction(v2, key: path, max: 0.5)
-                    case "gone_recheck": config.poll.goneRecheck = try r.duration(v2, key: path)
-                    default: throw r.unknown(k2, path)
-                    }
-                }
+                try r.settings(v, key, [
+                    "interval": .duration(\.poll.interval), "min_interval": .duration(\.poll.minInterval),
+                    "max_interval": .duration(\.poll.maxInterval), "jitter": .fraction(\.poll.jitter, max: 0.5),
+                    "gone_recheck": .duration(\.poll.goneRecheck),
+                ], into: &config)
                 if config.poll.minInterval > config.poll.maxInterval {
                     throw ConfigError(file: file, line: v.mark?.line, key: "poll",
                                       message: "min_interval (\(config.poll.minInterval)s) is larger than max_interval (\(config.poll.maxInterval)s)")
                 }
             case "fetch":
-                try r.section(v, key) { sub, k2, v2, path throws(ConfigError) in
-                    switch sub {
-                    case "timeout": config.fetch.timeout = try r.duration(v2, key: path)
-                    case "connect_timeout": config.fetch.connectTimeout = try r.duration(v2, key: path)
-                    case "low_speed_limit": config.fetch.lowSpeedLimit = try r.integer(v2, key: path, min: 0)
-                    case "low_speed_time": config.fetch.lowSpeedTime = try r.duration(v2, key: path)
-                    case "max_body_bytes": config.fetch.maxBodyBytes = try r.size(v2, key: path)
-                    case "max_redirects": config.fetch.maxRedirects = try r.integer(v2, key: path, min: 0, max: 20)
-                    case "max_concurrent": config.fetch.maxConcurrent = try r.integer(v2, key: path, min: 1, max: 1024)
-                    case "max_per_host": config.fetch.maxPerHost = try r.integer(v2, key: path, min: 1, max: 64)
-                    case "contact": config.fetch.contact = try r.string(v2, key: path)
-                    default: throw r.unknown(k2, path)
-                    }
-                }
+                try r.settings(v, key, [
+                    "timeout": .duration(\.fetch.timeout), "connect_timeout": .duration(\.fetch.connectTimeout),
+                    "low_speed_limit": .integer(\.fetch.lowSpeedLimit, min: 0), "low_speed_time": .duration(\.fetch.lowSpeedTime),
+                    "max_body_bytes": .size(\.fetch.maxBodyBytes), "max_redirects": .integer(\.fetch.maxRedirects, min: 0, max: 20),
+                    "max_concurrent": .integer(\.fetch.maxConcurrent, min: 1, max: 1024),
+                    "max_per_host": .integer(\.fetch.maxPerHost, min: 1, max: 64), "contact": .string(\.fetch.contact),
+                ], into: &config)
             case "backoff":
-                try r.section(v, key) { sub, k2, v2, path throws(ConfigError) in
-                    switch sub {
-                    case "initial": config.backoff.initial = try r.duration(v2, key: path)
-                    case "max": config.backoff.max = try r.duration(v2, key: path)
-                    default: throw r.unknown(k2, path)
-                    }
-                }
+                try r.settings(v, key, ["initial": .duration(\.backoff.initial), "max": .duration(\.backoff.max)], into: &config)
             default:
                 throw r.unknown(k, key)
             }
@@ -120,6 +102,15 @@ public enum ConfigLoader {
     }
 }
 
+/// How one key of a plain section is read, and the setting its value goes to.
+private enum Setting {
+    case duration(WritableKeyPath<DaemonConfig, Int>)
+    case integer(WritableKeyPath<DaemonConfig, Int>, min: Int, max: Int = Int.max)
+    case size(WritableKeyPath<DaemonConfig, Int>)
+    case fraction(WritableKeyPath<DaemonConfig, Double>, max: Double)
+    case string(WritableKeyPath<DaemonConfig, String>)
+}
+
 /// Typed access to YAML nodes, with errors that carry file, line and key.
 private struct Reader {
     let file: String
@@ -134,6 +125,22 @@ private struct Reader {
         for (k, v) in try mapping(node, key: key) {
             let sub = try keyName(k)
             try body(sub, k, v, "\(key).\(sub)")
+        }
+    }
+
+    /// A section whose every key is one setting (`poll`, `fetch`, `backoff`), read into `config` as `settings`
+    /// says; any other key is an error.
+    func settings(_ node: Node, _ key: String, _ settings: [String: Setting],
+                  into config: inout DaemonConfig) throws(ConfigError) {
+        try section(node, key) { sub, k, v, path throws(ConfigError) in
+            guard let setting = settings[sub] else { throw unknown(k, path) }
+            switch setting {
+            case .duration(let p): config[keyPath: p] = try duration(v, key: path)
+            case .integer(let p, let min, let max): config[keyPath: p] = try integer(v, key: path, min: min, max: max)
+            case .size(let p): config[keyPath: p] = try size(v, key: path)
+            case .fraction(let p, let max): config[keyPath: p] = try fraction(v, key: path, max: max)
+            case .string(let p): config[keyPath: p] = try string(v, key: path)
+            }
         }
     }
 

@@ -17,35 +17,13 @@ public final class MetricsServer: Sendable {
         let family = listen.isIPv6 ? AF_INET6 : AF_INET
         let s = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard s >= 0 else { throw Self.error("socket", listen) }
-        var one: Int32 = 1
-        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var bound: Int32
-        if listen.isIPv6 {
-            var addr = sockaddr_in6()
-            addr.sin6_family = sa_family_t(AF_INET6)
-            addr.sin6_port = in_port_t(UInt16(listen.port).bigEndian)
-            inet_pton(AF_INET6, listen.host, &addr.sin6_addr)
-            bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        } else {
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(listen.port).bigEndian)
-            inet_pton(AF_INET, listen.host, &addr.sin_addr)
-            bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
-        guard bound == 0, Glibc.listen(s, 16) == 0 else {
+        POSIX.setOption(s, SOL_SOCKET, SO_REUSEADDR, Int32(1))
+        guard POSIX.bind(s, host: listen.host, port: listen.port, ipv6: listen.isIPv6), Glibc.listen(s, 16) == 0 else {
             let e = Self.error("bind", listen)
             close(s)
             throw e
         }
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
-        port = withUnsafePointer(to: &storage) { p in
-            listen.isIPv6
-                ? Int(UInt16(bigEndian: p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_port }))
-                : Int(UInt16(bigEndian: p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }))
-        }
+        port = POSIX.localPort(s)
         fd = s
         let responder = Responder(metrics: metrics, heartbeat: heartbeat, healthyWithin: healthyWithin)
         let exited = self.exited
@@ -94,15 +72,13 @@ private struct Responder: Sendable {
     }
 
     private func handle(_ c: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let timeout = timeval(tv_sec: 2, tv_usec: 0)
+        POSIX.setOption(c, SOL_SOCKET, SO_RCVTIMEO, timeout)
+        POSIX.setOption(c, SOL_SOCKET, SO_SNDTIMEO, timeout)
         var request = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 2048)
         while request.count < 8192 {
-            let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            request += buf[0..<n]
+            guard let chunk = POSIX.receive(c, upTo: 2048), !chunk.isEmpty else { break }
+            request += chunk
             if request.count >= 4, request.suffix(4) == [13, 10, 13, 10] { break }
             if request.firstIndex(of: 10) != nil, request.starts(with: Array("GET ".utf8)) == false { break }
         }

@@ -8,19 +8,15 @@ import Foundation
 /// collapse onto the hash of the empty text.
 public enum ContentHash {
     public static func of(title: String?, body: String?, url: String? = nil, guid: String? = nil) -> String {
-        let t = TextNormalizer.normalize(title ?? "")
-        let b = TextNormalizer.normalize(body ?? "")
+        let t = TextNormalizer.normalizedUTF8(title ?? "")
+        let b = TextNormalizer.normalizedUTF8(body ?? "")
         // SHA-256 of t + "\n" + b (+ "\n" + URL or GUID for a bare link), fed in pieces.
         var hasher = SHA256()
-        func feed(_ s: String) {
-            var s = s
-            s.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        }
-        feed(t)
-        feed("\n")
-        feed(b)
+        hasher.update(data: t)
+        hasher.update(data: newline)
+        hasher.update(data: b)
         if t.isEmpty && b.isEmpty {
-            feed("\n" + (url.flatMap(URLCanonicalizer.matchKey) ?? guid ?? ""))
+            hasher.update(data: Array(("\n" + (url.flatMap(URLCanonicalizer.matchKey) ?? guid ?? "")).utf8))
         }
         let digest = hasher.finalize()
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -32,6 +28,8 @@ public enum ContentHash {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    private static let newline: [UInt8] = [0x0A]
 
     public static func of(_ entry: FeedEntry) -> String {
         of(title: entry.title, body: entry.content ?? entry.summary, url: entry.link, guid: entry.id)

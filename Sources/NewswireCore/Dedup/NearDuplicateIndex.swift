@@ -52,7 +52,7 @@ public struct NearDuplicateIndex: Sendable {
         DedupText.forEachNormalizedLine(body ?? "") { line in
             let limit = leadWords - wordHashes.count
             let n = DedupText.forEachWord(in: line, limit: limit) { range, _ in
-                wordHashes.append(DedupText.fnv1a(bytes: line[range]))
+                wordHashes.append(DedupText.fnv1a(bytes: line.extracting(range)))
             }
             if n < minParagraphWords && n != limit { wordHashes.removeLast(n) }
             return wordHashes.count < leadWords

@@ -187,22 +187,21 @@ public struct StoryClusterer: Sendable {
             var remaining = limit
             DedupText.forEachNormalizedLine(text ?? "") { line in
                 remaining -= DedupText.forEachWord(in: line, limit: remaining) { range, ascii in
+                    let word = line.extracting(range)
                     guard ascii else {
-                        var t = String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self)
+                        var t = DedupText.string(word)
                         if t.hasSuffix("'s") { t.removeLast(2) }
                         let numeric = t.unicodeScalars.allSatisfy { $0.properties.numericType != nil || $0 == "." || $0 == "," }
                         guard numeric || t.count >= 3, !Self.stopWords.contains(t) else { return }
                         nonASCII[t, default: 0] += weight
                         return
                     }
-                    var term = line[range]
-                    if term.count >= 2, term[term.endIndex - 2] == UInt8(ascii: "'"), term.last == UInt8(ascii: "s") {
-                        term.removeLast(2)
-                    }
-                    let numeric = term.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ",") }
-                    guard numeric || term.count >= 3 else { return }
+                    let n = word.count
+                    let possessive = n >= 2 && word[n - 2] == UInt8(ascii: "'") && word[n - 1] == UInt8(ascii: "s")
+                    let term = possessive ? word.extracting(droppingLast: 2) : word
+                    guard term.count >= 3 || Self.isNumber(term) else { return }
                     let h = DedupText.fnv1a(bytes: term)
-                    if let stop = Self.stopWordHashes[h], stop.utf8.elementsEqual(term) { return }
+                    if let stop = Self.stopWordHashes[h], Self.equal(term, stop) { return }
                     tf[Int64(bitPattern: h), default: 0] += weight
                 }
                 return remaining > 0
@@ -212,6 +211,25 @@ public struct StoryClusterer: Sendable {
         add(body, limit: leadWords, weight: 1)
         for (t, f) in nonASCII { tf[Int64(bitPattern: DedupText.fnv1a(t)), default: 0] += f }
         return tf
+    }
+
+    /// Whether an ASCII term is all digits, dots and commas.
+    private static func isNumber(_ term: Span<UInt8>) -> Bool {
+        for i in term.indices {
+            let b = term[i]
+            guard (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: ".") || b == UInt8(ascii: ",") else { return false }
+        }
+        return true
+    }
+
+    /// Whether `bytes` are the UTF-8 of `word`.
+    private static func equal(_ bytes: Span<UInt8>, _ word: String) -> Bool {
+        var k = 0
+        for b in word.utf8 {
+            guard k < bytes.count, bytes[k] == b else { return false }
+            k += 1
+        }
+        return k == bytes.count
     }
 
     /// The item's vector, with idf from the store's document frequencies.

@@ -42,17 +42,6 @@ public struct FetchResponse: Sendable {
     public var etag: String? { headers["etag"] }
     public var lastModified: String? { headers["last-modified"] }
     public var contentType: String? { headers["content-type"] }
-
-    public init(status: Int, headers: [String: String], body: Data, effectiveURL: String, redirects: Int,
-                permanentlyMovedTo: String? = nil, elapsedMs: Int) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-        self.effectiveURL = effectiveURL
-        self.redirects = redirects
-        self.permanentlyMovedTo = permanentlyMovedTo
-        self.elapsedMs = elapsedMs
-    }
 }
 
 /// Why a transfer produced no HTTP response.

@@ -81,46 +81,46 @@ public struct KeyValueLogHandler: LogHandler {
     /// and copied byte by byte; one that needs escapes goes through its Unicode scalars.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         var s = s
-        s.withUTF8 { u in
-            var needsQuotes = u.isEmpty, plain = true
-            var i = 0
-            while i < u.count {
-                let b = u[i]
-                if b == 0x20 || b == 0x3D {
-                    needsQuotes = true
-                } else if b == 0x22 || b == 0x5C || b < 0x20 || b == 0x7F
-                    || (b == 0xC2 && i + 1 < u.count && u[i + 1] <= 0x9F)  // U+0080...U+009F (C1 controls)
-                    || (b == 0xE2 && i + 2 < u.count && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {  // U+2028, U+2029
-                    needsQuotes = true
-                    plain = false
-                    break
-                }
-                i += 1
+        s.makeContiguousUTF8()  // `utf8.span` needs the bytes in one piece (always so for native strings)
+        let u = s.utf8.span
+        var needsQuotes = u.isEmpty, plain = true
+        var i = 0
+        while i < u.count {
+            let b = u[i]
+            if b == 0x20 || b == 0x3D {
+                needsQuotes = true
+            } else if b == 0x22 || b == 0x5C || b < 0x20 || b == 0x7F
+                || (b == 0xC2 && i + 1 < u.count && u[i + 1] <= 0x9F)  // U+0080...U+009F (C1 controls)
+                || (b == 0xE2 && i + 2 < u.count && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {  // U+2028, U+2029
+                needsQuotes = true
+                plain = false
+                break
             }
-            if !needsQuotes { return out.append(contentsOf: u) }
-            out.append(0x22)
-            if plain {
-                out.append(contentsOf: u)
-            } else {
-                for scalar in String(decoding: u, as: UTF8.self).unicodeScalars {
-                    switch scalar {
-                    case "\"": out.append(contentsOf: #"\""#.utf8)
-                    case "\\": out.append(contentsOf: #"\\"#.utf8)
-                    case "\n": out.append(contentsOf: #"\n"#.utf8)
-                    case "\r": out.append(contentsOf: #"\r"#.utf8)
-                    case "\t": out.append(contentsOf: #"\t"#.utf8)
-                    default:
-                        if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                            || scalar == "\u{2028}" || scalar == "\u{2029}" {
-                            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".utf8)
-                        } else {
-                            out.append(contentsOf: String(scalar).utf8)
-                        }
+            i += 1
+        }
+        if !needsQuotes { return out.append(contentsOf: s.utf8) }
+        out.append(0x22)
+        if plain {
+            out.append(contentsOf: s.utf8)
+        } else {
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out.append(contentsOf: #"\""#.utf8)
+                case "\\": out.append(contentsOf: #"\\"#.utf8)
+                case "\n": out.append(contentsOf: #"\n"#.utf8)
+                case "\r": out.append(contentsOf: #"\r"#.utf8)
+                case "\t": out.append(contentsOf: #"\t"#.utf8)
+                default:
+                    if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+                        || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                        out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".utf8)
+                    } else {
+                        out.append(contentsOf: String(scalar).utf8)
                     }
                 }
             }
-            out.append(0x22)
         }
+        out.append(0x22)
     }
 }
 

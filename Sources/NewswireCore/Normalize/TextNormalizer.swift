@@ -14,7 +14,12 @@ import Foundation
 /// general path.
 public enum TextNormalizer {
     public static func normalize(_ text: String) -> String {
-        fast(text) ?? general(text)
+        String(decoding: normalizedUTF8(text), as: UTF8.self)
+    }
+
+    /// `normalize(text)` as UTF-8 bytes: what the content hash takes, with no String built for it.
+    static func normalizedUTF8(_ text: String) -> [UInt8] {
+        fastUTF8(text) ?? generalUTF8(text)
     }
 
     /// NFKC, then lower case, then the folds. `String.lowercased()` is each scalar's lower-case mapping in turn,
@@ -22,6 +27,11 @@ public enum TextNormalizer {
     /// is built as UTF-8 bytes: no intermediate String and no `UnicodeScalarView` appends, which were most of
     /// this path's time.
     static func general(_ text: String) -> String {
+        String(decoding: generalUTF8(text), as: UTF8.self)
+    }
+
+    /// `general(text)` as UTF-8 bytes.
+    static func generalUTF8(_ text: String) -> [UInt8] {
         let nfkc = text.precomposedStringWithCompatibilityMapping
         var out: [UInt8] = []
         out.reserveCapacity(nfkc.utf8.count)
@@ -54,31 +64,38 @@ public enum TextNormalizer {
                 for l in u.properties.lowercaseMapping.unicodeScalars { fold(l) }
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// The fast path, or nil when the text has a character it does not cover. Works on UTF-8 bytes.
     static func fast(_ text: String) -> String? {
-        var text = text
-        return text.withUTF8 { bytes -> String? in
-            var failed = false
-            let result = String(unsafeUninitializedCapacity: bytes.count + 1) { out -> Int in
-                guard let n = fast(bytes, into: out) else {
-                    failed = true
-                    return 0
-                }
-                return n
-            }
-            return failed ? nil : result
-        }
+        fastUTF8(text).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The fast path from UTF-8 `bytes` into `out`, which must hold `bytes.count` bytes: the output is never
-    /// longer than the input (every character maps to as many bytes or fewer, "…" is 3 bytes and "..." too, and
-    /// a space is written only for a run of whitespace bytes). Returns the bytes written, or nil when the text
-    /// has a character the fast path does not cover. For callers that only read the result (the deduper's
-    /// words, line by line) and need no String.
-    static func fast(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+    /// `fast(text)` as UTF-8 bytes.
+    static func fastUTF8(_ text: String) -> [UInt8]? {
+        var text = text
+        text.makeContiguousUTF8()  // `utf8.span` needs the bytes in one piece (always so for native strings)
+        let bytes = text.utf8.span
+        var out = [UInt8](repeating: 0, count: bytes.count)
+        var written: Int?
+        do {
+            var target = out.mutableSpan
+            written = fast(bytes, into: &target)
+        }
+        guard let written else { return nil }
+        out.removeLast(out.count - written)
+        return out
+    }
+
+    /// The fast path from UTF-8 `bytes` into `out` from its start; `out` must hold `bytes.count` bytes: the
+    /// output is never longer than the input (every character maps to as many bytes or fewer, "…" is 3 bytes
+    /// and "..." too, and a space is written only for a run of whitespace bytes). Returns the bytes written,
+    /// or nil when the text has a character the fast path does not cover. For callers that only read the
+    /// result (the deduper's words, line by line) and need no String.
+    /// Inlined into its two callers, so that the span it writes stays in registers.
+    @inline(__always)
+    static func fast(_ bytes: Span<UInt8>, into out: inout MutableSpan<UInt8>) -> Int? {
         var n = 0
         var pendingSpace = false
         var i = 0

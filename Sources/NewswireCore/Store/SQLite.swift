@@ -197,29 +197,34 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` in one transaction (BEGIN IMMEDIATE: the writer takes its lock up front).
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let v = try body()
-            try execute("COMMIT")
-            return v
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
+        try bracket(body, begin: { () throws(StoreError) in try execute("BEGIN IMMEDIATE") },
+                    commit: { () throws(StoreError) in try execute("COMMIT") },
+                    undo: { try? execute("ROLLBACK") })
     }
 
     /// Runs `body` inside a savepoint of the open transaction: on an error only its own writes are undone.
     /// The pipeline opens one per feed entry, so the statements are prepared once rather than parsed by
     /// `sqlite3_exec` every time.
     func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try query("SAVEPOINT unit")
+        try bracket(body, begin: { () throws(StoreError) in _ = try query("SAVEPOINT unit") },
+                    commit: { () throws(StoreError) in _ = try query("RELEASE unit") },
+                    undo: {
+                        _ = try? query("ROLLBACK TO unit")
+                        _ = try? query("RELEASE unit")
+                    })
+    }
+
+    /// `begin`, `body`, `commit`; when `body` or `commit` throws, `undo` (its own errors dropped) and the error
+    /// goes on: the one shape of a transaction and a savepoint.
+    private func bracket<T>(_ body: () throws -> T, begin: () throws(StoreError) -> Void,
+                            commit: () throws(StoreError) -> Void, undo: () -> Void) throws -> T {
+        try begin()
         do {
             let v = try body()
-            try query("RELEASE unit")
+            try commit()
             return v
         } catch {
-            _ = try? query("ROLLBACK TO unit")
-            _ = try? query("RELEASE unit")
+            undo()
             throw error
         }
     }

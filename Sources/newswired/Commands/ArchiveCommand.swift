@@ -73,7 +73,7 @@ enum RecordText {
     }
 }
 
-struct ArchiveSearch: ParsableCommand {
+struct ArchiveSearch: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
         abstract: "Full-text search over title, summary and content (SQLite FTS5, BM25 ranking).",
@@ -99,48 +99,46 @@ struct ArchiveSearch: ParsableCommand {
     @Argument(help: "The query.")
     var query: String
 
-    func run() throws {
-        try reportingErrors {
-            let cpu0 = Self.cpuNanoseconds()
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let store = try global.openExistingStore()
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            let ranked: [RankedMatch]
-            let hits: [SearchHit]
-            do {
-                ranked = try store.rankedMatches(query, filter: filters.filter, limit: limit)
-            } catch let e as SearchQueryError {
-                throw fail(e.description, status: 65)
+    func execute() throws {
+        let cpu0 = Self.cpuNanoseconds()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let store = try global.openExistingStore()
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        let ranked: [RankedMatch]
+        let hits: [SearchHit]
+        do {
+            ranked = try store.rankedMatches(query, filter: filters.filter, limit: limit)
+        } catch let e as SearchQueryError {
+            throw fail(e.description, status: 65)
+        }
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        hits = try store.hits(ranked, query: query)
+        let t3 = DispatchTime.now().uptimeNanoseconds
+        let out = OutputBuffer()
+        defer {
+            if timing {
+                out.flush()
+                let t4 = DispatchTime.now().uptimeNanoseconds
+                func ms(_ ns: UInt64) -> String { String(Double(ns / 10_000) / 100) }
+                // The first two fields are what scripts/bench-archive reads.
+                FileHandle.standardError.write(Data(("timing: open \(ms(t1 - t0)) ms, search+output \(ms(t4 - t1)) ms, "
+                    + "hits \(hits.count) (rank \(ms(t2 - t1)) ms, load \(ms(t3 - t2)) ms, print \(ms(t4 - t3)) ms; "
+                    + "CPU before the command ran \(ms(cpu0)) ms)\n").utf8))
             }
-            let t2 = DispatchTime.now().uptimeNanoseconds
-            hits = try store.hits(ranked, query: query)
-            let t3 = DispatchTime.now().uptimeNanoseconds
-            let out = OutputBuffer()
-            defer {
-                if timing {
-                    out.flush()
-                    let t4 = DispatchTime.now().uptimeNanoseconds
-                    func ms(_ ns: UInt64) -> String { String(Double(ns / 10_000) / 100) }
-                    // The first two fields are what scripts/bench-archive reads.
-                    FileHandle.standardError.write(Data(("timing: open \(ms(t1 - t0)) ms, search+output \(ms(t4 - t1)) ms, "
-                        + "hits \(hits.count) (rank \(ms(t2 - t1)) ms, load \(ms(t3 - t2)) ms, print \(ms(t4 - t3)) ms; "
-                        + "CPU before the command ran \(ms(cpu0)) ms)\n").utf8))
-                }
-            }
-            if output.json {
-                for h in hits { out.line(h.record.jsonLine()) }
-                return
-            }
-            let colour = Terminal.colour(1)
-            if hits.isEmpty {
-                FileHandle.standardError.write(Data("no items match\n".utf8))
-            }
-            for h in hits {
-                out.line(RecordText.line(h.record, colour: colour))
-                let snippet = RecordText.oneLine(Terminal.snippet(h.snippet, colour: colour))
-                if !snippet.isEmpty { out.line("    " + snippet) }
-                if let url = h.record.url { out.line("    " + Terminal.dim(url, colour)) }
-            }
+        }
+        if output.json {
+            for h in hits { out.line(h.record.jsonLine()) }
+            return
+        }
+        let colour = Terminal.colour(1)
+        if hits.isEmpty {
+            FileHandle.standardError.write(Data("no items match\n".utf8))
+        }
+        for h in hits {
+            out.line(RecordText.line(h.record, colour: colour))
+            let snippet = RecordText.oneLine(Terminal.snippet(h.snippet, colour: colour))
+            if !snippet.isEmpty { out.line("    " + snippet) }
+            if let url = h.record.url { out.line("    " + Terminal.dim(url, colour)) }
         }
     }
 
@@ -153,7 +151,7 @@ struct ArchiveSearch: ParsableCommand {
     }
 }
 
-struct ArchiveShow: ParsableCommand {
+struct ArchiveShow: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "One item: its record, every sighting, its revisions, near-duplicates and story cluster.",
@@ -172,18 +170,16 @@ struct ArchiveShow: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try reportingErrors {
-            let store = try global.openExistingStore()
-            guard let full = try store.resolveItemID(id), let d = try store.details(id: full) else {
-                throw fail("no item \(id) in \(store.path)", status: 1)
-            }
-            let out = OutputBuffer()
-            if output.json {
-                out.line(Self.json(d))
-            } else {
-                Self.text(d, colour: Terminal.colour(1), out: out)
-            }
+    func execute() throws {
+        let store = try global.openExistingStore()
+        guard let full = try store.resolveItemID(id), let d = try store.details(id: full) else {
+            throw fail("no item \(id) in \(store.path)", status: 1)
+        }
+        let out = OutputBuffer()
+        if output.json {
+            out.line(Self.json(d))
+        } else {
+            Self.text(d, colour: Terminal.colour(1), out: out)
         }
     }
 
@@ -254,7 +250,7 @@ struct ArchiveShow: ParsableCommand {
     }
 }
 
-struct ArchiveTail: ParsableCommand {
+struct ArchiveTail: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
         abstract: "The last archived items; with -f, follow new ones as they are archived (across day files).",
@@ -282,42 +278,40 @@ struct ArchiveTail: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds between polls of the store when following.", valueName: "seconds"))
     var interval = 0.25
 
-    func run() throws {
-        try reportingErrors {
-            let store = try global.openExistingStore()
-            let filter = ItemFilter(topics: topic, relevantOnly: relevant)
-            let out = OutputBuffer()
-            let colour = Terminal.colour(1)
-            func emit(_ r: ArchiveRecord) {
-                out.line(output.json ? r.jsonLine() : RecordText.line(r, colour: colour))
+    func execute() throws {
+        let store = try global.openExistingStore()
+        let filter = ItemFilter(topics: topic, relevantOnly: relevant)
+        let out = OutputBuffer()
+        let colour = Terminal.colour(1)
+        func emit(_ r: ArchiveRecord) {
+            out.line(output.json ? r.jsonLine() : RecordText.line(r, colour: colour))
+        }
+        let (last, top) = try store.lastArchivedItems(n, filter: filter)
+        for (_, r) in last { emit(r) }
+        out.flush()
+        guard follow else { return }
+        // Everything at or below `low` has been printed or did not match; above it, `printed` remembers what
+        // was printed while an earlier item still waited for its archive line (another writer, or a crash).
+        var low = top
+        var printed = Set<Int64>()
+        while true {
+            usleep(useconds_t(max(0.01, interval) * 1_000_000))
+            let newTop = try store.maxSeq()
+            guard newTop > low else { continue }
+            let waiting = try store.firstUnarchivedSeq(after: low).flatMap { $0 <= newTop ? $0 : nil }
+            try store.forEachItem(filter: filter, afterSeq: low, archivedOnly: true) { seq, r in
+                guard seq <= newTop, !printed.contains(seq) else { return }
+                emit(r)
+                printed.insert(seq)
             }
-            let (last, top) = try store.lastArchivedItems(n, filter: filter)
-            for (_, r) in last { emit(r) }
             out.flush()
-            guard follow else { return }
-            // Everything at or below `low` has been printed or did not match; above it, `printed` remembers what
-            // was printed while an earlier item still waited for its archive line (another writer, or a crash).
-            var low = top
-            var printed = Set<Int64>()
-            while true {
-                usleep(useconds_t(max(0.01, interval) * 1_000_000))
-                let newTop = try store.maxSeq()
-                guard newTop > low else { continue }
-                let waiting = try store.firstUnarchivedSeq(after: low).flatMap { $0 <= newTop ? $0 : nil }
-                try store.forEachItem(filter: filter, afterSeq: low, archivedOnly: true) { seq, r in
-                    guard seq <= newTop, !printed.contains(seq) else { return }
-                    emit(r)
-                    printed.insert(seq)
-                }
-                out.flush()
-                low = waiting.map { $0 - 1 } ?? newTop
-                printed = printed.filter { $0 > low }
-            }
+            low = waiting.map { $0 - 1 } ?? newTop
+            printed = printed.filter { $0 > low }
         }
     }
 }
 
-struct ArchiveExport: ParsableCommand {
+struct ArchiveExport: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the archived items to stdout, oldest first, as JSON Lines (the archive contract) or CSV.",
@@ -335,36 +329,34 @@ struct ArchiveExport: ParsableCommand {
     @Option(name: .long, help: "jsonl or csv.")
     var format: Format = .jsonl
 
-    func run() throws {
-        try reportingErrors {
-            let store = try global.openExistingStore()
-            let filter = filters.filter
-            let total = Progress.isShown ? try store.count(filter: filter) : nil
-            let progress = Progress("exported", total: total)
-            let out = OutputBuffer()
-            var count = 0
-            switch format {
-            case .jsonl:
-                try store.writeArchiveLines(filter: filter) { bytes, lines throws(StoreError) in
-                    out.write(bytes: &bytes)
-                    count = lines
-                    progress.update(count)
-                }
-            case .csv:
-                out.write(ArchiveCSV.header)
-                try store.forEachItem(filter: filter) { _, r in
-                    out.write(ArchiveCSV.row(r))
-                    count += 1
-                    if count & 1023 == 0 { progress.update(count) }
-                }
+    func execute() throws {
+        let store = try global.openExistingStore()
+        let filter = filters.filter
+        let total = Progress.isShown ? try store.count(filter: filter) : nil
+        let progress = Progress("exported", total: total)
+        let out = OutputBuffer()
+        var count = 0
+        switch format {
+        case .jsonl:
+            try store.writeArchiveLines(filter: filter) { bytes, lines throws(StoreError) in
+                out.write(bytes: &bytes)
+                count = lines
+                progress.update(count)
             }
-            out.flush()
-            progress.finish(count)
+        case .csv:
+            out.write(ArchiveCSV.header)
+            try store.forEachItem(filter: filter) { _, r in
+                out.write(ArchiveCSV.row(r))
+                count += 1
+                if count & 1023 == 0 { progress.update(count) }
+            }
         }
+        out.flush()
+        progress.finish(count)
     }
 }
 
-struct ArchiveStatsCommand: ParsableCommand {
+struct ArchiveStatsCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Items per day, per topic and per feed (with how many of them are relevant)."
@@ -374,38 +366,36 @@ struct ArchiveStatsCommand: ParsableCommand {
     @OptionGroup var filters: FilterOptions
     @OptionGroup var output: JSONFlag
 
-    func run() throws {
-        try reportingErrors {
-            let store = try global.openExistingStore()
-            let s = try store.stats(filter: filters.filter)
-            let out = OutputBuffer()
-            if output.json {
-                func rows(_ rs: [ArchiveStats.Row], key: String) -> String {
-                    "[" + rs.map { r in
-                        var w = JSONObjectWriter()
-                        w.field(key, r.key)
-                        w.field("items", r.items)
-                        w.field("relevant", r.relevant)
-                        return w.finish()
-                    }.joined(separator: ",") + "]"
-                }
-                var w = JSONObjectWriter()
-                w.field("items", s.items)
-                w.field("relevant", s.relevant)
-                w.field("days", raw: rows(s.perDay, key: "day"))
-                w.field("topics", raw: rows(s.perTopic, key: "topic"))
-                w.field("feeds", raw: rows(s.perFeed, key: "feed"))
-                out.line(w.finish())
-                return
+    func execute() throws {
+        let store = try global.openExistingStore()
+        let s = try store.stats(filter: filters.filter)
+        let out = OutputBuffer()
+        if output.json {
+            func rows(_ rs: [ArchiveStats.Row], key: String) -> String {
+                "[" + rs.map { r in
+                    var w = JSONObjectWriter()
+                    w.field(key, r.key)
+                    w.field("items", r.items)
+                    w.field("relevant", r.relevant)
+                    return w.finish()
+                }.joined(separator: ",") + "]"
             }
-            let colour = Terminal.colour(1)
-            out.line("\(s.items) items, \(s.relevant) relevant")
-            for (title, rows) in [("per day", s.perDay), ("per topic", s.perTopic), ("per feed", s.perFeed)] {
-                out.line("")
-                out.line(Terminal.bold(title, colour) + Terminal.dim("   items  relevant", colour))
-                for r in rows {
-                    out.line("  " + String(r.items).leftPadded(8) + "  " + String(r.relevant).leftPadded(8) + "  " + r.key)
-                }
+            var w = JSONObjectWriter()
+            w.field("items", s.items)
+            w.field("relevant", s.relevant)
+            w.field("days", raw: rows(s.perDay, key: "day"))
+            w.field("topics", raw: rows(s.perTopic, key: "topic"))
+            w.field("feeds", raw: rows(s.perFeed, key: "feed"))
+            out.line(w.finish())
+            return
+        }
+        let colour = Terminal.colour(1)
+        out.line("\(s.items) items, \(s.relevant) relevant")
+        for (title, rows) in [("per day", s.perDay), ("per topic", s.perTopic), ("per feed", s.perFeed)] {
+            out.line("")
+            out.line(Terminal.bold(title, colour) + Terminal.dim("   items  relevant", colour))
+            for r in rows {
+                out.line("  " + String(r.items).leftPadded(8) + "  " + String(r.relevant).leftPadded(8) + "  " + r.key)
             }
         }
     }

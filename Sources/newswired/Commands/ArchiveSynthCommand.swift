@@ -6,7 +6,7 @@ import NewswireCore
 /// `scripts/bench-archive`. Deterministic for a seed: Zipf-distributed filler words plus topic phrases, so
 /// full-text posting lists and topic filters have realistic shapes (a topic phrase such as "export controls"
 /// occurs in a few per cent of items, a filler word anywhere from almost all to almost none).
-struct ArchiveSynth: ParsableCommand {
+struct ArchiveSynth: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Fill the store with synthetic items (benchmarks only).",
@@ -24,33 +24,31 @@ struct ArchiveSynth: ParsableCommand {
     @Option(name: .long, help: "Items per transaction.")
     var batch = 10_000
 
-    func run() throws {
-        try reportingErrors {
-            let dir = try global.resolvedStateDirectory()
-            let store = try ItemStore(stateDirectory: dir)
-            var gen = SyntheticItems(seed: seed)
-            let progress = Progress("items", total: count)
-            let start = Date()
-            var done = 0
-            while done < count {
-                let n = min(batch, count - done)
-                try store.transaction {
-                    var ids: [String] = []
-                    ids.reserveCapacity(n)
-                    for _ in 0..<n {
-                        let r = gen.next()
-                        try store.insertItem(r, language: "en")
-                        ids.append(r.id)
-                    }
-                    try store.markArchived(ids: ids)
+    func execute() throws {
+        let dir = try global.resolvedStateDirectory()
+        let store = try ItemStore(stateDirectory: dir)
+        var gen = SyntheticItems(seed: seed)
+        let progress = Progress("items", total: count)
+        let start = Date()
+        var done = 0
+        while done < count {
+            let n = min(batch, count - done)
+            try store.transaction {
+                var ids: [String] = []
+                ids.reserveCapacity(n)
+                for _ in 0..<n {
+                    let r = gen.next()
+                    try store.insertItem(r, language: "en")
+                    ids.append(r.id)
                 }
-                done += n
-                progress.update(done)
+                try store.markArchived(ids: ids)
             }
-            progress.finish(done)
-            let secs = Date().timeIntervalSince(start)
-            print("added \(done) items in \(String(format: "%.1f", secs)) s (\(Int(Double(done) / max(secs, 0.001))) items/s); store \(store.path)")
+            done += n
+            progress.update(done)
         }
+        progress.finish(done)
+        let secs = Date().timeIntervalSince(start)
+        print("added \(done) items in \(String(format: "%.1f", secs)) s (\(Int(Double(done) / max(secs, 0.001))) items/s); store \(store.path)")
     }
 }
 

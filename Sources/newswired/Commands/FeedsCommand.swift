@@ -18,11 +18,17 @@ struct FeedSources {
     var config: DaemonConfig
     var configured: [FeedConfig]
     var added: [FeedConfig]
+    /// Where the added feeds and every feed's state are stored.
+    var stateDirectory: URL
+    /// --feeds: the file that lists the configured feeds in place of the config's.
+    private var feedsOption: String?
 
     init(_ global: GlobalOptions) throws {
         config = try global.loadConfig(defaultsWithState: true)
         configured = try global.configFeedList(for: config)
-        added = try ItemStore.subscriptions(stateDirectory: global.stateDirectory(for: config))
+        stateDirectory = global.stateDirectory(for: config)
+        added = try ItemStore.subscriptions(stateDirectory: stateDirectory)
+        feedsOption = global.feeds
     }
 
     /// The merged list, as `run` and `once` poll it.
@@ -34,14 +40,27 @@ struct FeedSources {
     func isConfigured(_ url: String) -> Bool { configured.contains { $0.url == url } }
 
     /// The file that lists a configured feed.
-    func file(of url: String, global: GlobalOptions) -> String {
-        if let f = global.feeds { return f }
+    func file(of url: String) -> String {
+        if let f = feedsOption { return f }
         if config.feeds.contains(where: { $0.url == url }) { return config.file }
         return config.feedsFile.map { config.resolve($0).path } ?? config.file
     }
+
+    /// The store in the state directory, where feeds are added and removed and their state kept.
+    func openStore() throws -> ItemStore { try ItemStore(stateDirectory: stateDirectory) }
 }
 
-struct FeedsList: ParsableCommand {
+/// A `feeds` subcommand that works on the feed list, which the plumbing loads before `execute(_:)`.
+protocol FeedsSubcommand: ReportingCommand {
+    var global: GlobalOptions { get }
+    func execute(_ sources: FeedSources) throws
+}
+
+extension FeedsSubcommand {
+    func execute() throws { try execute(FeedSources(global)) }
+}
+
+struct FeedsList: FeedsSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "Every feed with its health: last status, consecutive errors, last new item, next fetch.",
@@ -55,45 +74,41 @@ struct FeedsList: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag
 
-    func run() throws {
-        try reportingErrors {
-            let sources = try FeedSources(global)
-            let dir = global.stateDirectory(for: sources.config)
-            let storeFile = dir.appendingPathComponent(ItemStore.fileName).path
-            var states: [String: FeedState] = [:]
-            if FileManager.default.fileExists(atPath: storeFile) {
-                for s in try ItemStore(stateDirectory: dir).allFeedStates() { states[s.url] = s }
+    func execute(_ sources: FeedSources) throws {
+        let storeFile = sources.stateDirectory.appendingPathComponent(ItemStore.fileName).path
+        var states: [String: FeedState] = [:]
+        if FileManager.default.fileExists(atPath: storeFile) {
+            for s in try sources.openStore().allFeedStates() { states[s.url] = s }
+        }
+        let out = OutputBuffer()
+        let feeds = sources.all
+        if output.json {
+            out.line("[" + feeds.map { f in
+                Self.json(f, source: sources.isConfigured(f.url) ? "config" : "added", state: states[f.url])
+            }.joined(separator: ",") + "]")
+            return
+        }
+        let colour = Terminal.colour(1)
+        let now = Int(Date().timeIntervalSince1970)
+        out.line(Terminal.dim("STATUS  ERRORS  LAST NEW          NEXT FETCH        SOURCE  FEED", colour))
+        for f in feeds {
+            let s = states[f.url]
+            var status = s?.lastStatus.map(String.init) ?? (s?.lastError != nil ? "error" : "new")
+            if s?.disabled == true { status = "gone" }
+            let errors = s?.consecutiveErrors ?? 0
+            var line = status.padding(toLength: 8, withPad: " ", startingAt: 0)
+            line += String(errors).padding(toLength: 8, withPad: " ", startingAt: 0)
+            line += Self.when(s?.lastNewItemAt, now: now).padding(toLength: 18, withPad: " ", startingAt: 0)
+            line += Self.when(s?.nextDueAt, now: now).padding(toLength: 18, withPad: " ", startingAt: 0)
+            line += (sources.isConfigured(f.url) ? "config" : "added").padding(toLength: 8, withPad: " ", startingAt: 0)
+            line += f.url
+            if let moved = s?.currentURL { line += " -> " + moved }
+            if let title = s?.title ?? f.title { line += "  " + Terminal.dim(RecordText.oneLine(title), colour) }
+            if errors > 0 || s?.disabled == true {
+                line = colour ? "\u{1B}[31m\(line)\u{1B}[0m" : line
+                if let e = s?.lastError { line += "\n        " + RecordText.oneLine(e) }
             }
-            let out = OutputBuffer()
-            let feeds = sources.all
-            if output.json {
-                out.line("[" + feeds.map { f in
-                    Self.json(f, source: sources.isConfigured(f.url) ? "config" : "added", state: states[f.url])
-                }.joined(separator: ",") + "]")
-                return
-            }
-            let colour = Terminal.colour(1)
-            let now = Int(Date().timeIntervalSince1970)
-            out.line(Terminal.dim("STATUS  ERRORS  LAST NEW          NEXT FETCH        SOURCE  FEED", colour))
-            for f in feeds {
-                let s = states[f.url]
-                var status = s?.lastStatus.map(String.init) ?? (s?.lastError != nil ? "error" : "new")
-                if s?.disabled == true { status = "gone" }
-                let errors = s?.consecutiveErrors ?? 0
-                var line = status.padding(toLength: 8, withPad: " ", startingAt: 0)
-                line += String(errors).padding(toLength: 8, withPad: " ", startingAt: 0)
-                line += Self.when(s?.lastNewItemAt, now: now).padding(toLength: 18, withPad: " ", startingAt: 0)
-                line += Self.when(s?.nextDueAt, now: now).padding(toLength: 18, withPad: " ", startingAt: 0)
-                line += (sources.isConfigured(f.url) ? "config" : "added").padding(toLength: 8, withPad: " ", startingAt: 0)
-                line += f.url
-                if let moved = s?.currentURL { line += " -> " + moved }
-                if let title = s?.title ?? f.title { line += "  " + Terminal.dim(RecordText.oneLine(title), colour) }
-                if errors > 0 || s?.disabled == true {
-                    line = colour ? "\u{1B}[31m\(line)\u{1B}[0m" : line
-                    if let e = s?.lastError { line += "\n        " + RecordText.oneLine(e) }
-                }
-                out.line(line)
-            }
+            out.line(line)
         }
     }
 
@@ -122,7 +137,7 @@ struct FeedsList: ParsableCommand {
     }
 }
 
-struct FeedsAdd: ParsableCommand {
+struct FeedsAdd: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add a feed. Fetches it once to check it; given an HTML page, adds the feed the page advertises.",
@@ -147,45 +162,43 @@ struct FeedsAdd: ParsableCommand {
     @Argument(help: "The feed's URL, or a web page that advertises one.")
     var url: String
 
-    func run() throws {
-        try reportingErrors {
-            let lower = url.lowercased()
-            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), URL(string: url)?.host != nil else {
-                throw fail("'\(url)' is not an http(s) URL", status: 64)
-            }
-            let sources = try FeedSources(global)
-            var feed = FeedConfig(url: url, title: title, tags: tag)
-            if !noFetch {
-                let fetcher = Fetcher(options: FetchOptions(sources.config.fetch))
-                switch Self.check(url, fetcher: fetcher) {
-                case .feed(let feedTitle):
-                    feed.title = title ?? feedTitle
-                case .page(let alternates):
-                    guard let first = alternates.first else {
-                        throw fail("\(url) is a web page that advertises no feed (no <link rel=\"alternate\" type=\"application/rss+xml\">)", status: 1)
-                    }
-                    guard case .feed(let feedTitle) = Self.check(first, fetcher: fetcher) else {
-                        throw fail("\(url) advertises \(first), but that is not a feed either", status: 1)
-                    }
-                    print("\(url) is a web page; it advertises \(first)")
-                    for other in alternates.dropFirst() { print("  also advertised: \(other)") }
-                    feed.url = first
-                    feed.title = title ?? feedTitle
-                case .failed(let message):
-                    throw fail("\(url): \(message) (add it anyway with --no-fetch)", status: 1)
+    func execute() throws {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), URL(string: url)?.host != nil else {
+            throw fail("'\(url)' is not an http(s) URL", status: 64)
+        }
+        let sources = try FeedSources(global)
+        var feed = FeedConfig(url: url, title: title, tags: tag)
+        if !noFetch {
+            let fetcher = Fetcher(options: FetchOptions(sources.config.fetch))
+            switch Self.check(url, fetcher: fetcher) {
+            case .feed(let feedTitle):
+                feed.title = title ?? feedTitle
+            case .page(let alternates):
+                guard let first = alternates.first else {
+                    throw fail("\(url) is a web page that advertises no feed (no <link rel=\"alternate\" type=\"application/rss+xml\">)", status: 1)
                 }
+                guard case .feed(let feedTitle) = Self.check(first, fetcher: fetcher) else {
+                    throw fail("\(url) advertises \(first), but that is not a feed either", status: 1)
+                }
+                print("\(url) is a web page; it advertises \(first)")
+                for other in alternates.dropFirst() { print("  also advertised: \(other)") }
+                feed.url = first
+                feed.title = title ?? feedTitle
+            case .failed(let message):
+                throw fail("\(url): \(message) (add it anyway with --no-fetch)", status: 1)
             }
-            if sources.isConfigured(feed.url) {
-                print("\(feed.url) is already in the config (\(sources.file(of: feed.url, global: global)))")
-                return
-            }
-            let store = try ItemStore(stateDirectory: global.stateDirectory(for: sources.config))
-            if try store.addSubscriptions([feed], source: "add").isEmpty {
-                print("\(feed.url) was already added")
-            } else {
-                print("added \(feed.url)" + (feed.title.map { " (\($0))" } ?? ""))
-                print("a running daemon polls it after a reload: systemctl reload newswired (or kill -HUP its pid)")
-            }
+        }
+        if sources.isConfigured(feed.url) {
+            print("\(feed.url) is already in the config (\(sources.file(of: feed.url)))")
+            return
+        }
+        let store = try sources.openStore()
+        if try store.addSubscriptions([feed], source: "add").isEmpty {
+            print("\(feed.url) was already added")
+        } else {
+            print("added \(feed.url)" + (feed.title.map { " (\($0))" } ?? ""))
+            print("a running daemon polls it after a reload: systemctl reload newswired (or kill -HUP its pid)")
         }
     }
 
@@ -213,7 +226,7 @@ struct FeedsAdd: ParsableCommand {
     }
 }
 
-struct FeedsRemove: ParsableCommand {
+struct FeedsRemove: FeedsSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
         abstract: "Remove a feed added with feeds add or import (config feeds are removed from the config)."
@@ -224,28 +237,23 @@ struct FeedsRemove: ParsableCommand {
     @Argument(help: "The feed's URL.")
     var url: String
 
-    func run() throws {
-        try reportingErrors {
-            let sources = try FeedSources(global)
-            let dir = global.stateDirectory(for: sources.config)
-            if sources.added.contains(where: { $0.url == url }),
-               try ItemStore(stateDirectory: dir).removeSubscription(url: url) {
-                if sources.isConfigured(url) {
-                    print("removed \(url) from the added feeds; it is still polled: it is also in \(sources.file(of: url, global: global))")
-                } else {
-                    print("removed \(url); a running daemon stops polling it after a reload (systemctl reload newswired)")
-                }
-                return
-            }
+    func execute(_ sources: FeedSources) throws {
+        if sources.added.contains(where: { $0.url == url }), try sources.openStore().removeSubscription(url: url) {
             if sources.isConfigured(url) {
-                throw fail("\(url) comes from \(sources.file(of: url, global: global)); remove it there (then reload the daemon)", status: 1)
+                print("removed \(url) from the added feeds; it is still polled: it is also in \(sources.file(of: url))")
+            } else {
+                print("removed \(url); a running daemon stops polling it after a reload (systemctl reload newswired)")
             }
-            throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
+            return
         }
+        if sources.isConfigured(url) {
+            throw fail("\(url) comes from \(sources.file(of: url)); remove it there (then reload the daemon)", status: 1)
+        }
+        throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
     }
 }
 
-struct FeedsEnable: ParsableCommand {
+struct FeedsEnable: FeedsSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "enable",
         abstract: "Enable a feed that was disabled (410 Gone) now, instead of at its next re-check.",
@@ -261,25 +269,22 @@ struct FeedsEnable: ParsableCommand {
     @Argument(help: "The feed's URL.")
     var url: String
 
-    func run() throws {
-        try reportingErrors {
-            let sources = try FeedSources(global)
-            guard sources.all.contains(where: { $0.url == url }) else {
-                throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
-            }
-            let store = try ItemStore(stateDirectory: global.stateDirectory(for: sources.config))
-            guard var state = try store.feedState(url: url), state.disabled else {
-                print("\(url) is not disabled; nothing to do")
-                return
-            }
-            state.enable(at: Int(Date().timeIntervalSince1970))
-            try store.saveFeedState(state)
-            print("enabled \(url); a running daemon fetches it after a reload (systemctl reload newswired)")
+    func execute(_ sources: FeedSources) throws {
+        guard sources.all.contains(where: { $0.url == url }) else {
+            throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
         }
+        let store = try sources.openStore()
+        guard var state = try store.feedState(url: url), state.disabled else {
+            print("\(url) is not disabled; nothing to do")
+            return
+        }
+        state.enable(at: Int(Date().timeIntervalSince1970))
+        try store.saveFeedState(state)
+        print("enabled \(url); a running daemon fetches it after a reload (systemctl reload newswired)")
     }
 }
 
-struct FeedsImport: ParsableCommand {
+struct FeedsImport: FeedsSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Add the feeds of an OPML file (any feed reader's export; folders and categories become tags) or a URL list.",
@@ -291,27 +296,24 @@ struct FeedsImport: ParsableCommand {
     @Argument(help: "An OPML file, or a text file with one URL per line (# comments).")
     var file: String
 
-    func run() throws {
-        try reportingErrors {
-            let sources = try FeedSources(global)
-            let feeds = try FeedList.load(file: file)
-            let fresh = feeds.filter { !sources.isConfigured($0.url) }
-            let store = try ItemStore(stateDirectory: global.stateDirectory(for: sources.config))
-            let progress = Progress("importing", total: fresh.count)
-            var added = 0
-            var done = 0
-            for chunk in stride(from: 0, to: fresh.count, by: 200).map({ Array(fresh[$0..<min($0 + 200, fresh.count)]) }) {
-                added += try store.addSubscriptions(chunk, source: "import:" + file).count  // short transactions
-                done += chunk.count
-                progress.update(done)
-            }
-            if fresh.count >= 200 { progress.finish(done) }
-            print("imported \(added) of \(feeds.count) feeds from \(file) (\(feeds.count - added) already present)")
+    func execute(_ sources: FeedSources) throws {
+        let feeds = try FeedList.load(file: file)
+        let fresh = feeds.filter { !sources.isConfigured($0.url) }
+        let store = try sources.openStore()
+        let progress = Progress("importing", total: fresh.count)
+        var added = 0
+        var done = 0
+        for chunk in stride(from: 0, to: fresh.count, by: 200).map({ Array(fresh[$0..<min($0 + 200, fresh.count)]) }) {
+            added += try store.addSubscriptions(chunk, source: "import:" + file).count  // short transactions
+            done += chunk.count
+            progress.update(done)
         }
+        if fresh.count >= 200 { progress.finish(done) }
+        print("imported \(added) of \(feeds.count) feeds from \(file) (\(feeds.count - added) already present)")
     }
 }
 
-struct FeedsExport: ParsableCommand {
+struct FeedsExport: FeedsSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write every feed (config and added) to stdout as OPML 2.0 (first tag = folder) or one URL per line."
@@ -324,14 +326,12 @@ struct FeedsExport: ParsableCommand {
     @Option(name: .long, help: "opml or urls.")
     var format: Format = .opml
 
-    func run() throws {
-        try reportingErrors {
-            let feeds = try FeedSources(global).all
-            let out = OutputBuffer()
-            switch format {
-            case .opml: out.write(OPML.renderFolders(feeds))
-            case .urls: for f in feeds { out.line(f.url) }
-            }
+    func execute(_ sources: FeedSources) throws {
+        let feeds = sources.all
+        let out = OutputBuffer()
+        switch format {
+        case .opml: out.write(OPML.renderFolders(feeds))
+        case .urls: for f in feeds { out.line(f.url) }
         }
     }
 }

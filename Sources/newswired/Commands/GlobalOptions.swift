@@ -129,6 +129,16 @@ enum CLIError: Error, CustomStringConvertible {
     }
 }
 
+/// A command whose errors `reportingErrors` turns into one line and an exit status: the command writes
+/// `execute()`, and this plumbing its `run()`.
+protocol ReportingCommand: ParsableCommand {
+    func execute() throws
+}
+
+extension ReportingCommand {
+    func run() throws { try reportingErrors(execute) }
+}
+
 extension ParsableCommand {
     /// Runs `body`, turning configuration, store, archive and lock errors into one clear line on stderr and an
     /// exit status; any other error goes on to ArgumentParser.

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import NewswireCore
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon in the foreground: poll every feed at its interval until SIGTERM or SIGINT.",
@@ -23,30 +23,28 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reportingErrors {
-            let (config, feeds) = try global.loadForDaemon()
-            let logger = Logger(label: "daemon")
-            let stop = StopSignal()
-            stop.install(onReopenLog: { LogSink.standardError.reopen() })  // before READY=1: a signal raised earlier would be lost
-            let registry = config.metricsListen != nil ? DaemonMetrics.bootstrapPrometheus() : nil
-            let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config))
-            if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
-            var metricsServer: MetricsServer?
-            if let listen = config.metricsListen.flatMap(ListenAddress.init), let registry {
-                metricsServer = try MetricsServer(listen: listen, metrics: { registry.emitToBuffer() }, heartbeat: daemon.heartbeat)
-                logger.info("metrics", metadata: ["listen": .string("\(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(metricsServer!.port)")])
-            }
-            defer { metricsServer?.stop() }
-            let options = global
-            daemon.run(stop: stop) {
-                do {
-                    let config = try options.loadConfig()
-                    return Daemon.Settings(config: config, feeds: try options.feedList(for: config),
-                                           model: try Daemon.Settings.loadModel(for: config))
-                } catch CLIError.config(let error) {
-                    throw error  // the daemon logs its file, line and key as fields
-                }
+    func execute() throws {
+        let (config, feeds) = try global.loadForDaemon()
+        let logger = Logger(label: "daemon")
+        let stop = StopSignal()
+        stop.install(onReopenLog: { LogSink.standardError.reopen() })  // before READY=1: a signal raised earlier would be lost
+        let registry = config.metricsListen != nil ? DaemonMetrics.bootstrapPrometheus() : nil
+        let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config))
+        if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
+        var metricsServer: MetricsServer?
+        if let listen = config.metricsListen.flatMap(ListenAddress.init), let registry {
+            metricsServer = try MetricsServer(listen: listen, metrics: { registry.emitToBuffer() }, heartbeat: daemon.heartbeat)
+            logger.info("metrics", metadata: ["listen": .string("\(listen.isIPv6 ? "[\(listen.host)]" : listen.host):\(metricsServer!.port)")])
+        }
+        defer { metricsServer?.stop() }
+        let options = global
+        daemon.run(stop: stop) {
+            do {
+                let config = try options.loadConfig()
+                return Daemon.Settings(config: config, feeds: try options.feedList(for: config),
+                                       model: try Daemon.Settings.loadModel(for: config))
+            } catch CLIError.config(let error) {
+                throw error  // the daemon logs its file, line and key as fields
             }
         }
     }
@@ -89,7 +87,7 @@ struct OnceCommand: ParsableCommand {
     }
 }
 
-struct CheckConfigCommand: ParsableCommand {
+struct CheckConfigCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Check the config, the feed list and the topic model; print a summary or the first error (file:line: key: problem)."
@@ -97,19 +95,17 @@ struct CheckConfigCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reportingErrors {
-            let config = try global.loadConfig()
-            let feeds = try global.feedList(for: config)
-            do {
-                _ = try TopicModel.load(contentsOf: config.modelURL)
-            } catch {
-                throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
-            }
-            print("config \(config.file): ok")
-            print("feeds: \(feeds.count)")
-            print("model: \(config.modelURL.path)")
-            print("state: \(global.stateDirectory(for: config).path)")
+    func execute() throws {
+        let config = try global.loadConfig()
+        let feeds = try global.feedList(for: config)
+        do {
+            _ = try TopicModel.load(contentsOf: config.modelURL)
+        } catch {
+            throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
         }
+        print("config \(config.file): ok")
+        print("feeds: \(feeds.count)")
+        print("model: \(config.modelURL.path)")
+        print("state: \(global.stateDirectory(for: config).path)")
     }
 }

@@ -10,7 +10,7 @@ struct StoreCommand: ParsableCommand {
     )
 }
 
-struct StoreRebuildCommand: ParsableCommand {
+struct StoreRebuildCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuild",
         abstract: "Rebuild an empty store from the archive, so that nothing is archived twice.",
@@ -29,36 +29,34 @@ struct StoreRebuildCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        try reportingErrors {
-            let config = try global.loadConfig()
-            try global.bootstrapLogging(config: nil)
-            let stateDirectory = global.stateDirectory(for: config)
-            let lock = try StateLock(stateDirectory: stateDirectory)
-            defer { withExtendedLifetime(lock) {} }
-            let store = try ItemStore(stateDirectory: stateDirectory)
-            let items = try store.itemCount()
-            let marker = StoreRebuild.incompleteMarker(stateDirectory: stateDirectory)
-            let continuing = FileManager.default.fileExists(atPath: marker.path)
-            guard items == 0 || continuing else {
-                FileHandle.standardError.write(Data("newswired: store \(store.path) holds \(items) items; rebuild fills an empty store only (move this one away first)\n".utf8))
-                throw ExitCode(64)
-            }
-            let model: TopicModel
-            do {
-                model = try TopicModel.load(contentsOf: config.modelURL)
-            } catch {
-                throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
-            }
-            let archive = ArchiveReader(stateDirectory: stateDirectory)
-            guard FileManager.default.createFile(atPath: marker.path, contents: Data("started by pid \(getpid())\n".utf8)) else {
-                throw StoreError(path: marker.path, message: "cannot write the rebuild marker")
-            }
-            let summary = try StoreRebuild(store: store, classifier: TopicClassifier(model: model)).run(from: archive)
-            try? FileManager.default.removeItem(at: marker)
-            if continuing { print("continued an unfinished rebuild") }
-            print("rebuilt \(store.path) from \(archive.directory.path): \(summary.items) items from \(summary.lines) lines\(summary.repeated > 0 ? " (\(summary.repeated) lines repeated an item already stored)" : "")")
+    func execute() throws {
+        let config = try global.loadConfig()
+        try global.bootstrapLogging(config: nil)
+        let stateDirectory = global.stateDirectory(for: config)
+        let lock = try StateLock(stateDirectory: stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try ItemStore(stateDirectory: stateDirectory)
+        let items = try store.itemCount()
+        let marker = StoreRebuild.incompleteMarker(stateDirectory: stateDirectory)
+        let continuing = FileManager.default.fileExists(atPath: marker.path)
+        guard items == 0 || continuing else {
+            FileHandle.standardError.write(Data("newswired: store \(store.path) holds \(items) items; rebuild fills an empty store only (move this one away first)\n".utf8))
+            throw ExitCode(64)
         }
+        let model: TopicModel
+        do {
+            model = try TopicModel.load(contentsOf: config.modelURL)
+        } catch {
+            throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
+        }
+        let archive = ArchiveReader(stateDirectory: stateDirectory)
+        guard FileManager.default.createFile(atPath: marker.path, contents: Data("started by pid \(getpid())\n".utf8)) else {
+            throw StoreError(path: marker.path, message: "cannot write the rebuild marker")
+        }
+        let summary = try StoreRebuild(store: store, classifier: TopicClassifier(model: model)).run(from: archive)
+        try? FileManager.default.removeItem(at: marker)
+        if continuing { print("continued an unfinished rebuild") }
+        print("rebuilt \(store.path) from \(archive.directory.path): \(summary.items) items from \(summary.lines) lines\(summary.repeated > 0 ? " (\(summary.repeated) lines repeated an item already stored)" : "")")
     }
 }
 
