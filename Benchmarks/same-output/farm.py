@@ -139,7 +139,7 @@ def fetches(log):
     for line in open(log, encoding="utf-8", errors="replace"):
         if any(f" event={e} " in line for e in ("fetch", "moved", "parse")):
             line = line.split(" ", 1)[1].rstrip("\n")
-            print(re.sub(r" (ms|next_at|retry_at)=\S+", r" \1=_", line))
+            print(re.sub(r" (ms|next_at|retry_at|recheck_at)=\S+", r" \1=_", line))
 
 
 if __name__ == "__main__":
