@@ -390,25 +390,11 @@ extension FeedBuilder {
         guard candidate else { return s }
         // Decided before anything is copied: most candidates are genuine UTF-8 ("café"), whose characters as
         // bytes break UTF-8's structure (a lead byte without its continuation bytes, or one alone).
-        var sawHigh = false
-        var expected = 0
+        var shape = UTF8Shape()
         for scalar in s.unicodeScalars {
-            guard scalar.value <= 0xFF else { return s }
-            let b = UInt8(scalar.value)
-            if b >= 0x80 { sawHigh = true }
-            if expected > 0 {
-                guard b >= 0x80, b <= 0xBF else { return s }
-                expected -= 1
-            } else if b >= 0x80 {
-                switch b {
-                case 0xC2...0xDF: expected = 1
-                case 0xE0...0xEF: expected = 2
-                case 0xF0...0xF4: expected = 3
-                default: return s
-                }
-            }
+            guard scalar.value <= 0xFF, shape.add(UInt8(scalar.value)) else { return s }
         }
-        guard sawHigh, expected == 0 else { return s }
+        guard shape.isCompleteWithNonASCII else { return s }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars { bytes.append(UInt8(scalar.value)) }

@@ -93,26 +93,11 @@ enum PlainText {
         func byte(_ v: UInt32) -> UInt8? { v <= 0xFF ? UInt8(v) : DocumentDecoder.cp1252Byte(for: v) }
         // A first pass only decides (most text that gets here is genuine UTF-8, "café", and fails within a
         // few characters): nothing is copied unless the repair will be kept.
-        var sawHigh = false
-        // Continuation bytes still expected after a lead byte: where the bytes cannot be valid UTF-8
-        // (a missing or stray continuation byte, a byte no UTF-8 has), the validation below would fail.
-        var expected = 0
+        var shape = UTF8Shape()
         for ch in s.unicodeScalars[rest...] {
-            guard let b = byte(ch.value) else { return s }
-            if b >= 0x80 { sawHigh = true }
-            if expected > 0 {
-                guard b >= 0x80, b <= 0xBF else { return s }
-                expected -= 1
-            } else if b >= 0x80 {
-                switch b {
-                case 0xC2...0xDF: expected = 1
-                case 0xE0...0xEF: expected = 2
-                case 0xF0...0xF4: expected = 3
-                default: return s
-                }
-            }
+            guard let b = byte(ch.value), shape.add(b) else { return s }
         }
-        guard expected == 0, sawHigh else { return s }
+        guard shape.isCompleteWithNonASCII else { return s }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(s.utf8.count)
         bytes.append(contentsOf: s.utf8[..<rest])
@@ -250,4 +235,33 @@ extension String {
         let last = scalars.lastIndex(where: { !PlainText.isSpace($0) })!
         return String(scalars[first...last])
     }
+}
+
+/// UTF-8's structure checked one byte at a time: what the mojibake repairs (`PlainText`, `FeedBuilder`)
+/// decide before they copy anything, since the validation of the copy would fail where this does.
+struct UTF8Shape {
+    private(set) var sawHigh = false
+    /// Continuation bytes still expected after a lead byte.
+    private var expected = 0
+
+    /// False when `b` breaks the structure: a missing or stray continuation byte, or a byte no UTF-8 has.
+    @inline(__always)
+    mutating func add(_ b: UInt8) -> Bool {
+        if b >= 0x80 { sawHigh = true }
+        if expected > 0 {
+            guard b >= 0x80, b <= 0xBF else { return false }
+            expected -= 1
+        } else if b >= 0x80 {
+            switch b {
+            case 0xC2...0xDF: expected = 1
+            case 0xE0...0xEF: expected = 2
+            case 0xF0...0xF4: expected = 3
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Every sequence ended, and at least one byte was not ASCII.
+    var isCompleteWithNonASCII: Bool { sawHigh && expected == 0 }
 }

@@ -104,6 +104,16 @@ public struct FeedState: Sendable, Equatable {
 }
 
 /// Where feed states persist, so a restart resumes the schedule. `ItemStore` implements it.
+/// The `SET` list of a feed state's upsert (`INSERT ... ON CONFLICT(url) DO UPDATE SET ...`), the same in
+/// SQLite and PostgreSQL: every column but the URL takes the new row's value.
+let feedStateUpsertAssignments = """
+    title = excluded.title, etag = excluded.etag, last_modified = excluded.last_modified,
+    last_status = excluded.last_status, last_error = excluded.last_error, last_fetch_at = excluded.last_fetch_at,
+    last_success_at = excluded.last_success_at, last_new_item_at = excluded.last_new_item_at,
+    consecutive_errors = excluded.consecutive_errors, next_due_at = excluded.next_due_at,
+    disabled = excluded.disabled, current_url = excluded.current_url
+    """
+
 public protocol FeedStateStorage: AnyObject {
     func feedState(url: String) throws(StoreError) -> FeedState?
     func allFeedStates() throws(StoreError) -> [FeedState]

@@ -271,12 +271,7 @@ public final class ItemStore {
             INSERT INTO feeds(url, title, etag, last_modified, last_status, last_error, last_fetch_at,
                               last_success_at, last_new_item_at, consecutive_errors, next_due_at, disabled, current_url)
             VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(url) DO UPDATE SET title=excluded.title, etag=excluded.etag,
-                last_modified=excluded.last_modified, last_status=excluded.last_status,
-                last_error=excluded.last_error, last_fetch_at=excluded.last_fetch_at,
-                last_success_at=excluded.last_success_at, last_new_item_at=excluded.last_new_item_at,
-                consecutive_errors=excluded.consecutive_errors, next_due_at=excluded.next_due_at,
-                disabled=excluded.disabled, current_url=excluded.current_url
+            ON CONFLICT(url) DO UPDATE SET \(feedStateUpsertAssignments)
             """, [.text(s.url), SQLValue(s.title), SQLValue(s.etag), SQLValue(s.lastModified), SQLValue(s.lastStatus),
                   SQLValue(s.lastError), SQLValue(s.lastFetchAt), SQLValue(s.lastSuccessAt), SQLValue(s.lastNewItemAt),
                   .integer(Int64(s.consecutiveErrors)), SQLValue(s.nextDueAt), SQLValue(s.disabled), SQLValue(s.currentURL)])

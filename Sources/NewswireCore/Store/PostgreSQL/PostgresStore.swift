@@ -104,12 +104,7 @@ extension PostgresStore: FeedStateStorage {
     public func saveFeedState(_ s: FeedState) throws(StoreError) {
         try db.query("""
             INSERT INTO feeds(\(Self.feedColumns)) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            ON CONFLICT(url) DO UPDATE SET title = excluded.title, etag = excluded.etag,
-                last_modified = excluded.last_modified, last_status = excluded.last_status,
-                last_error = excluded.last_error, last_fetch_at = excluded.last_fetch_at,
-                last_success_at = excluded.last_success_at, last_new_item_at = excluded.last_new_item_at,
-                consecutive_errors = excluded.consecutive_errors, next_due_at = excluded.next_due_at,
-                disabled = excluded.disabled, current_url = excluded.current_url
+            ON CONFLICT(url) DO UPDATE SET \(feedStateUpsertAssignments)
             """, [s.url, s.title, s.etag, s.lastModified, s.lastStatus.map(String.init), s.lastError,
                   s.lastFetchAt.map(String.init), s.lastSuccessAt.map(String.init), s.lastNewItemAt.map(String.init),
                   String(s.consecutiveErrors), s.nextDueAt.map(String.init), s.disabled ? "true" : "false", s.currentURL])
