@@ -59,10 +59,11 @@ public final class PostgresStore {
     static let migrationLock: Int64 = 0x6E65_7773_7769_7265
 
     private func migrate() throws(StoreError) {
-        try db.execute("CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)")
         try db.execute("BEGIN")
         do throws(StoreError) {
+            // The lock first: two servers' CREATE TABLE IF NOT EXISTS at once can still collide in the catalog.
             try db.query("SELECT pg_advisory_xact_lock($1)", [String(Self.migrationLock)])
+            try db.execute("CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)")
             let rows = try db.query("SELECT max(version) FROM schema_version")
             let current = rows.first?.first.flatMap { $0.flatMap(Int.init) } ?? 0
             guard current <= Self.steps.count else {
