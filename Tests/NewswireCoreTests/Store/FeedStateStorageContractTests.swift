@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import NewswireCore
 
@@ -103,6 +104,23 @@ struct PostgresStoreTests {
         #expect(try b.db.query("SELECT count(*) FROM schema_version").first?.first == String(PostgresStore.steps.count))
         try a.saveFeedState(FeedStateStorageContractTests.everyField("http://127.0.0.1/a.xml"))
         #expect(try b.feedState(url: "http://127.0.0.1/a.xml") == FeedStateStorageContractTests.everyField("http://127.0.0.1/a.xml"))
+    }
+
+    /// Daemons started together each migrate: the advisory lock lets one apply the steps, and the others find
+    /// them applied.
+    @Test func storesOpenedTogetherApplyTheSchemaOnce() throws {
+        let url = try #require(StorageBackend.pgURL)
+        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try PostgresConnection(url: url)
+        try admin.execute("CREATE SCHEMA \(schema)")
+        defer { try? admin.execute("DROP SCHEMA \(schema) CASCADE") }
+        let errors = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do { _ = try PostgresStore(url: url, schema: schema) } catch { errors.withLock { $0.append("\(error)") } }
+        }
+        #expect(errors.withLock { $0 } == [])
+        try admin.execute("SET search_path TO \(schema)")
+        #expect(try admin.query("SELECT count(*), max(version) FROM schema_version").first == [String(PostgresStore.steps.count), String(PostgresStore.steps.count)])
     }
 
     @Test func aServerThatIsNotThereIsAClearErrorWithoutThePassword() {
