@@ -242,29 +242,36 @@ extension FeedBuilder {
     /// if HTML 4 names it: `&name` (with or without `;`) of any other name is text, `&amp;name`. So an
     /// ill-formed "AT&T wins" reads "AT&T wins", not "AT&T; wins".
     static func sanitizingEntityNames(_ html: String) -> String {
-        let suspect = { () -> Bool in
-            // Any "&" followed by a letter whose name is not an HTML entity: else the text stays as it is.
-            let u = html.utf8.span
-            var i = 0
-            while let hit = Bytes.firstIndex(of: UInt8(ascii: "&"), in: u, from: i) {
-                i = hit + 1
-                guard i < u.count, LooseXMLParser.isLetter(u[i]) else { continue }
-                var j = i
-                while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
-                        || u[j] == UInt8(ascii: ".") { j += 1 }
-                guard j < u.count else { continue }
-                if !Self.isPredefinedEntityName(u, i, j) {
-                    let name = Bytes.string(u, i..<j)
-                    if name != "apos", LibXML.htmlEntity(named: name) == nil { return true }
-                }
-                i = j
-            }
+        // A first pass only looks: most fields have no such reference and stay as they are.
+        var suspect = false
+        forEachUnknownEntityName(html.utf8.span) { _, _ in
+            suspect = true
             return false
-        }()
+        }
         guard suspect else { return html }
-        let u = html.utf8.span
         var out: [UInt8] = []
-        var i = 0, copied = 0
+        var copied = 0
+        forEachUnknownEntityName(html.utf8.span) { amp, end in
+            // Not an HTML 4 name: `&amp;name`, the ';' after it dropped.
+            let u = html.utf8.span
+            if out.isEmpty { out.reserveCapacity(u.count + 16) }
+            Bytes.append(u, copied..<amp, to: &out)
+            out.append(contentsOf: "&amp;".utf8)
+            Bytes.append(u, (amp + 1)..<end, to: &out)
+            copied = u[end] == UInt8(ascii: ";") ? end + 1 : end
+            return true
+        }
+        let u = html.utf8.span
+        Bytes.append(u, copied..<u.count, to: &out)
+        // Cut at '&' and at the ASCII byte after a name, joined with ASCII: valid UTF-8 as the field was.
+        return Bytes.string(validUTF8: out)
+    }
+
+    /// Calls `body` with the position of each `&name` in `u` whose name HTML 4 does not have, and the end of
+    /// the name: a letter, then letters, digits, '-' or '.', as sgmllib's entityref reads it (which needs a
+    /// character after the name). `body` returns false to stop.
+    private static func forEachUnknownEntityName(_ u: Span<UInt8>, _ body: (_ amp: Int, _ end: Int) -> Bool) {
+        var i = 0
         while let amp = Bytes.firstIndex(of: UInt8(ascii: "&"), in: u, from: i) {
             i = amp + 1
             guard i < u.count, LooseXMLParser.isLetter(u[i]) else { continue }
@@ -272,23 +279,11 @@ extension FeedBuilder {
             while j < u.count, LooseXMLParser.isLetter(u[j]) || LooseXMLParser.isDigit(u[j]) || u[j] == UInt8(ascii: "-")
                     || u[j] == UInt8(ascii: ".") { j += 1 }
             i = j
-            // sgmllib's entityref needs a character after the name.
-            guard j < u.count else { continue }
-            if Self.isPredefinedEntityName(u, amp + 1, j) { continue }
+            guard j < u.count, !isPredefinedEntityName(u, amp + 1, j) else { continue }
             let name = Bytes.string(u, (amp + 1)..<j)
             if name == "apos" || LibXML.htmlEntity(named: name) != nil { continue }
-            // Not an HTML 4 name: `&amp;name`, the ';' after it dropped.
-            if out.isEmpty { out.reserveCapacity(u.count + 16) }
-            Bytes.append(u, copied..<amp, to: &out)
-            out.append(contentsOf: "&amp;".utf8)
-            Bytes.append(u, (amp + 1)..<j, to: &out)
-            if u[j] == UInt8(ascii: ";") { i = j + 1 }
-            copied = i
+            guard body(amp, j) else { return }
         }
-        if copied == 0 { return html }
-        Bytes.append(u, copied..<u.count, to: &out)
-        // Cut at '&' and at the ASCII byte after a name, joined with ASCII: valid UTF-8 as the field was.
-        return Bytes.string(validUTF8: out)
     }
 
     /// Whether `u[start..<end]` is "amp", "lt", "gt", "quot" or "apos": names HTML 4 has (or the sanitizer keeps),
