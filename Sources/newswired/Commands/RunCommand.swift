@@ -29,7 +29,10 @@ struct RunCommand: ReportingCommand {
         let stop = StopSignal()
         stop.install(onReopenLog: { LogSink.standardError.reopen() })  // before READY=1: a signal raised earlier would be lost
         let registry = config.metricsListen != nil ? DaemonMetrics.bootstrapPrometheus() : nil
-        let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config))
+        let model = try Daemon.Settings.loadModel(for: config)
+        try OutputConfig.check(config, model: model)
+        let daemon = try Daemon(settings: Daemon.Settings(config: config, feeds: feeds, model: model),
+                                stateDirectory: global.stateDirectory(for: config))
         if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
         var metricsServer: MetricsServer?
         if let listen = config.metricsListen.flatMap(ListenAddress.init), let registry {
@@ -41,8 +44,9 @@ struct RunCommand: ReportingCommand {
         daemon.run(stop: stop) {
             do {
                 let config = try options.loadConfig()
-                return Daemon.Settings(config: config, feeds: try options.feedList(for: config),
-                                       model: try Daemon.Settings.loadModel(for: config))
+                let model = try Daemon.Settings.loadModel(for: config)
+                try OutputConfig.check(config, model: model)
+                return Daemon.Settings(config: config, feeds: try options.feedList(for: config), model: model)
             } catch CLIError.config(let error) {
                 throw error  // the daemon logs its file, line and key as fields
             }
@@ -98,14 +102,24 @@ struct CheckConfigCommand: ReportingCommand {
     func execute() throws {
         let config = try global.loadConfig()
         let feeds = try global.feedList(for: config)
+        let model: TopicModel
         do {
-            _ = try TopicModel.load(contentsOf: config.modelURL)
+            model = try TopicModel.load(contentsOf: config.modelURL)
         } catch {
             throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
+        }
+        do {
+            try OutputConfig.check(config, model: model)
+        } catch {
+            throw CLIError.config(error)
         }
         print("config \(config.file): ok")
         print("feeds: \(feeds.count)")
         print("model: \(config.modelURL.path)")
+        print("outputs: \(config.outputs.count)")
+        for o in config.outputs {
+            print("  \(o.name): per \(o.per.rawValue), \(o.secret == nil ? "unsigned" : "signed")")
+        }
         print("state: \(global.stateDirectory(for: config).path)")
     }
 }
