@@ -146,6 +146,9 @@ public final class DeliveryWorker: Sendable {
 
     private func attempt(_ d: Delivery, output o: OutputConfig, store: some OutboxStorage, fetcher: Fetcher,
                          log: Logger) throws(StoreError) {
+        // Claimed first: a newer item of the story no longer replaces what this key carries. A delivery replaced
+        // since it was read is read again at the next sweep.
+        guard try store.claim(key: d.key, version: d.version) else { return }
         let body = OutputPayload.body(key: d.key, sentAt: Date(), members: d.payload)
         var headers = ["X-Newswired-Delivery: \(d.key)", "X-Newswired-Event: \(d.event.rawValue)"]
         if let secret = o.secret {
@@ -165,7 +168,7 @@ public final class DeliveryWorker: Sendable {
             retryAfter = FetchOutcome.retryAfterSeconds(r.headers["retry-after"], now: now)
             error = "HTTP \(r.status)"
         case .failure(let e):
-            if e.code == .aborted { return }  // at shutdown: not an attempt, sent again at the next start
+            if e.code == .aborted { return }  // at shutdown: sent again at the next start
             status = nil
             retryAfter = nil
             error = e.description
@@ -182,10 +185,7 @@ public final class DeliveryWorker: Sendable {
                                              output: o, random: Double.random(in: 0..<1))
         switch decision {
         case .delivered:
-            if try !store.deliveryDone(key: d.key, version: d.version) {
-                // A newer item of the story replaced this update while it was being sent: that one goes next.
-                meta["replaced"] = "true"
-            }
+            _ = try store.deliveryDone(key: d.key, version: d.version)
             meta["outcome"] = "delivered"
             Counter(label: "newswired_output_deliveries_total", dimensions: [("output", o.name), ("outcome", "delivered")]).increment()
             log.info("delivery", metadata: meta)

@@ -66,9 +66,9 @@ public protocol OutboxStorage: AnyObject {
     func outputStory(output: String, story: String) throws(StoreError) -> OutputStoryState?
     func saveOutputStory(output: String, story: String, _ state: OutputStoryState) throws(StoreError)
     func enqueue(_ delivery: Delivery) throws(StoreError)
-    /// Replaces a queued delivery's item and payload if it is not yet attempted and not due before `notDueBefore`;
-    /// false when it is (or it is gone).
-    func replaceQueued(key: String, itemID: String, payload: String, notDueBefore: Int) throws(StoreError) -> Bool
+    /// Replaces a queued delivery's item and payload if no attempt has claimed it yet; false when one has (or
+    /// it is gone).
+    func replaceQueued(key: String, itemID: String, payload: String) throws(StoreError) -> Bool
     /// How many feeds carry an item of this story (its items' sightings).
     func storyOutlets(story: String) throws(StoreError) -> Int
     func item(id: String) throws(StoreError) -> ArchiveRecord?
@@ -76,6 +76,9 @@ public protocol OutboxStorage: AnyObject {
     // The delivery worker and the commands:
     /// Deliveries of these outputs due by `now`, oldest due first (those of outputs no longer configured wait).
     func dueDeliveries(at now: Int, outputs: [String], limit: Int) throws(StoreError) -> [Delivery]
+    /// Counts an attempt before it is made, if the delivery is still at `version`: from then on no newer item
+    /// replaces its payload, so what is sent under its key stays what was sent. False: replaced meanwhile.
+    func claim(key: String, version: Int) throws(StoreError) -> Bool
     /// Delivered: the row goes, unless a newer payload replaced it meanwhile (then false).
     func deliveryDone(key: String, version: Int) throws(StoreError) -> Bool
     func deliveryFailed(key: String, attempts: Int, nextAt: Int, error: String, dead: Bool) throws(StoreError)

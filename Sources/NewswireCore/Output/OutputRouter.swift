@@ -5,16 +5,14 @@ import Foundation
 ///
 /// `per: story`: the first item of a story that matches the output's filter and is not a syndicated copy
 /// (`near_duplicate_of`) alerts once. Every later item of an alerted story (another outlet's article, a copy,
-/// a revision) is an `update`, due `update_interval` after the one before; while one is queued and not due, a
-/// newer item replaces it, so an output gets at most one update per interval, about the newest item. A copy
+/// a revision) is an `update`, due `update_interval` after the one before; while one is queued and no attempt
+/// has claimed it, a newer item replaces it, so an output gets at most one update per interval, about the
+/// newest item. A copy
 /// never alerts: a story first seen through copies alone alerts with its first original that matches.
 /// `per: item`: every matching item is an `item` event.
 public final class OutputRouter {
     public var outputs: [OutputConfig]
     private let storage: any OutboxStorage
-
-    /// A queued update closer to its due time than this is left to the delivery worker (which may be sending it).
-    static let replaceMargin = 10
 
     public init(outputs: [OutputConfig], storage: any OutboxStorage) {
         self.outputs = outputs
@@ -50,7 +48,7 @@ public final class OutputRouter {
                 if var state = try storage.outputStory(output: o.name, story: story) {
                     let d = try delivery(o, .update, at: max(t, state.lastUpdateAt + o.updateInterval))
                     if let pending = state.pendingUpdate,
-                       try storage.replaceQueued(key: pending, itemID: record.id, payload: d.payload, notDueBefore: t + Self.replaceMargin) {
+                       try storage.replaceQueued(key: pending, itemID: record.id, payload: d.payload) {
                         queued.append(Delivery(key: pending, output: o.name, event: .update, story: story, itemID: record.id,
                                                payload: d.payload, createdAt: t, nextAt: state.lastUpdateAt))
                         continue

@@ -68,11 +68,16 @@ extension ItemStore: OutboxStorage {
         ])
     }
 
-    public func replaceQueued(key: String, itemID: String, payload: String, notDueBefore: Int) throws(StoreError) -> Bool {
+    public func replaceQueued(key: String, itemID: String, payload: String) throws(StoreError) -> Bool {
         try db.query("""
-            UPDATE outbox SET item_id = ?, payload = ?, version = version + 1
-            WHERE key = ? AND attempts = 0 AND dead = 0 AND next_at >= ?
-            """, [.text(itemID), .text(payload), .text(key), SQLValue(notDueBefore)])
+            UPDATE outbox SET item_id = ?, payload = ?, version = version + 1 WHERE key = ? AND attempts = 0 AND dead = 0
+            """, [.text(itemID), .text(payload), .text(key)])
+        return db.changes > 0
+    }
+
+    public func claim(key: String, version: Int) throws(StoreError) -> Bool {
+        try db.query("UPDATE outbox SET attempts = attempts + 1 WHERE key = ? AND version = ? AND dead = 0",
+                     [.text(key), SQLValue(version)])
         return db.changes > 0
     }
 
