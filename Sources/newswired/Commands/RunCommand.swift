@@ -17,7 +17,8 @@ struct RunCommand: ReportingCommand {
         (Prometheus) and /healthz are served there (503 while an alarm is raised: the store failing every \
         commit, or archive writes failing, which are retried with backoff). Holds <state>/lock: a second run \
         or once on the same state directory exits 75; a store with no items beside an archive with lines is \
-        refused (see `newswired store rebuild`).
+        refused (see `newswired store rebuild`). With outputs: configured, new stories are POSTed to each \
+        webhook (signed, once per story, from a durable outbox, retried with backoff; see `newswired outputs`).
         """
     )
 
@@ -58,7 +59,7 @@ struct OnceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "once",
         abstract: "Fetch every feed once, archive what is new, and exit (for cron).",
-        discussion: "Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 74 when a committed item could not be archived or the store reported an error, 75 when another newswired holds the state directory, 78 on a configuration error. SIGTERM or SIGINT end the pass early (in-flight transfers get shutdown_grace); SIGHUP is ignored."
+        discussion: "With outputs: configured, the webhook deliveries due are sent at the end of the pass (failures wait for the next run or once). Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 74 when a committed item could not be archived or the store reported an error, 75 when another newswired holds the state directory, 78 on a configuration error. SIGTERM or SIGINT end the pass early (in-flight transfers get shutdown_grace); SIGHUP is ignored."
     )
 
     @OptionGroup var global: GlobalOptions
