@@ -152,7 +152,8 @@ import Glibc
         #expect(first.waitForExit(timeout: 5) == 128 + SIGKILL)
         #expect(first.log.events("delivery").isEmpty, "nothing was recorded as delivered")
 
-        receiver.setBehaviour { _ in .status(200) }
+        // Recovered, with answers of a megabyte: read to a small limit and dropped, still delivered.
+        receiver.setBehaviour { _ in .status(200, bodyBytes: 1 << 20) }
         let second = try RunningNewswired(arguments: ["run", "--config", config.path, "--state", sandbox.state.path, "--feeds", sandbox.feedsFile.path],
                                           outputPrefix: sandbox.root.appendingPathComponent("run-again"))
         let received = try receiver.require(timeout: 20, "five delivered stories after the restart", daemon: second) { r in
@@ -164,6 +165,54 @@ import Glibc
         #expect(try WebhookReceiver.badSignatures(received, secret: Self.secret) == [])
         second.signal(SIGTERM)
         #expect(second.waitForExit(timeout: 10) == 0)
+    }
+
+    /// A receiver that keeps failing past max_age: the deliveries are dead, `status` and `outputs list` show
+    /// them, `outputs retry` queues them again and the next pass delivers them under their keys. (`once`
+    /// sends what is due at the end of its pass.)
+    @Test func deadDeliveriesAreShownAndReplayedByOutputsRetry() throws {
+        let receiver = try WebhookReceiver { _ in .status(500) }
+        defer { receiver.stop() }
+        let feeds = try HTTPTestServer()
+        feeds.serve("/news.rss", ConditionalDocument(body: Self.rss(Array(Self.articles.prefix(3))), etag: "\"v1\""))
+        try feeds.start()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        try sandbox.writeConfig(Self.outputConfig(receiver, "    max_age: 2s\n"))
+        func newswired(_ args: [String]) throws -> FinishedRun {
+            let p = try RunningNewswired(arguments: args + ["--config", sandbox.configFile.path, "--state", sandbox.state.path, "--feeds", sandbox.feedsFile.path],
+                                         outputPrefix: sandbox.root.appendingPathComponent(args.joined(separator: "-") + "-\(UUID().uuidString.prefix(6))"))
+            guard let status = p.waitForExit(timeout: 30) else { throw HarnessError("newswired \(args) did not exit") }
+            return FinishedRun(exitCode: status, stderr: p.stderr, stdout: p.stdout)
+        }
+        let first = try newswired(["once"])
+        #expect(first.exitCode == 0, "a receiver's failure is no failure of the pass; stderr:\n\(first.stderr)")
+        #expect(first.log.events("delivery").filter { $0["outcome"] == "retry" && $0["status"] == "500" }.count == 3)
+        usleep(2_100_000)  // past max_age
+        let second = try newswired(["once"])
+        let dead = second.log.events("delivery").filter { $0["outcome"] == "dead" }
+        #expect(dead.count == 3, "stderr:\n\(second.stderr)")
+        #expect(dead.allSatisfy { $0.level == "error" && $0["error"] == "HTTP 500" && $0["attempt"] == "2" })
+
+        let status = try newswired(["status"])
+        #expect(status.stdout.contains("  test (per story): 0 queued, 0 retrying, 3 dead"), "\(status.stdout)")
+        let statusJSON = try newswired(["status", "--json"]).json()
+        #expect(statusJSON.object?["outputs"]?.array?.first?.object?["dead"] == .number(3), "\(statusJSON)")
+        let list = try newswired(["outputs", "list", "--json"]).jsonLines()
+        #expect(list.count == 3 && list.allSatisfy { $0["last_error"] == .string("HTTP 500") && $0["attempts"] == .number(2) })
+        #expect(Set(list.compactMap { $0["delivery"]?.string }) == Set(receiver.received.map(\.key)))
+
+        receiver.setBehaviour { _ in .status(204) }
+        let retry = try newswired(["outputs", "retry", "--output", "test"])
+        #expect(retry.exitCode == 0 && retry.stdout == "3 dead deliveries queued again\n", "\(retry.stdout)\(retry.stderr)")
+        let third = try newswired(["once"])
+        #expect(third.log.events("delivery").filter { $0["outcome"] == "delivered" }.count == 3, "stderr:\n\(third.stderr)")
+        let delivered = receiver.received.filter(\.delivered)
+        #expect(Set(delivered.map(\.key)) == Set(list.compactMap { $0["delivery"]?.string }), "replayed under their keys")
+        #expect(try newswired(["status"]).stdout.contains("  test (per story): nothing waiting"))
+        #expect(try newswired(["outputs", "retry"]).stdout == "0 dead deliveries queued again\n")
     }
 
     /// Twenty outlets republish one wire story: one alert, then updates no more often than update_interval,

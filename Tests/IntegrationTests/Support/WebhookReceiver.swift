@@ -6,7 +6,7 @@ import TestSupport
 /// and records every request with what it was answered.
 final class WebhookReceiver: Sendable {
     enum Answer: Sendable, Equatable {
-        case status(Int, retryAfter: Int? = nil)
+        case status(Int, retryAfter: Int? = nil, bodyBytes: Int = 3)
         /// Reads the request and answers nothing for this long (the daemon's timeout ends it first).
         case stall(Double)
     }
@@ -20,7 +20,7 @@ final class WebhookReceiver: Sendable {
         var event: String? { json?["event"] as? String }
         var itemID: String? { (json?["item"] as? [String: Any])?["id"] as? String }
         var story: [String: Any]? { json?["story"] as? [String: Any] }
-        var delivered: Bool { if case .status(let s, _) = answer { return (200...299).contains(s) } else { return false } }
+        var delivered: Bool { if case .status(let s, _, _) = answer { return (200...299).contains(s) } else { return false } }
     }
 
     /// What the handler thread and the test share.
@@ -44,10 +44,10 @@ final class WebhookReceiver: Sendable {
                 return a
             }
             switch answer {
-            case .status(let status, let retryAfter):
+            case .status(let status, let retryAfter, let bodyBytes):
                 var headers: HTTPHeaders = ["Content-Type": "text/plain"]
                 if let retryAfter { headers.add("Retry-After", "\(retryAfter)") }
-                try connection.write(HTTPResponse(status: status, headers: headers, body: "ok\n"))
+                try connection.write(HTTPResponse(status: status, headers: headers, body: [UInt8](repeating: 0x6B, count: bodyBytes)))
             case .stall(let seconds):
                 try connection.pause(seconds)
             }
