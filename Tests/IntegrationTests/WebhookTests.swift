@@ -215,6 +215,40 @@ import Glibc
         #expect(try newswired(["outputs", "retry"]).stdout == "0 dead deliveries queued again\n")
     }
 
+    /// SIGHUP reloads the outputs with the rest: a new item after the reload goes to the new output only, and a
+    /// broken outputs section is refused with its line and key while the old config keeps running.
+    @Test func outputsAreReloadedOnSIGHUP() throws {
+        let before = try WebhookReceiver(), after = try WebhookReceiver()
+        defer { before.stop(); after.stop() }
+        let feeds = try HTTPTestServer()
+        let doc = ConditionalDocument(body: Self.rss(Array(Self.articles.prefix(2))), etag: "\"v1\"")
+        feeds.serve("/news.rss", doc)
+        try feeds.start()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        let poll = "poll:\n  interval: 1s\n  min_interval: 1s\n  jitter: 0\n"
+        try sandbox.writeConfig(poll + Self.outputConfig(before))
+        let daemon = try sandbox.start("run")
+        try before.require(timeout: 20, "the first two stories", daemon: daemon) { $0.filter(\.delivered).count == 2 }
+
+        try sandbox.writeConfig(poll + "outputs:\n  - webhook: \(after.url)\n    name: after\n    per: bogus\n")
+        daemon.signal(SIGHUP)
+        let refused = try daemon.requireLog(timeout: 10, "a refused reload") { $0.events("reload").contains { $0.level == "error" } }
+        #expect(refused.events("reload").last?["key"] == "outputs[0].per")
+        try sandbox.writeConfig(poll + Self.outputConfig(after).replacingOccurrences(of: "name: test", with: "name: after"))
+        daemon.signal(SIGHUP)
+        try daemon.requireLog(timeout: 10, "a reload") { $0.events("reload").contains { $0.level == "notice" } }
+        doc.update(body: Self.rss(Array(Self.articles.prefix(3))), etag: "\"v2\"", lastModified: nil)
+        let third = try after.require(timeout: 20, "the third story at the new output", daemon: daemon) { $0.contains(where: \.delivered) }
+        #expect(third.count == 1 && third[0].json?["output"] as? String == "after")
+        #expect((third[0].json?["item"] as? [String: Any])?["title"] as? String == Self.articles[2].0)
+        #expect(before.received.count == 2, "the old output hears nothing after the reload")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 10) == 0)
+    }
+
     /// Twenty outlets republish one wire story: one alert, then updates no more often than update_interval,
     /// the last one counting every outlet.
     @Test func twentySyndicatedCopiesGiveOneAlertAndRateLimitedUpdates() throws {
