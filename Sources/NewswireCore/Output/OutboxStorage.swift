@@ -74,7 +74,8 @@ public protocol OutboxStorage: AnyObject {
     func item(id: String) throws(StoreError) -> ArchiveRecord?
 
     // The delivery worker and the commands:
-    /// Deliveries of these outputs due by `now`, oldest due first (those of outputs no longer configured wait).
+    /// Deliveries of these outputs due by `now`, oldest due first (those of outputs no longer configured wait,
+    /// and so does a story's update while the story's alert is still to be delivered).
     func dueDeliveries(at now: Int, outputs: [String], limit: Int) throws(StoreError) -> [Delivery]
     /// Counts an attempt before it is made, if the delivery is still at `version`: from then on no newer item
     /// replaces its payload, so what is sent under its key stays what was sent. False: replaced meanwhile.

@@ -21,6 +21,7 @@ extension ItemStore: OutboxStorage {
             dead INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_at) WHERE dead = 0;
+        CREATE INDEX IF NOT EXISTS outbox_story ON outbox(output, story, event);
         CREATE TABLE IF NOT EXISTS output_stories(
             output TEXT NOT NULL,
             story TEXT NOT NULL,
@@ -89,9 +90,17 @@ extension ItemStore: OutboxStorage {
 
     public func dueDeliveries(at now: Int, outputs: [String], limit: Int) throws(StoreError) -> [Delivery] {
         try db.query("""
-            SELECT \(Self.deliveryColumns) FROM outbox
-            WHERE dead = 0 AND next_at <= ? AND output IN (SELECT value FROM json_each(?)) ORDER BY next_at, seq LIMIT ?
+            SELECT \(Self.deliveryColumns) FROM outbox o
+            WHERE dead = 0 AND next_at <= ? AND output IN (SELECT value FROM json_each(?))
+              AND NOT (event = 'update' AND EXISTS (
+                  SELECT 1 FROM outbox a WHERE a.output = o.output AND a.story = o.story AND a.event = 'alert' AND a.dead = 0))
+            ORDER BY next_at, seq LIMIT ?
             """, [SQLValue(now), .text(Self.stringsJSON(outputs)), SQLValue(limit)]).map(Self.delivery)
+    }
+
+    /// Every row of the outbox, in the order it was queued (for tests and inspection).
+    func allDeliveries() throws(StoreError) -> [Delivery] {
+        try db.query("SELECT \(Self.deliveryColumns) FROM outbox ORDER BY seq").map(Self.delivery)
     }
 
     /// When the next delivery not dead is due (Unix seconds), if any.

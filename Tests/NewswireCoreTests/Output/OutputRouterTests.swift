@@ -21,9 +21,7 @@ import Testing
         return r
     }
 
-    static func outbox(_ store: ItemStore) throws -> [Delivery] {
-        try store.dueDeliveries(at: Int.max, outputs: ["a", "b"], limit: 1000)
-    }
+    static func outbox(_ store: ItemStore) throws -> [Delivery] { try store.allDeliveries() }
 
     @Test func aStoryAlertsOnceAndItsCopiesBecomeOneUpdatePerInterval() throws {
         let tmp = TempState()
@@ -123,5 +121,37 @@ import Testing
         try s.commitBatch()
         #expect(try Self.outbox(s).map(\.key) == kept.map(\.key))
         #expect(try s.outputStory(output: "a", story: sampleRecord(1).id) == nil)
+    }
+}
+
+@Suite struct OutboxTests {
+    @Test func anUpdateWaitsForItsStorysAlertAndDeadOnesAreReplayed() throws {
+        let tmp = TempState()
+        let s = try ItemStore(stateDirectory: tmp.url)
+        var o = OutputConfig(name: "a", url: "http://127.0.0.1:1/")
+        o.updateInterval = 0
+        let router = OutputRouter(outputs: [o], storage: s)
+        let t0 = OutputRouterTests.t0
+        let original = try OutputRouterTests.store(s, 1, story: nil)
+        let alert = try #require(try router.itemStored(original, feedTags: [], now: t0).first)
+        let copy = try OutputRouterTests.store(s, 2, story: original.id, copyOf: original.id, feed: "https://copy.example/rss")
+        let update = try #require(try router.itemStored(copy, feedTags: [], now: t0).first)
+        let now = Int(t0.timeIntervalSince1970) + 5
+        #expect(try s.dueDeliveries(at: now, outputs: ["a"], limit: 10).map(\.key) == [alert.key], "the update waits for the alert")
+        #expect(try s.dueDeliveries(at: now, outputs: ["b"], limit: 10).isEmpty, "another output's name")
+        // The alert fails for good: dead, and the update goes.
+        #expect(try s.claim(key: alert.key, version: alert.version))
+        try s.deliveryFailed(key: alert.key, attempts: 1, nextAt: now, error: "HTTP 500", dead: true)
+        #expect(try s.dueDeliveries(at: now, outputs: ["a"], limit: 10).map(\.key) == [update.key])
+        #expect(try s.outboxBacklog() == [OutputBacklog(output: "a", queued: 1, retrying: 0, dead: 1, oldest: now - 5)])
+        #expect(try s.deadDeliveries(output: "a").map(\.key) == [alert.key])
+        // Replayed: queued again from now under its key; delivered, it leaves the outbox.
+        #expect(try s.retryDead(output: nil, now: now + 10) == 1)
+        let replayed = try #require(try s.dueDeliveries(at: now + 10, outputs: ["a"], limit: 10).first { $0.key == alert.key })
+        #expect(replayed.attempts == 0 && replayed.createdAt == now + 10 && !replayed.dead)
+        #expect(try s.claim(key: alert.key, version: replayed.version))
+        #expect(try s.deliveryDone(key: alert.key, version: replayed.version))
+        #expect(try s.deadDeliveries(output: nil).isEmpty)
+        #expect(try s.outboxBacklog().map(\.queued) == [1])
     }
 }
