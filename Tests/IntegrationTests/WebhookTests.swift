@@ -215,6 +215,60 @@ import Glibc
         #expect(try newswired(["outputs", "retry"]).stdout == "0 dead deliveries queued again\n")
     }
 
+    /// The same address guard as feeds: a webhook whose host *name* resolves to an internal address is refused
+    /// (only a literal internal address in the URL, or `localhost`, may be one), and a redirect is not followed.
+    @Test func webhooksPassTheAddressGuardAndFollowNoRedirect() throws {
+        let receiver = try WebhookReceiver { _ in .status(200) }
+        defer { receiver.stop() }
+        receiver.server.route("/moved") { _ in .redirect(to: "/hook", status: 307) }
+        let feeds = try HTTPTestServer()
+        feeds.serve("/news.rss", ConditionalDocument(body: Self.rss(Array(Self.articles.prefix(1))), etag: "\"v1\""))
+        try feeds.start()
+        defer { feeds.stop() }
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        // This machine's host name, when it resolves to an internal address (as in containers and CI): refused.
+        let host = ProcessInfo.processInfo.hostName
+        let hostIsInternal = Self.resolvesInternally(host)
+        let byName = receiver.url.replacingOccurrences(of: "127.0.0.1", with: host)
+        try sandbox.writeConfig("""
+            outputs:
+              - webhook: \(receiver.server.url("/moved"))
+                name: redirected
+              - webhook: \(byName)
+                name: by-name
+            """)
+        let run = try sandbox.once()
+        #expect(run.exitCode == 0, "stderr:\n\(run.stderr)")
+        let lines = run.log.events("delivery")
+        let redirected = try #require(lines.first { $0["output"] == "redirected" }, "\(run.stderr)")
+        #expect(redirected["outcome"] == "retry" && redirected["status"] == "307")
+        #expect(receiver.received.isEmpty, "the redirect was not followed, and nothing reached the receiver by name")
+        if hostIsInternal {
+            let refused = try #require(lines.first { $0["output"] == "by-name" }, "\(run.stderr)")
+            #expect(refused["outcome"] == "retry" && refused["status"] == nil)
+            #expect(refused["error"]?.hasPrefix("blocked_address") == true, "\(refused.raw)")
+        }
+    }
+
+    /// Whether `host` resolves to a loopback or private IPv4 address (getent, as the resolver sees /etc/hosts).
+    static func resolvesInternally(_ host: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/getent")
+        process.arguments = ["ahostsv4", host]
+        let out = Pipe()
+        process.standardOutput = out
+        guard (try? process.run()) != nil else { return false }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard let first = text.split(separator: " ").first else { return false }
+        let octets = first.split(separator: ".").compactMap { Int($0) }
+        guard octets.count == 4 else { return false }
+        return octets[0] == 127 || octets[0] == 10 || (octets[0] == 172 && (16...31).contains(octets[1]))
+            || (octets[0] == 192 && octets[1] == 168)
+    }
+
     /// SIGHUP reloads the outputs with the rest: a new item after the reload goes to the new output only, and a
     /// broken outputs section is refused with its line and key while the old config keeps running.
     @Test func outputsAreReloadedOnSIGHUP() throws {
