@@ -125,6 +125,8 @@ import Glibc
         #expect(metrics.contains(#"newswired_output_deliveries_total{output="test",outcome="delivered"} 5"#), "\(metrics)")
         #expect(metrics.contains(#"newswired_output_deliveries_total{output="test",outcome="failed"} \#(received.count - 5)"#))
         #expect(metrics.contains("newswired_output_delivery_duration_seconds_count{output=\"test\"} \(received.count)"))
+        #expect(metrics.contains("newswired_output_delivery_delay_seconds_count{output=\"test\"} 5"))
+        #expect(metrics.contains(#"newswired_output_backlog{output="test",state="queued"}"#))
         let status = try RunningNewswired(arguments: ["status", "--config", config.path, "--state", sandbox.state.path, "--feeds", sandbox.feedsFile.path],
                                           outputPrefix: sandbox.root.appendingPathComponent("status"))
         #expect(status.waitForExit(timeout: 10) == 0)

@@ -12,6 +12,7 @@ import Synchronization
 /// |---|---|---|
 /// | newswired_output_deliveries_total | counter | output; outcome: delivered, failed (to be retried), dead |
 /// | newswired_output_delivery_duration_seconds | histogram | output (every attempt) |
+/// | newswired_output_delivery_delay_seconds | histogram | output (queued to delivered, whole seconds) |
 /// | newswired_output_backlog | gauge | output; state: queued, retrying, dead |
 public final class DeliveryWorker: Sendable {
     private struct State {
@@ -186,6 +187,8 @@ public final class DeliveryWorker: Sendable {
         switch decision {
         case .delivered:
             _ = try store.deliveryDone(key: d.key, version: d.version)
+            Metrics.Timer(label: "newswired_output_delivery_delay_seconds", dimensions: [("output", o.name)])
+                .recordSeconds(max(0, Int(now.timeIntervalSince1970) - d.createdAt))
             meta["outcome"] = "delivered"
             Counter(label: "newswired_output_deliveries_total", dimensions: [("output", o.name), ("outcome", "delivered")]).increment()
             log.info("delivery", metadata: meta)
