@@ -63,6 +63,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var metricsListen: String?
     /// The topic model file, resolved against the config's folder.
     public var model: String = "topics/waic-governance.json"
+    /// Where new stories are pushed (webhooks), in config order (Output/).
+    public var outputs: [OutputConfig] = []
 
     public init(file: String) {
         self.file = file
@@ -78,7 +80,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var modelURL: URL { resolve(model) }
 
     /// The log modules `log_levels` may name.
-    public static let logModules = ["daemon", "fetch", "parse", "item", "store", "metrics"]
+    public static let logModules = ["daemon", "fetch", "parse", "item", "store", "metrics", "output"]
 }
 
 /// One configured feed.

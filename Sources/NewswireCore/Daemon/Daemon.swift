@@ -76,6 +76,9 @@ public final class Daemon {
                             classifier: TopicClassifier(model: settings.model),
                             policy: SchedulePolicy(poll: config.poll, backoff: config.backoff))
         fetcher = Fetcher(options: FetchOptions(config.fetch))
+        delivery = DeliveryWorker(stateDirectory: stateDirectory, outputs: config.outputs, fetch: config.fetch)
+        pipeline.outputs = OutputRouter(outputs: config.outputs, storage: store)
+        pipeline.afterCommit = { [delivery] in delivery.wake() }
         do {
             let repaired = try pipeline.archive.reconcile(store: store)
             if repaired > 0 {
@@ -95,6 +98,9 @@ public final class Daemon {
 
     /// This process's hold on the state directory, for the daemon's lifetime.
     private let stateLock: StateLock
+
+    /// Posts the webhook outbox (Output/): a thread while `run` runs; one sweep at the end of `runOnce`.
+    private let delivery: DeliveryWorker
 
     /// The prepare worker's read connection: entries already stored are not classified or fingerprinted again.
     private var itemLookup: ItemLookupConnection?
@@ -124,6 +130,7 @@ public final class Daemon {
         var summary = fetch(active, stop: stop)
         summary.unarchived = pipeline.unarchivedCount()
         summary.errors = pipeline.errorCount - errorsBefore
+        if !config.outputs.isEmpty { delivery.deliverDueOnce() }
         logger.info("pass_done", metadata: [
             "feeds": "\(summary.feeds)", "fetched": "\(summary.fetched)", "failed": "\(summary.failed)",
             "new": "\(summary.newItems)", "duplicate": "\(summary.duplicates)", "unarchived": "\(summary.unarchived)",
@@ -146,6 +153,8 @@ public final class Daemon {
             "watchdog": .string(notifier.watchdogInterval.map { "\($0)s" } ?? "off"),
         ])
         tick()
+        delivery.start()
+        defer { delivery.stop() }
         notifier.notify("READY=1\nSTATUS=\(statusLine())")
 
         // Wake at least this often, to tick (watchdog, /healthz) even when nothing is due.
@@ -264,6 +273,8 @@ public final class Daemon {
         pipeline.policy = SchedulePolicy(poll: config.poll, backoff: config.backoff)
         pendingFetchOptions = FetchOptions(config.fetch)
         if !fetching { applyFetchOptions() }
+        pipeline.outputs?.outputs = config.outputs
+        delivery.update(outputs: config.outputs)
         logger.notice("reload", metadata: [
             "feeds": "\(feeds.count)", "added": "\(new.subtracting(old).count)", "removed": "\(old.subtracting(new).count)",
             "model": .string(settings.model.version),

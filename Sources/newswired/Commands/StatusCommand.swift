@@ -8,7 +8,8 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show feed health and items per day, read from the store (works while the daemon runs).",
         discussion: """
         Feeds are ok (last fetch succeeded), failing (the last fetch failed: when it last succeeded, its error and \
-        its next retry are shown) or disabled (a 410). Exit status 0 when no configured feed is failing or disabled, 1 otherwise.
+        its next retry are shown) or disabled (a 410). Webhook outputs are listed with their backlog (queued, \
+        retrying, dead). Exit status 0 when no configured feed is failing or disabled, 1 otherwise.
         """
     )
 
@@ -39,6 +40,7 @@ struct StatusCommand: ParsableCommand {
             }
             unhealthy = !failing.isEmpty || !disabled.isEmpty
             let perDay = try store.itemsPerDay(limit: days)
+            let backlog = try store.hasOutbox() ? try store.outboxBacklog() : []
             func time(_ t: Int?) -> String? { t.map { ISOTime.format(Date(timeIntervalSince1970: TimeInterval($0))) } }
             if json {
                 func feedJSON(_ s: FeedState) -> String {
@@ -65,6 +67,7 @@ struct StatusCommand: ParsableCommand {
                     o.field("relevant", d.relevant)
                     return o.finish()
                 }.joined(separator: ",") + "]")
+                w.field("outputs", raw: OutputsStatus.json(config: config, backlog: backlog))
                 print(w.finish())
                 return
             }
@@ -79,6 +82,9 @@ struct StatusCommand: ParsableCommand {
             }
             print("items: \(try store.itemCount()) archived")
             for d in perDay { print("  \(d.day)  \(d.items) items, \(d.relevant) relevant") }
+            if !config.outputs.isEmpty || !backlog.isEmpty {
+                for line in OutputsStatus.lines(config: config, backlog: backlog) { print(line) }
+            }
         }
         if unhealthy { throw ExitCode(1) }
     }
