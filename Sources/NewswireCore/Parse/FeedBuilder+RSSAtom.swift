@@ -266,7 +266,8 @@ extension FeedBuilder {
         if result.entries.count >= limits.maxEntries {
             throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries")
         }
-        currentEntry = Record()
+        currentEntry = spareRecord ?? Record()
+        spareRecord = nil
         push(.item, false)
         inentry = true
         guidIsLink = false

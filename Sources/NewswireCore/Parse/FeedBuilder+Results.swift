@@ -6,7 +6,7 @@ extension FeedBuilder {
 
     /// Maps a finished entry record to the schema (oracle.py's reading of feedparser's entry).
     func finishEntry() {
-        guard let e = currentEntry else { return }
+        guard var e = currentEntry else { return }
         currentEntry = nil
         var entry = FeedEntry()
         entry.id = e.values[.id].flatMap(nonEmptyPlain)
@@ -47,6 +47,11 @@ extension FeedBuilder {
                                               length: link.attributes["length"].flatMap { Int(Self.pyStrip($0)) }))
         }
         result.entries.append(entry)
+        // Nothing else holds the record now (no handler keeps one past its entry); checked, not assumed.
+        if isKnownUniquelyReferenced(&e) {
+            e.reset()
+            spareRecord = e
+        }
     }
 
     func finishDocument() {

@@ -25,7 +25,8 @@ final class FeedBuilder: XMLEventSink {
     /// An author, contributor or publisher (`name`, `email`, `href`). A class: the reference aliases them
     /// (`author_detail` may be the very dict that is the first entry of `authors`).
     final class Person {
-        var values = PersonValues()
+        // One thread uses a builder and its records; nothing calls out while holding an access.
+        @exclusivity(unchecked) var values = PersonValues()
         var isEmpty: Bool { values.isEmpty }
     }
 
@@ -57,7 +58,7 @@ final class FeedBuilder: XMLEventSink {
 
     /// A link or enclosure (`rel`, `type`, `href`, `length`); a class because `pop` fills in the last one's href.
     final class Link {
-        var attributes: Attrs
+        @exclusivity(unchecked) var attributes: Attrs
         init(_ attributes: Attrs) { self.attributes = attributes }
     }
 
@@ -156,22 +157,43 @@ final class FeedBuilder: XMLEventSink {
     }
 
     /// A feed, entry, image, text input or source: the keys the reference stores and the schema reads.
+    /// Its properties skip dynamic exclusivity checks: one thread uses a builder and its records, and nothing
+    /// calls out while holding an access to one of them.
     final class Record {
-        var values = Slots<String>()
+        @exclusivity(unchecked) var values = Slots<String>()
         /// `<key>_detail`: present when the value was read as content; its MIME type.
-        var details = Slots<String?>()
+        @exclusivity(unchecked) var details = Slots<String?>()
         /// `property_depth_map` of an entry: the depth each key was last stored from.
-        var depths = Slots<Int>()
+        @exclusivity(unchecked) var depths = Slots<Int>()
         /// `published_parsed`, `updated_parsed`: present once a date element ended, nil when unreadable.
-        var dates = Slots<Date?>()
-        var authors: [Person]?
-        var authorDetail: Person?
-        var publisherDetail: Person?
-        var tags: [Tag]?
-        var links: [Link]?
-        var contents: [(value: String, type: String?)] = []
-        var image: Record?
-        var textinput: Record?
+        @exclusivity(unchecked) var dates = Slots<Date?>()
+        @exclusivity(unchecked) var authors: [Person]?
+        @exclusivity(unchecked) var authorDetail: Person?
+        @exclusivity(unchecked) var publisherDetail: Person?
+        @exclusivity(unchecked) var tags: [Tag]?
+        @exclusivity(unchecked) var links: [Link]?
+        @exclusivity(unchecked) var contents: [(value: String, type: String?)] = []
+        @exclusivity(unchecked) var image: Record?
+        @exclusivity(unchecked) var textinput: Record?
+
+        /// Empties the record for the next entry, keeping its slot arrays (an entry record is reused: freeing
+        /// and allocating one per entry, its four arrays destroyed element by element, cost more than this).
+        func reset() {
+            for i in 0..<Key.slotCount {
+                values.slots[i] = nil
+                details.slots[i] = nil
+                depths.slots[i] = nil
+                dates.slots[i] = nil
+            }
+            authors = nil
+            authorDetail = nil
+            publisherDetail = nil
+            tags = nil
+            links = nil
+            contents.removeAll(keepingCapacity: true)
+            image = nil
+            textinput = nil
+        }
     }
 
     /// One bucket of the reference's element stack: the text of the element that pushed it.
@@ -270,9 +292,9 @@ final class FeedBuilder: XMLEventSink {
     @exclusivity(unchecked) var infeed = false, inentry = false, inimage = false, intextinput = false, insource = false
     @exclusivity(unchecked) var inauthor = false, incontributor = false, inpublisher = false
     @exclusivity(unchecked) var incontent = 0
-    var hasContent = false
-    var guidIsLink = false
-    var summaryKey: Key?
+    @exclusivity(unchecked) var hasContent = false
+    @exclusivity(unchecked) var guidIsLink = false
+    @exclusivity(unchecked) var summaryKey: Key?
     @exclusivity(unchecked) var titleDepth = -1
     @exclusivity(unchecked) var depth = 0
     @exclusivity(unchecked) var svgDepth = 0
@@ -282,7 +304,7 @@ final class FeedBuilder: XMLEventSink {
         didSet { contentIsXHTML = contentType == "application/xhtml+xml" }
     }
     @exclusivity(unchecked) var contentIsXHTML = false
-    var contentBase64 = false
+    @exclusivity(unchecked) var contentBase64 = false
     /// The reference's `baseuri` (rooted at the document's URL) and the same rooted at nothing, as the oracle
     /// reads a file (for ids, see `resolveID`), with their stacks (`basestack`).
     /// Both are indices into `bases` (a document has few distinct base URIs; index 0 is nil), so the stack
@@ -299,7 +321,13 @@ final class FeedBuilder: XMLEventSink {
     var currentBase: String? { bases[Int(currentBaseIndex)] }
     var currentDocBase: String? { bases[Int(currentDocBaseIndex)] }
     /// The reference's `version` ("rss20", "atom10", "" ...), which decides whether RSS text is sniffed for HTML.
-    var referenceVersion = ""
+    @exclusivity(unchecked) var referenceVersion = "" {
+        didSet { isAtomVersion = referenceVersion.hasPrefix("atom") }
+    }
+    /// `referenceVersion` starts "atom" (read at every end of a field).
+    @exclusivity(unchecked) var isAtomVersion = false
+    /// A finished entry's record, emptied, for the next entry (see `Record.reset`).
+    @exclusivity(unchecked) var spareRecord: Record?
     var finished = false
 
     var result = ParsedFeed()
@@ -606,7 +634,7 @@ final class FeedBuilder: XMLEventSink {
         }
         if loose, !contentBase64 { output = Self.decodingLooseEntities(output, contentType: contentType) }
         // Some RSS elements are nominally plain text but carry HTML: sniffed as the reference does.
-        if !referenceVersion.hasPrefix("atom"), contentType == "text/plain", Self.looksLikeHTML(output) {
+        if !isAtomVersion, contentType == "text/plain", Self.looksLikeHTML(output) {
             contentType = "text/html"
         }
         contentBase64 = false
