@@ -44,8 +44,8 @@ extension FeedBuilder {
     /// feedparser's attribute dictionary: keys lower-cased ("prefix:local" for a known namespace), `rel` and
     /// `type` values lower-cased.
     func normalizedAttributes(_ attributes: [XMLAttribute]) -> Attrs {
-        var out: Attrs = [:]
-        guard !attributes.isEmpty else { return out }
+        guard !attributes.isEmpty else { return [:] }
+        var out = Attrs(capacity: attributes.count)
         for a in attributes {
             var key = Self.lowercasedASCII(a.local)
             if let uri = a.namespace {
@@ -54,7 +54,7 @@ extension FeedBuilder {
             } else if let p = a.prefix {
                 key = Self.lowercasedASCII(p) + ":" + key
             }
-            out[key] = (key == "rel" || key == "type") ? Self.lowercasedASCII(a.value) : a.value
+            out.set(key, (key == "rel" || key == "type") ? Self.lowercasedASCII(a.value) : a.value)
         }
         return out
     }

@@ -70,6 +70,17 @@ final class FeedBuilder: XMLEventSink {
             pairs = elements.map { (key: $0.0, value: $0.1) }
         }
 
+        init(capacity: Int) { pairs.reserveCapacity(capacity) }
+
+        /// `self[key] = value`: replaces the value of `key`, else appends the pair.
+        mutating func set(_ key: String, _ value: String) {
+            for i in pairs.indices where pairs[i].key == key {
+                pairs[i].value = value
+                return
+            }
+            pairs.append((key, value))
+        }
+
         var isEmpty: Bool { pairs.isEmpty }
 
         subscript(key: String) -> String? {
