@@ -422,6 +422,13 @@ final class FeedBuilder: XMLEventSink {
     }
 
     static func splitName(_ name: String) -> (prefix: String?, local: String) {
+        // An ASCII name (the usual one) is split at its first ':' byte; any other is searched by Character,
+        // where a ':' joined to its neighbours in one grapheme is not a colon.
+        let u = name.utf8.span
+        if Bytes.asciiEnd(u, from: 0) == u.count {
+            guard let colon = Bytes.firstIndex(of: UInt8(ascii: ":"), in: u, from: 0) else { return (nil, name) }
+            return (Bytes.string(u, 0..<colon), Bytes.string(u, (colon + 1)..<u.count))
+        }
         guard let colon = name.firstIndex(of: ":") else { return (nil, name) }
         return (String(name[..<colon]), String(name[name.index(after: colon)...]))
     }
