@@ -289,8 +289,8 @@ final class FeedBuilder: XMLEventSink {
     @exclusivity(unchecked) var buckets: [Bucket] = []
     /// The text of each open bucket as UTF-8, by the bucket's index: character data is appended as libxml2
     /// hands it over and becomes a String once, when the bucket is popped. A buffer keeps its capacity for the
-    /// next bucket at its index. The bytes are valid UTF-8: libxml2's text and Strings' bytes, escaped next to
-    /// ASCII bytes.
+    /// next bucket at its index. The bytes are libxml2's text and Strings' UTF-8 (escaped next to ASCII bytes);
+    /// `bucketString` validates them as it makes the String, once per field.
     @exclusivity(unchecked) var bucketText: [[UInt8]] = []
     @exclusivity(unchecked) var names: [NameKey: ElementName] = [:]
     @exclusivity(unchecked) var recentNames = [(key: NameKey, name: ElementName)?](repeating: nil, count: 64)

@@ -36,7 +36,8 @@ protocol XMLEventSink: AnyObject {
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError)
     func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError)
     func text(_ s: String) throws(ParseError)
-    /// Character data as UTF-8 bytes (valid: libxml2 hands out UTF-8); by default `text` of their String.
+    /// Character data as the UTF-8 bytes libxml2 hands out (a sink validates them when it makes a String);
+    /// by default `text` of their String.
     func text(utf8 bytes: Span<UInt8>) throws(ParseError)
     /// Namespace URIs declared on the element whose `startElement` follows.
     func declareNamespaces(_ uris: [String])
