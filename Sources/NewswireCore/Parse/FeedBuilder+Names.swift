@@ -44,8 +44,8 @@ extension FeedBuilder {
     /// feedparser's attribute dictionary: keys lower-cased ("prefix:local" for a known namespace), `rel` and
     /// `type` values lower-cased.
     func normalizedAttributes(_ attributes: [XMLAttribute]) -> Attrs {
-        var out: Attrs = [:]
-        guard !attributes.isEmpty else { return out }
+        guard !attributes.isEmpty else { return [:] }
+        var out = Attrs(capacity: attributes.count)
         for a in attributes {
             var key = Self.lowercasedASCII(a.local)
             if let uri = a.namespace {
@@ -54,7 +54,7 @@ extension FeedBuilder {
             } else if let p = a.prefix {
                 key = Self.lowercasedASCII(p) + ":" + key
             }
-            out[key] = (key == "rel" || key == "type") ? Self.lowercasedASCII(a.value) : a.value
+            out.set(key, (key == "rel" || key == "type") ? Self.lowercasedASCII(a.value) : a.value)
         }
         return out
     }
@@ -84,7 +84,76 @@ extension FeedBuilder {
         // A reference that starts with a scheme is kept as written: libxml2 2.9's xmlBuildURI copies it when it
         // parses, and when it does not (no relative reference starts "scheme:") the nil result keeps it too.
         if Self.startsWithScheme(r) { return r }
+        if let joined = Self.joiningAbsolutePath(r, base: base) { return joined }
         return LibXML.resolveURI(r, base: base) ?? r
+    }
+
+    /// libxml2 2.9's `xmlBuildURI` of the usual relative link, "/path" against "http(s)://host/…", without
+    /// libxml2: the base's scheme and host, then the reference as written (RFC 3986 5.2.2 keeps an absolute
+    /// path's dot segments, and so does libxml2 there). nil for anything else, which libxml2 resolves:
+    /// - the reference: '/' not followed by '/', then only letters, digits, "-._~/" (characters `xmlSaveUri`
+    ///   writes as they are: no '%' it would decode, no ':' it would escape, no query or fragment);
+    /// - the base: "http://" or "https://", a host of letters, digits, '.' and '-' (no user, no port), then
+    ///   nothing or '/', '?' or '#' and characters RFC 3986 allows in a path, query and fragment, '%' only
+    ///   before two hex digits and one '#' at most, so that libxml2 parses it (a base it cannot parse leaves
+    ///   the reference unresolved there).
+    static func joiningAbsolutePath(_ ref: String, base: String) -> String? {
+        let r = ref.utf8.span
+        guard r.count >= 1, r[0] == UInt8(ascii: "/"), r.count == 1 || r[1] != UInt8(ascii: "/") else { return nil }
+        for i in 1..<r.count {
+            let c = r[i]
+            guard isAlphanumeric(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
+                    || c == UInt8(ascii: "~") || c == UInt8(ascii: "/") else { return nil }
+        }
+        let b = base.utf8.span
+        let n = b.count
+        var i: Int
+        if n > 8, b[0] == UInt8(ascii: "h"), b[1] == UInt8(ascii: "t"), b[2] == UInt8(ascii: "t"), b[3] == UInt8(ascii: "p") {
+            i = b[4] == UInt8(ascii: "s") ? 5 : 4
+        } else {
+            return nil
+        }
+        guard i + 3 <= n, b[i] == UInt8(ascii: ":"), b[i + 1] == UInt8(ascii: "/"), b[i + 2] == UInt8(ascii: "/") else { return nil }
+        i += 3
+        let hostStart = i
+        while i < n, isAlphanumeric(b[i]) || b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: "-") { i += 1 }
+        let hostEnd = i
+        guard hostEnd > hostStart, i == n || b[i] == UInt8(ascii: "/") || b[i] == UInt8(ascii: "?") || b[i] == UInt8(ascii: "#")
+        else { return nil }
+        var hashes = 0
+        while i < n {
+            let c = b[i]
+            if c == UInt8(ascii: "%") {
+                guard i + 2 < n, LooseXMLParser.isHex(b[i + 1]), LooseXMLParser.isHex(b[i + 2]) else { return nil }
+                i += 3
+                continue
+            }
+            if c == UInt8(ascii: "#") { hashes += 1 }
+            guard hashes <= 1, isAlphanumeric(c) || isURIPunctuation(c) else { return nil }
+            i += 1
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(hostEnd + r.count)
+        Bytes.append(b, 0..<hostEnd, to: &out)
+        Bytes.append(r, 0..<r.count, to: &out)
+        return Bytes.string(validUTF8: out)  // ASCII
+    }
+
+    @inline(__always) private static func isAlphanumeric(_ c: UInt8) -> Bool {
+        (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c >= 0x30 && c <= 0x39
+    }
+
+    /// RFC 3986's unreserved marks, sub-delims, ':', '@', '/', '?' and '#' (what a path, query and fragment hold).
+    @inline(__always) private static func isURIPunctuation(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"),
+             UInt8(ascii: "?"), UInt8(ascii: "#"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// `[A-Za-z][A-Za-z0-9+.-]*:` at the start (RFC 3986's scheme, as libxml2's xmlParse3986Scheme reads it).
@@ -330,6 +399,18 @@ extension FeedBuilder {
         return Bytes.string(validUTF8: out)
     }
 
+    /// A bucket's text as a String, `pyStrip`ped if `stripWhitespace`: ASCII whitespace at the ends is cut
+    /// from the bytes before the String is made (the rest of the rule, for other whitespace, is `pyStrip`'s).
+    static func bucketString(_ bytes: [UInt8], stripWhitespace: Bool) -> String {
+        let u = bytes.span
+        guard stripWhitespace else { return Bytes.string(u) }
+        var a = 0, b = u.count
+        while a < b, u[a] < 0x80, ReferenceDate.isSpace(Unicode.Scalar(u[a])) { a += 1 }
+        while b > a, u[b - 1] < 0x80, ReferenceDate.isSpace(Unicode.Scalar(u[b - 1])) { b -= 1 }
+        // Cut next to ASCII bytes: the part is as valid as the whole.
+        return pyStrip(a == 0 && b == u.count ? Bytes.string(u) : Bytes.string(u.extracting(a..<b)))
+    }
+
     /// Python's `str.strip()`: Unicode whitespace at both ends.
     static func pyStrip(_ s: String) -> String {
         // ASCII at both ends and not a space there (the usual value): the string itself, without decoding.
@@ -395,27 +476,6 @@ extension FeedBuilder {
         for scalar in s.unicodeScalars { bytes.append(UInt8(scalar.value)) }
         guard let fixed = String(validating: bytes, as: UTF8.self) else { return s }
         return fixed
-    }
-
-    func escape(_ s: String, quotes: Bool) -> String {
-        let plain = { () -> Bool in
-            let u = s.utf8.span
-            for i in u.indices where u[i] == 0x26 || u[i] == 0x3C || u[i] == 0x3E || (quotes && u[i] == 0x22) { return false }
-            return true
-        }()
-        if plain { return s }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count + 16)
-        for b in s.utf8 {
-            switch b {
-            case 0x26: out.append(contentsOf: "&amp;".utf8)
-            case 0x3C: out.append(contentsOf: "&lt;".utf8)
-            case 0x3E: out.append(contentsOf: "&gt;".utf8)
-            case 0x22 where quotes: out.append(contentsOf: "&quot;".utf8)
-            default: out.append(b)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -248,13 +248,13 @@ extension FeedBuilder {
     func cdfCommon(_ attrs: Attrs) {
         if let lastmod = attrs["lastmod"] {
             push(.updated, true)
-            buckets[buckets.count - 1].text = lastmod
+            setText(lastmod)
             let value = pop(.updated)
             context().dates[.updated] = value.flatMap(FeedDate.parse)
         }
         if let href = attrs["href"] {
             startLink([:])
-            if buckets.last?.key == .link { buckets[buckets.count - 1].text = href }
+            if buckets.last?.key == .link { setText(href) }
             pop(.link)
         }
     }
@@ -266,7 +266,8 @@ extension FeedBuilder {
         if result.entries.count >= limits.maxEntries {
             throw ParseError(.limitExceeded, "more than \(limits.maxEntries) entries")
         }
-        currentEntry = Record()
+        currentEntry = spareRecord ?? Record()
+        spareRecord = nil
         push(.item, false)
         inentry = true
         guidIsLink = false

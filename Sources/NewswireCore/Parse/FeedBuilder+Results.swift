@@ -6,7 +6,7 @@ extension FeedBuilder {
 
     /// Maps a finished entry record to the schema (oracle.py's reading of feedparser's entry).
     func finishEntry() {
-        guard let e = currentEntry else { return }
+        guard var e = currentEntry else { return }
         currentEntry = nil
         var entry = FeedEntry()
         entry.id = e.values[.id].flatMap(nonEmptyPlain)
@@ -47,6 +47,11 @@ extension FeedBuilder {
                                               length: link.attributes["length"].flatMap { Int(Self.pyStrip($0)) }))
         }
         result.entries.append(entry)
+        // Nothing else holds the record now (no handler keeps one past its entry); checked, not assumed.
+        if isKnownUniquelyReferenced(&e) {
+            e.reset()
+            spareRecord = e
+        }
     }
 
     func finishDocument() {
@@ -124,13 +129,26 @@ extension FeedBuilder {
     }
 
     func text(_ value: String, type: String?) -> String? {
-        let out = Self.isPlainType(type) ? PlainText.collapse(value)
+        let out = Self.isPlainType(type) || Self.isMarkupFree(value.utf8.span) ? PlainText.collapse(value)
             : ReferenceSanitizer.keepingControlCharacters(value) { v in
                 let sanitized = ReferenceSanitizer.separatingBlockEndTags(ReferenceSanitizer.droppingUnacceptableContent(v))
                 return PlainText.fromHTML(Self.sanitizingEntityNames(sanitized), parser: html)
             }
         let trimmed = out.trimmingSpaces()
         return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// HTML that is only text: no '<', no '&', no control character but tab, line feed and carriage return, no
+    /// 0xEF byte (a byte-order mark, U+FFFE, U+FFFF). No sanitizer rule touches it, and its text is the
+    /// collapsed field (what `HTMLTextScanner` makes of it: blanks collapsed, a C1 control read as
+    /// windows-1252, no element to break a line), found without the passes.
+    static func isMarkupFree(_ u: Span<UInt8>) -> Bool {
+        for i in 0..<u.count {
+            let b = u[i]
+            if b == UInt8(ascii: "<") || b == UInt8(ascii: "&") || b == 0xEF { return false }
+            if b < 0x20, b != 0x09, b != 0x0A, b != 0x0D { return false }
+        }
+        return true
     }
 
     func nonEmptyPlain(_ s: String) -> String? {
@@ -140,9 +158,12 @@ extension FeedBuilder {
 
     /// oracle.py's `_person`: the first author's name, else e-mail; else the detail record's; else the string.
     func person(_ r: Record) -> String? {
-        for p in [r.authors?.first, r.authorDetail].compactMap({ $0 }) where !p.isEmpty {
-            if let n = nonEmptyPlain(p.values[.name] ?? "") ?? nonEmptyPlain(p.values[.email] ?? "") { return n }
-        }
+        if let n = name(of: r.authors?.first) ?? name(of: r.authorDetail) { return n }
         return r.values[.author].flatMap(nonEmptyPlain)
+    }
+
+    private func name(of person: Person?) -> String? {
+        guard let p = person, !p.isEmpty else { return nil }
+        return nonEmptyPlain(p.values.name ?? "") ?? nonEmptyPlain(p.values.email ?? "")
     }
 }

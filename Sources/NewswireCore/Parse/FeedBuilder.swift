@@ -25,7 +25,8 @@ final class FeedBuilder: XMLEventSink {
     /// An author, contributor or publisher (`name`, `email`, `href`). A class: the reference aliases them
     /// (`author_detail` may be the very dict that is the first entry of `authors`).
     final class Person {
-        var values = PersonValues()
+        // One thread uses a builder and its records; nothing calls out while holding an access.
+        @exclusivity(unchecked) var values = PersonValues()
         var isEmpty: Bool { values.isEmpty }
     }
 
@@ -57,7 +58,7 @@ final class FeedBuilder: XMLEventSink {
 
     /// A link or enclosure (`rel`, `type`, `href`, `length`); a class because `pop` fills in the last one's href.
     final class Link {
-        var attributes: Attrs
+        @exclusivity(unchecked) var attributes: Attrs
         init(_ attributes: Attrs) { self.attributes = attributes }
     }
 
@@ -67,6 +68,17 @@ final class FeedBuilder: XMLEventSink {
 
         init(dictionaryLiteral elements: (String, String)...) {
             pairs = elements.map { (key: $0.0, value: $0.1) }
+        }
+
+        init(capacity: Int) { pairs.reserveCapacity(capacity) }
+
+        /// `self[key] = value`: replaces the value of `key`, else appends the pair.
+        mutating func set(_ key: String, _ value: String) {
+            for i in pairs.indices where pairs[i].key == key {
+                pairs[i].value = value
+                return
+            }
+            pairs.append((key, value))
         }
 
         var isEmpty: Bool { pairs.isEmpty }
@@ -156,25 +168,47 @@ final class FeedBuilder: XMLEventSink {
     }
 
     /// A feed, entry, image, text input or source: the keys the reference stores and the schema reads.
+    /// Its properties skip dynamic exclusivity checks: one thread uses a builder and its records, and nothing
+    /// calls out while holding an access to one of them.
     final class Record {
-        var values = Slots<String>()
+        @exclusivity(unchecked) var values = Slots<String>()
         /// `<key>_detail`: present when the value was read as content; its MIME type.
-        var details = Slots<String?>()
+        @exclusivity(unchecked) var details = Slots<String?>()
         /// `property_depth_map` of an entry: the depth each key was last stored from.
-        var depths = Slots<Int>()
+        @exclusivity(unchecked) var depths = Slots<Int>()
         /// `published_parsed`, `updated_parsed`: present once a date element ended, nil when unreadable.
-        var dates = Slots<Date?>()
-        var authors: [Person]?
-        var authorDetail: Person?
-        var publisherDetail: Person?
-        var tags: [Tag]?
-        var links: [Link]?
-        var contents: [(value: String, type: String?)] = []
-        var image: Record?
-        var textinput: Record?
+        @exclusivity(unchecked) var dates = Slots<Date?>()
+        @exclusivity(unchecked) var authors: [Person]?
+        @exclusivity(unchecked) var authorDetail: Person?
+        @exclusivity(unchecked) var publisherDetail: Person?
+        @exclusivity(unchecked) var tags: [Tag]?
+        @exclusivity(unchecked) var links: [Link]?
+        @exclusivity(unchecked) var contents: [(value: String, type: String?)] = []
+        @exclusivity(unchecked) var image: Record?
+        @exclusivity(unchecked) var textinput: Record?
+
+        /// Empties the record for the next entry, keeping its slot arrays (an entry record is reused: freeing
+        /// and allocating one per entry, its four arrays destroyed element by element, cost more than this).
+        func reset() {
+            for i in 0..<Key.slotCount {
+                values.slots[i] = nil
+                details.slots[i] = nil
+                depths.slots[i] = nil
+                dates.slots[i] = nil
+            }
+            authors = nil
+            authorDetail = nil
+            publisherDetail = nil
+            tags = nil
+            links = nil
+            contents.removeAll(keepingCapacity: true)
+            image = nil
+            textinput = nil
+        }
     }
 
-    /// One bucket of the reference's element stack: the text of the element that pushed it.
+    /// One bucket of the reference's element stack: the text of the element that pushed it (its bytes are in
+    /// `bucketText`, at the bucket's index).
     struct Bucket {
         var key: Key
         /// The reference's name of the bucket (an element's own name for `Key.other`).
@@ -182,7 +216,6 @@ final class FeedBuilder: XMLEventSink {
         var expectingText: Bool
         /// Whether the text is ever read: buckets whose value no field uses only keep text from their parent.
         var keepsText: Bool
-        var text = ""
     }
 
     /// feedparser's handler of an element name (`_start_<name>` / `_end_<name>`), found once per name.
@@ -254,6 +287,11 @@ final class FeedBuilder: XMLEventSink {
     // calls out while it holds an access to one of these.
     @exclusivity(unchecked) var frames: [Frame] = []
     @exclusivity(unchecked) var buckets: [Bucket] = []
+    /// The text of each open bucket as UTF-8, by the bucket's index: character data is appended as libxml2
+    /// hands it over and becomes a String once, when the bucket is popped. A buffer keeps its capacity for the
+    /// next bucket at its index. The bytes are libxml2's text and Strings' UTF-8 (escaped next to ASCII bytes);
+    /// `bucketString` validates them as it makes the String, once per field.
+    @exclusivity(unchecked) var bucketText: [[UInt8]] = []
     @exclusivity(unchecked) var names: [NameKey: ElementName] = [:]
     @exclusivity(unchecked) var recentNames = [(key: NameKey, name: ElementName)?](repeating: nil, count: 64)
     /// Element names by libxml2's name numbers (`XMLNameID`), direct-mapped: one comparison of three integers
@@ -270,19 +308,24 @@ final class FeedBuilder: XMLEventSink {
     @exclusivity(unchecked) var infeed = false, inentry = false, inimage = false, intextinput = false, insource = false
     @exclusivity(unchecked) var inauthor = false, incontributor = false, inpublisher = false
     @exclusivity(unchecked) var incontent = 0
-    var hasContent = false
-    var guidIsLink = false
-    var summaryKey: Key?
+    @exclusivity(unchecked) var hasContent = false
+    @exclusivity(unchecked) var guidIsLink = false
+    @exclusivity(unchecked) var summaryKey: Key?
     @exclusivity(unchecked) var titleDepth = -1
     @exclusivity(unchecked) var depth = 0
     @exclusivity(unchecked) var svgDepth = 0
     /// `contentparams`: the MIME type of the content-like element being read (nil once cleared) and whether
     /// its text is base64.
     @exclusivity(unchecked) var contentType: String? {
-        didSet { contentIsXHTML = contentType == "application/xhtml+xml" }
+        didSet {
+            contentIsXHTML = contentType == "application/xhtml+xml"
+            contentIsXML = (contentType ?? "xml").hasSuffix("xml")
+        }
     }
     @exclusivity(unchecked) var contentIsXHTML = false
-    var contentBase64 = false
+    /// `(contentType ?? "xml").hasSuffix("xml")`, read at every tag inside content.
+    @exclusivity(unchecked) var contentIsXML = true
+    @exclusivity(unchecked) var contentBase64 = false
     /// The reference's `baseuri` (rooted at the document's URL) and the same rooted at nothing, as the oracle
     /// reads a file (for ids, see `resolveID`), with their stacks (`basestack`).
     /// Both are indices into `bases` (a document has few distinct base URIs; index 0 is nil), so the stack
@@ -299,7 +342,14 @@ final class FeedBuilder: XMLEventSink {
     var currentBase: String? { bases[Int(currentBaseIndex)] }
     var currentDocBase: String? { bases[Int(currentDocBaseIndex)] }
     /// The reference's `version` ("rss20", "atom10", "" ...), which decides whether RSS text is sniffed for HTML.
-    var referenceVersion = ""
+    @exclusivity(unchecked) var referenceVersion = "" {
+        didSet { isAtomVersion = referenceVersion.hasPrefix("atom") }
+    }
+    /// `referenceVersion` starts "atom" (read at every end of a field).
+    @exclusivity(unchecked) var isAtomVersion = false
+    @exclusivity(unchecked) var lastContentType: (raw: String, type: String, binary: Bool)?
+    /// A finished entry's record, emptied, for the next entry (see `Record.reset`).
+    @exclusivity(unchecked) var spareRecord: Record?
     var finished = false
 
     var result = ParsedFeed()
@@ -372,33 +422,89 @@ final class FeedBuilder: XMLEventSink {
     }
 
     static func splitName(_ name: String) -> (prefix: String?, local: String) {
+        // An ASCII name (the usual one) is split at its first ':' byte; any other is searched by Character,
+        // where a ':' joined to its neighbours in one grapheme is not a colon.
+        let u = name.utf8.span
+        if Bytes.asciiEnd(u, from: 0) == u.count {
+            guard let colon = Bytes.firstIndex(of: UInt8(ascii: ":"), in: u, from: 0) else { return (nil, name) }
+            return (Bytes.string(u, 0..<colon), Bytes.string(u, (colon + 1)..<u.count))
+        }
         guard let colon = name.firstIndex(of: ":") else { return (nil, name) }
         return (String(name[..<colon]), String(name[name.index(after: colon)...]))
     }
 
     /// `_LooseFeedParser.decode_entities`: the escapes the loose parser keeps in text, read back in content
     /// whose type is not XML; elsewhere (ids, links, names) `&amp;` and its kin stay as written.
+    /// The reference applies each replacement to the whole text in turn (`str.replace`); here each group is
+    /// one pass, with the same result: no replacement of the first group makes a match of that group (they all
+    /// start "&#", what they write starts "&" and a letter), and in the second the only match a replacement makes
+    /// is "&amp;" read as "&" before "quot;", "apos;", "#x2f;" or "#x2F;", which the later replacements read.
     static func decodingLooseEntities(_ s: String, contentType: String?) -> String {
         guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
-        var d = s
-        for (from, to) in [("&#60;", "&lt;"), ("&#x3c;", "&lt;"), ("&#x3C;", "&lt;"), ("&#62;", "&gt;"), ("&#x3e;", "&gt;"),
-                           ("&#x3E;", "&gt;"), ("&#38;", "&amp;"), ("&#x26;", "&amp;"), ("&#34;", "&quot;"), ("&#x22;", "&quot;"),
-                           ("&#39;", "&apos;"), ("&#x27;", "&apos;")] {
-            d = Self.replacing(d, from, to)
-        }
+        var d = Self.replacingReferences(s, Self.looseCharacterReferences)
         if !(contentType ?? "xml").hasSuffix("xml") {
-            for (from, to) in [("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("&quot;", "\""), ("&apos;", "'"),
-                               ("&#x2f;", "/"), ("&#x2F;", "/")] {
-                d = Self.replacing(d, from, to)
-            }
+            d = Self.replacingReferences(d, Self.looseEntityReferences, ampersandChains: true)
         }
         return d
+    }
+
+    private static let looseCharacterReferences: [(from: [UInt8], to: [UInt8])] = [
+        ("&#60;", "&lt;"), ("&#x3c;", "&lt;"), ("&#x3C;", "&lt;"), ("&#62;", "&gt;"), ("&#x3e;", "&gt;"), ("&#x3E;", "&gt;"),
+        ("&#38;", "&amp;"), ("&#x26;", "&amp;"), ("&#34;", "&quot;"), ("&#x22;", "&quot;"), ("&#39;", "&apos;"),
+        ("&#x27;", "&apos;"),
+    ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
+
+    private static let looseEntityReferences: [(from: [UInt8], to: [UInt8])] = [
+        ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("&quot;", "\""), ("&apos;", "'"), ("&#x2f;", "/"), ("&#x2F;", "/"),
+    ].map { (Array($0.0.utf8), Array($0.1.utf8)) }
+
+    /// One left-to-right pass replacing the first of `table`'s patterns that matches at each '&'. With
+    /// `ampersandChains`, "&amp;" followed by the rest of a pattern that comes after it in the table ("quot;")
+    /// is that pattern's replacement, as when the replacements run one after another.
+    private static func replacingReferences(_ s: String, _ table: [(from: [UInt8], to: [UInt8])],
+                                            ampersandChains: Bool = false) -> String {
+        let u = s.utf8.span
+        let n = u.count
+        var out: [UInt8] = []
+        var copied = 0
+        var i = 0
+        func matches(_ p: [UInt8], at k: Int) -> Bool {
+            guard k + p.count <= n else { return false }
+            for j in 1..<p.count where u[k + j] != p[j] { return false }
+            return true
+        }
+        while let amp = Bytes.firstIndex(of: UInt8(ascii: "&"), in: u, from: i) {
+            i = amp + 1
+            guard let t = table.firstIndex(where: { matches($0.from, at: amp) }) else { continue }
+            var end = amp + table[t].from.count
+            var replacement = table[t].to
+            if ampersandChains, table[t].to == [UInt8(ascii: "&")] {
+                // "&amp;" + "quot;": the '&' written and the text after it match a later pattern.
+                for later in table[(t + 1)...] where matches([UInt8(ascii: "&")] + later.from[1...], at: end - 1) {
+                    end = end - 1 + later.from.count
+                    replacement = later.to
+                    break
+                }
+            }
+            if out.isEmpty { out.reserveCapacity(n) }
+            Bytes.append(u, copied..<amp, to: &out)
+            out.append(contentsOf: replacement)
+            copied = end
+            i = end
+        }
+        if copied == 0 { return s }
+        Bytes.append(u, copied..<n, to: &out)
+        // Cut at '&' and after ';', ASCII written: valid UTF-8 as the text was.
+        return Bytes.string(validUTF8: out)
     }
 
     /// True when the document's root is a feed vocabulary element (rss, RDF, feed, channel).
     var recognizedRoot: Bool { sawFeedStructure }
 
     // MARK: XMLEventSink
+
+    /// `FeedParser` reads a document libxml2 reports an error in again the loose way, with a new builder.
+    var readsPastErrors: Bool { false }
 
     var wantsText: Bool {
         let n = buckets.count
@@ -474,17 +580,13 @@ final class FeedBuilder: XMLEventSink {
         }
         frames.append(Frame(lang: lang))
         // Inside content, child elements are markup (unknown_starttag's inline-content branch).
-        if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
+        if incontent > 0, !contentIsXML {
             if element.isDiv { return }  // "typepad does this"
             contentType = "application/xhtml+xml"
         }
-        if incontent > 0, contentType == "application/xhtml+xml" {
+        if incontent > 0, contentIsXHTML {
             if element.isSVG { svgDepth += 1 }
-            var tag = "<" + element.local
-            for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
-                tag += " \(a.local)=\"\(escape(a.value, quotes: true))\""
-            }
-            try appendData(tag + ">", escaping: false)
+            try appendStartTag(element.local, attributes)
             return
         }
         if !element.prefixed {
@@ -509,15 +611,15 @@ final class FeedBuilder: XMLEventSink {
             // content ends the content mode).
             end(element.handler, element)
         }
-        if incontent > 0, !(contentType ?? "xml").hasSuffix("xml") {
+        if incontent > 0, !contentIsXML {
             if element.isDiv {
                 _ = frames.popLast()
                 return  // the reference returns before its base and depth bookkeeping
             }
             contentType = "application/xhtml+xml"
         }
-        if incontent > 0, contentType == "application/xhtml+xml" {
-            try appendData("</" + element.local + ">", escaping: false)
+        if incontent > 0, contentIsXHTML {
+            try appendEndTag(element.local)
         }
         _ = frames.popLast()
         restoreBase()
@@ -526,6 +628,10 @@ final class FeedBuilder: XMLEventSink {
 
     func text(_ s: String) throws(ParseError) {
         try appendData(s, escaping: true)
+    }
+
+    func text(utf8 u: Span<UInt8>) throws(ParseError) {
+        try appendData(u, escaping: true)
     }
 
     func restoreBase() {
@@ -558,6 +664,19 @@ final class FeedBuilder: XMLEventSink {
 
     func push(_ key: Key, _ expectingText: Bool) {
         buckets.append(Bucket(key: key, name: key.name, expectingText: expectingText, keepsText: key.keepsText))
+        openText()
+    }
+
+    /// An empty text buffer for the bucket just pushed.
+    @inline(__always)
+    func openText() {
+        let i = buckets.count - 1
+        if i < bucketText.count { bucketText[i].removeAll(keepingCapacity: true) } else { bucketText.append([]) }
+    }
+
+    /// Sets the text of the bucket on top (a value read from an attribute).
+    func setText(_ s: String) {
+        bucketText[buckets.count - 1] = Array(s.utf8)
     }
 
     /// An element's own bucket (one without a handler, or `width` and `height`).
@@ -565,16 +684,74 @@ final class FeedBuilder: XMLEventSink {
         let key = element.key
         buckets.append(Bucket(key: key, name: key == .other ? element.name : key.name, expectingText: expectingText,
                               keepsText: key.keepsText))
+        openText()
     }
 
     func appendData(_ s: String, escaping: Bool) throws(ParseError) {
+        try appendData(s.utf8.span, escaping: escaping)
+    }
+
+    /// `handle_data`: text goes to the bucket on top if its text is read, escaped in XHTML content.
+    func appendData(_ u: Span<UInt8>, escaping: Bool) throws(ParseError) {
         let last = buckets.count - 1
         guard last >= 0, buckets[last].keepsText else { return }
-        let piece = escaping && contentIsXHTML ? escape(s, quotes: false) : s
-        buckets[last].text += piece
-        if buckets[last].text.utf8.count > limits.maxFieldBytes {
-            throw ParseError(.limitExceeded, "text of <\(buckets[last].name)> exceeds \(limits.maxFieldBytes) bytes")
+        if escaping && contentIsXHTML {
+            Self.appendEscaped(u, quotes: false, to: &bucketText[last])
+        } else {
+            Bytes.append(u, 0..<u.count, to: &bucketText[last])
         }
+        try checkFieldLimit(last)
+    }
+
+    func checkFieldLimit(_ bucket: Int) throws(ParseError) {
+        if bucketText[bucket].count > limits.maxFieldBytes {
+            throw ParseError(.limitExceeded, "text of <\(buckets[bucket].name)> exceeds \(limits.maxFieldBytes) bytes")
+        }
+    }
+
+    /// A start tag inside XHTML content, as the reference writes it into the text: the lower-cased name and
+    /// the href, src and alt attributes, escaped.
+    func appendStartTag(_ local: String, _ attributes: [XMLAttribute]) throws(ParseError) {
+        let last = buckets.count - 1
+        guard last >= 0, buckets[last].keepsText else { return }
+        bucketText[last].append(UInt8(ascii: "<"))
+        bucketText[last].append(contentsOf: local.utf8)
+        for a in attributes where a.local == "href" || a.local == "src" || a.local == "alt" {
+            bucketText[last].append(0x20)
+            bucketText[last].append(contentsOf: a.local.utf8)
+            bucketText[last].append(contentsOf: "=\"".utf8)
+            Self.appendEscaped(a.value.utf8.span, quotes: true, to: &bucketText[last])
+            bucketText[last].append(UInt8(ascii: "\""))
+        }
+        bucketText[last].append(UInt8(ascii: ">"))
+        try checkFieldLimit(last)
+    }
+
+    func appendEndTag(_ local: String) throws(ParseError) {
+        let last = buckets.count - 1
+        guard last >= 0, buckets[last].keepsText else { return }
+        bucketText[last].append(contentsOf: "</".utf8)
+        bucketText[last].append(contentsOf: local.utf8)
+        bucketText[last].append(UInt8(ascii: ">"))
+        try checkFieldLimit(last)
+    }
+
+    /// `escape(_:quotes:)` of UTF-8 bytes, appended to `out`.
+    static func appendEscaped(_ u: Span<UInt8>, quotes: Bool, to out: inout [UInt8]) {
+        var copied = 0
+        for i in 0..<u.count {
+            let b = u[i]
+            guard b == 0x26 || b == 0x3C || b == 0x3E || (quotes && b == 0x22) else { continue }
+            Bytes.append(u, copied..<i, to: &out)
+            switch b {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            default: out.append(contentsOf: "&quot;".utf8)
+            }
+            copied = i + 1
+        }
+        Bytes.append(u, copied..<u.count, to: &out)
     }
 
     // The reference's `can_be_relative_uri` also names comments, docs, icon, logo and wfw_comment(rss): their
@@ -593,7 +770,7 @@ final class FeedBuilder: XMLEventSink {
         let n = buckets.count
         guard n > 0, buckets[n - 1].key == key, key != .other || buckets[n - 1].name == name else { return nil }
         let top = buckets.removeLast()
-        var output = stripWhitespace ? Self.pyStrip(top.text) : top.text
+        var output = Self.bucketString(bucketText[n - 1], stripWhitespace: stripWhitespace)
         // A bucket whose text no field reads stores nothing anyone reads either (the base64 flag still ends here).
         guard top.expectingText, top.keepsText else {
             if top.expectingText { contentBase64 = false }
@@ -606,7 +783,7 @@ final class FeedBuilder: XMLEventSink {
         }
         if loose, !contentBase64 { output = Self.decodingLooseEntities(output, contentType: contentType) }
         // Some RSS elements are nominally plain text but carry HTML: sniffed as the reference does.
-        if !referenceVersion.hasPrefix("atom"), contentType == "text/plain", Self.looksLikeHTML(output) {
+        if !isAtomVersion, contentType == "text/plain", Self.looksLikeHTML(output) {
             contentType = "text/html"
         }
         contentBase64 = false
@@ -649,11 +826,20 @@ final class FeedBuilder: XMLEventSink {
 
     func pushContent(_ key: Key, _ attrs: Attrs, defaultType: String, expectingText: Bool) {
         incontent += 1
-        let type = Self.mapContentType(attrs["type"] ?? defaultType)
+        let (type, binary) = contentTypeOf(attrs["type"] ?? defaultType)
         contentType = type
-        contentBase64 = attrs["mode"] == "base64"
-            || !(type.hasPrefix("text/") || type.hasSuffix("+xml") || type.hasSuffix("/xml"))
+        contentBase64 = attrs["mode"] == "base64" || binary
         push(key, expectingText)
+    }
+
+    /// A content element's type attribute mapped (`mapContentType`), and whether the type is not text (its
+    /// content is then read as base64), remembered for the last type seen: feeds repeat one or two.
+    func contentTypeOf(_ raw: String) -> (type: String, binary: Bool) {
+        if let last = lastContentType, last.raw == raw { return (last.type, last.binary) }
+        let type = Self.mapContentType(raw)
+        let binary = !(type.hasPrefix("text/") || type.hasSuffix("+xml") || type.hasSuffix("/xml"))
+        lastContentType = (raw, type, binary)
+        return (type, binary)
     }
 
     @discardableResult

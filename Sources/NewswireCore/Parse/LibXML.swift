@@ -36,8 +36,16 @@ protocol XMLEventSink: AnyObject {
     func startElement(local: String, prefix: String?, namespace: String?, attributes: [XMLAttribute]) throws(ParseError)
     func endElement(local: String, prefix: String?, namespace: String?) throws(ParseError)
     func text(_ s: String) throws(ParseError)
+    /// Character data as the UTF-8 bytes libxml2 hands out (a sink validates them when it makes a String);
+    /// by default `text` of their String.
+    func text(utf8 bytes: Span<UInt8>) throws(ParseError)
     /// Namespace URIs declared on the element whose `startElement` follows.
     func declareNamespaces(_ uris: [String])
+    /// False when the sink's reading is thrown away once libxml2 reports an error (`FeedBuilder`: the
+    /// document is then read again the loose way): from the first error on, no more events are delivered,
+    /// while the parse goes on to the end for its report and for the limits this parser enforces (depth,
+    /// text, entity expansion). By default true: every event is delivered.
+    var readsPastErrors: Bool { get }
     /// The events by the name's numbers; `name` builds its Strings when the sink needs them. By default the
     /// String forms above.
     func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError)
@@ -45,8 +53,10 @@ protocol XMLEventSink: AnyObject {
 }
 
 extension XMLEventSink {
+    func text(utf8 bytes: Span<UInt8>) throws(ParseError) { try text(Bytes.string(bytes)) }
     func declareNamespaces(_ uris: [String]) {}
     var wantsText: Bool { true }
+    var readsPastErrors: Bool { true }
     func startElement(_ id: XMLNameID, name: () -> XMLName, attributes: [XMLAttribute]) throws(ParseError) {
         let n = name()
         try startElement(local: n.local, prefix: n.prefix, namespace: n.namespace, attributes: attributes)
@@ -102,6 +112,8 @@ final class XMLStreamParser {
     /// The sink's `wantsText`, read again after each start and end tag (the only events that may change it).
     @exclusivity(unchecked) private var sinkWantsText = true
     @exclusivity(unchecked) private var names = NameCache()
+    /// Events go to the sink: false after the first error when the sink does not read past errors.
+    @exclusivity(unchecked) private var delivering = true
 
     private init(sink: XMLEventSink, limits: ParseLimits) {
         self.sink = sink
@@ -210,13 +222,17 @@ final class XMLStreamParser {
         Unmanaged<XMLStreamParser>.fromOpaque(priv)._withUnsafeGuaranteedRef(body)
     }
 
-    /// Delivers the pending character data, if any, as one String.
+    /// Delivers the pending character data, if any, in one piece.
     private func flushText() {
         guard !pendingText.isEmpty else { return }
-        let text = Bytes.string(pendingText)
+        if parked == nil, delivering {
+            var failure: ParseError?
+            pendingText.withUnsafeBufferPointer { text in
+                do throws(ParseError) { try sink.text(utf8: text.span) } catch { failure = error }
+            }
+            if let failure { park(failure) }
+        }
         pendingText.removeAll(keepingCapacity: true)
-        guard parked == nil else { return }
-        do { try sink.text(text) } catch { park(error) }
     }
 
     private func park(_ error: ParseError) {
@@ -232,6 +248,7 @@ final class XMLStreamParser {
             park(ParseError(.limitExceeded, "element nesting deeper than \(limits.maxDepth) levels"))
             return
         }
+        guard delivering else { return }
         var attrs: [XMLAttribute] = []
         if let attributes, nbAttributes > 0 {
             attrs.reserveCapacity(nbAttributes)
@@ -282,7 +299,7 @@ final class XMLStreamParser {
     }
 
     private func onNamespaces(_ count: Int, _ pairs: UnsafeMutablePointer<UnsafePointer<xmlChar>?>) {
-        guard parked == nil else { return }
+        guard parked == nil, delivering else { return }
         // (prefix, URI) pairs
         let uris = (0..<count).compactMap { pairs[$0 * 2 + 1].map { names.string($0) } }
         sink.declareNamespaces(uris)
@@ -292,6 +309,7 @@ final class XMLStreamParser {
         flushText()
         guard parked == nil, let local else { return }
         depth -= 1
+        guard delivering else { return }
         do {
             try sink.endElement(nameID(local, prefix, uri), name: { name(local, prefix, uri) })
         } catch { park(error) }
@@ -384,6 +402,10 @@ final class XMLStreamParser {
         guard e.level == XML_ERR_FATAL || e.level == XML_ERR_ERROR else { return }
         sawError = true
         if firstError == nil { firstError = "line \(e.line), column \(e.int2): \(message)" }
+        if delivering, !sink.readsPastErrors {
+            delivering = false
+            sinkWantsText = false
+        }
     }
 }
 

@@ -7,9 +7,31 @@ enum PlainText {
     /// Collapses every run of whitespace to one space and trims. For text that is already plain.
     /// C1 control characters (U+0080–U+009F), which real feeds mean as windows-1252 (’ “ ” …), become those.
     static func collapse(_ s: String) -> String {
+        // Most values (names, ids, categories) are collapsed already: the string itself, not a copy.
+        if isCollapsed(s.utf8.span) { return s }
         var c = TextCollapser(capacity: s.utf8.count, validInput: true)
         c.append(contentsOf: s.utf8.span)
         return c.string()
+    }
+
+    /// Whether `collapse` would return `u` as it is: ordinary bytes (`TextCollapser`'s: not whitespace,
+    /// control or C1 candidate) with single spaces between two of them, none at either end.
+    static func isCollapsed(_ u: Span<UInt8>) -> Bool {
+        let n = u.count
+        var i = 0
+        while i < n {
+            let c = u[i]
+            if c > 0x20, c < 0x80 || c > 0x9F {
+                i += 1
+                continue
+            }
+            // A space after an ordinary byte (i > 0 only after one) and before another.
+            guard c == 0x20, i > 0, i + 1 < n else { return false }
+            let d = u[i + 1]
+            guard d > 0x20, d < 0x80 || d > 0x9F else { return false }
+            i += 2
+        }
+        return true
     }
 
     /// HTML (a fragment or a page) to plain text. `parser` is reused between calls (one per document).

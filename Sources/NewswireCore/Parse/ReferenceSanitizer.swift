@@ -184,15 +184,22 @@ enum ReferenceSanitizer {
             let b = u[start + k]
             key |= UInt64(b >= 65 && b <= 90 ? b | 0x20 : b) << (8 * UInt64(k))
         }
-        return breakingKeys.contains(key)
+        // A binary search of the sorted keys: hashing a key cost more than the six comparisons.
+        let keys = breakingKeys
+        var low = 0, high = keys.count
+        while low < high {
+            let mid = (low + high) / 2
+            if keys[mid] < key { low = mid + 1 } else { high = mid }
+        }
+        return low < keys.count && keys[low] == key
     }
 
-    private static let breakingKeys: Set<UInt64> = Set(breaking.compactMap { name -> UInt64? in
+    private static let breakingKeys: [UInt64] = breaking.compactMap { name -> UInt64? in
         guard name.utf8.count <= 8 else { return nil }
         var key: UInt64 = 0
         for (k, b) in name.utf8.enumerated() { key |= UInt64(b) << (8 * UInt64(k)) }
         return key
-    })
+    }.sorted()
 
     /// An end tag of a block element separates words even where no such element is open (the reference keeps
     /// the stray end tag, whose boundary is a space; libxml2 ignores it): a space goes before every such end tag

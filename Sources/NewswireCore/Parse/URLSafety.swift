@@ -22,14 +22,24 @@ enum URLSafety {
     static func check(_ raw: String, base: String?) -> Verdict {
         let cleaned = clean(raw)
         guard !cleaned.isEmpty else { return .empty }
-        if let scheme = scheme(of: cleaned) {
-            return scheme == "http" || scheme == "https" ? .safe(cleaned) : .unsafe
-        }
+        if let http = isHTTP(cleaned) { return http ? .safe(cleaned) : .unsafe }
         guard let base, !base.isEmpty else { return .safe(cleaned) }
         guard let resolved = LibXML.resolveURI(cleaned, base: base) else { return .unsafe }
         let r = clean(resolved)
-        guard let scheme = scheme(of: r) else { return .safe(r) }
-        return scheme == "http" || scheme == "https" ? .safe(r) : .unsafe
+        guard let http = isHTTP(r) else { return .safe(r) }
+        return http ? .safe(r) : .unsafe
+    }
+
+    /// Whether the scheme of `s` (see `scheme(of:)`) is http or https, any case; nil for a relative reference.
+    static func isHTTP(_ s: String) -> Bool? {
+        let u = s.utf8.span
+        let n = u.count
+        if n > 5, u[0] | 0x20 == UInt8(ascii: "h"), u[1] | 0x20 == UInt8(ascii: "t"), u[2] | 0x20 == UInt8(ascii: "t"),
+           u[3] | 0x20 == UInt8(ascii: "p"), u[4] == UInt8(ascii: ":") || (u[4] | 0x20 == UInt8(ascii: "s") && u[5] == UInt8(ascii: ":")) {
+            return true
+        }
+        guard let scheme = scheme(of: s) else { return nil }
+        return scheme == "http" || scheme == "https"
     }
 
     /// The reference without leading/trailing C0 controls and spaces, and without tabs and newlines.

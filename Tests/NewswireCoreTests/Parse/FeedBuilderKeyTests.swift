@@ -137,6 +137,52 @@ import Testing
         #expect(b.resolve(ref, base: "http://example.org/dir/feed") == (LibXML.resolveURI(ref, base: "http://example.org/dir/feed") ?? ref))
     }
 
+    /// `resolve` joins an absolute path to an http(s) base without libxml2 where it can: what libxml2 gives,
+    /// over references and bases on both sides of the fast path's limits.
+    @Test(arguments: [
+        "http://example.org/dir/feed", "https://example.org", "https://example.org/", "HTTPS://example.org/x",
+        "https://a-b.example.org/d/./e/../f?q=1&r=%7e#frag", "https://example.org?q", "https://example.org#f",
+        "https://example.org:8080/x", "https://user@example.org/x", "https://example.org/a#b#c", "https://example.org/%zz",
+        "https://example.org/a b", "https://exa_mple.org/x", "https://[::1]/x", "http://example.org/é", "ftp://example.org/x",
+        "https://example.org/<x>", "https://example.org/a|b", "https://1.2.3.4/x", "http://example.org/a?b=c/d?e",
+    ])
+    func absolutePathsResolveAsLibXML2Does(_ base: String) {
+        let b = FeedBuilder(documentURL: nil, limits: .default)
+        for ref in ["/", "/a/b", "/posts/1/0", "/a/./b/../c", "/a//b", "/a.b-c_d~e/", "//host/x", "/a?q=1", "/a#f", "/a%20b",
+                    "/a:b", "/a b", "/é", "/a;b", "/a@b", "/A/B"] {
+            #expect(b.resolve(ref, base: base) == (LibXML.resolveURI(ref, base: base) ?? ref), "\(ref) against \(base)")
+        }
+    }
+
+    /// `decodingLooseEntities` in two passes gives what the reference's replacements one after another give.
+    @Test func looseEntitiesDecodeAsSequentialReplacements() {
+        func sequential(_ s: String, _ type: String?) -> String {
+            var d = s
+            for (from, to) in [("&#60;", "&lt;"), ("&#x3c;", "&lt;"), ("&#x3C;", "&lt;"), ("&#62;", "&gt;"), ("&#x3e;", "&gt;"),
+                               ("&#x3E;", "&gt;"), ("&#38;", "&amp;"), ("&#x26;", "&amp;"), ("&#34;", "&quot;"),
+                               ("&#x22;", "&quot;"), ("&#39;", "&apos;"), ("&#x27;", "&apos;")] {
+                d = FeedBuilder.replacing(d, from, to)
+            }
+            if !(type ?? "xml").hasSuffix("xml") {
+                for (from, to) in [("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"), ("&quot;", "\""), ("&apos;", "'"),
+                                   ("&#x2f;", "/"), ("&#x2F;", "/")] {
+                    d = FeedBuilder.replacing(d, from, to)
+                }
+            }
+            return d
+        }
+        let pieces = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#x2f;", "&#x2F;", "&#60;", "&#x3c;", "&#38;", "&#x26;",
+                      "&#34;", "&#39;", "&#x27;", "&#62;", "&", "amp;", "quot;", "apos;", "#x2f;", "#38;", "lt;", "é", "x", ";", "#"]
+        var rng = SplitMix64(seed: 17)
+        for _ in 0..<4000 {
+            var s = ""
+            for _ in 0..<Int(rng.next() % 7) { s += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            for type in [nil, "text/html", "application/xhtml+xml", "text/plain"] as [String?] {
+                #expect(FeedBuilder.decodingLooseEntities(s, contentType: type) == sequential(s, type), "\(s) \(type ?? "nil")")
+            }
+        }
+    }
+
     @Test func relativeReferencesAreNotSchemes() {
         for ref in ["/a", "a/b:c", "1http://x", "./x:y", "?q=http://x", "#f", "a b:c", ""] {
             #expect(!FeedBuilder.startsWithScheme(ref), "\(ref)")
