@@ -57,27 +57,46 @@ public final class Daemon {
         self.feeds = settings.feeds
         feedURLs = Set(settings.feeds.map(\.url))
         self.notifier = notifier
-        stateLock = try StateLock(stateDirectory: stateDirectory)
-        let store = try ItemStore(stateDirectory: stateDirectory)
-        if FileManager.default.fileExists(atPath: StoreRebuild.incompleteMarker(stateDirectory: stateDirectory).path) {
-            throw StoreError(path: store.path, message: """
-                a `newswired store rebuild` did not finish: the store lacks part of the archive. Run it again \
-                (it continues where it stopped)
-                """)
+        let classifier = TopicClassifier(model: settings.model)
+        let policy = SchedulePolicy(poll: config.poll, backoff: config.backoff)
+        let archive = ArchiveWriter(stateDirectory: stateDirectory)
+        let storage: any PipelineStorage, storeName: String
+        if let url = config.store {
+            // Several daemons share the store and the state directory's archive: the archive's writer lock,
+            // not the state directory's, keeps its writes one at a time.
+            stateLock = nil
+            let store = try PostgresStore(url: url)
+            cluster = try PostgresCluster(url: url, node: config.cluster.node ?? PostgresCluster.defaultNodeName(),
+                                          lease: config.cluster.lease)
+            pipeline = Pipeline(storage: store, store: nil, archive: archive, classifier: classifier, policy: policy)
+            pipeline.archiveLock = cluster
+            storage = store
+            storeName = store.name
+        } else {
+            stateLock = try StateLock(stateDirectory: stateDirectory)
+            let store = try ItemStore(stateDirectory: stateDirectory)
+            if FileManager.default.fileExists(atPath: StoreRebuild.incompleteMarker(stateDirectory: stateDirectory).path) {
+                throw StoreError(path: store.path, message: """
+                    a `newswired store rebuild` did not finish: the store lacks part of the archive. Run it again \
+                    (it continues where it stopped)
+                    """)
+            }
+            cluster = nil
+            pipeline = Pipeline(store: store, archive: archive, classifier: classifier, policy: policy)
+            storage = store
+            storeName = store.path
         }
-        if try !store.hasItems(), ArchiveReader(stateDirectory: stateDirectory).hasLines() {
-            throw StoreError(path: store.path, message: """
+        if try !storage.hasItems(), ArchiveReader(stateDirectory: stateDirectory).hasLines() {
+            throw StoreError(path: storeName, message: """
                 the store has no items but the archive beside it has: a new or emptied store would archive every \
                 item again. Rebuild the store from the archive with `newswired store rebuild`, or move \
                 \(ArchiveReader(stateDirectory: stateDirectory).directory.path) away to start afresh
                 """)
         }
-        pipeline = Pipeline(store: store, archive: ArchiveWriter(stateDirectory: stateDirectory),
-                            classifier: TopicClassifier(model: settings.model),
-                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff))
         fetcher = Fetcher(options: FetchOptions(config.fetch))
+        guard cluster == nil else { return }  // a cluster's archive writer reconciles when it takes the lock
         do {
-            let repaired = try pipeline.archive.reconcile(store: store)
+            let repaired = try pipeline.archive.reconcile(store: storage)
             if repaired > 0 {
                 logger.warning("reconcile", metadata: ["appended": "\(repaired)", "reason": "items committed but missing from the archive"])
             }
@@ -86,15 +105,18 @@ public final class Daemon {
             pipeline.archiveFailedAtStart(error)
         }
         do {
-            itemLookup = try ItemLookupConnection(path: store.path)
+            itemLookup = try ItemLookupConnection(path: pipeline.store.path)
         } catch {
             // Only work saved: without it the worker prepares every entry in full.
             logger.warning("store", metadata: ["error": "\(error)", "reason": "no read connection for the prepare worker"])
         }
     }
 
-    /// This process's hold on the state directory, for the daemon's lifetime.
-    private let stateLock: StateLock
+    /// This process's hold on the state directory, for the daemon's lifetime (SQLite store only).
+    private let stateLock: StateLock?
+
+    /// On a PostgreSQL store: this daemon's part in the cluster (its leases, and the archive's writer lock).
+    let cluster: PostgresCluster?
 
     /// The prepare worker's read connection: entries already stored are not classified or fingerprinted again.
     private var itemLookup: ItemLookupConnection?
@@ -114,9 +136,10 @@ public final class Daemon {
 
     /// Fetches every enabled feed once, now.
     public func runOnce(stop: StopSignal? = nil) -> PassSummary {
+        if let cluster { return runOnce(in: cluster, stop: stop) }
         let now = Int(Date().timeIntervalSince1970)
         let active = feeds.filter { feed in
-            guard let state = try? pipeline.store.feedState(url: feed.url) else { return true }
+            guard let state = try? pipeline.storage.feedState(url: feed.url) else { return true }
             return !state.disabled || state.recheckDue(at: now)
         }
         logger.info("pass", metadata: ["feeds": "\(active.count)", "mode": "once"])
@@ -136,6 +159,7 @@ public final class Daemon {
     /// `shutdownGrace` seconds to finish (and are committed and archived), the rest are aborted.
     /// SIGHUP (through `stop`) reloads with `reload`.
     public func run(stop: StopSignal, reload: SettingsLoader? = nil) {
+        if let cluster { return run(in: cluster, stop: stop, reload: reload) }
         var queue = DueQueue()
         let now = Int(Date().timeIntervalSince1970)
         for feed in feeds {
@@ -185,6 +209,7 @@ public final class Daemon {
     /// After a round that stored items, while the daemon would otherwise wait: the WAL's pages go to the
     /// database file now, not when ~200 MB of them have piled up (`ItemStore.checkpoint`).
     private func checkpoint() {
+        guard cluster == nil else { return }
         do {
             let c = try pipeline.store.checkpoint()
             logger.debug("checkpoint", metadata: ["wal_frames": "\(c.walFrames)", "checkpointed": "\(c.checkpointed)"])
@@ -196,12 +221,13 @@ public final class Daemon {
     /// When a feed is first due after start: now if never fetched, else its persisted time (a restart
     /// resumes the schedule instead of refetching everything; a disabled feed's is its re-check).
     private func initialDue(_ feed: FeedConfig, now: Int) -> Int? {
-        guard let state = try? pipeline.store.feedState(url: feed.url) else { return now }
+        guard let state = try? pipeline.storage.feedState(url: feed.url) else { return now }
         return max(now, state.nextDueAt ?? now)
     }
 
     /// One beat of the loop: /healthz, the loop metric, and a watchdog ping when half its interval passed.
-    private func tick() {
+    func tick() {
+        if cluster != nil { pipeline.drainArchiveIfDue() }
         heartbeat.beat(alarm: pipeline.alarm)
         DaemonMetrics.tick(at: Date())
         if let interval = notifier.watchdogInterval {
@@ -216,16 +242,16 @@ public final class Daemon {
     /// "12 feeds: 10 ok, 1 failing, 1 disabled; 34 new today; last new 2025-07-26T10:00:00Z "Title""
     func statusLine() -> String {
         let configured = Set(feeds.map(\.url))
-        let states = ((try? pipeline.store.allFeedStates()) ?? []).filter { configured.contains($0.url) }
+        let states = ((try? pipeline.storage.allFeedStates()) ?? []).filter { configured.contains($0.url) }
         let disabled = states.filter(\.disabled).count
         let failing = states.filter(\.isFailing).count
         let ok = feeds.count - disabled - failing
         DaemonMetrics.feeds(ok: ok, failing: failing, disabled: disabled)
         let midnight = ISOTime.parse(ISOTime.day(Date()) + "T00:00:00Z") ?? Date()
-        let today = (try? pipeline.store.itemCount(since: midnight)) ?? 0
+        let today = (try? pipeline.storage.itemCount(since: midnight)) ?? 0
         var line = pipeline.alarm.map { "ALARM \($0); " } ?? ""
         line += "\(feeds.count) feeds: \(ok) ok, \(failing) failing, \(disabled) disabled; \(today) new today"
-        if let last = try? pipeline.store.lastItem() {
+        if let last = try? pipeline.storage.lastItem() {
             let title = (last.title ?? "(untitled)").replacingOccurrences(of: "\n", with: " ")
             line += "; last new \(ISOTime.format(last.fetched)) \"\(title.prefix(80))\""
         }
@@ -233,7 +259,7 @@ public final class Daemon {
     }
 
     /// Applies new settings atomically, or keeps the old ones and logs why.
-    private func reload(_ load: SettingsLoader, queue: inout DueQueue) {
+    func reload(_ load: SettingsLoader, queue: inout DueQueue) {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
         defer { notifier.notify("READY=1\nSTATUS=\(statusLine())") }
         let settings: Settings
@@ -275,13 +301,13 @@ public final class Daemon {
     private var fetching = false
     private var pendingFetchOptions: FetchOptions?
 
-    private func applyFetchOptions() {
+    func applyFetchOptions() {
         guard let options = pendingFetchOptions else { return }
         fetcher = Fetcher(options: options)
         pendingFetchOptions = nil
     }
 
-    private func fetch(_ batch: [FeedConfig], stop: StopSignal?, between: () -> Void = {},
+    func fetch(_ batch: [FeedConfig], stop: StopSignal?, between: () -> Void = {},
                        onResult: (FeedConfig, Pipeline.FeedResult) -> Void = { _, _ in }) -> PassSummary {
         fetching = true
         defer { fetching = false }

@@ -63,6 +63,7 @@ extension PostgresStore {
     private func begin() throws(StoreError) {
         try db.execute("BEGIN")
         openTransaction = true
+        holdsStoreLock = false
         // PostgreSQL has no counter of other sessions' commits like SQLite's data_version: every transaction
         // is told that one may have happened, so the dedup caches are read again.
         transactionNumber += 1
@@ -94,6 +95,11 @@ extension PostgresStore: PipelineStorage {
     public func rollbackBatch() { rollback() }
 
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        if openTransaction, !holdsStoreLock {
+            // Waits for another node's batch to commit; then this transaction's statements see its items.
+            try db.query("SELECT pg_advisory_xact_lock($1)", [String(Self.storeLock)])
+            holdsStoreLock = true
+        }
         try db.execute("SAVEPOINT entry")
         try? notify { $0.savepointDidBegin() }
         do {
@@ -156,6 +162,24 @@ extension PostgresStore: PipelineStorage {
             ON CONFLICT(item_seq, feed_url, guid) DO UPDATE SET last_seen = excluded.last_seen,
                 count = sightings.count + 1, url = coalesce(excluded.url, sightings.url)
             """, [feedURL, guid ?? "", url, t, itemID])
+    }
+}
+
+extension PostgresStore {
+    public func hasItems() throws(StoreError) -> Bool {
+        try db.query("SELECT EXISTS(SELECT 1 FROM items)").first?.first == "t"
+    }
+
+    public func itemCount(since time: Date) throws(StoreError) -> Int {
+        // ISO 8601 in UTC with a fixed width sorts as text in time order, as in the SQLite store.
+        let rows = try db.query("SELECT count(*) FROM items WHERE fetched COLLATE \"C\" >= $1", [ISOTime.format(time)])
+        return (rows.first?.first ?? nil).flatMap { Int($0) } ?? 0
+    }
+
+    public func lastItem() throws(StoreError) -> (title: String?, fetched: Date)? {
+        try db.query("SELECT title, fetched FROM items ORDER BY seq DESC LIMIT 1").first.map {
+            ($0[0], $0[1].flatMap(ISOTime.parse) ?? Date(timeIntervalSince1970: 0))
+        }
     }
 }
 
