@@ -20,8 +20,14 @@ extension Daemon {
         notifier.notify("READY=1\nSTATUS=\(statusLine())")
         let tickPeriod = min(5.0, (notifier.watchdogInterval ?? 10) / 2)
         var storeDown: (since: Date, delay: Double)?
+        var lastHeartbeat = Date()
         while !stop.isRequested {
             tick()
+            if Date().timeIntervalSince(lastHeartbeat) >= Double(cluster.lease) / 3 {
+                // While idle too: `status` tells a live daemon from a lost one by its heartbeat.
+                lastHeartbeat = Date()
+                _ = try? cluster.renew()
+            }
             if stop.takeReload(), let reload {
                 var unused = DueQueue()
                 self.reload(reload, queue: &unused)

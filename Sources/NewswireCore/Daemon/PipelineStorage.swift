@@ -27,3 +27,11 @@ public protocol PipelineStorage: FeedStateStorage, DedupStorage, ArchiveStorage 
 }
 
 extension ItemStore: PipelineStorage {}
+
+/// What `newswired status` reads, from either store.
+public protocol StatusStorage: FeedStateStorage {
+    func itemCount() throws(StoreError) -> Int
+    func itemsPerDay(limit: Int) throws(StoreError) -> [(day: String, items: Int, relevant: Int)]
+}
+
+extension ItemStore: StatusStorage {}

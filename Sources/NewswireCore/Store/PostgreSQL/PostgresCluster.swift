@@ -174,34 +174,6 @@ public final class PostgresCluster {
         "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
             .joined(separator: ",") + "}"
     }
-
-    /// The nodes of the cluster, newest heartbeat first.
-    public struct Node: Sendable {
-        public var id: String
-        public var hostname: String
-        public var pid: Int
-        public var version: String
-        public var startedAt: String
-        /// Seconds since its last heartbeat (by the server's clock).
-        public var heartbeatAge: Int
-        public var stopped: Bool
-        public var leases: Int
-        public var fetched: Int
-        public var newItems: Int
-    }
-
-    public func nodes() throws(StoreError) -> [Node] {
-        try db.query("""
-            SELECT n.id, n.hostname, n.pid, n.version, to_char(n.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   extract(epoch FROM now() - n.heartbeat_at)::bigint, n.stopped_at IS NOT NULL,
-                   (SELECT count(*) FROM feeds f WHERE f.lease_owner = n.id AND f.lease_until > now()), n.fetched, n.new_items
-            FROM nodes n ORDER BY n.heartbeat_at DESC, n.id
-            """).map { r in
-            Node(id: r[0] ?? "", hostname: r[1] ?? "", pid: Int(r[2] ?? "") ?? 0, version: r[3] ?? "", startedAt: r[4] ?? "",
-                 heartbeatAge: Int(r[5] ?? "") ?? 0, stopped: r[6] == "t", leases: Int(r[7] ?? "") ?? 0,
-                 fetched: Int(r[8] ?? "") ?? 0, newItems: Int(r[9] ?? "") ?? 0)
-        }
-    }
 }
 
 extension PostgresCluster: ArchiveWriterLock {
@@ -216,5 +188,35 @@ extension PostgresCluster: ArchiveWriterLock {
         holdsArchiveLock = true
         reconnectionsAtLock = db.reconnections
         return .acquired
+    }
+}
+
+extension PostgresStore {
+    /// The nodes of the cluster, newest heartbeat first.
+    public struct ClusterNode: Sendable {
+        public var id: String
+        public var hostname: String
+        public var pid: Int
+        public var version: String
+        public var startedAt: String
+        /// Seconds since its last heartbeat (by the server's clock).
+        public var heartbeatAge: Int
+        public var stopped: Bool
+        public var leases: Int
+        public var fetched: Int
+        public var newItems: Int
+    }
+
+    public func clusterNodes() throws(StoreError) -> [ClusterNode] {
+        try db.query("""
+            SELECT n.id, n.hostname, n.pid, n.version, to_char(n.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   extract(epoch FROM now() - n.heartbeat_at)::bigint, n.stopped_at IS NOT NULL,
+                   (SELECT count(*) FROM feeds f WHERE f.lease_owner = n.id AND f.lease_until > now()), n.fetched, n.new_items
+            FROM nodes n ORDER BY n.heartbeat_at DESC, n.id
+            """).map { r in
+            ClusterNode(id: r[0] ?? "", hostname: r[1] ?? "", pid: Int(r[2] ?? "") ?? 0, version: r[3] ?? "", startedAt: r[4] ?? "",
+                 heartbeatAge: Int(r[5] ?? "") ?? 0, stopped: r[6] == "t", leases: Int(r[7] ?? "") ?? 0,
+                 fetched: Int(r[8] ?? "") ?? 0, newItems: Int(r[9] ?? "") ?? 0)
+        }
     }
 }

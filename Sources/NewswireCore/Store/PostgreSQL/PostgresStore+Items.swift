@@ -165,7 +165,18 @@ extension PostgresStore: PipelineStorage {
     }
 }
 
-extension PostgresStore {
+extension PostgresStore: StatusStorage {
+    public func itemCount() throws(StoreError) -> Int {
+        (try db.query("SELECT count(*) FROM items").first?.first ?? nil).flatMap { Int($0) } ?? 0
+    }
+
+    public func itemsPerDay(limit: Int) throws(StoreError) -> [(day: String, items: Int, relevant: Int)] {
+        try db.query("""
+            SELECT substr(fetched COLLATE "C", 1, 10) AS day, count(*), sum(relevant) FROM items
+            GROUP BY day ORDER BY day DESC LIMIT $1
+            """, [String(limit)]).map { ($0[0] ?? "", Int($0[1] ?? "") ?? 0, Int($0[2] ?? "") ?? 0) }
+    }
+
     public func hasItems() throws(StoreError) -> Bool {
         try db.query("SELECT EXISTS(SELECT 1 FROM items)").first?.first == "t"
     }
