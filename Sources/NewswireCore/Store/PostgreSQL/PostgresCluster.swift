@@ -26,9 +26,9 @@ public final class PostgresCluster {
         """
 
     /// Claims run one at a time cluster-wide (a few milliseconds each), so two nodes never take one host at once.
-    static let claimLock = PostgresStore.migrationLock + 2
+    static let claimLock = 2
     /// The archive's writer lock (a session lock).
-    static let archiveLock = PostgresStore.migrationLock + 3
+    static let archiveLock = 3
 
     let db: PostgresConnection
     /// This daemon's name: the owner of its leases.
@@ -88,7 +88,7 @@ public final class PostgresCluster {
             """
         try db.execute("BEGIN")
         do throws(StoreError) {
-            try db.query("SELECT pg_advisory_xact_lock($1)", [String(Self.claimLock)])
+            try db.query("SELECT pg_advisory_xact_lock(\(PostgresStore.clusterLock(Self.claimLock)))")
             let hosts = try db.query("""
                 WITH live AS (
                     SELECT greatest(1, count(*)) AS n FROM nodes
@@ -183,7 +183,7 @@ extension PostgresCluster: ArchiveWriterLock {
             if (try? db.query("SELECT 1")) != nil, db.reconnections == reconnectionsAtLock { return .held }
             holdsArchiveLock = false
         }
-        guard let row = try? db.query("SELECT pg_try_advisory_lock($1)", [String(Self.archiveLock)]).first,
+        guard let row = try? db.query("SELECT pg_try_advisory_lock(\(PostgresStore.clusterLock(Self.archiveLock)))").first,
               row.first == "t" else { return .elsewhere }
         holdsArchiveLock = true
         reconnectionsAtLock = db.reconnections

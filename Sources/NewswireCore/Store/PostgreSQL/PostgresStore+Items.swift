@@ -97,7 +97,7 @@ extension PostgresStore: PipelineStorage {
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         if openTransaction, !holdsStoreLock {
             // Waits for another node's batch to commit; then this transaction's statements see its items.
-            try db.query("SELECT pg_advisory_xact_lock($1)", [String(Self.storeLock)])
+            try db.query("SELECT pg_advisory_xact_lock(\(Self.clusterLock(Self.storeLock)))")
             holdsStoreLock = true
         }
         try db.execute("SAVEPOINT entry")

@@ -62,10 +62,13 @@ public final class PostgresStore {
 
     /// The advisory lock key of schema changes (any constant; "newswire" in ASCII).
     static let migrationLock: Int64 = 0x6E65_7773_7769_7265
+    /// The advisory locks of a cluster are keyed by the schema its tables are in (two clusters in one database
+    /// do not wait for each other) and a number: `SELECT pg_advisory_xact_lock(\(clusterLock(storeLock)))`.
+    static func clusterLock(_ number: Int) -> String { "hashtext(current_schema()), \(number)" }
     /// Held from a batch's first entry to its commit: one node at a time stores items, so an item is inserted
     /// once cluster-wide, registration numbers have no gaps, and the dedup indexes decide as SQLite's do on
     /// the same order of items. Fetching, parsing and classifying stay parallel.
-    static let storeLock: Int64 = migrationLock + 1
+    static let storeLock = 1
 
     private func migrate() throws(StoreError) {
         try db.execute("BEGIN")
