@@ -151,6 +151,88 @@ import Glibc
     }
 }
 
+extension ClusterTests {
+    /// A PostgreSQL server of this test's own (`scripts/pg-test-cluster`): restarting the shared one would
+    /// break the tests running beside this one.
+    final class PrivateServer {
+        let dir: URL
+        let url: String
+
+        init(in root: URL) throws {
+            dir = root.appendingPathComponent("pg")
+            let out = try Self.script(["start"], dir: dir)
+            guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("export NEWSWIRED_PG_URL=") }) else {
+                throw HarnessError("pg-test-cluster start printed no URL: \(out)")
+            }
+            url = String(line.dropFirst("export NEWSWIRED_PG_URL=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+
+        deinit { _ = try? Self.script(["stop", dir.path], dir: dir) }
+
+        func restart() throws { _ = try Self.script(["restart", dir.path], dir: dir) }
+
+        /// Runs the script through `system(3)`, output to files: Foundation's `Process.waitUntilExit` never
+        /// returned for this script (its child left a zombie the monitor did not reap).
+        @discardableResult
+        static func script(_ arguments: [String], dir: URL) throws -> String {
+            func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            let out = dir.deletingLastPathComponent().appendingPathComponent("pg-script.out")
+            let err = dir.deletingLastPathComponent().appendingPathComponent("pg-script.err")
+            let command = (["PG_TEST_CLUSTER_DIR=" + quote(dir.path),
+                            quote(Newswired.repoRoot.appendingPathComponent("scripts/pg-test-cluster").path)]
+                           + arguments.map(quote) + [">", quote(out.path), "2>", quote(err.path), "</dev/null"]).joined(separator: " ")
+            let status = system(command)
+            guard status == 0 else {
+                let errors = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+                throw HarnessError("pg-test-cluster \(arguments.joined(separator: " ")) (status \(status)): \(errors)")
+            }
+            return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        }
+    }
+
+    /// The server restarted under a running daemon: it logs the lost store, retries with backoff, and goes on
+    /// (new items after the restart are stored and archived once; nothing from before is written again).
+    @Test func aDaemonRidesOutARestartOfTheServer() throws {
+        guard PSQL.url != nil || PSQL.required else { return }  // (runs where scripts/test provides PostgreSQL)
+        let sandbox = try TestSandbox()
+        defer { withExtendedLifetime(sandbox) {} }
+        let pg = try PrivateServer(in: sandbox.root)
+        let server = try HTTPTestServer()
+        let docs = (0..<4).map { k in ConditionalDocument(body: CrashSafetyTests.rss(feed: k, round: 0), etag: "\"r\(k)-0\"") }
+        for (k, doc) in docs.enumerated() { server.serve("/r/\(k).rss", doc) }
+        try server.start()
+        defer { server.stop() }
+        try sandbox.writeFeeds((0..<4).map { server.url("/r/\($0).rss") })
+        try sandbox.writeConfig("""
+            store: \(pg.url)
+            poll:
+              interval: 1s
+              min_interval: 1s
+              jitter: 0
+            """)
+        let daemon = try sandbox.start("run")
+        let first = 4 * CrashSafetyTests.itemsPerRound
+        try daemon.requireLog(timeout: 30, "the first pass") { _ in ((try? sandbox.archive().count) ?? 0) >= first }
+
+        try pg.restart()
+        for (k, doc) in docs.enumerated() {
+            doc.update(body: CrashSafetyTests.rss(feed: k, round: 1), etag: "\"r\(k)-1\"", lastModified: nil)
+        }
+        let both = 2 * first
+        let lines = try daemon.requireLog(timeout: 60, "the items published after the restart") { _ in
+            ((try? sandbox.archive().count) ?? 0) >= both
+        }
+        // Whichever of its connections notices first (a claim, the archive's drain, a commit) logs it.
+        #expect(lines.contains { $0.level == "error" && ($0["error"] ?? "").contains("127.0.0.1") }, "the lost server is logged")
+        let ids = try sandbox.archive().map(\.id)
+        #expect(ids.count == both && Set(ids).count == both, "\(ids.count) lines, \(Set(ids).count) items")
+        #expect(try PSQL.int(pg.url, "SELECT count(*) FROM items") == both)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 30) == 0)
+    }
+}
+
+
 /// Requests a test server serves at once, and the most it ever served at once.
 final class Concurrency: @unchecked Sendable {
     // (Guarded by `lock`.)

@@ -72,6 +72,27 @@ import Testing
         #expect(try a.renew() == 0, "the lease is b's now")
     }
 
+    /// A renewal while this daemon's batch holds its feeds' rows (their new state, uncommitted) on the store's
+    /// connection: waiting for them would wait for a commit of the same thread.
+    @Test func renewingWhileTheOwnBatchHoldsTheRowsDoesNotWaitForIt() throws {
+        guard let (store, url, schema) = try Self.makeStore() else { return }
+        defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }
+        let urls = ["http://127.0.0.1:8080/a.xml", "http://127.0.0.1:8080/b.xml"]
+        let node = try PostgresCluster(url: url, schema: schema, node: "n", lease: 60)
+        try node.register(feeds: urls)
+        #expect(try node.claim(among: urls, limit: 2).count == 2)
+        try store.beginBatch()
+        var state = FeedState(url: urls[0])
+        state.lastFetchAt = 1
+        try store.saveFeedState(state)
+        let started = Date()
+        #expect(try node.renew() == 2, "both still leased")
+        #expect(Date().timeIntervalSince(started) < 2, "did not wait for the batch")
+        try store.commitBatch()
+        try node.release(urls, fetched: 2, newItems: 0)
+        #expect(try node.renew() == 0)
+    }
+
     @Test func onlyDueFeedsAreClaimedExceptByAOneShotPass() throws {
         guard let (store, url, schema) = try Self.makeStore() else { return }
         defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }

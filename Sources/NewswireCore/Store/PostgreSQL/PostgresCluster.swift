@@ -43,10 +43,12 @@ public final class PostgresCluster {
         db = try PostgresConnection(url: url)
         self.node = node
         self.lease = lease
-        if let schema {
-            try db.execute("SET search_path TO \(schema)")
-            db.sessionSetup = "SET search_path TO \(schema)"
-        }
+        // No statement of this connection waits long for a lock: a wait on a row this daemon's own batch holds
+        // (on the store's connection, on this thread) would never end.
+        var setup = "SET lock_timeout = '5s'"
+        if let schema { setup += "; SET search_path TO \(schema)" }
+        try db.execute(setup)
+        db.sessionSetup = setup
         try db.query("""
             INSERT INTO nodes(id, hostname, pid, version, started_at, heartbeat_at) VALUES($1, $2, $3, $4, now(), now())
             ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
@@ -128,15 +130,19 @@ public final class PostgresCluster {
 
     /// Extends this node's leases and host holds, and beats its heartbeat. Returns how many feeds it still
     /// leases (fewer than it claimed: a lease expired and another node took the feed).
+    ///
+    /// It runs while this daemon's own batch may hold row locks of its feeds (their new state, not yet
+    /// committed): those rows are skipped rather than waited for, which would wait for a commit this thread
+    /// itself has to make. Their leases end with the round anyway.
     @discardableResult
     public func renew() throws(StoreError) -> Int {
         let rows = try db.query("""
             WITH renewed AS (
                 UPDATE feeds SET lease_until = now() + make_interval(secs => $2)
-                WHERE lease_owner = $1 AND lease_until IS NOT NULL RETURNING 1),
+                WHERE url IN (SELECT url FROM feeds WHERE lease_owner = $1 AND lease_until IS NOT NULL FOR UPDATE SKIP LOCKED)),
             hosts AS (UPDATE hosts SET held_until = now() + make_interval(secs => $2) WHERE holder = $1),
             beat AS (UPDATE nodes SET heartbeat_at = now() WHERE id = $1)
-            SELECT count(*) FROM renewed
+            SELECT count(*) FROM feeds WHERE lease_owner = $1 AND lease_until IS NOT NULL
             """, [node, String(lease)])
         return (rows.first?.first ?? nil).flatMap { Int($0) } ?? 0
     }
