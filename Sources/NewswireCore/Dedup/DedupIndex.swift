@@ -43,6 +43,16 @@ public final class DedupIndex {
         for seq in newest where seq >= sinceSeq { body(seq) }
     }
 
+    /// In a write transaction, reads the newest `limit` postings of those of `terms` not cached yet, all at once
+    /// (`DedupStorage.storyPostings`), so that a story lookup's term-by-term reads find them cached.
+    func prefetchStoryPostings(terms: [Int64], limit: Int) throws(StoreError) {
+        guard storage.inTransaction else { return }
+        let missing = terms.filter { !storyPostings.forEach(term: $0, sinceSeq: Int64.max, limit: limit, { _ in }) }
+        guard missing.count > 1 else { return }
+        let lists = try storage.storyPostings(terms: missing, limit: limit)
+        for term in missing { storyPostings.remember(term: term, newestFirst: lists[term] ?? [], limit: limit) }
+    }
+
     /// The story and vector of the item registered as `seq`: what a story lookup scores each candidate by.
     func storyCandidate(seq: Int64) throws(StoreError) -> (story: String, vector: StoryClusterer.Sorted)? {
         if let cached = storyVectors.entry(seq: seq) { return cached }

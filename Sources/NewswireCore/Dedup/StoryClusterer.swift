@@ -281,6 +281,7 @@ public struct StoryClusterer: Sendable {
         guard !top.isEmpty else { return nil }
         let since = try index.firstDedupSeq(since: Int(now.addingTimeInterval(-window).timeIntervalSince1970))
         var mass = Int64Table<Double>(minimumCapacity: 512)
+        try index.prefetchStoryPostings(terms: top.map(\.key), limit: postingLimit)
         for (term, weight) in top {
             try index.forEachStoryPosting(term: term, sinceSeq: since, limit: postingLimit) { seq in
                 mass[seq, default: 0] += weight

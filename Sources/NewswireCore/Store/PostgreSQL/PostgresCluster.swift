@@ -12,6 +12,8 @@ public final class PostgresCluster {
         ALTER TABLE feeds ADD COLUMN host text, ADD COLUMN lease_owner text, ADD COLUMN lease_until timestamptz;
         CREATE INDEX feeds_due ON feeds(next_due_at);
         CREATE TABLE hosts(host text PRIMARY KEY, holder text, held_until timestamptz);
+        CREATE TABLE store_version(n bigint NOT NULL);
+        INSERT INTO store_version VALUES(0);
         CREATE TABLE nodes(
             id text PRIMARY KEY,
             hostname text NOT NULL,

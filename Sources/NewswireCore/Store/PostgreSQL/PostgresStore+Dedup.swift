@@ -72,12 +72,13 @@ extension PostgresStore: DedupStorage {
     }
 
     public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int] {
+        // One statement for all keys (a key given twice counts twice, as a lookup per key would).
         var seqs: [Int64: Int] = [:]
-        for key in keys {
-            for row in try db.query("SELECT seq FROM dedup_keys WHERE key = $1 ORDER BY seq DESC LIMIT $2",
-                                    [String(key), String(perKeyLimit)]) {
-                if let seq = row[0].flatMap({ Int64($0) }) { seqs[seq, default: 0] += 1 }
-            }
+        for row in try db.query("""
+            SELECT p.seq, count(*) FROM unnest($1::bigint[]) AS k(key)
+            CROSS JOIN LATERAL (SELECT seq FROM dedup_keys WHERE key = k.key ORDER BY seq DESC LIMIT $2) p GROUP BY p.seq
+            """, [Self.arrayText(keys), String(perKeyLimit)]) {
+            if let seq = row[0].flatMap({ Int64($0) }), let n = row[1].flatMap({ Int($0) }) { seqs[seq] = n }
         }
         return seqs
     }
@@ -104,6 +105,18 @@ extension PostgresStore: DedupStorage {
             SELECT seq FROM story_terms WHERE term = $1 AND seq >= $2 ORDER BY seq DESC LIMIT $3
             """, [String(term), String(sinceSeq ?? Int64.min), String(limit)])
         for row in rows { if let seq = row[0].flatMap({ Int64($0) }) { body(seq) } }
+    }
+
+    public func storyPostings(terms: [Int64], limit: Int) throws(StoreError) -> [Int64: [Int64]] {
+        var lists: [Int64: [Int64]] = [:]
+        for row in try db.query("""
+            SELECT t.term, p.seq FROM unnest($1::bigint[]) AS t(term)
+            CROSS JOIN LATERAL (SELECT seq FROM story_terms WHERE term = t.term ORDER BY seq DESC LIMIT $2) p
+            """, [Self.arrayText(terms), String(limit)]) {
+            if let term = row[0].flatMap({ Int64($0) }), let seq = row[1].flatMap({ Int64($0) }) { lists[term, default: []].append(seq) }
+        }
+        for (term, seqs) in lists { lists[term] = seqs.sorted(by: >) }
+        return lists
     }
 
     public func storyVector(seq: Int64) throws(StoreError) -> (story: String, vector: StoredStoryVector)? {

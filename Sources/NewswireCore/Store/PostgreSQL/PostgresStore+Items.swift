@@ -64,21 +64,25 @@ extension PostgresStore {
         try db.execute("BEGIN")
         openTransaction = true
         holdsStoreLock = false
-        // PostgreSQL has no counter of other sessions' commits like SQLite's data_version: every transaction
-        // is told that one may have happened, so the dedup caches are read again.
-        transactionNumber += 1
-        try? notify { $0.transactionDidBegin(dataVersion: -transactionNumber) }
+        // The store's version as last seen: whether another node stored items since is known once the
+        // transaction holds `storeLock`, before its first entry (`savepoint`).
+        try? notify { $0.transactionDidBegin(dataVersion: storeVersion) }
     }
 
     private func commit() throws(StoreError) {
+        var version: Int64?
         do {
             try notify { o throws(StoreError) in try o.transactionWillCommit() }
+            if holdsStoreLock {
+                version = (try db.query("UPDATE store_version SET n = n + 1 RETURNING n").first?.first ?? nil).flatMap { Int64($0) }
+            }
             try db.execute("COMMIT")
         } catch {
             rollback()
             throw error
         }
         openTransaction = false
+        if let version { storeVersion = version }
         try? notify { $0.transactionDidEnd(committed: true) }
     }
 
@@ -99,6 +103,12 @@ extension PostgresStore: PipelineStorage {
             // Waits for another node's batch to commit; then this transaction's statements see its items.
             try db.query("SELECT pg_advisory_xact_lock(\(Self.clusterLock(Self.storeLock)))")
             holdsStoreLock = true
+            // Another node stored items since this one's last commit: the dedup caches start afresh.
+            let current = (try db.query("SELECT n FROM store_version").first?.first ?? nil).flatMap { Int64($0) } ?? -2
+            if current != storeVersion {
+                storeVersion = current
+                try? notify { $0.transactionDidBegin(dataVersion: current) }
+            }
         }
         try db.execute("SAVEPOINT entry")
         try? notify { $0.savepointDidBegin() }

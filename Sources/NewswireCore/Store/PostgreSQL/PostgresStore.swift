@@ -14,9 +14,11 @@ public final class PostgresStore {
     var observers: [ItemStore.WeakObserver] = []
     /// `BEGIN` was sent and neither `COMMIT` nor `ROLLBACK` since.
     var openTransaction = false
-    var transactionNumber: Int64 = 0
     /// The open transaction holds `storeLock`.
     var holdsStoreLock = false
+    /// `store_version` as of this connection's last commit under `storeLock`: while no other node committed
+    /// under it since, what the dedup caches hold is still what the tables hold.
+    var storeVersion: Int64 = -1
 
     /// Connects and brings the schema up to date. `schema` (a name of letters, digits and `_`) puts every
     /// table in a schema of its own instead of the connection's default search path: tests use one each.
