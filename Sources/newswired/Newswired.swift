@@ -9,6 +9,6 @@ struct Newswired: ParsableCommand {
         version: NewswireVersion.string,
         subcommands: [RunCommand.self, OnceCommand.self, ParseCommand.self, ClassifyCommand.self, ModelCommand.self,
                       CheckConfigCommand.self, StatusCommand.self, ArchiveCommand.self, FeedsCommand.self,
-                      DedupCommand.self, StoreCommand.self]
+                      DedupCommand.self, StoreCommand.self, OutputsCommand.self]
     )
 }

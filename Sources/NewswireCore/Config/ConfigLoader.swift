@@ -90,6 +90,7 @@ public enum ConfigLoader {
                 ], into: &config)
             case "backoff":
                 try r.settings(v, key, ["initial": .duration(\.backoff.initial), "max": .duration(\.backoff.max)], into: &config)
+            case "outputs": config.outputs = try r.outputs(v, configFile: file)
             default:
                 throw r.unknown(k, key)
             }
@@ -117,7 +118,7 @@ public enum ConfigLoader {
 }
 
 /// How one key of a plain section is read, and the setting its value goes to.
-private enum Setting {
+enum Setting {
     case duration(WritableKeyPath<DaemonConfig, Int>)
     case integer(WritableKeyPath<DaemonConfig, Int>, min: Int, max: Int = Int.max)
     case size(WritableKeyPath<DaemonConfig, Int>)
@@ -127,7 +128,7 @@ private enum Setting {
 }
 
 /// Typed access to YAML nodes, with errors that carry file, line and key.
-private struct Reader {
+struct Reader {
     let file: String
 
     func error(_ node: Node, _ key: String?, _ message: String) -> ConfigError {

@@ -76,6 +76,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// nil: the embedded SQLite store in the state directory.
     public var store: String?
     public var cluster = Cluster()
+    /// Where new stories are pushed (webhooks), in config order (Output/).
+    public var outputs: [OutputConfig] = []
 
     public init(file: String) {
         self.file = file
@@ -91,7 +93,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var modelURL: URL { resolve(model) }
 
     /// The log modules `log_levels` may name.
-    public static let logModules = ["daemon", "fetch", "parse", "item", "store", "metrics"]
+    public static let logModules = ["daemon", "fetch", "parse", "item", "store", "metrics", "output"]
 }
 
 /// One configured feed.

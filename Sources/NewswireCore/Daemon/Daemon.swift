@@ -94,7 +94,18 @@ public final class Daemon {
                 """)
         }
         fetcher = Fetcher(options: FetchOptions(config.fetch))
-        guard cluster == nil else { return }  // a cluster's archive writer reconciles when it takes the lock
+        guard cluster == nil else {
+            // Webhook outputs keep their outbox in the SQLite store, written in the item's transaction.
+            guard config.outputs.isEmpty else {
+                throw ConfigError(file: config.file, key: "outputs", message: "webhook outputs work on the SQLite store only, not yet with store: a PostgreSQL URL")
+            }
+            delivery = nil
+            return  // a cluster's archive writer reconciles when it takes the lock
+        }
+        let worker = DeliveryWorker(stateDirectory: stateDirectory, outputs: config.outputs, fetch: config.fetch)
+        delivery = worker
+        pipeline.outputs = OutputRouter(outputs: config.outputs, storage: pipeline.store)
+        pipeline.afterCommit = { worker.wake() }
         do {
             let repaired = try pipeline.archive.reconcile(store: storage)
             if repaired > 0 {
@@ -117,6 +128,10 @@ public final class Daemon {
 
     /// On a PostgreSQL store: this daemon's part in the cluster (its leases, and the archive's writer lock).
     let cluster: PostgresCluster?
+
+    /// Posts the webhook outbox (Output/): a thread while `run` runs; one sweep at the end of `runOnce`. Nil on
+    /// PostgreSQL (no outbox there yet).
+    private let delivery: DeliveryWorker?
 
     /// The prepare worker's read connection: entries already stored are not classified or fingerprinted again.
     private var itemLookup: ItemLookupConnection?
@@ -147,6 +162,7 @@ public final class Daemon {
         var summary = fetch(active, stop: stop)
         summary.unarchived = pipeline.unarchivedCount()
         summary.errors = pipeline.errorCount - errorsBefore
+        if !config.outputs.isEmpty { delivery?.deliverDueOnce() }
         logger.info("pass_done", metadata: [
             "feeds": "\(summary.feeds)", "fetched": "\(summary.fetched)", "failed": "\(summary.failed)",
             "new": "\(summary.newItems)", "duplicate": "\(summary.duplicates)", "unarchived": "\(summary.unarchived)",
@@ -170,6 +186,8 @@ public final class Daemon {
             "watchdog": .string(notifier.watchdogInterval.map { "\($0)s" } ?? "off"),
         ])
         tick()
+        delivery?.start()
+        defer { delivery?.stop() }
         notifier.notify("READY=1\nSTATUS=\(statusLine())")
 
         // Wake at least this often, to tick (watchdog, /healthz) even when nothing is due.
@@ -265,6 +283,10 @@ public final class Daemon {
         let settings: Settings
         do {
             settings = try load()
+            if cluster != nil, !settings.config.outputs.isEmpty {
+                throw ConfigError(file: settings.config.file, key: "outputs",
+                                  message: "webhook outputs work on the SQLite store only, not yet with store: a PostgreSQL URL")
+            }
         } catch {
             var meta: Logger.Metadata = ["error": "\(error)", "kept": "previous config"]
             if let c = error as? ConfigError {
@@ -290,6 +312,8 @@ public final class Daemon {
         pipeline.policy = SchedulePolicy(poll: config.poll, backoff: config.backoff)
         pendingFetchOptions = FetchOptions(config.fetch)
         if !fetching { applyFetchOptions() }
+        pipeline.outputs?.outputs = config.outputs
+        delivery?.update(outputs: config.outputs)
         logger.notice("reload", metadata: [
             "feeds": "\(feeds.count)", "added": "\(new.subtracting(old).count)", "removed": "\(old.subtracting(new).count)",
             "model": .string(settings.model.version),

@@ -45,6 +45,10 @@ public final class Pipeline {
     private var failedCommits = 0
     /// Store and archive errors since the pipeline started (`once` fails when there were any).
     public private(set) var errorCount = 0
+    /// Queues webhook deliveries for each new item, in its transaction (Output/); nil: no outputs.
+    var outputs: OutputRouter?
+    /// Called after each commit that stored something (wakes the delivery worker).
+    var afterCommit: (() -> Void)?
 
     struct Fault {
         var since = DispatchTime.now()
@@ -200,6 +204,7 @@ public final class Pipeline {
         batchOpen = false
         do {
             try storage.commitBatch()
+            if !pending.isEmpty { afterCommit?() }
             if failedCommits >= Self.alarmAfterFailedCommits {
                 storeLog.notice("store", metadata: ["alarm": "cleared", "failed_commits": "\(failedCommits)"])
             }
@@ -539,6 +544,7 @@ public final class Pipeline {
             added = record
         }
         try storage.recordSighting(itemID: id, feedURL: feed.url, guid: entry.id, url: p.url, at: now)
+        if let added, let outputs { try outputs.itemStored(added, feedTags: feed.tags, now: now) }
         return added
     }
 

@@ -135,7 +135,7 @@ private final class Transfer {
 
     init(request: FetchRequest, options: FetchOptions) {
         self.request = request
-        self.maxBytes = options.maxBodyBytes
+        self.maxBytes = request.post?.maxResponseBytes ?? options.maxBodyBytes
         host = Fetcher.hostKey(request.url)
         allowedInternal = request.allowPrivate ? nil : Self.literalInternalAddresses(of: request.url)
         easy = curl_easy_init()!
@@ -171,6 +171,19 @@ private final class Transfer {
         var lines = ["Accept: application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"]
         if let etag = request.etag { lines.append("If-None-Match: \(etag)") }
         if let lm = request.lastModified { lines.append("If-Modified-Since: \(lm)") }
+        if let post = request.post {
+            // A webhook delivery: the body is copied into the handle (POSTFIELDSIZE first, as libcurl requires),
+            // redirects are not followed, and no `Expect: 100-continue` round trip delays a body over 1 KiB.
+            ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+            ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT, post.timeout)
+            ccurl_easy_setopt_long(easy, CURLOPT_POST, 1)
+            ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(post.body.count))
+            post.body.withUnsafeBytes { raw in
+                _ = ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
+            }
+            ccurl_easy_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, 0)
+            lines = ["Accept: */*", "Content-Type: application/json", "Expect:"] + post.headers
+        }
         for line in lines { headerList = curl_slist_append(headerList, line) }
         ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
     }
@@ -233,7 +246,10 @@ private final class Transfer {
         if let blocked {
             return .failure(FetchError(.blockedAddress, "refused to connect to internal address \(blocked) (only the feed's own configured address may be internal and redirects never reach one; set allow_private: true on this feed if its host name is meant to resolve there)", elapsedMs: ms))
         }
-        guard code == CURLE_OK else {
+        // A POST's response body is only read up to its small limit: past it the transfer stops, and the status
+        // (already received) is the answer.
+        let truncatedPost = request.post != nil && overLimit && code == CURLE_WRITE_ERROR
+        guard code == CURLE_OK || truncatedPost else {
             let detail = String(cString: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             let message = overLimit ? "body larger than \(maxBytes) bytes (decoded)"

@@ -14,15 +14,35 @@ public struct FetchRequest: Sendable, Equatable {
     /// only the URL's own literal internal address (or `localhost`) is allowed, and redirects never reach
     /// any other internal address.
     public var allowPrivate: Bool
+    /// A POST with this body instead of a GET (a webhook delivery): no redirects followed, the response body
+    /// read up to its small limit.
+    public var post: PostBody?
 
     public init(url: String, feedURL: String? = nil, etag: String? = nil, lastModified: String? = nil,
-                allowFile: Bool = false, allowPrivate: Bool = false) {
+                allowFile: Bool = false, allowPrivate: Bool = false, post: PostBody? = nil) {
+        self.post = post
         self.url = url
         self.feedURL = feedURL ?? url
         self.etag = etag
         self.lastModified = lastModified
         self.allowFile = allowFile
         self.allowPrivate = allowPrivate
+    }
+}
+
+/// The body of a POST (`application/json`), its extra header lines (`Name: value`), the transfer's whole
+/// time and how much of the response body is kept (the rest is not read).
+public struct PostBody: Sendable, Equatable {
+    public var body: [UInt8]
+    public var headers: [String]
+    public var timeout: Int
+    public var maxResponseBytes: Int
+
+    public init(body: [UInt8], headers: [String], timeout: Int, maxResponseBytes: Int = 4096) {
+        self.body = body
+        self.headers = headers
+        self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 

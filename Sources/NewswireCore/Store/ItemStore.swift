@@ -135,6 +135,8 @@ public final class ItemStore {
         // Near-duplicate postings move from `dedup_keys_recent` to `dedup_keys` through a middle table, so the
         // big table's leaves are rewritten 16 times less often (`mergeRecentDedupKeys`).
         m.register(10, sql: ItemStore.createMiddleDedupKeys)
+        // The webhook outbox and the stories each output alerted (ItemStore+Outputs.swift).
+        m.register(11, sql: ItemStore.createOutbox)
         return m
     }()
 

@@ -19,7 +19,9 @@ struct RunCommand: ReportingCommand {
         second run or once on the same state directory exits 75; a store with no items beside an archive with \
         lines is refused (see `newswired store rebuild`). With `store:` a PostgreSQL URL, several daemons share \
         the store and the state directory's archive: each claims due feeds under a lease, and whichever holds \
-        the archive's lock writes every item once.
+        the archive's lock writes every item once. With outputs: configured (SQLite store), new stories are \
+        POSTed to each webhook (signed, once per story, from a durable outbox, retried with backoff; see \
+        `newswired outputs`).
         """
     )
 
@@ -31,7 +33,10 @@ struct RunCommand: ReportingCommand {
         let stop = StopSignal()
         stop.install(onReopenLog: { LogSink.standardError.reopen() })  // before READY=1: a signal raised earlier would be lost
         let registry = config.metricsListen != nil ? DaemonMetrics.bootstrapPrometheus() : nil
-        let daemon = try Daemon(config: config, feeds: feeds, stateDirectory: global.stateDirectory(for: config))
+        let model = try Daemon.Settings.loadModel(for: config)
+        try OutputConfig.check(config, model: model)
+        let daemon = try Daemon(settings: Daemon.Settings(config: config, feeds: feeds, model: model),
+                                stateDirectory: global.stateDirectory(for: config))
         if feeds.isEmpty { logger.warning("config", metadata: ["error": "no feeds configured; nothing to poll"]) }
         var metricsServer: MetricsServer?
         if let listen = config.metricsListen.flatMap(ListenAddress.init), let registry {
@@ -43,8 +48,9 @@ struct RunCommand: ReportingCommand {
         daemon.run(stop: stop) {
             do {
                 let config = try options.loadConfig()
-                return Daemon.Settings(config: config, feeds: try options.feedList(for: config),
-                                       model: try Daemon.Settings.loadModel(for: config))
+                let model = try Daemon.Settings.loadModel(for: config)
+                try OutputConfig.check(config, model: model)
+                return Daemon.Settings(config: config, feeds: try options.feedList(for: config), model: model)
             } catch CLIError.config(let error) {
                 throw error  // the daemon logs its file, line and key as fields
             }
@@ -56,7 +62,7 @@ struct OnceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "once",
         abstract: "Fetch every feed once, archive what is new, and exit (for cron).",
-        discussion: "Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 74 when a committed item could not be archived or the store reported an error, 75 when another newswired holds the state directory, 78 on a configuration error. SIGTERM or SIGINT end the pass early (in-flight transfers get shutdown_grace); SIGHUP is ignored."
+        discussion: "With outputs: configured, the webhook deliveries due are sent at the end of the pass (failures wait for the next run or once). Exit status 0 when at least one feed was fetched (a 304 counts), 1 when none could be, 74 when a committed item could not be archived or the store reported an error, 75 when another newswired holds the state directory, 78 on a configuration error. SIGTERM or SIGINT end the pass early (in-flight transfers get shutdown_grace); SIGHUP is ignored."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -100,14 +106,24 @@ struct CheckConfigCommand: ReportingCommand {
     func execute() throws {
         let config = try global.loadConfig()
         let feeds = try global.feedList(for: config)
+        let model: TopicModel
         do {
-            _ = try TopicModel.load(contentsOf: config.modelURL)
+            model = try TopicModel.load(contentsOf: config.modelURL)
         } catch {
             throw CLIError.config(ConfigError(file: config.file, key: "model", message: "cannot load \(config.modelURL.path): \(error)"))
+        }
+        do {
+            try OutputConfig.check(config, model: model)
+        } catch {
+            throw CLIError.config(error)
         }
         print("config \(config.file): ok")
         print("feeds: \(feeds.count)")
         print("model: \(config.modelURL.path)")
+        print("outputs: \(config.outputs.count)")
+        for o in config.outputs {
+            print("  \(o.name): per \(o.per.rawValue), \(o.secret == nil ? "unsigned" : "signed")")
+        }
         print("state: \(global.stateDirectory(for: config).path)")
     }
 }

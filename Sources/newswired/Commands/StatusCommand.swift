@@ -10,7 +10,7 @@ struct StatusCommand: ParsableCommand {
         Feeds are ok (last fetch succeeded), failing (the last fetch failed: when it last succeeded, its error and \
         its next retry are shown) or disabled (a 410). With `store:` a PostgreSQL URL, the daemons sharing it are \
         listed: running, stopped, or lost (no heartbeat for longer than cluster.lease: it died, and its feeds go to \
-        the others when their leases expire), with their leases and counts. Exit status 0 when no configured feed is failing or disabled, 1 otherwise.
+        the others when their leases expire), with their leases and counts. Webhook outputs are listed with their backlog (queued, retrying, dead). Exit status 0 when no configured feed is failing or disabled, 1 otherwise.
         """
     )
 
@@ -53,6 +53,7 @@ struct StatusCommand: ParsableCommand {
             }
             unhealthy = !failing.isEmpty || !disabled.isEmpty
             let perDay = try store.itemsPerDay(limit: days)
+            let backlog = try store.hasOutbox() ? try store.outboxBacklog() : []
             func time(_ t: Int?) -> String? { t.map { ISOTime.format(Date(timeIntervalSince1970: TimeInterval($0))) } }
             if json {
                 func feedJSON(_ s: FeedState) -> String {
@@ -95,6 +96,7 @@ struct StatusCommand: ParsableCommand {
                     o.field("relevant", d.relevant)
                     return o.finish()
                 }.joined(separator: ",") + "]")
+                w.field("outputs", raw: OutputsStatus.json(config: config, backlog: backlog))
                 print(w.finish())
                 return
             }
@@ -115,6 +117,9 @@ struct StatusCommand: ParsableCommand {
             }
             print("items: \(try store.itemCount()) archived")
             for d in perDay { print("  \(d.day)  \(d.items) items, \(d.relevant) relevant") }
+            if !config.outputs.isEmpty || !backlog.isEmpty {
+                for line in OutputsStatus.lines(config: config, backlog: backlog) { print(line) }
+            }
         }
         if unhealthy { throw ExitCode(1) }
     }
