@@ -26,7 +26,8 @@ extension Daemon {
             if Date().timeIntervalSince(lastHeartbeat) >= Double(cluster.lease) / 3 {
                 // While idle too: `status` tells a live daemon from a lost one by its heartbeat.
                 lastHeartbeat = Date()
-                _ = try? cluster.renew()
+                let leases = (try? cluster.renew()) ?? 0
+                DaemonMetrics.cluster(leases: leases, archiveWriter: cluster.writesArchive)
             }
             if stop.takeReload(), let reload {
                 var unused = DueQueue()
@@ -64,6 +65,7 @@ extension Daemon {
                 lastRenewal = Date()
                 do {
                     let held = try cluster.renew()
+                    DaemonMetrics.cluster(leases: held, archiveWriter: cluster.writesArchive)
                     if held < claimed.count {
                         self.logger.warning("lease", metadata: ["claimed": "\(claimed.count)", "held": "\(held)",
                                                                 "reason": "leases expired before renewal; another node may fetch those feeds"])

@@ -53,7 +53,8 @@ struct StatusCommand: ParsableCommand {
             }
             unhealthy = !failing.isEmpty || !disabled.isEmpty
             let perDay = try store.itemsPerDay(limit: days)
-            let backlog = try store.hasOutbox() ? try store.outboxBacklog() : []
+            // The webhook outbox lives in the SQLite store only.
+            let backlog = try (store as? ItemStore).map { try $0.hasOutbox() ? try $0.outboxBacklog() : [] } ?? []
             func time(_ t: Int?) -> String? { t.map { ISOTime.format(Date(timeIntervalSince1970: TimeInterval($0))) } }
             if json {
                 func feedJSON(_ s: FeedState) -> String {

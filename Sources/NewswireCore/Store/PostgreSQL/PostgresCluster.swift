@@ -38,6 +38,8 @@ public final class PostgresCluster {
     /// Seconds a lease lasts without renewal.
     public let lease: Int
     private var holdsArchiveLock = false
+    /// This daemon held the archive's writer lock when it last looked.
+    public var writesArchive: Bool { holdsArchiveLock }
     private var reconnectionsAtLock = 0
 
     /// Connects (the store must have applied the schema) and enters `nodes`.
