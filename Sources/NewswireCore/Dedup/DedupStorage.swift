@@ -46,6 +46,9 @@ public protocol DedupStorage: AnyObject {
     /// or empty). A store on a network reads them in one statement; the default asks term by term.
     func storyPostings(terms: [Int64], limit: Int) throws(StoreError) -> [Int64: [Int64]]
     func storyVector(seq: Int64) throws(StoreError) -> (story: String, vector: StoredStoryVector)?
+    /// The story and vector of each of `seqs` registered (in one read where the store can; the default asks
+    /// one by one).
+    func storyVectors(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoredStoryVector)]
     /// The stored document frequency of each of `terms` that has one.
     func forEachDocumentFrequency(terms: [Int64], _ body: (Int64, Int) -> Void) throws(StoreError)
 
@@ -59,6 +62,12 @@ public protocol DedupStorage: AnyObject {
 }
 
 extension DedupStorage {
+    public func storyVectors(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoredStoryVector)] {
+        var found: [Int64: (story: String, vector: StoredStoryVector)] = [:]
+        for seq in seqs { if let v = try storyVector(seq: seq) { found[seq] = v } }
+        return found
+    }
+
     public func storyPostings(terms: [Int64], limit: Int) throws(StoreError) -> [Int64: [Int64]] {
         var lists: [Int64: [Int64]] = [:]
         for term in terms {

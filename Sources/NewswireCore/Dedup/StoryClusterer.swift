@@ -289,8 +289,10 @@ public struct StoryClusterer: Sendable {
         }
         var best: (cosine: Double, seq: Int64, story: String)?
         let query = Sorted(v)
-        for seq in Self.heaviest(mass, maxCandidates) {
-            guard let (story, vector) = try index.storyCandidate(seq: seq) else { continue }
+        let heaviest = Self.heaviest(mass, maxCandidates)
+        let vectors = try index.storyCandidates(seqs: heaviest)
+        for seq in heaviest {
+            guard let (story, vector) = vectors[seq] else { continue }
             let (c, shared) = query.cosine(vector)
             if c >= minCosine, shared >= minSharedTerms, best == nil || c > best!.cosine || (c == best!.cosine && seq < best!.seq) {
                 best = (c, seq, story)
