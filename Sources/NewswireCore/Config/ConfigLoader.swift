@@ -32,6 +32,20 @@ public enum ConfigLoader {
             case "feeds": config.feeds = try r.feeds(v)
             case "feeds_file": config.feedsFile = try r.string(v, key: key)
             case "model": config.model = try r.string(v, key: key)
+            case "store":
+                let url = try r.string(v, key: key)
+                if url == "sqlite" {
+                    config.store = nil
+                } else if url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") {
+                    config.store = url
+                } else {
+                    throw r.error(v, key, "expected sqlite (the default) or a PostgreSQL URL such as postgresql://newswired@db.example.org/newswired, got '\(url)'")
+                }
+            case "cluster":
+                try r.settings(v, key, ["node": .optionalString(\.cluster.node), "lease": .duration(\.cluster.lease)], into: &config)
+                if config.cluster.lease < 10 {
+                    throw ConfigError(file: file, line: v.mark?.line, key: "cluster.lease", message: "at least 10s (a lease is renewed every third of it)")
+                }
             case "shutdown_grace": config.shutdownGrace = try r.duration(v, key: key, allowZero: true)
             case "log_level":
                 config.logLevel = try r.oneOf(v, key: key, ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -110,6 +124,7 @@ enum Setting {
     case size(WritableKeyPath<DaemonConfig, Int>)
     case fraction(WritableKeyPath<DaemonConfig, Double>, max: Double)
     case string(WritableKeyPath<DaemonConfig, String>)
+    case optionalString(WritableKeyPath<DaemonConfig, String?>)
 }
 
 /// Typed access to YAML nodes, with errors that carry file, line and key.
@@ -141,6 +156,7 @@ struct Reader {
             case .size(let p): config[keyPath: p] = try size(v, key: path)
             case .fraction(let p, let max): config[keyPath: p] = try fraction(v, key: path, max: max)
             case .string(let p): config[keyPath: p] = try string(v, key: path)
+            case .optionalString(let p): config[keyPath: p] = try string(v, key: path)
             }
         }
     }

@@ -42,6 +42,15 @@ public struct DaemonConfig: Sendable, Equatable {
         public var max: Int = 21_600
     }
 
+    /// Several daemons sharing one PostgreSQL store (`store:`): how each takes part.
+    public struct Cluster: Sendable, Equatable {
+        /// This daemon's name in the cluster (`status` lists nodes by it); nil: `<hostname>/<pid>`.
+        public var node: String?
+        /// How long a claimed feed stays leased to this daemon without a renewal, seconds: a daemon that dies
+        /// holds its feeds (and their hosts) at most this long. Renewed every third of it while transfers run.
+        public var lease: Int = 120
+    }
+
     /// The file this config came from (for error messages and relative paths).
     public var file: String
     /// The feed list: feeds written in the config itself, plus those of `feedsFile`.
@@ -63,6 +72,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var metricsListen: String?
     /// The topic model file, resolved against the config's folder.
     public var model: String = "topics/waic-governance.json"
+    /// A PostgreSQL store shared by several daemons (a libpq URL, `postgresql://user@host:port/db?sslmode=…`);
+    /// nil: the embedded SQLite store in the state directory.
+    public var store: String?
+    public var cluster = Cluster()
     /// Where new stories are pushed (webhooks), in config order (Output/).
     public var outputs: [OutputConfig] = []
 

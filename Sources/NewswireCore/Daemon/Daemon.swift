@@ -57,30 +57,57 @@ public final class Daemon {
         self.feeds = settings.feeds
         feedURLs = Set(settings.feeds.map(\.url))
         self.notifier = notifier
-        stateLock = try StateLock(stateDirectory: stateDirectory)
-        let store = try ItemStore(stateDirectory: stateDirectory)
-        if FileManager.default.fileExists(atPath: StoreRebuild.incompleteMarker(stateDirectory: stateDirectory).path) {
-            throw StoreError(path: store.path, message: """
-                a `newswired store rebuild` did not finish: the store lacks part of the archive. Run it again \
-                (it continues where it stopped)
-                """)
+        let classifier = TopicClassifier(model: settings.model)
+        let policy = SchedulePolicy(poll: config.poll, backoff: config.backoff)
+        let archive = ArchiveWriter(stateDirectory: stateDirectory)
+        let storage: any PipelineStorage, storeName: String
+        if let url = config.store {
+            // Several daemons share the store and the state directory's archive: the archive's writer lock,
+            // not the state directory's, keeps its writes one at a time.
+            stateLock = nil
+            let store = try PostgresStore(url: url)
+            cluster = try PostgresCluster(url: url, node: config.cluster.node ?? PostgresCluster.defaultNodeName(),
+                                          lease: config.cluster.lease)
+            pipeline = Pipeline(storage: store, store: nil, archive: archive, classifier: classifier, policy: policy)
+            pipeline.archiveLock = cluster
+            storage = store
+            storeName = store.name
+        } else {
+            stateLock = try StateLock(stateDirectory: stateDirectory)
+            let store = try ItemStore(stateDirectory: stateDirectory)
+            if FileManager.default.fileExists(atPath: StoreRebuild.incompleteMarker(stateDirectory: stateDirectory).path) {
+                throw StoreError(path: store.path, message: """
+                    a `newswired store rebuild` did not finish: the store lacks part of the archive. Run it again \
+                    (it continues where it stopped)
+                    """)
+            }
+            cluster = nil
+            pipeline = Pipeline(store: store, archive: archive, classifier: classifier, policy: policy)
+            storage = store
+            storeName = store.path
         }
-        if try !store.hasItems(), ArchiveReader(stateDirectory: stateDirectory).hasLines() {
-            throw StoreError(path: store.path, message: """
+        if try !storage.hasItems(), ArchiveReader(stateDirectory: stateDirectory).hasLines() {
+            throw StoreError(path: storeName, message: """
                 the store has no items but the archive beside it has: a new or emptied store would archive every \
                 item again. Rebuild the store from the archive with `newswired store rebuild`, or move \
                 \(ArchiveReader(stateDirectory: stateDirectory).directory.path) away to start afresh
                 """)
         }
-        pipeline = Pipeline(store: store, archive: ArchiveWriter(stateDirectory: stateDirectory),
-                            classifier: TopicClassifier(model: settings.model),
-                            policy: SchedulePolicy(poll: config.poll, backoff: config.backoff))
         fetcher = Fetcher(options: FetchOptions(config.fetch))
-        delivery = DeliveryWorker(stateDirectory: stateDirectory, outputs: config.outputs, fetch: config.fetch)
-        pipeline.outputs = OutputRouter(outputs: config.outputs, storage: store)
-        pipeline.afterCommit = { [delivery] in delivery.wake() }
+        guard cluster == nil else {
+            // Webhook outputs keep their outbox in the SQLite store, written in the item's transaction.
+            guard config.outputs.isEmpty else {
+                throw ConfigError(file: config.file, key: "outputs", message: "webhook outputs work on the SQLite store only, not yet with store: a PostgreSQL URL")
+            }
+            delivery = nil
+            return  // a cluster's archive writer reconciles when it takes the lock
+        }
+        let worker = DeliveryWorker(stateDirectory: stateDirectory, outputs: config.outputs, fetch: config.fetch)
+        delivery = worker
+        pipeline.outputs = OutputRouter(outputs: config.outputs, storage: pipeline.store)
+        pipeline.afterCommit = { worker.wake() }
         do {
-            let repaired = try pipeline.archive.reconcile(store: store)
+            let repaired = try pipeline.archive.reconcile(store: storage)
             if repaired > 0 {
                 logger.warning("reconcile", metadata: ["appended": "\(repaired)", "reason": "items committed but missing from the archive"])
             }
@@ -89,18 +116,22 @@ public final class Daemon {
             pipeline.archiveFailedAtStart(error)
         }
         do {
-            itemLookup = try ItemLookupConnection(path: store.path)
+            itemLookup = try ItemLookupConnection(path: pipeline.store.path)
         } catch {
             // Only work saved: without it the worker prepares every entry in full.
             logger.warning("store", metadata: ["error": "\(error)", "reason": "no read connection for the prepare worker"])
         }
     }
 
-    /// This process's hold on the state directory, for the daemon's lifetime.
-    private let stateLock: StateLock
+    /// This process's hold on the state directory, for the daemon's lifetime (SQLite store only).
+    private let stateLock: StateLock?
 
-    /// Posts the webhook outbox (Output/): a thread while `run` runs; one sweep at the end of `runOnce`.
-    private let delivery: DeliveryWorker
+    /// On a PostgreSQL store: this daemon's part in the cluster (its leases, and the archive's writer lock).
+    let cluster: PostgresCluster?
+
+    /// Posts the webhook outbox (Output/): a thread while `run` runs; one sweep at the end of `runOnce`. Nil on
+    /// PostgreSQL (no outbox there yet).
+    private let delivery: DeliveryWorker?
 
     /// The prepare worker's read connection: entries already stored are not classified or fingerprinted again.
     private var itemLookup: ItemLookupConnection?
@@ -120,9 +151,10 @@ public final class Daemon {
 
     /// Fetches every enabled feed once, now.
     public func runOnce(stop: StopSignal? = nil) -> PassSummary {
+        if let cluster { return runOnce(in: cluster, stop: stop) }
         let now = Int(Date().timeIntervalSince1970)
         let active = feeds.filter { feed in
-            guard let state = try? pipeline.store.feedState(url: feed.url) else { return true }
+            guard let state = try? pipeline.storage.feedState(url: feed.url) else { return true }
             return !state.disabled || state.recheckDue(at: now)
         }
         logger.info("pass", metadata: ["feeds": "\(active.count)", "mode": "once"])
@@ -130,7 +162,7 @@ public final class Daemon {
         var summary = fetch(active, stop: stop)
         summary.unarchived = pipeline.unarchivedCount()
         summary.errors = pipeline.errorCount - errorsBefore
-        if !config.outputs.isEmpty { delivery.deliverDueOnce() }
+        if !config.outputs.isEmpty { delivery?.deliverDueOnce() }
         logger.info("pass_done", metadata: [
             "feeds": "\(summary.feeds)", "fetched": "\(summary.fetched)", "failed": "\(summary.failed)",
             "new": "\(summary.newItems)", "duplicate": "\(summary.duplicates)", "unarchived": "\(summary.unarchived)",
@@ -143,6 +175,7 @@ public final class Daemon {
     /// `shutdownGrace` seconds to finish (and are committed and archived), the rest are aborted.
     /// SIGHUP (through `stop`) reloads with `reload`.
     public func run(stop: StopSignal, reload: SettingsLoader? = nil) {
+        if let cluster { return run(in: cluster, stop: stop, reload: reload) }
         var queue = DueQueue()
         let now = Int(Date().timeIntervalSince1970)
         for feed in feeds {
@@ -153,8 +186,8 @@ public final class Daemon {
             "watchdog": .string(notifier.watchdogInterval.map { "\($0)s" } ?? "off"),
         ])
         tick()
-        delivery.start()
-        defer { delivery.stop() }
+        delivery?.start()
+        defer { delivery?.stop() }
         notifier.notify("READY=1\nSTATUS=\(statusLine())")
 
         // Wake at least this often, to tick (watchdog, /healthz) even when nothing is due.
@@ -194,6 +227,7 @@ public final class Daemon {
     /// After a round that stored items, while the daemon would otherwise wait: the WAL's pages go to the
     /// database file now, not when ~200 MB of them have piled up (`ItemStore.checkpoint`).
     private func checkpoint() {
+        guard cluster == nil else { return }
         do {
             let c = try pipeline.store.checkpoint()
             logger.debug("checkpoint", metadata: ["wal_frames": "\(c.walFrames)", "checkpointed": "\(c.checkpointed)"])
@@ -205,12 +239,13 @@ public final class Daemon {
     /// When a feed is first due after start: now if never fetched, else its persisted time (a restart
     /// resumes the schedule instead of refetching everything; a disabled feed's is its re-check).
     private func initialDue(_ feed: FeedConfig, now: Int) -> Int? {
-        guard let state = try? pipeline.store.feedState(url: feed.url) else { return now }
+        guard let state = try? pipeline.storage.feedState(url: feed.url) else { return now }
         return max(now, state.nextDueAt ?? now)
     }
 
     /// One beat of the loop: /healthz, the loop metric, and a watchdog ping when half its interval passed.
-    private func tick() {
+    func tick() {
+        if cluster != nil { pipeline.drainArchiveIfDue() }
         heartbeat.beat(alarm: pipeline.alarm)
         DaemonMetrics.tick(at: Date())
         if let interval = notifier.watchdogInterval {
@@ -225,16 +260,16 @@ public final class Daemon {
     /// "12 feeds: 10 ok, 1 failing, 1 disabled; 34 new today; last new 2025-07-26T10:00:00Z "Title""
     func statusLine() -> String {
         let configured = Set(feeds.map(\.url))
-        let states = ((try? pipeline.store.allFeedStates()) ?? []).filter { configured.contains($0.url) }
+        let states = ((try? pipeline.storage.allFeedStates()) ?? []).filter { configured.contains($0.url) }
         let disabled = states.filter(\.disabled).count
         let failing = states.filter(\.isFailing).count
         let ok = feeds.count - disabled - failing
         DaemonMetrics.feeds(ok: ok, failing: failing, disabled: disabled)
         let midnight = ISOTime.parse(ISOTime.day(Date()) + "T00:00:00Z") ?? Date()
-        let today = (try? pipeline.store.itemCount(since: midnight)) ?? 0
+        let today = (try? pipeline.storage.itemCount(since: midnight)) ?? 0
         var line = pipeline.alarm.map { "ALARM \($0); " } ?? ""
         line += "\(feeds.count) feeds: \(ok) ok, \(failing) failing, \(disabled) disabled; \(today) new today"
-        if let last = try? pipeline.store.lastItem() {
+        if let last = try? pipeline.storage.lastItem() {
             let title = (last.title ?? "(untitled)").replacingOccurrences(of: "\n", with: " ")
             line += "; last new \(ISOTime.format(last.fetched)) \"\(title.prefix(80))\""
         }
@@ -242,12 +277,16 @@ public final class Daemon {
     }
 
     /// Applies new settings atomically, or keeps the old ones and logs why.
-    private func reload(_ load: SettingsLoader, queue: inout DueQueue) {
+    func reload(_ load: SettingsLoader, queue: inout DueQueue) {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
         defer { notifier.notify("READY=1\nSTATUS=\(statusLine())") }
         let settings: Settings
         do {
             settings = try load()
+            if cluster != nil, !settings.config.outputs.isEmpty {
+                throw ConfigError(file: settings.config.file, key: "outputs",
+                                  message: "webhook outputs work on the SQLite store only, not yet with store: a PostgreSQL URL")
+            }
         } catch {
             var meta: Logger.Metadata = ["error": "\(error)", "kept": "previous config"]
             if let c = error as? ConfigError {
@@ -274,7 +313,7 @@ public final class Daemon {
         pendingFetchOptions = FetchOptions(config.fetch)
         if !fetching { applyFetchOptions() }
         pipeline.outputs?.outputs = config.outputs
-        delivery.update(outputs: config.outputs)
+        delivery?.update(outputs: config.outputs)
         logger.notice("reload", metadata: [
             "feeds": "\(feeds.count)", "added": "\(new.subtracting(old).count)", "removed": "\(old.subtracting(new).count)",
             "model": .string(settings.model.version),
@@ -286,13 +325,13 @@ public final class Daemon {
     private var fetching = false
     private var pendingFetchOptions: FetchOptions?
 
-    private func applyFetchOptions() {
+    func applyFetchOptions() {
         guard let options = pendingFetchOptions else { return }
         fetcher = Fetcher(options: options)
         pendingFetchOptions = nil
     }
 
-    private func fetch(_ batch: [FeedConfig], stop: StopSignal?, between: () -> Void = {},
+    func fetch(_ batch: [FeedConfig], stop: StopSignal?, between: () -> Void = {},
                        onResult: (FeedConfig, Pipeline.FeedResult) -> Void = { _, _ in }) -> PassSummary {
         fetching = true
         defer { fetching = false }

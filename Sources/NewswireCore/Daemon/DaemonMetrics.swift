@@ -52,6 +52,12 @@ public enum DaemonMetrics {
         Gauge(label: "newswired_feeds", dimensions: [("state", "disabled")]).record(disabled)
     }
 
+    /// On PostgreSQL: the feeds this daemon leases now, and whether it writes the cluster's archive.
+    static func cluster(leases: Int, archiveWriter: Bool) {
+        Gauge(label: "newswired_cluster_leases").record(leases)
+        Gauge(label: "newswired_cluster_archive_writer").record(archiveWriter ? 1 : 0)
+    }
+
     static func scheduleLag(seconds: Int) {
         Gauge(label: "newswired_schedule_lag_seconds").record(seconds)
     }

@@ -11,9 +11,14 @@ import Logging
 ///
 /// Used from one thread (the daemon's loop or a one-shot command).
 public final class Pipeline {
-    /// The SQLite store, for callers that read it; the pipeline itself only goes through `storage`.
-    public let store: ItemStore
-    private let storage: any PipelineStorage
+    /// The SQLite store, for callers that read it (a pipeline on SQLite only); the pipeline itself goes
+    /// through `storage`.
+    public var store: ItemStore {
+        guard let sqlite else { preconditionFailure("Pipeline.store: this pipeline stores in \(type(of: storage))") }
+        return sqlite
+    }
+    private let sqlite: ItemStore?
+    let storage: any PipelineStorage
     public let archive: ArchiveWriter
     public var classifier: TopicClassifier
     public var policy: SchedulePolicy
@@ -63,11 +68,11 @@ public final class Pipeline {
         self.init(storage: store, store: store, archive: archive, classifier: classifier, policy: policy)
     }
 
-    /// A pipeline whose items go through `storage`, another backend's (the PostgreSQL store's contract tests),
-    /// while `store` serves only its callers; the daemon selects no other backend yet.
-    init(storage: any PipelineStorage, store: ItemStore, archive: ArchiveWriter, classifier: TopicClassifier,
+    /// A pipeline whose items go through `storage` (the PostgreSQL store); `store`, when given, serves only
+    /// its callers (tests comparing backends).
+    init(storage: any PipelineStorage, store: ItemStore?, archive: ArchiveWriter, classifier: TopicClassifier,
          policy: SchedulePolicy) {
-        self.store = store
+        self.sqlite = store
         self.storage = storage
         self.archive = archive
         self.classifier = classifier
@@ -93,6 +98,7 @@ public final class Pipeline {
     /// crash before it loses the feeds' validators with their items, so those feeds are fetched again in full.
     public func commitAndArchive() {
         commitBatch()
+        if archiveLock != nil { return handOverToWriter() }
         markWrittenBatchArchived(wait: true)
         guard !pending.isEmpty else { return }
         archiveQueue.submit(pending, announce: takeItemLines())
@@ -110,10 +116,13 @@ public final class Pipeline {
         if pending.count >= Self.maxPending
             || DispatchTime.now().uptimeNanoseconds - lastCommit.uptimeNanoseconds >= commitIntervalNanoseconds {
             commitBatch()
+            if archiveLock != nil { return handOverToWriter() }
             markWrittenBatchArchived(wait: true)  // the batch before, usually written long since
             guard !pending.isEmpty else { return }
             archiveQueue.submit(pending, announce: takeItemLines())
             pending.removeAll()
+        } else if !batchOpen, archiveLock != nil {
+            drainArchiveIfDue()
         } else if !batchOpen {
             markWrittenBatchArchived(wait: false)  // written meanwhile: marked now rather than at the next commit
             retryArchiveIfDue()
@@ -122,6 +131,71 @@ public final class Pipeline {
 
     /// Writes committed batches' lines on a thread of its own, one batch at a time.
     private let archiveQueue: ArchiveQueue
+
+    // MARK: The archive of a cluster
+
+    /// Set when several daemons share the store: the archive is written by whichever holds this lock
+    /// (`drainArchive`), not batch by batch by the daemon that committed the items.
+    public var archiveLock: ArchiveWriterLock?
+    /// Reconcile (compare with the day files) before the next append: after taking the lock, whose last holder
+    /// may have died between writing and marking, and after a failed write.
+    private var reconcileBeforeAppend = true
+    private var lastDrain = DispatchTime.now()
+
+    /// A cluster's daemon after a commit: its `item` lines are logged here, its records go to the archive with
+    /// every other pending item, if this daemon writes the archive.
+    private func handOverToWriter() {
+        if !pending.isEmpty {
+            takeItemLines().emit(pending)
+            pending.removeAll()
+        }
+        drainArchive()
+    }
+
+    /// At most once a second while no batch is open (the daemon's tick calls it while idle): appends what other
+    /// daemons committed.
+    public func drainArchiveIfDue() {
+        guard DispatchTime.now().uptimeNanoseconds - lastDrain.uptimeNanoseconds >= commitIntervalNanoseconds else { return }
+        drainArchive()
+    }
+
+    /// If this daemon holds the archive's writer lock (taking it when free): appends every item pending in the
+    /// store, whoever committed it, and marks it archived. The lock's new holder reconciles first, so an item
+    /// the last holder wrote but did not mark is not written twice.
+    func drainArchive() {
+        guard let lock = archiveLock, !batchOpen else { return }
+        lastDrain = .now()
+        if let f = archiveFault, DispatchTime.now() < f.retryAt { return }
+        switch lock.holdArchive() {
+        case .elsewhere:
+            return
+        case .acquired:
+            reconcileBeforeAppend = true
+            storeLog.notice("archive", metadata: ["writer": "this node", "reason": "took the archive's writer lock"])
+        case .held:
+            break
+        }
+        do {
+            let written: Int
+            if reconcileBeforeAppend {
+                written = try archive.reconcile(store: storage)
+                reconcileBeforeAppend = false
+            } else {
+                let items = try storage.unarchivedItems()
+                guard !items.isEmpty else { return }
+                try archive.append(items)
+                try storage.transaction { try storage.markArchived(ids: items.map(\.id)) }
+                written = items.count
+            }
+            if let f = archiveFault {
+                storeLog.notice("archive", metadata: ["recovered": "true", "appended": "\(written)", "after_s": "\(f.age)"])
+                archiveFault = nil
+            }
+        } catch {
+            reconcileBeforeAppend = true
+            archiveFailed(error, pending: (try? storage.unarchivedItems().count) ?? 0)
+        }
+    }
 
     /// Commits the open batch; on failure rolls it back and forgets its records.
     private func commitBatch() {
@@ -194,6 +268,10 @@ public final class Pipeline {
     /// While archive writes fail: at each retry time, appends every pending item the archive lacks
     /// (`ArchiveWriter.reconcile`), between batches. Logs the end of the episode.
     func retryArchiveIfDue(force: Bool = false) {
+        if archiveLock != nil {
+            if force, let f = archiveFault { archiveFault?.retryAt = f.since }
+            return drainArchive()
+        }
         guard let f = archiveFault, !batchOpen, !archiveQueue.inFlight, force || DispatchTime.now() >= f.retryAt else { return }
         do {
             let written = try archive.reconcile(store: storage)
@@ -212,6 +290,8 @@ public final class Pipeline {
     /// Items committed and not yet in the archive (after a last retry when writes were failing).
     public func unarchivedCount() -> Int {
         retryArchiveIfDue(force: true)
+        // A cluster's pending items are the writer's: this daemon's concern only while it is the writer.
+        if let lock = archiveLock, case .elsewhere = lock.holdArchive() { return 0 }
         return (try? storage.unarchivedItems().count) ?? -1
     }
 

@@ -19,6 +19,19 @@ public protocol PipelineStorage: FeedStateStorage, DedupStorage, ArchiveStorage 
     func insertItem(_ record: ArchiveRecord, language: String?) throws(StoreError)
     /// One more sighting of a stored item: a feed, under a GUID, at a URL.
     func recordSighting(itemID: String, feedURL: String, guid: String?, url: String?, at time: Date) throws(StoreError)
+
+    // What the daemon reads for its start-up check and its status line.
+    func hasItems() throws(StoreError) -> Bool
+    func itemCount(since time: Date) throws(StoreError) -> Int
+    func lastItem() throws(StoreError) -> (title: String?, fetched: Date)?
 }
 
 extension ItemStore: PipelineStorage {}
+
+/// What `newswired status` reads, from either store.
+public protocol StatusStorage: FeedStateStorage {
+    func itemCount() throws(StoreError) -> Int
+    func itemsPerDay(limit: Int) throws(StoreError) -> [(day: String, items: Int, relevant: Int)]
+}
+
+extension ItemStore: StatusStorage {}

@@ -43,14 +43,37 @@ public final class DedupIndex {
         for seq in newest where seq >= sinceSeq { body(seq) }
     }
 
-    /// The story and vector of the item registered as `seq`: what a story lookup scores each candidate by.
+    /// In a write transaction, reads the newest `limit` postings of those of `terms` not cached yet, all at once
+    /// (`DedupStorage.storyPostings`), so that a story lookup's term-by-term reads find them cached.
+    func prefetchStoryPostings(terms: [Int64], limit: Int) throws(StoreError) {
+        guard storage.inTransaction else { return }
+        let missing = terms.filter { !storyPostings.forEach(term: $0, sinceSeq: Int64.max, limit: limit, { _ in }) }
+        guard missing.count > 1 else { return }
+        let lists = try storage.storyPostings(terms: missing, limit: limit)
+        for term in missing { storyPostings.remember(term: term, newestFirst: lists[term] ?? [], limit: limit) }
+    }
+
+    /// The story and vector of the item registered as `seq`.
     func storyCandidate(seq: Int64) throws(StoreError) -> (story: String, vector: StoryClusterer.Sorted)? {
-        if let cached = storyVectors.entry(seq: seq) { return cached }
-        guard let (story, stored) = try storage.storyVector(seq: seq) else { return nil }
-        switch stored {
-        case .encoded(let bytes): return (story, StoryClusterer.Sorted(encoded: bytes))
-        case .text(let text): return (story, StoryClusterer.Sorted(StoryClusterer.Vector(text: text)))
+        try storyCandidates(seqs: [seq])[seq]
+    }
+
+    /// The story and vector of each item registered as one of `seqs`: what a story lookup scores its candidates
+    /// by. Cached ones first; the rest in one read of the storage.
+    func storyCandidates(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoryClusterer.Sorted)] {
+        var found: [Int64: (story: String, vector: StoryClusterer.Sorted)] = [:]
+        var missing: [Int64] = []
+        for seq in seqs {
+            if let cached = storyVectors.entry(seq: seq) { found[seq] = cached } else { missing.append(seq) }
         }
+        guard !missing.isEmpty else { return found }
+        for (seq, (story, stored)) in try storage.storyVectors(seqs: missing) {
+            switch stored {
+            case .encoded(let bytes): found[seq] = (story, StoryClusterer.Sorted(encoded: bytes))
+            case .text(let text): found[seq] = (story, StoryClusterer.Sorted(StoryClusterer.Vector(text: text)))
+            }
+        }
+        return found
     }
 
     /// Document frequencies of `terms` (absent terms: 0) as this transaction sees them.

@@ -42,7 +42,13 @@ public protocol DedupStorage: AnyObject {
     func firstDedupSeq(since fetched: Int) throws(StoreError) -> Int64
     /// The items with story term `term`, newest first, at most `limit`, from `sinceSeq` on when given.
     func forEachStoryPosting(term: Int64, sinceSeq: Int64?, limit: Int, _ body: (Int64) -> Void) throws(StoreError)
+    /// The newest postings of each of `terms`, newest first, at most `limit` a term (a term without any: absent
+    /// or empty). A store on a network reads them in one statement; the default asks term by term.
+    func storyPostings(terms: [Int64], limit: Int) throws(StoreError) -> [Int64: [Int64]]
     func storyVector(seq: Int64) throws(StoreError) -> (story: String, vector: StoredStoryVector)?
+    /// The story and vector of each of `seqs` registered (in one read where the store can; the default asks
+    /// one by one).
+    func storyVectors(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoredStoryVector)]
     /// The stored document frequency of each of `terms` that has one.
     func forEachDocumentFrequency(terms: [Int64], _ body: (Int64, Int) -> Void) throws(StoreError)
 
@@ -53,4 +59,22 @@ public protocol DedupStorage: AnyObject {
     func insertStoryPostings(seq: Int64, terms: [Int64]) throws(StoreError)
     /// Adds `count` to each term's document frequency.
     func addDocumentFrequencies(_ counts: [(term: Int64, count: Int)]) throws(StoreError)
+}
+
+extension DedupStorage {
+    public func storyVectors(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoredStoryVector)] {
+        var found: [Int64: (story: String, vector: StoredStoryVector)] = [:]
+        for seq in seqs { if let v = try storyVector(seq: seq) { found[seq] = v } }
+        return found
+    }
+
+    public func storyPostings(terms: [Int64], limit: Int) throws(StoreError) -> [Int64: [Int64]] {
+        var lists: [Int64: [Int64]] = [:]
+        for term in terms {
+            var newest: [Int64] = []
+            try forEachStoryPosting(term: term, sinceSeq: nil, limit: limit) { newest.append($0) }
+            lists[term] = newest
+        }
+        return lists
+    }
 }

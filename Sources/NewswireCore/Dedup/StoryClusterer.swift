@@ -281,6 +281,7 @@ public struct StoryClusterer: Sendable {
         guard !top.isEmpty else { return nil }
         let since = try index.firstDedupSeq(since: Int(now.addingTimeInterval(-window).timeIntervalSince1970))
         var mass = Int64Table<Double>(minimumCapacity: 512)
+        try index.prefetchStoryPostings(terms: top.map(\.key), limit: postingLimit)
         for (term, weight) in top {
             try index.forEachStoryPosting(term: term, sinceSeq: since, limit: postingLimit) { seq in
                 mass[seq, default: 0] += weight
@@ -288,8 +289,10 @@ public struct StoryClusterer: Sendable {
         }
         var best: (cosine: Double, seq: Int64, story: String)?
         let query = Sorted(v)
-        for seq in Self.heaviest(mass, maxCandidates) {
-            guard let (story, vector) = try index.storyCandidate(seq: seq) else { continue }
+        let heaviest = Self.heaviest(mass, maxCandidates)
+        let vectors = try index.storyCandidates(seqs: heaviest)
+        for seq in heaviest {
+            guard let (story, vector) = vectors[seq] else { continue }
             let (c, shared) = query.cosine(vector)
             if c >= minCosine, shared >= minSharedTerms, best == nil || c > best!.cosine || (c == best!.cosine && seq < best!.seq) {
                 best = (c, seq, story)

@@ -15,10 +15,13 @@ struct RunCommand: ReportingCommand {
         starts no new transfer, lets those in flight finish within shutdown_grace, commits and archives what \
         they brought, and exits 0; a second signal exits at once. With metrics.listen set, /metrics \
         (Prometheus) and /healthz are served there (503 while an alarm is raised: the store failing every \
-        commit, or archive writes failing, which are retried with backoff). Holds <state>/lock: a second run \
-        or once on the same state directory exits 75; a store with no items beside an archive with lines is \
-        refused (see `newswired store rebuild`). With outputs: configured, new stories are POSTed to each \
-        webhook (signed, once per story, from a durable outbox, retried with backoff; see `newswired outputs`).
+        commit, or archive writes failing, which are retried with backoff). On SQLite it holds <state>/lock: a \
+        second run or once on the same state directory exits 75; a store with no items beside an archive with \
+        lines is refused (see `newswired store rebuild`). With `store:` a PostgreSQL URL, several daemons share \
+        the store and the state directory's archive: each claims due feeds under a lease, and whichever holds \
+        the archive's lock writes every item once. With outputs: configured (SQLite store), new stories are \
+        POSTed to each webhook (signed, once per story, from a durable outbox, retried with backoff; see \
+        `newswired outputs`).
         """
     )
 

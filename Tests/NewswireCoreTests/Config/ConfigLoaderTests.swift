@@ -52,6 +52,9 @@ import Testing
         ("feeds:\n  - url: ftp://x.example/f\n", 2, "feeds[0].url"),
         ("feeds:\n  - url: file:///tmp/f.xml\n", 2, "feeds[0]"),
         ("poll:\n  min_interval: 2h\n  max_interval: 1h\n", 2, "poll"),
+        ("store: mysql://db.example/news\n", 1, "store"),
+        ("cluster:\n  lease: 5s\n", 2, "cluster.lease"),
+        ("cluster:\n  leases: 1m\n", 2, "cluster.leases"),
     ])
     func errorsNameLineAndKey(yaml: String, line: Int, key: String) {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml, file: "bad.yaml") }
@@ -63,6 +66,21 @@ import Testing
             #expect(error.key == key)
             #expect(error.description.hasPrefix("bad.yaml:\(line): \(key): "))
         }
+    }
+
+    @Test func storeIsSQLiteUnlessAPostgreSQLURLIsGiven() throws {
+        #expect(try ConfigLoader.parse("", file: "x.yaml").store == nil)
+        #expect(try ConfigLoader.parse("store: sqlite\n", file: "x.yaml").store == nil)
+        let c = try ConfigLoader.parse("""
+            store: postgresql://newswired@db.example.org:5432/news?sslmode=verify-full
+            cluster:
+              node: ingest-1
+              lease: 3m
+            """, file: "x.yaml")
+        #expect(c.store == "postgresql://newswired@db.example.org:5432/news?sslmode=verify-full")
+        #expect(c.cluster.node == "ingest-1")
+        #expect(c.cluster.lease == 180)
+        #expect(try ConfigLoader.parse("store: postgres://h/db\n", file: "x.yaml").store == "postgres://h/db")
     }
 
     @Test func invalidYAMLReportsLine() {

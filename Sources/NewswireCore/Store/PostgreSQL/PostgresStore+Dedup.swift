@@ -72,12 +72,13 @@ extension PostgresStore: DedupStorage {
     }
 
     public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int] {
+        // One statement for all keys (a key given twice counts twice, as a lookup per key would).
         var seqs: [Int64: Int] = [:]
-        for key in keys {
-            for row in try db.query("SELECT seq FROM dedup_keys WHERE key = $1 ORDER BY seq DESC LIMIT $2",
-                                    [String(key), String(perKeyLimit)]) {
-                if let seq = row[0].flatMap({ Int64($0) }) { seqs[seq, default: 0] += 1 }
-            }
+        for row in try db.query("""
+            SELECT p.seq, count(*) FROM unnest($1::bigint[]) AS k(key)
+            CROSS JOIN LATERAL (SELECT seq FROM dedup_keys WHERE key = k.key ORDER BY seq DESC LIMIT $2) p GROUP BY p.seq
+            """, [Self.arrayText(keys), String(perKeyLimit)]) {
+            if let seq = row[0].flatMap({ Int64($0) }), let n = row[1].flatMap({ Int($0) }) { seqs[seq] = n }
         }
         return seqs
     }
@@ -106,9 +107,29 @@ extension PostgresStore: DedupStorage {
         for row in rows { if let seq = row[0].flatMap({ Int64($0) }) { body(seq) } }
     }
 
+    public func storyPostings(terms: [Int64], limit: Int) throws(StoreError) -> [Int64: [Int64]] {
+        var lists: [Int64: [Int64]] = [:]
+        for row in try db.query("""
+            SELECT t.term, p.seq FROM unnest($1::bigint[]) AS t(term)
+            CROSS JOIN LATERAL (SELECT seq FROM story_terms WHERE term = t.term ORDER BY seq DESC LIMIT $2) p
+            """, [Self.arrayText(terms), String(limit)]) {
+            if let term = row[0].flatMap({ Int64($0) }), let seq = row[1].flatMap({ Int64($0) }) { lists[term, default: []].append(seq) }
+        }
+        for (term, seqs) in lists { lists[term] = seqs.sorted(by: >) }
+        return lists
+    }
+
     public func storyVector(seq: Int64) throws(StoreError) -> (story: String, vector: StoredStoryVector)? {
         guard let row = try db.query("SELECT story, terms FROM dedup_items WHERE seq = $1", [String(seq)]).first else { return nil }
         return (row[0] ?? "", .encoded(Self.bytes(fromByteaText: row[1]) ?? []))
+    }
+
+    public func storyVectors(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoredStoryVector)] {
+        var found: [Int64: (story: String, vector: StoredStoryVector)] = [:]
+        for row in try db.query("SELECT seq, story, terms FROM dedup_items WHERE seq = ANY($1::bigint[])", [Self.arrayText(seqs)]) {
+            if let seq = row[0].flatMap({ Int64($0) }) { found[seq] = (row[1] ?? "", .encoded(Self.bytes(fromByteaText: row[2]) ?? [])) }
+        }
+        return found
     }
 
     public func forEachDocumentFrequency(terms: [Int64], _ body: (Int64, Int) -> Void) throws(StoreError) {
@@ -121,18 +142,20 @@ extension PostgresStore: DedupStorage {
     /// already (a sequence would skip numbers on every conflict, and the newest number is the store's item
     /// count in every story idf). One writer at a time, until leases and the store-phase lock arrive.
     public func insertDedupEntry(_ e: DedupEntry, vector: [UInt8], indexedKeys: Int, fetched: Int) throws(StoreError) -> Int64? {
+        // The entry and its key postings in one statement.
         let rows = try db.query("""
-            INSERT INTO dedup_items(seq, item_id, root, story, fetched, key_count, terms, keys)
-            SELECT coalesce(max(seq), 0) + 1, $1, $2, $3, $4, $5, $6::bytea, $7::bytea FROM dedup_items
-            ON CONFLICT (item_id) DO NOTHING RETURNING seq
+            WITH entry AS (
+                INSERT INTO dedup_items(seq, item_id, root, story, fetched, key_count, terms, keys)
+                SELECT coalesce(max(seq), 0) + 1, $1, $2, $3, $4, $5, $6::bytea, $7::bytea FROM dedup_items
+                ON CONFLICT (item_id) DO NOTHING RETURNING seq),
+            postings AS (
+                INSERT INTO dedup_keys(key, seq, pos)
+                SELECT k, entry.seq, o - 1 FROM entry, unnest($8::bigint[]) WITH ORDINALITY AS t(k, o)
+                ON CONFLICT DO NOTHING)
+            SELECT seq FROM entry
             """, [e.itemID, e.root, e.story, String(fetched), String(e.keys.count), Self.byteaText(vector),
-                  Self.byteaText(ItemStore.int64Blob(e.keys))])
-        guard let seq = rows.first?.first.flatMap({ $0.flatMap { Int64($0) } }) else { return nil }
-        try db.query("""
-            INSERT INTO dedup_keys(key, seq, pos) SELECT k, $2, o - 1 FROM unnest($1::bigint[]) WITH ORDINALITY AS t(k, o)
-            ON CONFLICT DO NOTHING
-            """, [Self.arrayText(Array(e.keys.prefix(indexedKeys))), String(seq)])
-        return seq
+                  Self.byteaText(ItemStore.int64Blob(e.keys)), Self.arrayText(Array(e.keys.prefix(indexedKeys)))])
+        return rows.first?.first.flatMap { $0.flatMap { Int64($0) } }
     }
 
     public func insertStoryPostings(seq: Int64, terms: [Int64]) throws(StoreError) {

@@ -63,21 +63,26 @@ extension PostgresStore {
     private func begin() throws(StoreError) {
         try db.execute("BEGIN")
         openTransaction = true
-        // PostgreSQL has no counter of other sessions' commits like SQLite's data_version: every transaction
-        // is told that one may have happened, so the dedup caches are read again.
-        transactionNumber += 1
-        try? notify { $0.transactionDidBegin(dataVersion: -transactionNumber) }
+        holdsStoreLock = false
+        // The store's version as last seen: whether another node stored items since is known once the
+        // transaction holds `storeLock`, before its first entry (`savepoint`).
+        try? notify { $0.transactionDidBegin(dataVersion: storeVersion) }
     }
 
     private func commit() throws(StoreError) {
+        var version: Int64?
         do {
             try notify { o throws(StoreError) in try o.transactionWillCommit() }
+            if holdsStoreLock {
+                version = (try db.query("UPDATE store_version SET n = n + 1 RETURNING n").first?.first ?? nil).flatMap { Int64($0) }
+            }
             try db.execute("COMMIT")
         } catch {
             rollback()
             throw error
         }
         openTransaction = false
+        if let version { storeVersion = version }
         try? notify { $0.transactionDidEnd(committed: true) }
     }
 
@@ -94,6 +99,17 @@ extension PostgresStore: PipelineStorage {
     public func rollbackBatch() { rollback() }
 
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        if openTransaction, !holdsStoreLock {
+            // Waits for another node's batch to commit; then this transaction's statements see its items.
+            try db.query("SELECT pg_advisory_xact_lock(\(Self.clusterLock(Self.storeLock)))")
+            holdsStoreLock = true
+            // Another node stored items since this one's last commit: the dedup caches start afresh.
+            let current = (try db.query("SELECT n FROM store_version").first?.first ?? nil).flatMap { Int64($0) } ?? -2
+            if current != storeVersion {
+                storeVersion = current
+                try? notify { $0.transactionDidBegin(dataVersion: current) }
+            }
+        }
         try db.execute("SAVEPOINT entry")
         try? notify { $0.savepointDidBegin() }
         do {
@@ -156,6 +172,35 @@ extension PostgresStore: PipelineStorage {
             ON CONFLICT(item_seq, feed_url, guid) DO UPDATE SET last_seen = excluded.last_seen,
                 count = sightings.count + 1, url = coalesce(excluded.url, sightings.url)
             """, [feedURL, guid ?? "", url, t, itemID])
+    }
+}
+
+extension PostgresStore: StatusStorage {
+    public func itemCount() throws(StoreError) -> Int {
+        (try db.query("SELECT count(*) FROM items").first?.first ?? nil).flatMap { Int($0) } ?? 0
+    }
+
+    public func itemsPerDay(limit: Int) throws(StoreError) -> [(day: String, items: Int, relevant: Int)] {
+        try db.query("""
+            SELECT substr(fetched COLLATE "C", 1, 10) AS day, count(*), sum(relevant) FROM items
+            GROUP BY day ORDER BY day DESC LIMIT $1
+            """, [String(limit)]).map { ($0[0] ?? "", Int($0[1] ?? "") ?? 0, Int($0[2] ?? "") ?? 0) }
+    }
+
+    public func hasItems() throws(StoreError) -> Bool {
+        try db.query("SELECT EXISTS(SELECT 1 FROM items)").first?.first == "t"
+    }
+
+    public func itemCount(since time: Date) throws(StoreError) -> Int {
+        // ISO 8601 in UTC with a fixed width sorts as text in time order, as in the SQLite store.
+        let rows = try db.query("SELECT count(*) FROM items WHERE fetched COLLATE \"C\" >= $1", [ISOTime.format(time)])
+        return (rows.first?.first ?? nil).flatMap { Int($0) } ?? 0
+    }
+
+    public func lastItem() throws(StoreError) -> (title: String?, fetched: Date)? {
+        try db.query("SELECT title, fetched FROM items ORDER BY seq DESC LIMIT 1").first.map {
+            ($0[0], $0[1].flatMap(ISOTime.parse) ?? Date(timeIntervalSince1970: 0))
+        }
     }
 }
 

@@ -14,7 +14,11 @@ public final class PostgresStore {
     var observers: [ItemStore.WeakObserver] = []
     /// `BEGIN` was sent and neither `COMMIT` nor `ROLLBACK` since.
     var openTransaction = false
-    var transactionNumber: Int64 = 0
+    /// The open transaction holds `storeLock`.
+    var holdsStoreLock = false
+    /// `store_version` as of this connection's last commit under `storeLock`: while no other node committed
+    /// under it since, what the dedup caches hold is still what the tables hold.
+    var storeVersion: Int64 = -1
 
     /// Connects and brings the schema up to date. `schema` (a name of letters, digits and `_`) puts every
     /// table in a schema of its own instead of the connection's default search path: tests use one each.
@@ -25,6 +29,7 @@ public final class PostgresStore {
                 throw StoreError(path: db.name, message: "schema name \"\(schema)\": only a-z, 0-9 and _")
             }
             try db.execute("CREATE SCHEMA IF NOT EXISTS \(schema); SET search_path TO \(schema)")
+            db.sessionSetup = "SET search_path TO \(schema)"
         }
         try migrate()
     }
@@ -53,10 +58,19 @@ public final class PostgresStore {
         dedupSchema,
         // Items, sightings and the archive's pending list (PostgresStore+Items.swift).
         itemsSchema,
+        // Leases of feeds, hosts and the nodes of a cluster (PostgresCluster.swift).
+        PostgresCluster.schema,
     ]
 
     /// The advisory lock key of schema changes (any constant; "newswire" in ASCII).
     static let migrationLock: Int64 = 0x6E65_7773_7769_7265
+    /// The advisory locks of a cluster are keyed by the schema its tables are in (two clusters in one database
+    /// do not wait for each other) and a number: `SELECT pg_advisory_xact_lock(\(clusterLock(storeLock)))`.
+    static func clusterLock(_ number: Int) -> String { "hashtext(current_schema()), \(number)" }
+    /// Held from a batch's first entry to its commit: one node at a time stores items, so an item is inserted
+    /// once cluster-wide, registration numbers have no gaps, and the dedup indexes decide as SQLite's do on
+    /// the same order of items. Fetching, parsing and classifying stay parallel.
+    static let storeLock = 1
 
     private func migrate() throws(StoreError) {
         try db.execute("BEGIN")
