@@ -47,7 +47,7 @@ import TestSupport
         #expect(csv.stdout.split(separator: "\r\n").count == 11)
 
         // Search: the same items as on SQLite; the best match first; --json prints the archive lines.
-        for query in ["export controls", "AI", "\"export controls\"", "chips OR council"] {
+        for query in ["export controls", "AI", "\"export controls\"", "chips OR council", "contr* export"] {
             let a = try sqlite.run(["archive", "search", query, "--json", "--limit", "100"])
             let b = try Self.run(pg, ["archive", "search", query, "--json", "--limit", "100"])
             #expect(b.exitCode == 0, "\(b.stderr)")

@@ -80,8 +80,8 @@ struct ArchiveSearch: ReportingCommand {
         discussion: """
         Every word must occur (prefix matching with word*); "a phrase" in double quotes, OR, NOT and NEAR(a b) \
         are FTS5 query syntax. On a PostgreSQL store (the config's store:) the same query runs through \
-        websearch_to_tsquery, ranked by ts_rank_cd: words match whole (no prefix*), NEAR(a b) means both words \
-        anywhere, and accents count. Results come best first; on a terminal the matches are highlighted, piped \
+        websearch_to_tsquery, ranked by ts_rank_cd: word* is a prefix except in a query with OR, NEAR(a b) means \
+        both words anywhere, and accents count. Results come best first; on a terminal the matches are highlighted, piped \
         output is plain. --json prints each hit as its archive record (one JSON line, the archive contract).
         Example: newswired archive search "export controls" --topic us-china-rivalry --since 7d
         """

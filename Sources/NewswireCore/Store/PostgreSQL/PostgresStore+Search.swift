@@ -22,10 +22,12 @@ extension PostgresStore {
     /// never held in memory at once (libpq returns a statement's rows together).
     static let readPage = 500
 
-    /// A query in FTS5's syntax as `websearch_to_tsquery` reads it: outside double quotes, `AND` goes (every
-    /// word must occur anyway), `NOT b` becomes `-b` and `NEAR(a b)` becomes `a b` (both words, anywhere).
-    /// `OR`, `"a phrase"` and plain words mean the same in both.
-    static func websearchQuery(_ query: String) -> String {
+    /// A query in FTS5's syntax as PostgreSQL runs it: the text for `websearch_to_tsquery`, and the prefix terms
+    /// (`word*`), which it does not have, for `to_tsquery` (`word:*`, `!word:*` after NOT), the two ANDed. Outside
+    /// double quotes, `AND` goes (every word must occur anyway), `NOT b` becomes `-b` and `NEAR(a b)` becomes
+    /// `a b` (both words, anywhere). `OR`, `"a phrase"` and plain words mean the same in both. In a query with
+    /// `OR`, where ANDing a prefix to the rest would change its meaning, `word*` is the word `word`.
+    static func searchQuery(_ query: String) -> (websearch: String, prefixes: String) {
         var tokens: [String] = []
         var current = ""
         var quoted = false
@@ -39,34 +41,52 @@ extension PostgresStore {
             }
         }
         if !current.isEmpty { tokens.append(current) }
+        let hasOR = tokens.contains { $0.lowercased() == "or" }
         var out: [String] = []
+        var prefixes: [String] = []
         var negateNext = false
         for var t in tokens {
             if t == "AND" { continue }
             if t == "NOT" { negateNext = true; continue }
             if t.hasPrefix("NEAR(") { t.removeFirst(5) }
             if !t.hasPrefix("\""), t.hasSuffix(")") { t.removeLast() }
+            let negated = negateNext || t.hasPrefix("-")
+            negateNext = false
+            if t.hasPrefix("-") { t.removeFirst() }
+            if !t.hasPrefix("\""), t.hasSuffix("*") {
+                while t.hasSuffix("*") { t.removeLast() }
+                // Letters and digits only: the term goes into to_tsquery's syntax as it is.
+                if !hasOR, !t.isEmpty, t.allSatisfy({ $0.isLetter || $0.isNumber }) {
+                    prefixes.append((negated ? "!" : "") + t.lowercased() + ":*")
+                    continue
+                }
+            }
             if t.isEmpty { continue }
-            if negateNext { t = "-" + t; negateNext = false }
-            out.append(t)
+            out.append((negated ? "-" : "") + t)
         }
-        return out.joined(separator: " ")
+        return (out.joined(separator: " "), prefixes.joined(separator: " & "))
+    }
+
+    /// The tsquery of a `searchQuery` whose parts are parameters `$n` and `$n+1`.
+    static func tsquerySQL(_ n: Int) -> String {
+        "tsquery_and(websearch_to_tsquery('simple', $\(n)), to_tsquery('simple', $\(n + 1)))"
     }
 
     /// The query as `websearch_to_tsquery` will take it, or a `SearchQueryError` when it has nothing to match.
-    private func tsQuery(_ query: String) throws -> String {
+    private func tsQuery(_ query: String) throws -> [String?] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw SearchQueryError(query: query, reason: "the query is empty", hint: Self.queryHint) }
-        let q = Self.websearchQuery(trimmed)
-        let nodes = try db.query("SELECT numnode(websearch_to_tsquery('simple', $1))", [q]).first?.first ?? nil
+        let parts = Self.searchQuery(trimmed)
+        let q = [parts.websearch, parts.prefixes]
+        let nodes = try db.query("SELECT numnode(\(Self.tsquerySQL(1)))", q).first?.first ?? nil
         guard let nodes, nodes != "0" else {
             throw SearchQueryError(query: query, reason: "it has no word to search for", hint: Self.queryHint)
         }
         return q
     }
 
-    static let queryHint = "every word must occur; \"a phrase\" in double quotes, OR, and NOT word (or -word) as on SQLite; "
-        + "words match whole (no prefix*), ignoring case but not accents"
+    static let queryHint = "every word must occur; \"a phrase\" in double quotes, OR, NOT word (or -word) and word* as on SQLite; "
+        + "case is ignored, accents are not"
 
     /// `ItemFilter` as conditions on `items i`, with parameters numbered from `first`.
     static func conditions(_ f: ItemFilter, first: Int) -> (sql: String, args: [String?]) {
@@ -115,12 +135,12 @@ extension PostgresStore: ArchiveReading {
 
     public func rankedMatches(_ query: String, filter: ItemFilter, limit: Int) throws -> [RankedMatch] {
         let q = try tsQuery(query)
-        let (conditions, args) = Self.conditions(filter, first: 3)
+        let (conditions, args) = Self.conditions(filter, first: 4)
         // ts_rank_cd: higher is better; negated, so that lower is better as with BM25 on SQLite.
         let rows = try db.query("""
-            SELECT i.seq, ts_rank_cd(i.search, q) AS r FROM items i, websearch_to_tsquery('simple', $1) q
-            WHERE i.search @@ q\(conditions) ORDER BY r DESC, i.seq LIMIT $2
-            """, [q, String(max(1, limit))] + args)
+            SELECT i.seq, ts_rank_cd(i.search, q) AS r FROM items i, \(Self.tsquerySQL(1)) q
+            WHERE i.search @@ q\(conditions) ORDER BY r DESC, i.seq LIMIT $3
+            """, q + [String(max(1, limit))] + args)
         return rows.map { RankedMatch(seq: Int64($0[0] ?? "") ?? 0, rank: -(Double($0[1] ?? "") ?? 0)) }
     }
 
@@ -137,9 +157,9 @@ extension PostgresStore: ArchiveReading {
                             WHEN to_tsvector('simple', coalesce(i.content, '')) @@ q THEN i.content
                             WHEN to_tsvector('simple', coalesce(i.title, '')) @@ q THEN i.title
                             ELSE concat_ws(' ', i.title, i.summary, i.content) END AS source, q
-                FROM items i, websearch_to_tsquery('simple', $1) q WHERE i.seq = ANY($2::bigint[]))
-            SELECT s.*, ts_headline('simple', coalesce(s.source, ''), s.q, $3) FROM s
-            """, [q, "{" + ranked.map { String($0.seq) }.joined(separator: ",") + "}", options])
+                FROM items i, \(Self.tsquerySQL(1)) q WHERE i.seq = ANY($3::bigint[]))
+            SELECT s.*, ts_headline('simple', coalesce(s.source, ''), s.q, $4) FROM s
+            """, q + ["{" + ranked.map { String($0.seq) }.joined(separator: ",") + "}", options])
         var found: [Int64: SearchHit] = [:]
         let n = ArchiveLineField.allCases.count
         for row in rows {
