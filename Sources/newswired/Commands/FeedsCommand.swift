@@ -162,7 +162,8 @@ struct FeedsAdd: ReportingCommand {
         discussion: """
         A web page's <link rel="alternate" type="application/rss+xml|atom+xml|feed+json"> is followed (the first \
         one; the others are listed). The feed is kept in the store under --state; a running daemon polls it \
-        after `systemctl reload newswired` (SIGHUP).
+        after `systemctl reload newswired` (SIGHUP). Refused when the config's store: is PostgreSQL (add the \
+        feed to the config's feed list, which every daemon reads).
         """
     )
 
@@ -312,7 +313,7 @@ struct FeedsImport: FeedsSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Add the feeds of an OPML file (any feed reader's export; folders and categories become tags) or a URL list.",
-        discussion: "Feeds already in the config or already added are skipped. A running daemon polls the new ones after a reload."
+        discussion: "Feeds already in the config or already added are skipped. A running daemon polls the new ones after a reload. Refused when the config's store: is PostgreSQL."
     )
 
     @OptionGroup var global: GlobalOptions
