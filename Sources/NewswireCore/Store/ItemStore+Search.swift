@@ -118,10 +118,13 @@ struct RankHeap {
 public struct SearchQueryError: Error, Sendable, CustomStringConvertible {
     public var query: String
     public var reason: String
+    /// What the store's query syntax is, when it is not FTS5's (PostgreSQL).
+    public var hint: String?
     public var description: String {
-        "cannot search for \(JSONText.string(query)): \(reason). Words are matched as they are (all of them must occur); "
+        "cannot search for \(JSONText.string(query)): \(reason). "
+            + (hint ?? "Words are matched as they are (all of them must occur); "
             + "put a phrase or any word with punctuation in double quotes, e.g. '\"U.S.\" \"export controls\"'; "
-            + "OR, NOT, NEAR(a b) and prefix* are FTS5 syntax"
+            + "OR, NOT, NEAR(a b) and prefix* are FTS5 syntax")
     }
 }
 

@@ -5,8 +5,8 @@ import NewswireCore
 import Glibc
 #endif
 
-/// `newswired archive …`: read the deduplicated archive through the store's index. Safe while the daemon runs
-/// (SQLite WAL: readers never block the writer).
+/// `newswired archive …`: read the deduplicated archive through the store's index (SQLite, or the PostgreSQL store
+/// the config names). Safe while the daemon runs (SQLite WAL, PostgreSQL MVCC: readers never block the writer).
 struct ArchiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive",
@@ -76,11 +76,13 @@ enum RecordText {
 struct ArchiveSearch: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Full-text search over title, summary and content (SQLite FTS5, BM25 ranking).",
+        abstract: "Full-text search over title, summary and content (SQLite FTS5 with BM25, or PostgreSQL's text search).",
         discussion: """
         Every word must occur (prefix matching with word*); "a phrase" in double quotes, OR, NOT and NEAR(a b) \
-        are FTS5 query syntax. Results come best first; on a terminal the matches are highlighted, piped output \
-        is plain. --json prints each hit as its archive record (one JSON line, the archive contract).
+        are FTS5 query syntax. On a PostgreSQL store (the config's store:) the same query runs through \
+        websearch_to_tsquery, ranked by ts_rank_cd: word* is a prefix except in a query with OR, NEAR(a b) means \
+        both words anywhere, and accents count. Results come best first; on a terminal the matches are highlighted, piped \
+        output is plain. --json prints each hit as its archive record (one JSON line, the archive contract).
         Example: newswired archive search "export controls" --topic us-china-rivalry --since 7d
         """
     )
@@ -102,7 +104,7 @@ struct ArchiveSearch: ReportingCommand {
     func execute() throws {
         let cpu0 = Self.cpuNanoseconds()
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let store = try global.openExistingStore()
+        let store = try global.openArchiveStore()
         let t1 = DispatchTime.now().uptimeNanoseconds
         let ranked: [RankedMatch]
         let hits: [SearchHit]
@@ -171,9 +173,9 @@ struct ArchiveShow: ReportingCommand {
     }
 
     func execute() throws {
-        let store = try global.openExistingStore()
+        let store = try global.openArchiveStore()
         guard let full = try store.resolveItemID(id), let d = try store.details(id: full) else {
-            throw fail("no item \(id) in \(store.path)", status: 1)
+            throw fail("no item \(id) in \(store.displayName)", status: 1)
         }
         let out = OutputBuffer()
         if output.json {
@@ -279,7 +281,7 @@ struct ArchiveTail: ReportingCommand {
     var interval = 0.25
 
     func execute() throws {
-        let store = try global.openExistingStore()
+        let store = try global.openArchiveStore()
         let filter = ItemFilter(topics: topic, relevantOnly: relevant)
         let out = OutputBuffer()
         let colour = Terminal.colour(1)
@@ -330,7 +332,7 @@ struct ArchiveExport: ReportingCommand {
     var format: Format = .jsonl
 
     func execute() throws {
-        let store = try global.openExistingStore()
+        let store = try global.openArchiveStore()
         let filter = filters.filter
         let total = Progress.isShown ? try store.count(filter: filter) : nil
         let progress = Progress("exported", total: total)
@@ -338,14 +340,14 @@ struct ArchiveExport: ReportingCommand {
         var count = 0
         switch format {
         case .jsonl:
-            try store.writeArchiveLines(filter: filter) { bytes, lines throws(StoreError) in
+            try store.writeArchiveLines(filter: filter, flushAt: 256 << 10) { bytes, lines throws(StoreError) in
                 out.write(bytes: &bytes)
                 count = lines
                 progress.update(count)
             }
         case .csv:
             out.write(ArchiveCSV.header)
-            try store.forEachItem(filter: filter) { _, r in
+            try store.forEachItem(filter: filter, afterSeq: 0, archivedOnly: false) { _, r in
                 out.write(ArchiveCSV.row(r))
                 count += 1
                 if count & 1023 == 0 { progress.update(count) }
@@ -367,7 +369,7 @@ struct ArchiveStatsCommand: ReportingCommand {
     @OptionGroup var output: JSONFlag
 
     func execute() throws {
-        let store = try global.openExistingStore()
+        let store = try global.openArchiveStore()
         let s = try store.stats(filter: filters.filter)
         let out = OutputBuffer()
         if output.json {

@@ -48,6 +48,24 @@ struct FeedSources {
 
     /// The store in the state directory, where feeds are added and removed and their state kept.
     func openStore() throws -> ItemStore { try ItemStore(stateDirectory: stateDirectory) }
+
+    /// The config's PostgreSQL store (`store:`), when it names one: the feeds' state lives there.
+    var postgresURL: String? { config.store }
+
+    /// Where every feed's state is kept: the PostgreSQL store the config names, else the store under --state.
+    func openFeedStates() throws -> any FeedStateStorage {
+        if let url = postgresURL { return try PostgresStore(url: url) }
+        return try openStore()
+    }
+
+    /// On PostgreSQL, adding feeds to the store is refused: the added feeds are kept in one state directory's
+    /// SQLite store, which the other daemons sharing the store do not read.
+    func refuseAddingOnPostgres() throws {
+        guard postgresURL != nil else { return }
+        throw fail("the store is PostgreSQL (the config's store:), shared by every daemon: add feeds to the config's "
+            + "feed list (\(config.feedsFile.map { config.resolve($0).path } ?? config.file)), which each of them reads, "
+            + "then reload the daemons", status: 1)
+    }
 }
 
 /// A `feeds` subcommand that works on the feed list, which the plumbing loads before `execute(_:)`.
@@ -77,8 +95,8 @@ struct FeedsList: FeedsSubcommand {
     func execute(_ sources: FeedSources) throws {
         let storeFile = sources.stateDirectory.appendingPathComponent(ItemStore.fileName).path
         var states: [String: FeedState] = [:]
-        if FileManager.default.fileExists(atPath: storeFile) {
-            for s in try sources.openStore().allFeedStates() { states[s.url] = s }
+        if sources.postgresURL != nil || FileManager.default.fileExists(atPath: storeFile) {
+            for s in try sources.openFeedStates().allFeedStates() { states[s.url] = s }
         }
         let out = OutputBuffer()
         let feeds = sources.all
@@ -144,7 +162,8 @@ struct FeedsAdd: ReportingCommand {
         discussion: """
         A web page's <link rel="alternate" type="application/rss+xml|atom+xml|feed+json"> is followed (the first \
         one; the others are listed). The feed is kept in the store under --state; a running daemon polls it \
-        after `systemctl reload newswired` (SIGHUP).
+        after `systemctl reload newswired` (SIGHUP). Refused when the config's store: is PostgreSQL (add the \
+        feed to the config's feed list, which every daemon reads).
         """
     )
 
@@ -168,6 +187,7 @@ struct FeedsAdd: ReportingCommand {
             throw fail("'\(url)' is not an http(s) URL", status: 64)
         }
         let sources = try FeedSources(global)
+        try sources.refuseAddingOnPostgres()
         var feed = FeedConfig(url: url, title: title, tags: tag)
         if !noFetch {
             let fetcher = Fetcher(options: FetchOptions(sources.config.fetch))
@@ -273,14 +293,19 @@ struct FeedsEnable: FeedsSubcommand {
         guard sources.all.contains(where: { $0.url == url }) else {
             throw fail("\(url) is not one of the feeds (see `newswired feeds list`)", status: 1)
         }
-        let store = try sources.openStore()
+        let store = try sources.openFeedStates()
         guard var state = try store.feedState(url: url), state.disabled else {
             print("\(url) is not disabled; nothing to do")
             return
         }
         state.enable(at: Int(Date().timeIntervalSince1970))
         try store.saveFeedState(state)
-        print("enabled \(url); a running daemon fetches it after a reload (systemctl reload newswired)")
+        if sources.postgresURL != nil {
+            // Daemons on PostgreSQL claim due feeds from the store itself: no reload needed.
+            print("enabled \(url); the daemons sharing the store fetch it at their next claim")
+        } else {
+            print("enabled \(url); a running daemon fetches it after a reload (systemctl reload newswired)")
+        }
     }
 }
 
@@ -288,7 +313,7 @@ struct FeedsImport: FeedsSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Add the feeds of an OPML file (any feed reader's export; folders and categories become tags) or a URL list.",
-        discussion: "Feeds already in the config or already added are skipped. A running daemon polls the new ones after a reload."
+        discussion: "Feeds already in the config or already added are skipped. A running daemon polls the new ones after a reload. Refused when the config's store: is PostgreSQL."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -297,6 +322,7 @@ struct FeedsImport: FeedsSubcommand {
     var file: String
 
     func execute(_ sources: FeedSources) throws {
+        try sources.refuseAddingOnPostgres()
         let feeds = try FeedList.load(file: file)
         let fresh = feeds.filter { !sources.isConfigured($0.url) }
         let store = try sources.openStore()

@@ -136,6 +136,19 @@ extension GlobalOptions {
         return stateDirectory(for: try loadConfig())
     }
 
+    /// The store the archive commands read: the config's `store:` when it names a PostgreSQL URL, else the
+    /// SQLite store under the state directory. The config is read when it is named (`--config`,
+    /// `$NEWSWIRED_CONFIG`) or when `--state` is not given; `--state DIR` alone reads that directory's store
+    /// without a config, as before.
+    func openArchiveStore() throws -> any ArchiveReading {
+        let named = config != nil || !(ProcessInfo.processInfo.environment["NEWSWIRED_CONFIG"] ?? "").isEmpty
+        if named || state == nil {
+            let config = try loadConfig()
+            if let url = config.store { return try PostgresStore(url: url) }
+        }
+        return try openExistingStore()
+    }
+
     /// The store under the state directory, which must exist already (the reading commands create nothing),
     /// opened read-only.
     func openExistingStore() throws -> ItemStore {

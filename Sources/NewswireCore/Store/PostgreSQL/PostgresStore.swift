@@ -60,6 +60,8 @@ public final class PostgresStore {
         itemsSchema,
         // Leases of feeds, hosts and the nodes of a cluster (PostgresCluster.swift).
         PostgresCluster.schema,
+        // Full-text search for the archive commands (PostgresStore+Search.swift).
+        searchSchema,
     ]
 
     /// The advisory lock key of schema changes (any constant; "newswire" in ASCII).
