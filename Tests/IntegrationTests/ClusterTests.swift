@@ -145,6 +145,12 @@ import Glibc
         for (h, c) in concurrency.enumerated() { #expect(c.peak <= 2, "host \(h): \(c.peak) requests at once") }
         #expect(concurrency.contains { $0.peak == 2 }, "a daemon used both connections of a host")
 
+        // Search finds them, through the store the daemons share (its full-text index).
+        let found = try ArchiveOnPostgresTests.run(sandbox, ["archive", "search", "ministers agree", "--json", "--limit", "100"])
+        #expect(found.exitCode == 0, "\(found.stderr)")
+        let foundGUIDs = Set(try found.jsonLines().compactMap { $0["guid"]?.string })
+        #expect(foundGUIDs == Set((0..<Self.wire).map { "wire-\($0)" }), "search finds the wire stories: \(foundGUIDs.sorted())")
+
         for d in survivors { d.signal(SIGTERM) }
         for d in survivors { #expect(d.waitForExit(timeout: 30) == 0, "a survivor stops cleanly; stderr:\n\(d.stderr)") }
         #expect(try PSQL.int(url, "SELECT count(*) FROM nodes WHERE stopped_at IS NOT NULL") == 2)
