@@ -113,6 +113,15 @@ import Testing
         #expect(try node.claim(among: urls, limit: 10, notFetchedSince: now) == [urls[0]])
     }
 
+    @Test func nodesStoppedADayAgoLeaveTheList() throws {
+        guard let (store, url, schema) = try Self.makeStore() else { return }
+        defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }
+        try PostgresCluster(url: url, schema: schema, node: "old", lease: 60).leave()
+        try store.db.execute("UPDATE nodes SET stopped_at = now() - interval '2 days' WHERE id = 'old'")
+        _ = try PostgresCluster(url: url, schema: schema, node: "recent", lease: 60)
+        #expect(try store.clusterNodes().map(\.id) == ["recent"])
+    }
+
     @Test func oneNodeAtATimeHoldsTheArchiveWriterLock() throws {
         guard let (store, url, schema) = try Self.makeStore() else { return }
         defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }

@@ -53,6 +53,9 @@ public final class PostgresCluster {
         if let schema { setup += "; SET search_path TO \(schema)" }
         try db.execute(setup)
         db.sessionSetup = setup
+        // Nodes named by their PID come and go with every restart: those stopped a day ago, or silent for a
+        // week, leave the list `status` shows.
+        try db.query("DELETE FROM nodes WHERE stopped_at < now() - interval '1 day' OR heartbeat_at < now() - interval '7 days'")
         try db.query("""
             INSERT INTO nodes(id, hostname, pid, version, started_at, heartbeat_at) VALUES($1, $2, $3, $4, now(), now())
             ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
