@@ -60,6 +60,7 @@ extension Daemon {
             }
             let taken = Set(claimed)
             var lastRenewal = Date()
+            var dueAt: [String: Int] = [:]
             let round = fetch(feeds.filter { taken.contains($0.url) }, stop: stop, between: {
                 guard Date().timeIntervalSince(lastRenewal) >= Double(cluster.lease) / 3 else { return }
                 lastRenewal = Date()
@@ -73,13 +74,14 @@ extension Daemon {
                 } catch {
                     self.logger.error("lease", metadata: ["error": "\(error)", "reason": "cannot renew leases"])
                 }
-            })
+            }) { feed, result in dueAt[feed.url] = result.nextDueAt }
             applyFetchOptions()
             do {
-                try cluster.release(claimed, fetched: round.fetched, newItems: round.newItems)
+                try cluster.release(claimed, dueAt: dueAt, fetched: round.fetched, newItems: round.newItems)
             } catch {
                 logger.error("lease", metadata: ["error": "\(error)", "reason": "cannot release leases; they expire"])
             }
+            if round.fetched == 0 { stop.sleep(seconds: 1) }  // nothing came of the round (a store failing): no busy loop
             notifier.notify("STATUS=\(statusLine())")
         }
         cluster.leave()

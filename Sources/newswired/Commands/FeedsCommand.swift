@@ -54,7 +54,7 @@ struct FeedSources {
 
     /// Where every feed's state is kept: the PostgreSQL store the config names, else the store under --state.
     func openFeedStates() throws -> any FeedStateStorage {
-        if let url = postgresURL { return try PostgresStore(url: url) }
+        if let url = postgresURL { return try PostgresStore(url: url, migrating: false) }
         return try openStore()
     }
 

@@ -30,7 +30,7 @@ struct StatusCommand: ParsableCommand {
             let store: any StatusStorage
             var nodes: [PostgresStore.ClusterNode]?
             if let url = config.store {
-                let pg = try PostgresStore(url: url)
+                let pg = try PostgresStore(url: url, migrating: false)
                 nodes = try pg.clusterNodes()
                 store = pg
             } else {

@@ -144,7 +144,7 @@ extension GlobalOptions {
         let named = config != nil || !(ProcessInfo.processInfo.environment["NEWSWIRED_CONFIG"] ?? "").isEmpty
         if named || state == nil {
             let config = try loadConfig()
-            if let url = config.store { return try PostgresStore(url: url) }
+            if let url = config.store { return try PostgresStore(url: url, migrating: false) }
         }
         return try openExistingStore()
     }

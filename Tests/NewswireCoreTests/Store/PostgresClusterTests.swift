@@ -122,6 +122,47 @@ import Testing
         #expect(try store.clusterNodes().map(\.id) == ["recent"])
     }
 
+    @Test func aNodeNameInUseByALiveProcessIsRefused() throws {
+        guard let (store, url, schema) = try Self.makeStore() else { return }
+        defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }
+        _ = try PostgresCluster(url: url, schema: schema, node: "web1", lease: 60)
+        // Another machine's process under the same name, heartbeat fresh: refused.
+        try store.db.execute("UPDATE nodes SET hostname = 'elsewhere', pid = 1 WHERE id = 'web1'")
+        #expect(throws: StoreError.self) { try PostgresCluster(url: url, schema: schema, node: "web1", lease: 60) }
+        // This machine's process that no longer runs (a crash, then a restart): taken over.
+        try store.db.execute("UPDATE nodes SET hostname = '\(ProcessInfo.processInfo.hostName)', pid = 2147483646 WHERE id = 'web1'")
+        _ = try PostgresCluster(url: url, schema: schema, node: "web1", lease: 60)
+    }
+
+    /// A feed whose outcome could not be stored is not claimed again before the due time its round gave it.
+    @Test func releaseKeepsTheRoundsDueTime() throws {
+        guard let (store, url, schema) = try Self.makeStore() else { return }
+        defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }
+        let urls = ["http://127.0.0.1:8080/a.xml"]
+        let node = try PostgresCluster(url: url, schema: schema, node: "n", lease: 60)
+        try node.register(feeds: urls)
+        #expect(try node.claim(among: urls, limit: 1) == urls)
+        try node.release(urls, dueAt: [urls[0]: Int(Date().timeIntervalSince1970) + 60], fetched: 0, newItems: 0)
+        #expect(try node.claim(among: urls, limit: 1).isEmpty, "not due for a minute")
+    }
+
+    /// The read commands open the store without migrating: an older schema is an error, not an upgrade.
+    @Test func aReaderNeverMigrates() throws {
+        guard let url = StorageBackend.pgURL else { return }
+        let schema = "r_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        #expect(throws: StoreError.self) { try PostgresStore(url: url, schema: schema, migrating: false) }
+        let writer = try PostgresStore(url: url, schema: schema)
+        defer { try? writer.db.execute("DROP SCHEMA \(schema) CASCADE") }
+        try writer.db.execute("DELETE FROM schema_version WHERE version = \(PostgresStore.steps.count)")
+        do {
+            _ = try PostgresStore(url: url, schema: schema, migrating: false)
+            Issue.record("a reader opened a schema one version behind")
+        } catch {
+            #expect(error.message.contains("start a daemon of this version"))
+        }
+        #expect(try writer.schemaVersion == PostgresStore.steps.count - 1, "the reader changed nothing")
+    }
+
     @Test func oneNodeAtATimeHoldsTheArchiveWriterLock() throws {
         guard let (store, url, schema) = try Self.makeStore() else { return }
         defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }

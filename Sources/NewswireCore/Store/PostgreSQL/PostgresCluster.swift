@@ -5,7 +5,9 @@ import Foundation
 /// renewals and releases commit at once, whatever batch the store's connection has open; and the archive lock,
 /// a session lock, lives exactly as long as this daemon's session.
 ///
-/// Times of leases are the server's `now()`, and so is "due": nodes never compare their own clocks.
+/// Lease and host-hold times are the server's `now()`. Due times are the feeds' `next_due_at`, which each
+/// daemon computes with its own clock as on SQLite and the claim compares with the server's: keep the
+/// machines' clocks in sync (NTP), or a skewed daemon's feeds come due early or late by the skew.
 public final class PostgresCluster {
     /// Schema step 4 (applied by `PostgresStore`).
     static let schema = """
@@ -53,6 +55,17 @@ public final class PostgresCluster {
         if let schema { setup += "; SET search_path TO \(schema)" }
         try db.execute(setup)
         db.sessionSetup = setup
+        // One process per node name: two would end each other's leases and host holds.
+        if let live = try db.query("""
+            SELECT hostname, pid, extract(epoch FROM now() - heartbeat_at)::bigint FROM nodes
+            WHERE id = $1 AND stopped_at IS NULL AND heartbeat_at > now() - make_interval(secs => $2)
+            """, [node, String(lease)]).first,
+           !Self.isOwnOrGone(hostname: live[0], pid: live[1].flatMap { Int32($0) }) {
+            throw StoreError(path: db.name, message: """
+                node name "\(node)" is in use by \(live[0] ?? "?") pid \(live[1] ?? "?") (heartbeat \(live[2] ?? "?")s ago): give \
+                each daemon its own cluster.node, or leave it unset (<hostname>/<pid>)
+                """)
+        }
         // Nodes named by their PID come and go with every restart: those stopped a day ago, or silent for a
         // week, leave the list `status` shows.
         try db.query("DELETE FROM nodes WHERE stopped_at < now() - interval '1 day' OR heartbeat_at < now() - interval '7 days'")
@@ -61,6 +74,13 @@ public final class PostgresCluster {
             ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
                 started_at = now(), heartbeat_at = now(), stopped_at = NULL
             """, [node, ProcessInfo.processInfo.hostName, String(getpid()), NewswireVersion.string])
+    }
+
+    /// A node row left by this process, or by a process of this machine that no longer runs (a restart after a
+    /// crash takes its name over at once instead of waiting for its heartbeat to age).
+    static func isOwnOrGone(hostname: String?, pid: Int32?) -> Bool {
+        guard hostname == ProcessInfo.processInfo.hostName, let pid else { return false }
+        return pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
     }
 
     /// `<hostname>/<pid>`: unique while the process lives.
@@ -91,7 +111,9 @@ public final class PostgresCluster {
         let eligible = """
             f.url = ANY($2::text[])
             AND CASE WHEN $3::bigint IS NULL THEN coalesce(f.next_due_at, 0) <= extract(epoch FROM now())
-                     ELSE coalesce(f.last_fetch_at, 0) < $3::bigint END
+                     ELSE coalesce(f.last_fetch_at, 0) < $3::bigint
+                          AND (NOT f.disabled OR coalesce(f.next_due_at, 0) <= extract(epoch FROM now())) END
+            AND f.host IS NOT NULL
             AND (f.lease_until IS NULL OR f.lease_until < now())
             AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = f.host AND h.holder <> $1 AND h.held_until > now())
             """
@@ -154,14 +176,20 @@ public final class PostgresCluster {
         return (rows.first?.first ?? nil).flatMap { Int($0) } ?? 0
     }
 
-    /// Ends the leases of `urls` (their new state is committed) and every host hold of this node.
-    public func release(_ urls: [String], fetched: Int, newItems: Int) throws(StoreError) {
+    /// Ends the leases of `urls` (their new state is committed) and every host hold of this node. `dueAt`: when
+    /// the round's outcome says each feed is next due; a feed whose state could not be stored (a store error
+    /// that day) is not due again before it, as on SQLite, instead of being claimed again at once.
+    public func release(_ urls: [String], dueAt: [String: Int] = [:], fetched: Int, newItems: Int) throws(StoreError) {
         try db.query("""
             WITH released AS (
-                UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND url = ANY($2::text[])),
+                UPDATE feeds f SET lease_owner = NULL, lease_until = NULL,
+                    next_due_at = greatest(coalesce(f.next_due_at, 0), coalesce(d.due, 0))
+                FROM unnest($2::text[], $5::bigint[]) AS d(url, due)
+                WHERE f.url = d.url AND f.lease_owner = $1),
             hosts AS (UPDATE hosts SET holder = NULL, held_until = NULL WHERE holder = $1)
             UPDATE nodes SET heartbeat_at = now(), fetched = fetched + $3, new_items = new_items + $4 WHERE id = $1
-            """, [node, Self.textArray(urls), String(fetched), String(newItems)])
+            """, [node, Self.textArray(urls), String(fetched), String(newItems),
+                  PostgresStore.arrayText(urls.map { Int64(dueAt[$0] ?? 0) })])
     }
 
     /// Seconds until the first of `urls` is due by the server's clock (0 when one is due; nil for none).

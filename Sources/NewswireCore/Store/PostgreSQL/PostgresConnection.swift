@@ -58,6 +58,14 @@ final class PostgresConnection {
     /// Times the connection was re-established (a session-level lock held before is gone).
     private(set) var reconnections = 0
 
+    /// A transaction block is open and has had no error: its statements can still commit. False when idle (no
+    /// `BEGIN`, or the connection was re-established and the server rolled the block back) and when a statement
+    /// failed outside a savepoint (the server will roll the block back at `COMMIT`, which still reports success).
+    var transactionUsable: Bool {
+        let status = PQtransactionStatus(conn)
+        return status == PQTRANS_INTRANS || status == PQTRANS_ACTIVE
+    }
+
     deinit { PQfinish(conn) }
 
     /// Runs one or more statements without parameters (schema steps, transaction control).

@@ -65,7 +65,9 @@ extension PostgresStore {
 }
 
 extension PostgresStore: DedupStorage {
-    public var inTransaction: Bool { openTransaction }
+    /// False as soon as the server's transaction is gone or failed (a lost connection, an error outside a
+    /// savepoint): the pipeline then rolls its batch back, as it does when SQLite rolls a transaction back.
+    public var inTransaction: Bool { openTransaction && db.transactionUsable }
 
     public func addTransactionObserver(_ observer: TransactionObserver) {
         observers.append(ItemStore.WeakObserver(observer: observer))

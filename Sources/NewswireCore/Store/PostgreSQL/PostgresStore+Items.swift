@@ -71,7 +71,11 @@ extension PostgresStore {
 
     private func commit() throws(StoreError) {
         var version: Int64?
-        do {
+        do throws(StoreError) {
+            // `COMMIT` of a failed block answers success and rolls back; after a reconnection there is no block.
+            guard db.transactionUsable else {
+                throw StoreError(path: name, message: "the transaction failed or its connection was lost: nothing of it was committed")
+            }
             try notify { o throws(StoreError) in try o.transactionWillCommit() }
             if holdsStoreLock {
                 version = (try db.query("UPDATE store_version SET n = n + 1 RETURNING n").first?.first ?? nil).flatMap { Int64($0) }

@@ -22,7 +22,10 @@ public final class PostgresStore {
 
     /// Connects and brings the schema up to date. `schema` (a name of letters, digits and `_`) puts every
     /// table in a schema of its own instead of the connection's default search path: tests use one each.
-    public init(url: String, schema: String? = nil) throws(StoreError) {
+    ///
+    /// `migrating: false` (the read commands) changes nothing: a schema older or newer than this newswired's is
+    /// an error naming both versions, so that an operator's newer command never rewrites the daemons' tables.
+    public init(url: String, schema: String? = nil, migrating: Bool = true) throws(StoreError) {
         db = try PostgresConnection(url: url)
         if let schema {
             guard !schema.isEmpty, schema.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
@@ -30,6 +33,16 @@ public final class PostgresStore {
             }
             try db.execute("CREATE SCHEMA IF NOT EXISTS \(schema); SET search_path TO \(schema)")
             db.sessionSetup = "SET search_path TO \(schema)"
+        }
+        guard migrating else {
+            let exists = try db.query("SELECT to_regclass('schema_version') IS NOT NULL").first?.first == "t"
+            let current = exists ? try schemaVersion : 0
+            guard current == Self.steps.count else {
+                throw StoreError(path: db.name, message: current < Self.steps.count
+                    ? "the store's schema is version \(current), this newswired reads version \(Self.steps.count): start a daemon of this version to upgrade it (or use the newswired the daemons run)"
+                    : "the store's schema is version \(current), newer than this newswired knows (\(Self.steps.count)); upgrade newswired")
+            }
+            return
         }
         try migrate()
     }
