@@ -163,6 +163,20 @@ import Testing
         #expect(try writer.schemaVersion == PostgresStore.steps.count - 1, "the reader changed nothing")
     }
 
+    /// A statement failing outside a savepoint dooms the server's transaction, whose `COMMIT` then answers
+    /// success: the store must report it as not committed, and as no longer in a transaction.
+    @Test func aFailedTransactionIsNeverReportedCommitted() throws {
+        guard let (store, _, schema) = try Self.makeStore() else { return }
+        defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }
+        try store.beginBatch()
+        try store.saveFeedState(FeedState(url: "http://127.0.0.1/a.xml"))
+        #expect(store.inTransaction)
+        #expect(throws: StoreError.self) { try store.db.query("SELECT no_such_column FROM feeds") }
+        #expect(!store.inTransaction, "the pipeline rolls its batch back when this is false")
+        #expect(throws: StoreError.self) { try store.commitBatch() }
+        #expect(try store.feedState(url: "http://127.0.0.1/a.xml") == nil, "nothing of it was committed")
+    }
+
     @Test func oneNodeAtATimeHoldsTheArchiveWriterLock() throws {
         guard let (store, url, schema) = try Self.makeStore() else { return }
         defer { try? store.db.execute("DROP SCHEMA \(schema) CASCADE") }
