@@ -20,22 +20,17 @@ import TestSupport
     }
 
     @Test func archiveCommandsReadThePostgresStoreTheDaemonFilled() throws {
-        guard let base = PSQL.url else {
-            #expect(!PSQL.required, "NEWSWIRED_REQUIRE_PG=1 but NEWSWIRED_PG_URL is not set")
-            return
-        }
-        let schema = "it_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try PSQL.query(base, "CREATE SCHEMA \(schema)")
-        defer { _ = try? PSQL.query(base, "DROP SCHEMA \(schema) CASCADE") }
+        guard let schema = try PSQL.TestSchema() else { return }
+        defer { withExtendedLifetime(schema) {} }
 
         let feeds = try FeedServer(ArchiveCommandTests.paths)
         defer { feeds.stop() }
         let pg = try TestSandbox()
         try pg.writeFeeds(ArchiveCommandTests.paths.map { feeds.url($0.0) })
-        try pg.writeConfig("store: \(PSQL.url(base, schema: schema))\n")
+        try pg.writeConfig("store: \(schema.url)\n")
         let once = try pg.once()
         #expect(once.exitCode == 0, "\(once.stderr)")
-        #expect(try PSQL.int(PSQL.url(base, schema: schema), "SELECT count(*) FROM items") == 10)
+        #expect(try PSQL.int(schema.url, "SELECT count(*) FROM items") == 10)
         // The reference: the same feeds into an SQLite store.
         let (_, sqlite, _) = try ArchiveCommandTests.populated()
 

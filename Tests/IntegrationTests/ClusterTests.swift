@@ -41,14 +41,9 @@ import Glibc
     }
 
     @Test func threeDaemonsArchiveEveryItemOnceAndTakeOverTheFeedsOfAKilledOne() throws {
-        guard let base = PSQL.url else {
-            #expect(!PSQL.required, "NEWSWIRED_REQUIRE_PG=1 but NEWSWIRED_PG_URL is not set")
-            return
-        }
-        let schema = "it_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try PSQL.query(base, "CREATE SCHEMA \(schema)")
-        defer { _ = try? PSQL.query(base, "DROP SCHEMA \(schema) CASCADE") }
-        let url = PSQL.url(base, schema: schema)
+        guard let schema = try PSQL.TestSchema() else { return }
+        defer { withExtendedLifetime(schema) {} }
+        let url = schema.url
 
         // Answers take 150–400 ms: every daemon has transfers in flight (uncommitted) most of the time. Each
         // server counts the requests it serves at once.

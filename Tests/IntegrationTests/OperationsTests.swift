@@ -276,19 +276,3 @@ import Glibc
         #expect(level != nil && level! <= 2.0, "exposure: \(overall.map(String.init) ?? security.output)")
     }
 }
-
-/// Runs a command to completion, capturing stdout and stderr together.
-enum Shell {
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-}

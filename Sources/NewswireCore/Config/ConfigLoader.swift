@@ -95,6 +95,12 @@ public enum ConfigLoader {
                 throw r.unknown(k, key)
             }
         }
+        if config.store != nil, !config.outputs.isEmpty {
+            // Their outbox lives in the SQLite store, written in the item's transaction.
+            let line = top.first { (try? r.keyName($0.0)) == "outputs" }?.0.mark?.line
+            throw ConfigError(file: file, line: line, key: "outputs",
+                              message: "webhook outputs work on the SQLite store only, not yet with store: a PostgreSQL URL")
+        }
         return config
     }
 

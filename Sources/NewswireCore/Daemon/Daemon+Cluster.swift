@@ -112,20 +112,12 @@ extension Daemon {
             left.removeAll { taken.contains($0) }
             let round = fetch(feeds.filter { taken.contains($0.url) }, stop: stop)
             try? cluster.release(claimed, fetched: round.fetched, newItems: round.newItems)
-            summary.feeds += round.feeds
-            summary.fetched += round.fetched
-            summary.failed += round.failed
-            summary.newItems += round.newItems
-            summary.duplicates += round.duplicates
+            summary.add(round)
         }
         cluster.leave()
         summary.unarchived = pipeline.unarchivedCount()
         summary.errors += pipeline.errorCount - errorsBefore
-        logger.info("pass_done", metadata: [
-            "feeds": "\(summary.feeds)", "fetched": "\(summary.fetched)", "failed": "\(summary.failed)",
-            "new": "\(summary.newItems)", "duplicate": "\(summary.duplicates)", "unarchived": "\(summary.unarchived)",
-            "store_errors": "\(summary.errors)", "skipped": "\(left.count)",
-        ])
+        logger.info("pass_done", metadata: summary.logMetadata.merging(["skipped": "\(left.count)"]) { $1 })
         return summary
     }
 

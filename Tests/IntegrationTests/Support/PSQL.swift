@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Queries on the PostgreSQL server `scripts/test` starts (`NEWSWIRED_PG_URL`), through the `psql` shell, so
 /// that the tests do not share code with the store they check (as `Store` does with `sqlite3`).
@@ -15,20 +16,29 @@ enum PSQL {
     /// Rows of tab-separated columns.
     @discardableResult
     static func query(_ url: String, _ sql: String) throws -> [[String]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("psql \(sql): \(String(decoding: errData, as: UTF8.self))")
-        }
+        let data = try Shell.output(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                                    what: "psql \(sql)")
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.components(separatedBy: "\t") }
+    }
+
+    /// A schema of one test's own on the server, dropped with this object; nil when the tests run without a
+    /// server (a failure then if `NEWSWIRED_REQUIRE_PG=1`).
+    final class TestSchema {
+        let base: String
+        let name = "it_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        /// The server's URL with every table in this schema.
+        var url: String { PSQL.url(base, schema: name) }
+
+        init?() throws {
+            guard let base = PSQL.url else {
+                #expect(!PSQL.required, "NEWSWIRED_REQUIRE_PG=1 but NEWSWIRED_PG_URL is not set")
+                return nil
+            }
+            self.base = base
+            try PSQL.query(base, "CREATE SCHEMA \(name)")
+        }
+
+        deinit { _ = try? PSQL.query(base, "DROP SCHEMA \(name) CASCADE") }
     }
 
     static func int(_ url: String, _ sql: String) throws -> Int {

@@ -6,20 +6,7 @@ enum Store {
     static func query(_ sql: String, stateDir: URL) throws -> [[String]] {
         let db = stateDir.appendingPathComponent("newswired.sqlite3")
         guard FileManager.default.fileExists(atPath: db.path) else { throw HarnessError("no store at \(db.path)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", "-readonly", "-separator", "\t", db.path, sql]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("sqlite3 \(sql): \(String(decoding: errData, as: UTF8.self))")
-        }
+        let data = try Shell.output(["sqlite3", "-readonly", "-separator", "\t", db.path, sql], what: "sqlite3 \(sql)")
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.components(separatedBy: "\t") }
     }
 }

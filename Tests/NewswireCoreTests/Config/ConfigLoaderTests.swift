@@ -55,6 +55,7 @@ import Testing
         ("store: mysql://db.example/news\n", 1, "store"),
         ("cluster:\n  lease: 5s\n", 2, "cluster.lease"),
         ("cluster:\n  leases: 1m\n", 2, "cluster.leases"),
+        ("store: postgresql://db.example.org/news\noutputs:\n  - webhook: https://hooks.example.org/x\n", 2, "outputs"),
     ])
     func errorsNameLineAndKey(yaml: String, line: Int, key: String) {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml, file: "bad.yaml") }

@@ -75,8 +75,8 @@ final class PostgresConnection {
         try check(result, sql)
     }
 
-    /// Statements prepared on this session, by their text: parsed and planned once rather than at every call
-    /// (planning was about half the server's time for an item). At most `maxPrepared`; later texts run unprepared.
+    /// Statements prepared on this session, by their text: parsed and planned once rather than at every call.
+    /// At most `maxPrepared`; later texts run unprepared.
     private var prepared: [String: String] = [:]
     static let maxPrepared = 256
 
