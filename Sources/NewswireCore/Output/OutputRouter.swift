@@ -25,6 +25,9 @@ public final class OutputRouter {
     public func itemStored(_ record: ArchiveRecord, feedTags: [String], now: Date) throws(StoreError) -> [Delivery] {
         guard !outputs.isEmpty else { return [] }
         let t = Int(now.timeIntervalSince1970)
+        // The spacing of a story's events counts from `now` rounded up: from whole seconds rounded down, an
+        // update could go out up to a second short of `update_interval` after the event before it.
+        let sentNoEarlierThan = Int(now.timeIntervalSince1970.rounded(.up))
         let story = record.story ?? record.id
         var queued: [Delivery] = []
         var outlets: Int?
@@ -54,7 +57,7 @@ public final class OutputRouter {
                         continue
                     }
                     try storage.enqueue(d)
-                    state.lastUpdateAt = d.nextAt
+                    state.lastUpdateAt = max(d.nextAt, sentNoEarlierThan)
                     state.pendingUpdate = d.key
                     try storage.saveOutputStory(output: o.name, story: story, state)
                     queued.append(d)
@@ -63,7 +66,7 @@ public final class OutputRouter {
                     let d = try delivery(o, .alert, at: t)
                     try storage.enqueue(d)
                     try storage.saveOutputStory(output: o.name, story: story,
-                                                OutputStoryState(alertedAt: t, lastUpdateAt: t, pendingUpdate: nil))
+                                                OutputStoryState(alertedAt: t, lastUpdateAt: sentNoEarlierThan, pendingUpdate: nil))
                     queued.append(d)
                 }
             }
