@@ -10,6 +10,6 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
 public protocol ArchiveStorage: AnyObject {
     /// Items committed to the store but not yet confirmed in the archive, oldest first.
     func unarchivedItems() throws(StoreError) -> [ArchiveRecord]
-    /// Their archive lines are written and synced.
-    func markArchived(ids: [String]) throws(StoreError)
+    /// Their archive lines are written and synced, where `lines` says.
+    func markArchived(_ lines: [ArchivedLine]) throws(StoreError)
 }

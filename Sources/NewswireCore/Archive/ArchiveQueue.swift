@@ -8,7 +8,7 @@
 ///
 /// `submit` and `finish` are called from one thread (the pipeline's); `close` joins the worker.
 final class ArchiveQueue: Sendable {
-    typealias Written = (ids: [String], error: ArchiveError?)
+    typealias Written = (lines: [ArchivedLine], submitted: Int, error: ArchiveError?)
 
     private let archive: ArchiveWriter
     private let worker = WorkerThread<Written>(name: "newswired-archive")
@@ -28,15 +28,14 @@ final class ArchiveQueue: Sendable {
         worker.submit {
             announce.emit(records)
             do throws(ArchiveError) {
-                try archive.append(records)
-                return (records.map(\.id), nil)
+                return (try archive.append(records), records.count, nil)
             } catch {
-                return (records.map(\.id), error)
+                return ([], records.count, error)
             }
         }
     }
 
-    /// Waits for the batch in flight (without `wait`, only takes it when it is finished already): its ids, and
+    /// Waits for the batch in flight (without `wait`, only takes it when it is finished already): where its lines went, and
     /// the error when its lines are not all written and synced. Nil when nothing is in flight (or unfinished).
     func finish(wait: Bool = true) -> Written? {
         worker.next(wait: wait)

@@ -29,23 +29,27 @@ public struct ArchiveReader: Sendable {
         }
     }
 
-    /// Calls `body` with every complete line's record, file by file in date order and in file order within a
-    /// file. A line that does not decode is an `ArchiveError` naming file and line; a torn last line (no
-    /// newline) is skipped, as the writer cuts it.
-    public func forEachRecord(_ body: (ArchiveRecord) throws -> Void) throws {
+    /// Calls `body` with every complete line's record and where the line is, file by file in date order and in
+    /// file order within a file. A line that does not decode is an `ArchiveError` naming file and line; a torn
+    /// last line (no newline) is skipped, as the writer cuts it.
+    public func forEachRecord(_ body: (ArchiveRecord, ArchiveLineLocation) throws -> Void) throws {
         let decoder = JSONDecoder()
         for file in dayFiles() {
             guard let data = FileManager.default.contents(atPath: file.path) else {
                 throw ArchiveError(path: file.path, message: "cannot read")
             }
-            for (n, line) in Self.completeLines(data).enumerated() where !line.isEmpty {
+            let day = String(file.lastPathComponent.prefix(10))
+            var offset: Int64 = 0
+            for (n, line) in Self.completeLines(data).enumerated() {
+                defer { offset += Int64(line.count) + 1 }
+                guard !line.isEmpty else { continue }
                 let record: ArchiveRecord
                 do {
                     record = try decoder.decode(ArchiveLine.self, from: Data(line)).record()
                 } catch {
                     throw ArchiveError(path: "\(file.path):\(n + 1)", message: "not an archive line: \(Self.reason(error))")
                 }
-                try body(record)
+                try body(record, ArchiveLineLocation(day: day, offset: offset, length: line.count))
             }
         }
     }

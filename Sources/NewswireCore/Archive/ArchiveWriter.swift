@@ -17,80 +17,97 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Appends the records to their day files and flushes them to disk (one fsync per file) before returning.
-    /// Returns the day files written.
+    /// Returns where each record's line went, in the records' order.
     ///
     /// Lines are written in the records' order, through one buffer of at most ~`chunkBytes`, so that appending a
     /// batch does not hold its whole encoding in memory (on the daemon's archive worker those pages would stay
-    /// with the worker's malloc arena and raise the peak RSS).
+    /// with the worker's malloc arena and raise the peak RSS). A line's offset is the file's size when opened
+    /// (after its torn tail is cut) plus what was appended before it: one writer appends at a time (the state
+    /// directory's lock, or the cluster's archive lock).
     @discardableResult
-    public func append(_ records: [ArchiveRecord]) throws(ArchiveError) -> Set<String> {
+    public func append(_ records: [ArchiveRecord]) throws(ArchiveError) -> [ArchivedLine] {
         guard !records.isEmpty else { return [] }
-        var files: [String: Int32] = [:]
+        var files: [String: (fd: Int32, end: Int64)] = [:]
         var order: [String] = []
-        defer { for fd in files.values { close(fd) } }
+        defer { for f in files.values { close(f.fd) } }
+        var placed: [ArchivedLine] = []
+        placed.reserveCapacity(records.count)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(Self.chunkBytes + 4096)
-        var bufferDay = ""
+        var day = ""
         func flush() throws(ArchiveError) {
             guard !buffer.isEmpty else { return }
-            let url = fileURL(day: bufferDay)
-            let fd: Int32
-            if let existing = files[bufferDay] {
-                fd = existing
-            } else {
-                fd = try openForAppending(url)
-                files[bufferDay] = fd
-                order.append(bufferDay)
-            }
-            try write(buffer, to: fd, path: url.path)
+            try write(buffer, to: files[day]!.fd, path: fileURL(day: day).path)
+            files[day]!.end += Int64(buffer.count)
             buffer.removeAll(keepingCapacity: true)
         }
         for r in records {
-            let day = r.day
-            if day != bufferDay {
+            if r.day != day {
                 try flush()
-                bufferDay = day
+                day = r.day
+                if files[day] == nil {
+                    let url = fileURL(day: day)
+                    let fd = try openForAppending(url)
+                    guard let size = POSIX.fileSize(fd) else {
+                        close(fd)
+                        throw ArchiveError(path: url.path, message: "cannot read its size: \(String(cString: strerror(errno)))")
+                    }
+                    files[day] = (fd, Int64(size))
+                    order.append(day)
+                }
             }
+            let start = buffer.count
             ArchiveLineEncoder.append(r, to: &buffer)
+            placed.append(ArchivedLine(id: r.id, location: ArchiveLineLocation(
+                day: day, offset: files[day]!.end + Int64(start), length: buffer.count - start)))
             buffer.append(0x0A)
             if buffer.count >= Self.chunkBytes { try flush() }
         }
         try flush()
-        for day in order {
-            guard fsync(files[day]!) == 0 else {
-                throw ArchiveError(path: fileURL(day: day).path, message: "cannot flush: \(String(cString: strerror(errno)))")
+        for d in order {
+            guard fsync(files[d]!.fd) == 0 else {
+                throw ArchiveError(path: fileURL(day: d).path, message: "cannot flush: \(String(cString: strerror(errno)))")
             }
         }
-        return Set(order)
+        return placed
     }
 
     static let chunkBytes = 64 << 10
 
-    /// Appends every committed-but-unarchived item that its day file lacks, then marks them archived.
-    /// Returns how many lines were written. Throws `ArchiveError` or the store's `StoreError`.
+    /// Appends every committed-but-unarchived item that its day file lacks, then marks them archived with where
+    /// their lines are. Returns how many lines were written. Throws `ArchiveError` or the store's `StoreError`.
     @discardableResult
     public func reconcile(store: some ArchiveStorage) throws -> Int {
         let pending = try store.unarchivedItems()
         guard !pending.isEmpty else { return 0 }
         var missing: [ArchiveRecord] = []
-        var known: [String: Set<String>] = [:]
+        var found: [ArchivedLine] = []
+        var known: [String: [String: ArchiveLineLocation]] = [:]
         for r in pending {
             let day = r.day
-            if known[day] == nil { known[day] = try ids(in: fileURL(day: day)) }
-            if !known[day]!.contains(r.id) { missing.append(r) }
+            if known[day] == nil { known[day] = try lines(in: day) }
+            if let location = known[day]![r.id] {
+                found.append(ArchivedLine(id: r.id, location: location))
+            } else {
+                missing.append(r)
+            }
         }
-        try append(missing)
-        try store.markArchived(ids: pending.map(\.id))
+        let written = try append(missing)
+        try store.markArchived(found + written)
         return missing.count
     }
 
-    /// The item ids of the complete lines of a day file (`ArchiveReader.completeLines`: counting a torn last
-    /// line would lose its item).
-    func ids(in file: URL) throws(ArchiveError) -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
-        var out = Set<String>()
+    /// Where each item's complete line is in a day file (`ArchiveReader.completeLines`: counting a torn last
+    /// line would lose its item). An item twice in the file: its first line.
+    func lines(in day: String) throws(ArchiveError) -> [String: ArchiveLineLocation] {
+        guard let data = FileManager.default.contents(atPath: fileURL(day: day).path) else { return [:] }
+        var out: [String: ArchiveLineLocation] = [:]
+        var offset: Int64 = 0
         for line in ArchiveReader.completeLines(data) {
-            if let id = Self.id(ofLine: line) { out.insert(id) }
+            if let id = Self.id(ofLine: line), out[id] == nil {
+                out[id] = ArchiveLineLocation(day: day, offset: offset, length: line.count)
+            }
+            offset += Int64(line.count) + 1
         }
         return out
     }

@@ -183,8 +183,8 @@ public final class Pipeline {
             } else {
                 let items = try storage.unarchivedItems()
                 guard !items.isEmpty else { return }
-                try archive.append(items)
-                try storage.transaction { try storage.markArchived(ids: items.map(\.id)) }
+                let lines = try archive.append(items)
+                try storage.transaction { try storage.markArchived(lines) }
                 written = items.count
             }
             if let f = archiveFault {
@@ -298,16 +298,16 @@ public final class Pipeline {
     /// Takes the batch the archive worker has written, if any (with `wait`, waits for it), and marks its items
     /// archived in a transaction of its own: never while a batch is open.
     private func markWrittenBatchArchived(wait: Bool) {
-        guard let (ids, error) = archiveQueue.finish(wait: wait) else { return }
+        guard let (lines, submitted, error) = archiveQueue.finish(wait: wait) else { return }
         if let error {
             // Committed but not marked archived: a retry appends whatever line is missing.
-            return archiveFailed(error, pending: ids.count)
+            return archiveFailed(error, pending: submitted)
         }
         do {
-            try storage.transaction { try storage.markArchived(ids: ids) }
+            try storage.transaction { try storage.markArchived(lines) }
         } catch {
             // Written but not marked: a retry finds the lines and appends nothing twice.
-            archiveFailed(error, pending: ids.count)
+            archiveFailed(error, pending: submitted)
         }
     }
 

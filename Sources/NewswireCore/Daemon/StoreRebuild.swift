@@ -35,10 +35,10 @@ public struct StoreRebuild {
     public func run(from archive: ArchiveReader) throws -> Summary {
         let index = DedupIndex(storage: storage)
         var summary = Summary()
-        var batch = 0
+        var archived: [ArchivedLine] = []
         try storage.beginBatch()
         do {
-            try archive.forEachRecord { r in
+            try archive.forEachRecord { r, location in
                 summary.lines += 1
                 if try storage.containsItem(id: r.id) {
                     summary.repeated += 1
@@ -51,15 +51,16 @@ public struct StoreRebuild {
                 try storage.insertItem(r, language: language)
                 try deduper.register(itemID: r.id, links, fetched: r.fetched, in: index)
                 try storage.recordSighting(itemID: r.id, feedURL: r.feed, guid: r.guid, url: r.url, at: r.fetched)
-                try storage.markArchived(ids: [r.id])
+                archived.append(ArchivedLine(id: r.id, location: location))
                 summary.items += 1
-                batch += 1
-                if batch == 1_000 {
+                if archived.count == 1_000 {
+                    try storage.markArchived(archived)
                     try storage.commitBatch()
                     try storage.beginBatch()
-                    batch = 0
+                    archived.removeAll(keepingCapacity: true)
                 }
             }
+            try storage.markArchived(archived)
             try storage.commitBatch()
         } catch {
             storage.rollbackBatch()

@@ -72,4 +72,41 @@ extension ItemStore {
             source TEXT
         );
         """
+
+    /// Schema step 12: an item's summary and content are kept once, in its archive line. The row keeps the rest
+    /// (what filters, listings and dedup read); `archive_pending` holds the text of items whose line is not
+    /// written yet; `archive_lines` says where each line written since is (`ArchiveLineLocation`: the day as
+    /// `YYYYMMDD`, first byte, length). The full-text index becomes contentless (it held no text as an external-
+    /// content index either, but read its snippets from the rows): it is filled again from the rows and pending
+    /// text once, in time proportional to the items stored. Items archived before keep their text in their rows.
+    static func moveTextToTheArchive(_ db: SQLiteConnection) throws(StoreError) {
+        for column in ["summary", "content"]
+        where try db.int("SELECT count(*) FROM pragma_table_info('archive_pending') WHERE name = ?", [.text(column)]) == 0 {
+            try db.execute("ALTER TABLE archive_pending ADD COLUMN \(column) TEXT")
+        }
+        try db.execute(textInTheArchive)
+        // In chunks, as `indexPending` does: one statement over a large store runs FTS5 out of segment ids.
+        let last = try db.int("SELECT max(seq) FROM items") ?? 0
+        var from: Int64 = 0
+        while from <= last {
+            try db.query("""
+                INSERT INTO items_fts(rowid, title, summary, content)
+                SELECT i.seq, i.title, coalesce(p.summary, i.summary), coalesce(p.content, i.content)
+                FROM items i LEFT JOIN archive_pending p ON p.seq = i.seq WHERE i.seq >= ? AND i.seq < ?
+                """, [.integer(from), .integer(from + indexChunk)])
+            from += indexChunk
+        }
+    }
+
+    private static let textInTheArchive = """
+        CREATE TABLE IF NOT EXISTS archive_lines(seq INTEGER PRIMARY KEY, day INTEGER NOT NULL, start INTEGER NOT NULL, bytes INTEGER NOT NULL);
+        DROP TRIGGER IF EXISTS items_fts_insert; DROP TRIGGER IF EXISTS items_fts_delete; DROP TRIGGER IF EXISTS items_fts_update;
+        DROP TABLE items_fts;
+        CREATE VIRTUAL TABLE items_fts USING fts5(
+            title, summary, content,
+            content = '',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO items_fts(items_fts, rank) VALUES('rank', 'bm25(10.0, 3.0, 1.0)');
+        """
 }

@@ -159,7 +159,7 @@ public struct ArchiveStats: Sendable, Equatable {
 }
 
 extension ItemStore {
-    /// `recordColumns` qualified with the alias `i`.
+    /// `recordColumns` qualified with the alias `i` (the PostgreSQL store's queries).
     static let aliasedRecordColumns = recordColumns.split(separator: ",")
         .map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
 
@@ -220,19 +220,32 @@ extension ItemStore {
     }
 
     /// Phase two of `search`: the records of `ranked` (in its order) with a snippet of each around its matches.
+    ///
+    /// The full-text index keeps no text (schema 12), so FTS5's `snippet()` has nothing to cut from: each hit's
+    /// text goes into a one-row index in memory with the same tokenizer, and the snippet is cut there, as the
+    /// store's index would have cut it.
     public func hits(_ ranked: [RankedMatch], query: String) throws -> [SearchHit] {
         guard !ranked.isEmpty else { return [] }
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         let seqs = "[" + ranked.map { String($0.seq) }.joined(separator: ",") + "]"
         var records: [Int64: ArchiveRecord] = [:]
-        for r in try db.query("SELECT seq, \(Self.recordColumns) FROM items WHERE seq IN (SELECT value FROM json_each(?))", [.text(seqs)]) {
-            records[r[0].int ?? 0] = Self.record(row: Array(r.dropFirst()))
+        let lines = ArchiveLineReader(directory: archiveDirectory)
+        for r in try db.query(Self.selectStoredRecords(withSeq: true) + " WHERE i.seq IN (SELECT value FROM json_each(?))", [.text(seqs)]) {
+            records[r[0].int ?? 0] = try record(stored: r.dropFirst(), lines: lines)
         }
+        let snippetIndex = try SQLiteConnection(path: ":memory:")
+        try snippetIndex.execute("""
+            CREATE VIRTUAL TABLE hit USING fts5(title, summary, content, tokenize = 'unicode61 remove_diacritics 2')
+            """)
         var snippets: [Int64: String] = [:]
-        for m in ranked {  // one lookup per hit: FTS5 seeks straight to a rowid given with `=`
-            snippets[m.seq] = try db.query("""
-                SELECT snippet(items_fts, -1, char(1), char(2), '…', 20) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?
-                """, [.text(trimmed), .integer(m.seq)]).first?.first?.text
+        for m in ranked {
+            guard let r = records[m.seq] else { continue }
+            try snippetIndex.execute("DELETE FROM hit")
+            try snippetIndex.query("INSERT INTO hit(rowid, title, summary, content) VALUES(1, ?, ?, ?)",
+                                   [SQLValue(r.title), SQLValue(r.summary), SQLValue(r.content)])
+            snippets[m.seq] = try snippetIndex.query("""
+                SELECT snippet(hit, -1, char(1), char(2), '…', 20) FROM hit WHERE hit MATCH ?
+                """, [.text(trimmed)]).first?.first?.text
         }
         return ranked.compactMap { m in
             guard let record = records[m.seq] else { return nil }
@@ -264,9 +277,11 @@ extension ItemStore {
         conditions.append("i.seq > ?")
         args.append(.integer(afterSeq))
         if archivedOnly { conditions.append(Self.archivedCondition) }
-        try db.forEach("SELECT i.seq, \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { (row: [SQLValue]) throws(StoreError) in
+        let lines = ArchiveLineReader(directory: archiveDirectory)
+        try db.forEach(Self.selectStoredRecords(withSeq: true) + Self.whereClause(conditions) + " ORDER BY i.seq", args) {
+            (row: [SQLValue]) throws(StoreError) in
             do {
-                try body(row[0].int ?? 0, Self.record(row: Array(row.dropFirst())))
+                try body(row[0].int ?? 0, try record(stored: row.dropFirst(), lines: lines))
             } catch let e as StoreError {
                 throw e
             } catch {
@@ -275,26 +290,39 @@ extension ItemStore {
         }
     }
 
-    /// The archive lines of every item matching `filter`, oldest first, each followed by "\n": written by the
-    /// archive's one encoder (`ArchiveLineEncoder`) from the stored columns, without decoding them (the stored
-    /// `categories` and `topics` are already the contract's JSON). Lines accumulate in one byte buffer; `flush`
-    /// gets it (with the number of lines so far) whenever it passes `flushAt` bytes and at the end, and must empty it.
+    /// The archive lines of every item matching `filter`, oldest first, each followed by "\n": an archived item's
+    /// line copied from its day file, byte for byte; one not yet archived (or archived before schema 12) written by
+    /// the archive's one encoder (`ArchiveLineEncoder`) from the stored columns, without decoding them (the
+    /// stored `categories` and `topics` are already the contract's JSON). Lines accumulate in one byte buffer;
+    /// `flush` gets it (with the number of lines so far) whenever it passes `flushAt` bytes and at the end, and
+    /// must empty it.
     public func writeArchiveLines(filter: ItemFilter = ItemFilter(), flushAt: Int = 256 << 10,
                                   _ flush: (inout [UInt8], Int) throws(StoreError) -> Void) throws(StoreError) {
         let (conditions, args) = filter.sql()
         // A bulk read: map the file rather than copy every page through read(2) (this connection only).
         try db.execute("PRAGMA mmap_size = 17179869184")
         defer { try? db.execute("PRAGMA mmap_size = 0") }
+        let lines = ArchiveLineReader(directory: archiveDirectory)
         var out: [UInt8] = []
         out.reserveCapacity(flushAt + (64 << 10))
-        var lines = 0
-        try db.forEachRow("SELECT \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq", args) { row throws(StoreError) in
-            ArchiveLineEncoder.append(StoredArchiveLine(row: row), to: &out)
+        var count = 0
+        try db.forEachRow(Self.selectStoredRecords() + Self.whereClause(conditions) + " ORDER BY i.seq", args) { row throws(StoreError) in
+            var text: EncodedText?
+            if !row.isNull(17) {
+                let location = ArchiveLineLocation(dayNumber: row.int64(17), offset: row.int64(18), length: Int(row.int64(19)))
+                let id = row.withText(0) { String(decoding: $0, as: UTF8.self) }
+                do throws(ArchiveError) {
+                    text = try lines.encodedText(location, id: id)
+                } catch {
+                    throw StoreError(path: path, message: error.description)
+                }
+            }
+            ArchiveLineEncoder.append(StoredArchiveLine(row: row, text: text), to: &out)
             out.append(0x0A)
-            lines += 1
-            if out.count >= flushAt { try flush(&out, lines) }
+            count += 1
+            if out.count >= flushAt { try flush(&out, count) }
         }
-        try flush(&out, lines)
+        try flush(&out, count)
     }
 
     /// The last `count` items matching `filter` that are in the archive, oldest first, and the highest sequence
@@ -303,10 +331,10 @@ extension ItemStore {
         var (conditions, args) = filter.sql()
         conditions.append(Self.archivedCondition)
         args.append(.integer(Int64(max(0, count))))
-        let rows = try db.query("""
-            SELECT i.seq, \(Self.aliasedRecordColumns) FROM items i\(Self.whereClause(conditions)) ORDER BY i.seq DESC LIMIT ?
-            """, args)
-        let items = rows.reversed().map { ($0[0].int ?? 0, Self.record(row: Array($0.dropFirst()))) }
+        let rows = try db.query(Self.selectStoredRecords(withSeq: true) + Self.whereClause(conditions) + " ORDER BY i.seq DESC LIMIT ?", args)
+        let lines = ArchiveLineReader(directory: archiveDirectory)
+        var items: [(Int64, ArchiveRecord)] = []
+        for row in rows.reversed() { items.append((row[0].int ?? 0, try record(stored: row.dropFirst(), lines: lines))) }
         return (items, try maxSeq())
     }
 
@@ -341,16 +369,16 @@ extension ItemStore {
     public func details(id: String) throws -> ItemDetails? {
         guard let record = try item(id: id) else { return nil }
         func items(_ whereSQL: String, _ args: [SQLValue]) throws -> [ArchiveRecord] {
-            try db.query("SELECT \(Self.recordColumns) FROM items WHERE \(whereSQL) ORDER BY seq", args).map(Self.record(row:))
+            try storedRecords("WHERE \(whereSQL) ORDER BY i.seq", args)
         }
         return ItemDetails(
             record: record,
             sightings: try sightings(itemID: id),
-            revisions: try items("revision_of = ?", [.text(id)]),
+            revisions: try items("i.revision_of = ?", [.text(id)]),
             revises: try record.revisionOf.flatMap { try item(id: $0) },
-            nearDuplicates: try items("near_duplicate_of = ?", [.text(id)]),
+            nearDuplicates: try items("i.near_duplicate_of = ?", [.text(id)]),
             nearDuplicateOf: try record.nearDuplicateOf.flatMap { try item(id: $0) },
-            story: try record.story.map { try items("story = ? AND id <> ?", [.text($0), .text(id)]) } ?? [])
+            story: try record.story.map { try items("i.story = ? AND i.id <> ?", [.text($0), .text(id)]) } ?? [])
     }
 
     // MARK: Counts
@@ -394,12 +422,17 @@ extension ItemStore {
     }
 }
 
-/// A row of `ItemStore.recordColumns` as the archive line encoder reads it: the columns are in
+/// A row of `ItemStore.storedRecordColumns` as the archive line encoder reads it: the columns are in
 /// `ArchiveLineField` order, and `categories` and `topics` are stored as the contract's JSON.
 struct StoredArchiveLine: ArchiveLineFields {
     let row: SQLiteRow
+    /// The summary and content from the item's archive line, when the row does not hold them (schema 12).
+    var text: EncodedText?
 
     func appendString(_ field: ArchiveLineField, to out: inout [UInt8]) {
+        if let text, field == .summary || field == .content {
+            return out.append(contentsOf: text.line[field == .summary ? text.summary : text.content])
+        }
         let c = field.rawValue
         if row.isNull(c) {
             // id, feed and fetched are NOT NULL columns; the contract has them as strings whatever happens.

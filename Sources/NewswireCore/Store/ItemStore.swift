@@ -18,6 +18,8 @@ public final class ItemStore {
 
     let db: SQLiteConnection
     public let path: String
+    /// The archive's day files beside the store: archived items' text is read from their lines (schema 12).
+    let archiveDirectory: URL
     /// The first item inserted in the open transaction and not yet in the full-text index (see `insertItem`).
     private var unindexedFrom: Int64?
     /// What keeps state in step with this connection's write transactions (the dedup caches).
@@ -37,6 +39,7 @@ public final class ItemStore {
             }
         }
         path = stateDirectory.appendingPathComponent(Self.fileName).path
+        archiveDirectory = stateDirectory.appendingPathComponent("archive", isDirectory: true)
         db = try SQLiteConnection(path: path, readOnly: readOnly)
         if !readOnly {
             // A checkpoint copies each page of the WAL into the database file once, however often commits
@@ -137,6 +140,9 @@ public final class ItemStore {
         m.register(10, sql: ItemStore.createMiddleDedupKeys)
         // The webhook outbox and the stories each output alerted (ItemStore+Outputs.swift).
         m.register(11, sql: ItemStore.createOutbox)
+        // An item's summary and content are kept once, in its archive line: in `archive_pending` until the line
+        // is written, then `archive_lines` says where the line is; the full-text index keeps no text of its own.
+        m.register(12) { db throws(StoreError) in try ItemStore.moveTextToTheArchive(db) }
         return m
     }()
 
@@ -326,7 +332,8 @@ public final class ItemStore {
         }
     }
 
-    /// The item's row and its `archive_pending` entry; returns its `seq`.
+    /// The item's row and its `archive_pending` entry, which holds its summary and content until its archive line
+    /// is written (`markArchived`); returns its `seq`.
     private func insertRow(_ r: ArchiveRecord, language: String?) throws(StoreError) -> Int64 {
         try db.query("""
             INSERT INTO items(id, feed_url, guid, url, title, published, fetched, author, categories, summary,
@@ -334,15 +341,19 @@ public final class ItemStore {
             VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, [.text(r.id), .text(r.feed), SQLValue(r.guid), SQLValue(r.url), SQLValue(r.title),
                   SQLValue(r.published.map(ISOTime.format)), .text(ISOTime.format(r.fetched)), SQLValue(r.author),
-                  .text(Self.stringsJSON(r.categories)), SQLValue(r.summary), SQLValue(r.content), SQLValue(r.relevant),
+                  .text(Self.stringsJSON(r.categories)), .null, .null, SQLValue(r.relevant),
                   .real(r.relevance), .text(ArchiveRecord.topicsJSON(r.topics)), SQLValue(r.nearDuplicateOf),
                   SQLValue(r.revisionOf), SQLValue(r.story), SQLValue(language)])
         let seq = db.lastInsertRowID
-        try db.query("INSERT INTO archive_pending(seq) VALUES(?)", [.integer(seq)])
+        try db.query("INSERT INTO archive_pending(seq, summary, content) VALUES(?,?,?)",
+                     [.integer(seq), SQLValue(r.summary), SQLValue(r.content)])
         return seq
     }
 
-    private static let ftsInsert = "INSERT INTO items_fts(rowid, title, summary, content) SELECT seq, title, summary, content FROM items WHERE seq"
+    private static let ftsInsert = """
+        INSERT INTO items_fts(rowid, title, summary, content)
+        SELECT i.seq, i.title, p.summary, p.content FROM items i JOIN archive_pending p ON p.seq = i.seq WHERE i.seq
+        """
 
     /// Adds the items inserted in this transaction to the full-text index, one statement per `indexChunk`
     /// items (a batch of the pipeline takes one). One statement over 100,000 items (`dedup bench --exact
@@ -352,7 +363,7 @@ public final class ItemStore {
         guard var from = unindexedFrom else { return }
         let last = try db.int("SELECT max(seq) FROM items") ?? from
         while from <= last {
-            try db.query(Self.ftsInsert + " >= ? AND seq < ?", [.integer(from), .integer(from + Self.indexChunk)])
+            try db.query(Self.ftsInsert + " >= ? AND i.seq < ?", [.integer(from), .integer(from + Self.indexChunk)])
             from += Self.indexChunk
         }
         unindexedFrom = nil
@@ -388,27 +399,95 @@ public final class ItemStore {
         }
     }
 
-    /// An item's columns in `ArchiveLineField` order (the archive encoder reads a row by field).
+    /// An item's columns in `ArchiveLineField` order as the PostgreSQL store keeps them (`record(row:)`).
     static let recordColumns = """
         id, feed_url, guid, url, title, published, fetched, author, categories, summary, content, relevant,
         relevance, topics, near_duplicate_of, revision_of, story
         """
 
+    /// An item of `items i` in `ArchiveLineField` order, then where its archive line is (`record(stored:)`).
+    /// Its summary and content: in `archive_pending` until its line is written; then in the line; in the row
+    /// for items archived before schema 12.
+    static let storedRecordColumns = """
+        i.id, i.feed_url, i.guid, i.url, i.title, i.published, i.fetched, i.author, i.categories,
+        coalesce(p.summary, i.summary), coalesce(p.content, i.content), i.relevant, i.relevance, i.topics,
+        i.near_duplicate_of, i.revision_of, i.story, l.day, l.start, l.bytes
+        """
+    static let storedRecordJoins = " LEFT JOIN archive_pending p ON p.seq = i.seq LEFT JOIN archive_lines l ON l.seq = i.seq"
+    /// `SELECT <storedRecordColumns> FROM items i <joins>`, with `seq` first when asked and `extra` columns last.
+    static func selectStoredRecords(withSeq: Bool = false, extra: String = "") -> String {
+        "SELECT \(withSeq ? "i.seq, " : "")\(storedRecordColumns)\(extra.isEmpty ? "" : ", " + extra) FROM items i\(storedRecordJoins)"
+    }
+
+    /// A row of `selectStoredRecords(withSeq: true, extra: "i.language")` as `seq, recordColumns…, language`,
+    /// its text read from its archive line when it has one (`store copy`).
+    func rowWithText(_ row: [SQLValue], lines: ArchiveLineReader) throws(StoreError) -> [SQLValue] {
+        let r = try record(stored: row[1...20], lines: lines)
+        var out = Array(row[0...17])
+        out[10] = SQLValue(r.summary)
+        out[11] = SQLValue(r.content)
+        out.append(row[21])
+        return out
+    }
+
+    /// The record of a row of `storedRecordColumns`, its text read from its archive line when it has one.
+    func record(stored row: ArraySlice<SQLValue>, lines: ArchiveLineReader) throws(StoreError) -> ArchiveRecord {
+        var r = Self.record(row: Array(row.prefix(17)))
+        if let location = Self.location(row) {
+            do throws(ArchiveError) {
+                (r.summary, r.content) = try lines.text(location, id: r.id)
+            } catch {
+                throw StoreError(path: path, message: error.description)
+            }
+        }
+        return r
+    }
+
+    /// Where a row of `storedRecordColumns` says its item's archive line is, if it says.
+    static func location(_ row: ArraySlice<SQLValue>) -> ArchiveLineLocation? {
+        let i = row.startIndex + 17
+        guard row.count >= 20, let day = row[i].int, let start = row[i + 1].int, let bytes = row[i + 2].int else { return nil }
+        return ArchiveLineLocation(dayNumber: day, offset: start, length: Int(bytes))
+    }
+
+    func storedRecords(_ whereSQL: String, _ args: [SQLValue] = []) throws(StoreError) -> [ArchiveRecord] {
+        let lines = ArchiveLineReader(directory: archiveDirectory)
+        var out: [ArchiveRecord] = []
+        for row in try db.query(Self.selectStoredRecords() + " " + whereSQL, args) {
+            out.append(try record(stored: row[...], lines: lines))
+        }
+        return out
+    }
+
     public func item(id: String) throws(StoreError) -> ArchiveRecord? {
-        try db.query("SELECT \(Self.recordColumns) FROM items WHERE id = ?", [.text(id)]).first.map(Self.record(row:))
+        try storedRecords("WHERE i.id = ?", [.text(id)]).first
     }
 
     /// Items committed to the store but not yet confirmed in the JSONL archive, oldest first.
     public func unarchivedItems() throws(StoreError) -> [ArchiveRecord] {
-        try db.query("SELECT \(Self.recordColumns) FROM items WHERE seq IN (SELECT seq FROM archive_pending) ORDER BY seq")
-            .map(Self.record(row:))
+        try storedRecords("WHERE i.seq IN (SELECT seq FROM archive_pending) ORDER BY i.seq")
     }
 
-    /// Their archive lines are written and synced: the items leave `archive_pending`.
-    public func markArchived(ids: [String]) throws(StoreError) {
+    /// Their archive lines are written and synced: the items leave `archive_pending`, with their text, and
+    /// `archive_lines` says where their lines are. New items of the open transaction are indexed first (the
+    /// index reads their text from `archive_pending`).
+    public func markArchived(_ lines: [ArchivedLine]) throws(StoreError) {
+        guard !lines.isEmpty else { return }
+        try indexPending()
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        for (n, l) in lines.enumerated() {
+            if n > 0 { json.append(UInt8(ascii: ",")) }
+            json += Array("[\"\(l.id)\",\(l.location.dayNumber),\(l.location.offset),\(l.location.length)]".utf8)
+        }
+        json.append(UInt8(ascii: "]"))
+        let text = String(decoding: json, as: UTF8.self)
         try db.query("""
-            DELETE FROM archive_pending WHERE seq IN (SELECT seq FROM items WHERE id IN (SELECT value FROM json_each(?)))
-            """, [.text(Self.stringsJSON(ids))])
+            INSERT OR REPLACE INTO archive_lines(seq, day, start, bytes)
+            SELECT i.seq, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) j JOIN items i ON i.id = j.value ->> 0
+            """, [.text(text)])
+        try db.query("""
+            DELETE FROM archive_pending WHERE seq IN (SELECT i.seq FROM json_each(?) j JOIN items i ON i.id = j.value ->> 0)
+            """, [.text(text)])
     }
 
     /// Items first seen at or after `time`.

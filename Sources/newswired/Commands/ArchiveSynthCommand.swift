@@ -27,22 +27,24 @@ struct ArchiveSynth: ReportingCommand {
     func execute() throws {
         let dir = try global.resolvedStateDirectory()
         let store = try ItemStore(stateDirectory: dir)
+        let archive = ArchiveWriter(stateDirectory: dir)
         var gen = SyntheticItems(seed: seed)
         let progress = Progress("items", total: count)
         let start = Date()
         var done = 0
         while done < count {
             let n = min(batch, count - done)
+            var records: [ArchiveRecord] = []
+            records.reserveCapacity(n)
             try store.transaction {
-                var ids: [String] = []
-                ids.reserveCapacity(n)
                 for _ in 0..<n {
                     let r = gen.next()
                     try store.insertItem(r, language: "en")
-                    ids.append(r.id)
+                    records.append(r)
                 }
-                try store.markArchived(ids: ids)
             }
+            let lines = try archive.append(records)
+            try store.transaction { try store.markArchived(lines) }
             done += n
             progress.update(done)
         }

@@ -114,16 +114,15 @@ import Testing
         #expect(try store.search("chips").count == 3)
     }
 
-    @Test func indexesFollowUpdatesAndDeletes() throws {
+    /// The topic index follows a row's topics (the full-text index keeps no text since schema 12, and items are
+    /// never updated or deleted, so it has no triggers).
+    @Test func theTopicIndexFollowsUpdatesAndDeletes() throws {
         let tmp = TempState()
         let store = try Self.populatedStore(tmp)
         let c = Self.corpus
-        try store.db.execute("UPDATE items SET title = 'Quantum sensors', topics = '[{\"id\":\"ai-risks\",\"score\":0.5,\"terms\":[]}]' WHERE id = '\(c[3].id)'")
-        #expect(ids(try store.search("quantum")) == [c[3].id])
-        #expect(try store.search("football").isEmpty)
-        #expect(ids(try store.search("quantum", filter: ItemFilter(topics: ["ai-risks"]))) == [c[3].id])
+        try store.db.execute("UPDATE items SET topics = '[{\"id\":\"ai-risks\",\"score\":0.5,\"terms\":[]}]' WHERE id = '\(c[3].id)'")
+        #expect(ids(try store.search("football", filter: ItemFilter(topics: ["ai-risks"]))) == [c[3].id])
         try store.db.execute("DELETE FROM items WHERE id = '\(c[0].id)'")
-        #expect(ids(try store.search("commerce")).isEmpty)
         #expect(try store.db.query("SELECT count(*) FROM item_topics WHERE topic = 'us-china-rivalry'").first?.first?.int == 0)
     }
 
@@ -157,7 +156,7 @@ import Testing
                 DROP TABLE items_fts; DROP TABLE item_topics; DROP TABLE subscriptions;
                 DROP INDEX items_by_fetched; DROP INDEX items_by_feed; DROP INDEX items_by_revision_of;
                 DROP INDEX items_by_near_duplicate_of; DROP INDEX items_by_story;
-                DROP TRIGGER IF EXISTS items_fts_insert; DROP TRIGGER items_fts_delete; DROP TRIGGER items_fts_update;
+                DROP TRIGGER IF EXISTS items_fts_insert; DROP TRIGGER IF EXISTS items_fts_delete; DROP TRIGGER IF EXISTS items_fts_update;
                 DROP TRIGGER item_topics_insert; DROP TRIGGER item_topics_delete; DROP TRIGGER item_topics_update;
                 ALTER TABLE feeds DROP COLUMN current_url;
                 PRAGMA user_version = 1;
@@ -243,7 +242,7 @@ import Testing
         let tmp = TempState()
         let store = try Self.populatedStore(tmp)
         #expect(try store.lastArchivedItems(10).items.isEmpty, "nothing is archived yet")
-        try store.markArchived(ids: Self.corpus.prefix(3).map(\.id))
+        try archiveAndMark(Array(Self.corpus.prefix(3)), in: store, tmp)
         let (last, top) = try store.lastArchivedItems(2)
         #expect(last.map(\.1.id) == [Self.corpus[1].id, Self.corpus[2].id])
         #expect(top == 4)

@@ -26,7 +26,8 @@ import Testing
             for r in records { try store.insertItem(r, language: "en") }
         }
         // One UPDATE over 1,500 rows of ~4 KB: its statement journal holds several megabytes of pages.
-        try store.transaction { try store.markArchived(ids: records.map(\.id)) }
+        let lines = try ArchiveWriter(stateDirectory: tmp.url).append(records)
+        try store.transaction { try store.markArchived(lines) }
         #expect(try store.unarchivedItems().isEmpty)
     }
 

@@ -11,6 +11,13 @@ final class TempState {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
+/// Appends `records` to the archive under `tmp` and marks them archived in `store` with where their lines went,
+/// as the pipeline does (the store reads their text back from those lines).
+func archiveAndMark(_ records: [ArchiveRecord], in store: ItemStore, _ tmp: TempState) throws {
+    let lines = try ArchiveWriter(stateDirectory: tmp.url).append(records)
+    try store.transaction { try store.markArchived(lines) }
+}
+
 func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_500_000)) -> ArchiveRecord {
     ArchiveRecord(id: ContentHash.of(title: "title \(n)", body: "body \(n)"), feed: "https://feed.example/rss",
                   guid: "g\(n)", url: "https://news.example/\(n)", title: "title \(n)", published: nil, fetched: fetched,
@@ -67,12 +74,12 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
             let store = try ItemStore(stateDirectory: tmp.url)
             try store.transaction { for r in items { try store.insertItem(r, language: "en") } }
             #expect(try store.unarchivedItems().map(\.id) == items.map(\.id))
-            try store.transaction { try store.markArchived(ids: [items[0].id, items[2].id, items[4].id]) }
+            try archiveAndMark([items[0], items[2], items[4]], in: store, tmp)
             #expect(try store.unarchivedItems().map(\.id) == [items[1].id, items[3].id])
             // Back to schema 7: the flag in the row, its partial index, no table.
             try store.db.execute("""
                 UPDATE items SET archived = 1 WHERE seq NOT IN (SELECT seq FROM archive_pending);
-                DROP TABLE archive_pending;
+                DROP TABLE archive_pending; DROP TABLE archive_lines;
                 CREATE INDEX items_unarchived ON items(seq) WHERE archived = 0;
                 PRAGMA user_version = 7;
                 """)
@@ -82,7 +89,7 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(try store.unarchivedItems().map(\.id) == [items[1].id, items[3].id])
         #expect(try store.firstUnarchivedSeq(after: 0) == 2)
         #expect(try store.db.int("SELECT count(*) FROM sqlite_master WHERE name = 'items_unarchived'") == 0)
-        try store.transaction { try store.markArchived(ids: [items[1].id, items[3].id]) }
+        try archiveAndMark([items[1], items[3]], in: store, tmp)
         #expect(try store.unarchivedItems().isEmpty)
         #expect(try store.lastArchivedItems(10).items.map(\.1.id) == items.map(\.id))
     }
@@ -236,8 +243,8 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         let a = sampleRecord(1), b = sampleRecord(2), c = sampleRecord(3)
         try store.transaction { for r in [a, b, c] { try store.insertItem(r, language: nil) } }
         // a: archived and marked; b: crash after the append, before the mark; c: crash before the append.
-        try archive.append([a, b])
-        try store.markArchived(ids: [a.id])
+        let written = try archive.append([a, b])
+        try store.markArchived([written[0]])
         #expect(try archive.reconcile(store: store) == 1)
         #expect(try archive.reconcile(store: store) == 0)
         let lines = try String(contentsOf: archive.fileURL(day: a.day), encoding: .utf8).split(separator: "\n")
@@ -254,8 +261,7 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         let archive = ArchiveWriter(stateDirectory: tmp.url)
         let a = sampleRecord(1), b = sampleRecord(2)
         try store.transaction { for r in [a, b] { try store.insertItem(r, language: nil) } }
-        try archive.append([a])
-        try store.markArchived(ids: [a.id])
+        try store.markArchived(try archive.append([a]))
         let file = archive.fileURL(day: b.day)
         let handle = try FileHandle(forWritingTo: file)
         handle.seekToEndOfFile()
@@ -302,10 +308,92 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         // A torn line already at the end of day one's file is cut before the batch is appended.
         try FileManager.default.createDirectory(at: archive.directory, withIntermediateDirectories: true)
         try Data(records[0].jsonLine().prefix(25).utf8).write(to: archive.fileURL(day: ISOTime.day(dayOne)))
-        #expect(try archive.append(records) == [ISOTime.day(dayOne), ISOTime.day(dayTwo)])
+        let placed = try archive.append(records)
+        #expect(placed.map(\.id) == records.map(\.id))
         for day in [dayOne, dayTwo] {
             let expected = records.filter { $0.fetched == day }.map { $0.jsonLine() + "\n" }.joined()
             #expect(try String(contentsOf: archive.fileURL(day: ISOTime.day(day)), encoding: .utf8) == expected)
         }
+        // Each record's location is exactly its line.
+        for (r, p) in zip(records, placed) {
+            let data = try Data(contentsOf: archive.fileURL(day: p.location.day))
+            let start = Int(p.location.offset)
+            #expect(p.location.day == r.day)
+            #expect(String(decoding: data[start..<start + p.location.length], as: UTF8.self) == r.jsonLine())
+        }
+    }
+
+    /// Schema 12: an archived item's summary and content are in its archive line only; the row and the pending
+    /// table no longer hold them, and every reader gets them back from the line.
+    @Test func anArchivedItemsTextIsReadFromItsLine() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        var records = (1...4).map { sampleRecord($0) }
+        records[1].content = "<p>content kept as text</p> with émoji 🎉 and \"quotes\"\nnew line"
+        records[2].summary = nil
+        try store.transaction { for r in records { try store.insertItem(r, language: "en") } }
+        #expect(try store.db.int("SELECT count(*) FROM items WHERE summary IS NOT NULL OR content IS NOT NULL") == 0)
+        #expect(try store.unarchivedItems() == records, "pending: the text is in archive_pending")
+        try archiveAndMark(records, in: store, tmp)
+        #expect(try store.db.int("SELECT count(*) FROM archive_pending") == 0)
+        #expect(try store.db.int("SELECT count(*) FROM archive_lines") == 4)
+        for r in records { #expect(try store.item(id: r.id) == r) }
+        #expect(try store.lastArchivedItems(10).items.map(\.1) == records)
+        #expect(try store.search("émoji").map(\.record) == [records[1]])
+        #expect(try store.search("emoji").first?.snippet.contains("\u{1}émoji\u{2}") == true, "the snippet is cut from the line")
+        var exported: [UInt8] = []
+        try store.writeArchiveLines { buf, _ in exported += buf; buf.removeAll() }
+        #expect(exported == Array(try Data(contentsOf: ArchiveWriter(stateDirectory: tmp.url).fileURL(day: records[0].day))))
+    }
+
+    /// A day file edited so that a line is no longer where the store says: the reader says which item and file,
+    /// instead of returning another item's text.
+    @Test func aLineThatMovedIsAnErrorNamingTheFile() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        let records = (1...2).map { sampleRecord($0) }
+        try store.transaction { for r in records { try store.insertItem(r, language: "en") } }
+        try archiveAndMark(records, in: store, tmp)
+        let file = ArchiveWriter(stateDirectory: tmp.url).fileURL(day: records[0].day)
+        try ("\n" + String(contentsOf: file, encoding: .utf8)).write(to: file, atomically: true, encoding: .utf8)
+        let error = #expect(throws: StoreError.self) { try store.item(id: records[0].id) }
+        #expect(error?.message.contains(records[0].id) == true)
+        #expect(error?.message.contains(file.path) == true)
+    }
+
+    /// A schema-11 store (text in the rows, an external-content full-text index) upgrades to 12 in place: its
+    /// items keep their text and stay searchable, with snippets; new items keep theirs in the archive.
+    @Test func aSchema11StoreKeepsItsItemsText() throws {
+        let tmp = TempState()
+        let old = (1...3).map { sampleRecord($0) }
+        do {
+            try FileManager.default.createDirectory(at: tmp.url, withIntermediateDirectories: true)
+            let db = try SQLiteConnection(path: tmp.url.appendingPathComponent(ItemStore.fileName).path)
+            for v in 1...11 { try ItemStore.migrator.apply(version: v, to: db) }
+            for r in old {
+                try db.query("""
+                    INSERT INTO items(id, feed_url, guid, url, title, fetched, categories, summary, content, relevant, relevance, topics)
+                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?)
+                    """, [.text(r.id), .text(r.feed), SQLValue(r.guid), SQLValue(r.url), SQLValue(r.title),
+                          .text(ISOTime.format(r.fetched)), .text(ItemStore.stringsJSON(r.categories)), SQLValue(r.summary),
+                          SQLValue(r.content), SQLValue(r.relevant), .real(r.relevance), .text(ArchiveRecord.topicsJSON(r.topics))])
+            }
+            try db.execute("""
+                INSERT INTO items_fts(rowid, title, summary, content) SELECT seq, title, summary, content FROM items;
+                INSERT INTO archive_pending(seq) VALUES(3);
+                """)
+            #expect(try db.int("PRAGMA user_version") == 11)
+        }
+        let store = try ItemStore(stateDirectory: tmp.url)
+        #expect(try store.db.int("PRAGMA user_version") == Int64(ItemStore.schemaVersion))
+        for r in old { #expect(try store.item(id: r.id) == r) }
+        #expect(try store.unarchivedItems() == [old[2]], "the pending item's text is still in its row")
+        #expect(try store.search("body").count == 3)
+        #expect(try store.search("body").allSatisfy { $0.snippet.contains("\u{1}body\u{2}") }, "snippets from the rows' text")
+        let new = sampleRecord(4)
+        try store.transaction { try store.insertItem(new, language: "en") }
+        try archiveAndMark([new], in: store, tmp)
+        #expect(try store.item(id: new.id) == new)
+        #expect(try store.search("body").count == 4)
     }
 }

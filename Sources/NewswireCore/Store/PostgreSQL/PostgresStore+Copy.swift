@@ -15,6 +15,8 @@ extension PostgresStore {
         var insert: String
         var columns: Int
         var conflict = ""
+        /// The items table: its rows' text is read from their archive lines (`ItemStore.rowWithText`).
+        var textFromArchive = false
         /// Per column: how an SQLite value becomes a libpq text parameter.
         var convert: @Sendable (Int, SQLValue) -> String? = PostgresStore.parameter
     }
@@ -32,10 +34,10 @@ extension PostgresStore {
     static let copiedTables: [CopiedTable] = [
         CopiedTable(name: "feeds", select: "SELECT \(feedColumns) FROM feeds ORDER BY url",
                     insert: "INSERT INTO feeds(\(feedColumns))", columns: 13),
-        CopiedTable(name: "items", select: "SELECT seq, \(ItemStore.recordColumns), language FROM items ORDER BY seq",
+        CopiedTable(name: "items", select: ItemStore.selectStoredRecords(withSeq: true, extra: "i.language") + " ORDER BY i.seq",
                     insert: """
                     INSERT INTO items(seq, \(ItemStore.recordColumns), language) OVERRIDING SYSTEM VALUE
-                    """, columns: 19),
+                    """, columns: 19, textFromArchive: true),
         CopiedTable(name: "sightings", select: "SELECT item_seq, feed_url, guid, url, first_seen, last_seen, count FROM sightings ORDER BY item_seq",
                     insert: "INSERT INTO sightings(item_seq, feed_url, guid, url, first_seen, last_seen, count)", columns: 7),
         CopiedTable(name: "archive_pending", select: "SELECT seq FROM archive_pending ORDER BY seq",
@@ -84,8 +86,11 @@ extension PostgresStore {
                     try db.query(table.insert + " VALUES " + values.joined(separator: ", ") + table.conflict, batch)
                     batch.removeAll(keepingCapacity: true)
                 }
+                let lines = ArchiveLineReader(directory: source.archiveDirectory)
                 try source.db.forEachRow(table.select) { row throws(StoreError) in
-                    for (c, v) in row.values().enumerated() { batch.append(table.convert(c, v)) }
+                    var values = row.values()
+                    if table.textFromArchive { values = try source.rowWithText(values, lines: lines) }
+                    for (c, v) in values.enumerated() { batch.append(table.convert(c, v)) }
                     count += 1
                     if count % Self.copyBatch == 0 { try flush() }
                 }

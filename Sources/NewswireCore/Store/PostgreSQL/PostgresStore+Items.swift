@@ -214,9 +214,10 @@ extension PostgresStore: ArchiveStorage {
             .map { ItemStore.record(row: Self.recordValues($0)) }
     }
 
-    public func markArchived(ids: [String]) throws(StoreError) {
+    /// PostgreSQL keeps each item's text in its row, so where its line is does not matter here.
+    public func markArchived(_ lines: [ArchivedLine]) throws(StoreError) {
         try db.query("""
             DELETE FROM archive_pending WHERE seq IN (SELECT seq FROM items WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)))
-            """, [ItemStore.stringsJSON(ids)])
+            """, [ItemStore.stringsJSON(lines.map(\.id))])
     }
 }
