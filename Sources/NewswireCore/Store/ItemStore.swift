@@ -471,23 +471,31 @@ public final class ItemStore {
     /// Their archive lines are written and synced: the items leave `archive_pending`, with their text, and
     /// `archive_lines` says where their lines are. New items of the open transaction are indexed first (the
     /// index reads their text from `archive_pending`).
+    ///
+    /// Items are found by `seq` through the pending table (small, and its items' rows are the newest), not
+    /// by id: a lookup by content hash is a random read in an index as large as the store. An item not
+    /// pending is left alone (marked already).
     public func markArchived(_ lines: [ArchivedLine]) throws(StoreError) {
         guard !lines.isEmpty else { return }
         try indexPending()
-        var json: [UInt8] = [UInt8(ascii: "[")]
-        for (n, l) in lines.enumerated() {
-            if n > 0 { json.append(UInt8(ascii: ",")) }
-            json += Array("[\"\(l.id)\",\(l.location.dayNumber),\(l.location.offset),\(l.location.length)]".utf8)
+        var pending: [String: Int64] = [:]
+        try db.forEachRow("SELECT p.seq, i.id FROM archive_pending p JOIN items i ON i.seq = p.seq") { row in
+            pending[row.withText(1) { String(decoding: $0, as: UTF8.self) }] = row.int64(0)
         }
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        for l in lines {
+            guard let seq = pending.removeValue(forKey: l.id) else { continue }
+            if json.count > 1 { json.append(UInt8(ascii: ",")) }
+            json += Array("[\(seq),\(l.location.dayNumber),\(l.location.offset),\(l.location.length)]".utf8)
+        }
+        guard json.count > 1 else { return }
         json.append(UInt8(ascii: "]"))
         let text = String(decoding: json, as: UTF8.self)
         try db.query("""
             INSERT OR REPLACE INTO archive_lines(seq, day, start, bytes)
-            SELECT i.seq, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) j JOIN items i ON i.id = j.value ->> 0
+            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)
             """, [.text(text)])
-        try db.query("""
-            DELETE FROM archive_pending WHERE seq IN (SELECT i.seq FROM json_each(?) j JOIN items i ON i.id = j.value ->> 0)
-            """, [.text(text)])
+        try db.query("DELETE FROM archive_pending WHERE seq IN (SELECT value ->> 0 FROM json_each(?))", [.text(text)])
     }
 
     /// Items first seen at or after `time`.
