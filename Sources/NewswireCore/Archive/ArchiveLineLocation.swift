@@ -14,8 +14,11 @@ public struct ArchiveLineLocation: Sendable, Equatable {
         self.length = length
     }
 
-    /// The day as the store keeps it, `YYYYMMDD` (4 bytes in a row instead of 10).
-    var dayNumber: Int64 { Int64(day.utf8.filter { $0 != UInt8(ascii: "-") }.reduce(0) { $0 * 10 + Int($1 - 48) }) }
+    /// The day as the store keeps it, `YYYYMMDD` (4 bytes in a row instead of 10). Days come from
+    /// `ISOTime.day` or from day file names (`ArchiveReader.isDayFileName`): digits and dashes.
+    var dayNumber: Int64 {
+        day.utf8.reduce(0) { n, c in (48...57).contains(c) ? n * 10 + Int64(c - 48) : n }
+    }
 
     init(dayNumber n: Int64, offset: Int64, length: Int) {
         let d = Int(n)
@@ -56,20 +59,20 @@ final class ArchiveLineReader {
     /// The line's bytes (no newline), checked to be the line of the item `id`. Throws `ArchiveError` naming the
     /// file and offset when the file or the line is not there: a day file moved, cut or edited by hand.
     func line(_ location: ArchiveLineLocation, id: String) throws(ArchiveError) -> [UInt8] {
-        let path = directory.appendingPathComponent("\(location.day).jsonl").path
+        let file = path(location)
         let fd: Int32
         if let open = files[location.day] {
             fd = open
         } else {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
+            fd = open(file, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                throw ArchiveError(path: path, message: "cannot read the line of item \(id): \(String(cString: strerror(errno)))")
+                throw ArchiveError(path: file, message: "cannot read the line of item \(id): \(String(cString: strerror(errno)))")
             }
             files[location.day] = fd
         }
         guard let bytes = POSIX.pread(fd, count: location.length, at: off_t(location.offset)), bytes.count == location.length,
               ArchiveWriter.id(ofLine: bytes) == id else {
-            throw ArchiveError(path: "\(path):@\(location.offset)",
+            throw ArchiveError(path: "\(file):@\(location.offset)",
                                message: "the line of item \(id) is not where the store says it is (was the file edited or cut?)")
         }
         return bytes
@@ -82,8 +85,7 @@ final class ArchiveLineReader {
             let t = try JSONDecoder().decode(LineText.self, from: Data(bytes))
             return (t.summary, t.content)
         } catch {
-            throw ArchiveError(path: directory.appendingPathComponent("\(location.day).jsonl").path + ":@\(location.offset)",
-                               message: "the line of item \(id) does not decode: \(error)")
+            throw ArchiveError(path: path(location) + ":@\(location.offset)", message: "the line of item \(id) does not decode: \(error)")
         }
     }
 
@@ -92,10 +94,14 @@ final class ArchiveLineReader {
     func encodedText(_ location: ArchiveLineLocation, id: String) throws(ArchiveError) -> EncodedText {
         let bytes = try line(location, id: id)
         guard let text = EncodedText(line: bytes) else {
-            throw ArchiveError(path: directory.appendingPathComponent("\(location.day).jsonl").path + ":@\(location.offset)",
+            throw ArchiveError(path: path(location) + ":@\(location.offset)",
                                message: "the line of item \(id) does not have the archive's key order")
         }
         return text
+    }
+
+    private func path(_ location: ArchiveLineLocation) -> String {
+        directory.appendingPathComponent("\(location.day).jsonl").path
     }
 
     private struct LineText: Decodable {

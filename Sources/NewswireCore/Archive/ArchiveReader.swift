@@ -12,8 +12,15 @@ public struct ArchiveReader: Sendable {
     /// The day files (`YYYY-MM-DD.jsonl`), oldest first.
     public func dayFiles() -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") && $0.count == 16 }.sorted()
+        return names.filter(Self.isDayFileName).sorted()
             .map { directory.appendingPathComponent($0) }
+    }
+
+    /// `YYYY-MM-DD.jsonl`, digits where digits go: the store keeps a line's day as the number `YYYYMMDD`.
+    static func isDayFileName(_ name: String) -> Bool {
+        let b = Array(name.utf8)
+        guard b.count == 16, name.hasSuffix(".jsonl") else { return false }
+        return b[..<10].enumerated().allSatisfy { i, c in i == 4 || i == 7 ? c == UInt8(ascii: "-") : (48...57).contains(c) }
     }
 
     /// Whether any day file holds a complete line (read in chunks up to its first newline: a day file can be

@@ -331,6 +331,7 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         var records = (1...4).map { sampleRecord($0) }
         records[1].content = "<p>content kept as text</p> with émoji 🎉 and \"quotes\"\nnew line"
         records[2].summary = nil
+        records[3].summary = #"a fake ,"content":"x" key and a trailing backslash \"#
         try store.transaction { for r in records { try store.insertItem(r, language: "en") } }
         #expect(try store.db.int("SELECT count(*) FROM items WHERE summary IS NOT NULL OR content IS NOT NULL") == 0)
         #expect(try store.unarchivedItems() == records, "pending: the text is in archive_pending")
@@ -344,6 +345,17 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         var exported: [UInt8] = []
         try store.writeArchiveLines { buf, _ in exported += buf; buf.removeAll() }
         #expect(exported == Array(try Data(contentsOf: ArchiveWriter(stateDirectory: tmp.url).fileURL(day: records[0].day))))
+    }
+
+    @Test func aLinesDayIsKeptAsANumber() {
+        for day in ["2025-07-26", "1999-01-01", "2026-12-31"] {
+            let l = ArchiveLineLocation(day: day, offset: 5, length: 9)
+            #expect(ArchiveLineLocation(dayNumber: l.dayNumber, offset: 5, length: 9) == l)
+        }
+        #expect(ArchiveReader.isDayFileName("2025-07-26.jsonl"))
+        #expect(!ArchiveReader.isDayFileName("2025_07_26.jsonl"))
+        #expect(!ArchiveReader.isDayFileName("2025-07-2x.jsonl"))
+        #expect(!ArchiveReader.isDayFileName("2025-07-26.jsonl.gz"))
     }
 
     /// A day file edited so that a line is no longer where the store says: the reader says which item and file,
