@@ -37,6 +37,8 @@ public final class Pipeline {
     private var pending: [ArchiveRecord] = []
     private var pendingFetches: [String] = []
     private var lastCommit = DispatchTime.now()
+    /// The newest time an outcome was handled at: the clock items are registered by (tests give their own).
+    private var latestHandled: Date?
     private var fetchCounter = 0
     /// Archive writes failing since: the items committed meanwhile stay pending in the store until a retry
     /// (`retryArchiveIfDue`) writes them. Nil while the archive is healthy.
@@ -202,6 +204,7 @@ public final class Pipeline {
         lastCommit = .now()
         guard batchOpen else { return }
         batchOpen = false
+        pruneStoryIndex()
         do {
             try storage.commitBatch()
             if !pending.isEmpty { afterCommit?() }
@@ -220,6 +223,26 @@ public final class Pipeline {
             commitFailed()
         }
     }
+
+    /// Story vectors and postings older than the story window are never read again: each batch drops up to
+    /// `storyPruneStep` of each, so the story index stays the size of the window however long the daemon runs.
+    /// In a savepoint: a failure undoes the prune alone, and the batch commits.
+    private func pruneStoryIndex() {
+        guard let latestHandled else { return }
+        let before = Int(latestHandled.timeIntervalSince1970 - deduper.stories.window - Self.storyPruneMargin)
+        do {
+            _ = try storage.savepoint { try storage.pruneStoryIndex(before: before, limit: Self.storyPruneStep) }
+        } catch {
+            storeLog.warning("store", metadata: [
+                "error": "\(error)", "reason": "dropping story postings older than the window failed; tried again at the next batch",
+            ])
+        }
+    }
+
+    /// Per batch, at most (of vectors, and of postings): more than a batch adds, so a backlog shrinks.
+    static let storyPruneStep = 1_000
+    /// Kept beyond the window: items are registered by each daemon's clock.
+    static let storyPruneMargin: TimeInterval = 86_400
 
     /// One more failed commit (or batch rolled back by the store): after a few in a row, the alarm.
     /// `counted`: its error is in `errorCount` already.
@@ -383,6 +406,7 @@ public final class Pipeline {
         let fetchID = String(fetchCounter)
         let context: Logger.Metadata = ["feed": .string(feed.url), "fetch": .string(fetchID)]
         defer { commitIfDue() }
+        latestHandled = max(latestHandled ?? now, now)
         do {
             if !batchOpen {
                 markWrittenBatchArchived(wait: false)  // the batch the worker has written, before this one takes the store

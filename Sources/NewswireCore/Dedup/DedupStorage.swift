@@ -59,9 +59,16 @@ public protocol DedupStorage: AnyObject {
     func insertStoryPostings(seq: Int64, terms: [Int64]) throws(StoreError)
     /// Adds `count` to each term's document frequency.
     func addDocumentFrequencies(_ counts: [(term: Int64, count: Int)]) throws(StoreError)
+
+    /// Drops the story vectors and story postings of items first seen before `fetched` (Unix seconds), at most
+    /// `limit` of each, oldest first, and returns how many went. A story lookup reads only items within its
+    /// window (`StoryClusterer.window`), so what is older only takes room. The default keeps everything.
+    func pruneStoryIndex(before fetched: Int, limit: Int) throws(StoreError) -> Int
 }
 
 extension DedupStorage {
+    public func pruneStoryIndex(before fetched: Int, limit: Int) throws(StoreError) -> Int { 0 }
+
     public func storyVectors(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoredStoryVector)] {
         var found: [Int64: (story: String, vector: StoredStoryVector)] = [:]
         for seq in seqs { if let v = try storyVector(seq: seq) { found[seq] = v } }

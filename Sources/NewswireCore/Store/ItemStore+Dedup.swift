@@ -93,6 +93,15 @@ extension ItemStore {
             """)
     }
 
+    /// Schema step 13: story vectors move to a table of their own, and story postings get an index by item,
+    /// so that both can be dropped once older than the story window (`pruneStoryIndex`): a lookup never reads
+    /// them, and in `dedup_items` a vector (~700 bytes) sat beside the fingerprint that near-duplicate
+    /// lookups do read, at any age. Vectors registered before stay in `dedup_items.terms`.
+    static let storyWindowTables = """
+        CREATE TABLE IF NOT EXISTS story_vectors(seq INTEGER PRIMARY KEY, terms BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS story_terms_by_seq ON story_terms(seq);
+        """
+
     static let dedupColumns = "item_id, root, story, keys"
 
     private static func dedupEntry(row: [SQLValue]) -> DedupEntry {
@@ -166,7 +175,9 @@ extension ItemStore: DedupStorage {
 
     public func storyVector(seq: Int64) throws(StoreError) -> (story: String, vector: StoredStoryVector)? {
         var found: (String, StoredStoryVector)?
-        try db.forEachRow("SELECT story, terms FROM dedup_items WHERE seq = ?", [.integer(seq)]) { row in
+        try db.forEachRow("""
+            SELECT d.story, coalesce(v.terms, d.terms) FROM dedup_items d LEFT JOIN story_vectors v ON v.seq = d.seq WHERE d.seq = ?
+            """, [.integer(seq)]) { row in
             let story = row.withText(0) { String(decoding: $0, as: UTF8.self) }
             found = (story, row.isBlob(1) ? .encoded(row.withBlob(1) { Array($0) })
                                           : .text(row.withText(1) { String(decoding: $0, as: UTF8.self) }))
@@ -183,9 +194,10 @@ extension ItemStore: DedupStorage {
         try db.query("""
             INSERT OR IGNORE INTO dedup_items(item_id, root, story, fetched, key_count, terms, keys) VALUES(?,?,?,?,?,?,?)
             """, [.text(e.itemID), .text(e.root), .text(e.story), .integer(Int64(fetched)), .integer(Int64(e.keys.count)),
-                  .blob(vector), .blob(Self.int64Blob(e.keys))])
+                  .blob([]), .blob(Self.int64Blob(e.keys))])
         guard db.changes > 0 else { return nil }
         let seq = db.lastInsertRowID
+        try db.query("INSERT INTO story_vectors(seq, terms) VALUES(?, ?)", [.integer(seq), .blob(vector)])
         // One statement per table, the values as a JSON array (json_each's `key` is the index: the key's rank).
         try db.query("INSERT OR IGNORE INTO dedup_keys_recent(key, seq, pos) SELECT value, ?, key FROM json_each(?)",
                      [.integer(seq), .text(Self.jsonArray(Array(e.keys.prefix(indexedKeys))))])
@@ -195,6 +207,19 @@ extension ItemStore: DedupStorage {
     public func insertStoryPostings(seq: Int64, terms: [Int64]) throws(StoreError) {
         try db.query("INSERT OR IGNORE INTO story_terms(term, seq) SELECT value, ? FROM json_each(?)",
                      [.integer(seq), .text(Self.jsonArray(terms))])
+    }
+
+    public func pruneStoryIndex(before fetched: Int, limit: Int) throws(StoreError) -> Int {
+        let bound = try firstDedupSeq(since: fetched)
+        try db.query("""
+            DELETE FROM story_vectors WHERE seq IN (SELECT seq FROM story_vectors WHERE seq < ? ORDER BY seq LIMIT ?)
+            """, [.integer(bound), .integer(Int64(limit))])
+        let vectors = db.changes
+        try db.query("""
+            DELETE FROM story_terms WHERE (term, seq) IN
+                (SELECT term, seq FROM story_terms INDEXED BY story_terms_by_seq WHERE seq < ? ORDER BY seq LIMIT ?)
+            """, [.integer(bound), .integer(Int64(limit))])
+        return vectors + db.changes
     }
 
     /// One statement, terms in key order.

@@ -143,6 +143,8 @@ public final class ItemStore {
         // An item's summary and content are kept once, in its archive line: in `archive_pending` until the line
         // is written, then `archive_lines` says where the line is; the full-text index keeps no text of its own.
         m.register(12) { db throws(StoreError) in try ItemStore.moveTextToTheArchive(db) }
+        // Story vectors and postings that can be dropped once older than the story window (ItemStore+Dedup.swift).
+        m.register(13, sql: ItemStore.storyWindowTables)
         return m
     }()
 
@@ -474,12 +476,13 @@ public final class ItemStore {
     ///
     /// Items are found by `seq` through the pending table (small, and its items' rows are the newest), not
     /// by id: a lookup by content hash is a random read in an index as large as the store. An item not
-    /// pending is left alone (marked already).
+    /// pending is left alone (marked already). `CROSS JOIN` keeps the pending table outside: SQLite's own
+    /// choice was to scan the whole `items` id index.
     public func markArchived(_ lines: [ArchivedLine]) throws(StoreError) {
         guard !lines.isEmpty else { return }
         try indexPending()
         var pending: [String: Int64] = [:]
-        try db.forEachRow("SELECT p.seq, i.id FROM archive_pending p JOIN items i ON i.seq = p.seq") { row in
+        try db.forEachRow("SELECT p.seq, i.id FROM archive_pending p CROSS JOIN items i ON i.seq = p.seq") { row in
             pending[row.withText(1) { String(decoding: $0, as: UTF8.self) }] = row.int64(0)
         }
         var json: [UInt8] = [UInt8(ascii: "[")]

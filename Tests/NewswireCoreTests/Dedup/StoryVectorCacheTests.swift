@@ -14,10 +14,9 @@ import Testing
 
     /// Reads a candidate the way the store does without the cache.
     func stored(seq: Int64, in store: ItemStore) throws -> (story: String, keys: [Int64], values: [Double])? {
-        guard let row = try store.db.query("SELECT story, terms FROM dedup_items WHERE seq = ?", [.integer(seq)]).first,
-              case .blob(let b) = row[1] else { return nil }
+        guard let (story, vector) = try store.storyVector(seq: seq), case .encoded(let b) = vector else { return nil }
         let v = StoryClusterer.Sorted(encoded: b)
-        return (row[0].text ?? "", v.keys, v.values)
+        return (story, v.keys, v.values)
     }
 
     func seq(_ id: String, in store: ItemStore) throws -> Int64 {

@@ -42,7 +42,10 @@ extension PostgresStore {
                     insert: "INSERT INTO sightings(item_seq, feed_url, guid, url, first_seen, last_seen, count)", columns: 7),
         CopiedTable(name: "archive_pending", select: "SELECT seq FROM archive_pending ORDER BY seq",
                     insert: "INSERT INTO archive_pending(seq)", columns: 1),
-        CopiedTable(name: "dedup_items", select: "SELECT seq, item_id, root, story, fetched, key_count, terms, keys FROM dedup_items ORDER BY seq",
+        CopiedTable(name: "dedup_items", select: """
+                    SELECT d.seq, d.item_id, d.root, d.story, d.fetched, d.key_count, coalesce(v.terms, d.terms), d.keys
+                    FROM dedup_items d LEFT JOIN story_vectors v ON v.seq = d.seq ORDER BY d.seq
+                    """,
                     insert: "INSERT INTO dedup_items(seq, item_id, root, story, fetched, key_count, terms, keys)", columns: 8,
                     convert: { column, value in
                         // A story vector of the older text form is sent in the encoded form PostgreSQL keeps.
