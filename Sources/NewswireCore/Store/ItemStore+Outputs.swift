@@ -84,7 +84,8 @@ extension ItemStore: OutboxStorage {
 
     public func storyOutlets(story: String) throws(StoreError) -> Int {
         Int(try db.int("""
-            SELECT count(DISTINCT s.feed_url) FROM items i JOIN sightings s ON s.item_seq = i.seq WHERE i.story = ?
+            SELECT count(DISTINCT s.feed_url) FROM items i JOIN sightings s ON s.item_seq = i.seq
+            WHERE \(Self.inStory("?1"))
             """, [.text(story)]) ?? 0)
     }
 

@@ -378,7 +378,7 @@ extension ItemStore {
             revises: try record.revisionOf.flatMap { try item(id: $0) },
             nearDuplicates: try items("i.near_duplicate_of = ?", [.text(id)]),
             nearDuplicateOf: try record.nearDuplicateOf.flatMap { try item(id: $0) },
-            story: try record.story.map { try items("i.story = ? AND i.id <> ?", [.text($0), .text(id)]) } ?? [])
+            story: try record.story.map { try items("(\(Self.inStory("?1"))) AND i.id <> ?2", [.text($0), .text(id)]) } ?? [])
     }
 
     // MARK: Counts

@@ -279,6 +279,31 @@ import Testing
         #expect(throws: StoreError.self) { try store.resolveItemID("abc") }
     }
 
+    /// A story's first item has the story's id as its own and is not in `items_by_story`; it is still one of
+    /// its story's items (schema 14).
+    @Test func aStoryIncludesItsFirstItem() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        var first = Self.record(1, title: "Summit opens", body: "a")
+        first.story = first.id
+        var second = Self.record(2, title: "Summit day two", body: "b", feed: "https://b.example/atom")
+        second.story = first.id
+        var alone = Self.record(3, title: "Weather", body: "c")
+        alone.story = alone.id
+        try store.transaction {
+            for r in [first, second, alone] {
+                try store.insertItem(r, language: nil)
+                try store.recordSighting(itemID: r.id, feedURL: r.feed, guid: r.guid, url: r.url, at: r.fetched)
+            }
+        }
+        #expect(try store.details(id: first.id)?.story.map(\.id) == [second.id])
+        #expect(try store.details(id: second.id)?.story.map(\.id) == [first.id])
+        #expect(try store.details(id: alone.id)?.story.isEmpty == true)
+        #expect(try store.storyOutlets(story: first.id) == 2)
+        #expect(try store.storyOutlets(story: alone.id) == 1)
+        #expect(try store.db.int("SELECT count(*) FROM items INDEXED BY items_by_story WHERE story <> id") == 1)
+    }
+
     @Test func statsCount() throws {
         let tmp = TempState()
         let store = try Self.populatedStore(tmp)
