@@ -39,8 +39,8 @@ public struct ArchivedLine: Sendable, Equatable {
     }
 }
 
-/// Reads archive lines back by location (`ArchiveLineLocation`), keeping each day file it opened open until it
-/// is closed or released: a reader of many items reads most of them from a few files.
+/// Reads archive lines back by location (`ArchiveLineLocation`), keeping the last few day files it opened open:
+/// a reader of many items reads them in store order, which follows the days.
 final class ArchiveLineReader {
     let directory: URL
     private var files: [String: Int32] = [:]
@@ -64,6 +64,7 @@ final class ArchiveLineReader {
         if let open = files[location.day] {
             fd = open
         } else {
+            if files.count >= Self.openFiles { close() }  // an export over years must not run out of descriptors
             fd = open(file, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 throw ArchiveError(path: file, message: "cannot read the line of item \(id): \(String(cString: strerror(errno)))")
@@ -99,6 +100,9 @@ final class ArchiveLineReader {
         }
         return text
     }
+
+    static let openFiles = 8
+    var openCount: Int { files.count }
 
     private func path(_ location: ArchiveLineLocation) -> String {
         directory.appendingPathComponent("\(location.day).jsonl").path

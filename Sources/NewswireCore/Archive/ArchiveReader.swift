@@ -53,6 +53,11 @@ public struct ArchiveReader: Sendable {
                 let record: ArchiveRecord
                 do {
                     record = try decoder.decode(ArchiveLine.self, from: Data(line)).record()
+                    // The store will read the item's text back from this line by its form (`ArchiveLineReader`).
+                    let bytes = Array(line)
+                    guard ArchiveWriter.id(ofLine: bytes) == record.id, EncodedText(line: bytes) != nil else {
+                        throw ArchiveLine.Invalid(message: "not in the form newswired writes (keys in contract order, no spaces or CR; edited by hand?)")
+                    }
                 } catch {
                     throw ArchiveError(path: "\(file.path):\(n + 1)", message: "not an archive line: \(Self.reason(error))")
                 }

@@ -29,6 +29,7 @@ public struct ArchiveWriter: Sendable {
         guard !records.isEmpty else { return [] }
         var files: [String: (fd: Int32, end: Int64)] = [:]
         var order: [String] = []
+        var created = false
         defer { for f in files.values { close(f.fd) } }
         var placed: [ArchivedLine] = []
         placed.reserveCapacity(records.count)
@@ -47,6 +48,7 @@ public struct ArchiveWriter: Sendable {
                 day = r.day
                 if files[day] == nil {
                     let url = fileURL(day: day)
+                    created = created || !FileManager.default.fileExists(atPath: url.path)
                     let fd = try openForAppending(url)
                     guard let size = POSIX.fileSize(fd) else {
                         close(fd)
@@ -69,6 +71,8 @@ public struct ArchiveWriter: Sendable {
                 throw ArchiveError(path: fileURL(day: d).path, message: "cannot flush: \(String(cString: strerror(errno)))")
             }
         }
+        // A new day file's name is durable once its directory is: the store keeps no other copy of the text.
+        if created { try sync(directory.path, directory: true) }
         return placed
     }
 
@@ -93,6 +97,10 @@ public struct ArchiveWriter: Sendable {
             }
         }
         let written = try append(missing)
+        // Lines found may still be only in the page cache (written before a crash, or by an append that failed
+        // on a later day): on disk before their items' text leaves the store.
+        for day in Set(found.map(\.location.day)) { try sync(fileURL(day: day).path, directory: false) }
+        if !found.isEmpty { try sync(directory.path, directory: true) }
         try store.markArchived(found + written)
         return missing.count
     }
@@ -138,6 +146,14 @@ public struct ArchiveWriter: Sendable {
             throw error
         }
         return fd
+    }
+
+    /// fsync of a file or directory opened read-only for it.
+    private func sync(_ path: String, directory: Bool) throws(ArchiveError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0))
+        guard fd >= 0 else { throw ArchiveError(path: path, message: "cannot open to flush: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ArchiveError(path: path, message: "cannot flush: \(String(cString: strerror(errno)))") }
     }
 
     private func write(_ bytes: [UInt8], to fd: Int32, path: String) throws(ArchiveError) {

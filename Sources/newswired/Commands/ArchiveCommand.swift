@@ -257,8 +257,9 @@ struct ArchiveTail: ReportingCommand {
         commandName: "tail",
         abstract: "The last archived items; with -f, follow new ones as they are archived (across day files).",
         discussion: """
-        Reads the store, not the day files, so following carries on across the UTC midnight rollover and sees \
-        items in the order they were committed. An item appears once it is in the archive. Stop with Ctrl-C.
+        Follows the store, not the day files, so following carries on across the UTC midnight rollover and sees \
+        items in the order they were committed (each item's text is read from its archive line). An item \
+        appears once it is in the archive. Stop with Ctrl-C.
         """
     )
 

@@ -26,6 +26,8 @@ struct ArchiveSynth: ReportingCommand {
 
     func execute() throws {
         let dir = try global.resolvedStateDirectory()
+        let lock = try StateLock(stateDirectory: dir)  // it appends to the archive: no daemon beside it
+        defer { withExtendedLifetime(lock) {} }
         let store = try ItemStore(stateDirectory: dir)
         let archive = ArchiveWriter(stateDirectory: dir)
         var gen = SyntheticItems(seed: seed)

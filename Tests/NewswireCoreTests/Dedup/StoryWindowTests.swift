@@ -32,18 +32,20 @@ import Testing
     }
 
     @Test func olderThanTheWindowIsDroppedAndNoDecisionChanges() throws {
-        // Two days back: inside the window, nothing goes. Ten days back: beyond it, the two items' vectors and
-        // postings go, and the later three form their own story either way.
-        for days in [2.0, 10.0] {
+        // An hour inside the 3-day window: kept, and the five form one story with or without pruning (a prune
+        // bound on the wrong side of the window would split them). Half a day beyond it: outside the lookups,
+        // still kept (the day's margin). Ten days back: dropped, and the later three are a story of their own
+        // either way.
+        for (days, keptVectors) in [(3.0 - 1.0 / 24, 5), (3.5, 5), (10.0, 3)] {
             let kept = try Self.stories(prune: false, daysBefore: days)
             let pruned = try Self.stories(prune: true, daysBefore: days)
             #expect(pruned.stories == kept.stories, "\(days) days")
             #expect(kept.vectors == 5)
+            #expect(pruned.vectors == Int64(keptVectors), "\(days) days")
+            #expect(keptVectors == 5 ? pruned.postings == kept.postings : pruned.postings < kept.postings)
             if days < 3 {
-                #expect(pruned.vectors == 5 && pruned.postings == kept.postings)
                 #expect(Set(pruned.stories).count == 1, "one event, one story")
             } else {
-                #expect(pruned.vectors == 3 && pruned.postings < kept.postings)
                 #expect(Set(pruned.stories.suffix(3)).count == 1 && !pruned.stories.suffix(3).contains(pruned.stories[0]))
             }
         }

@@ -347,6 +347,44 @@ func sampleRecord(_ n: Int, fetched: Date = Date(timeIntervalSince1970: 1_753_50
         #expect(exported == Array(try Data(contentsOf: ArchiveWriter(stateDirectory: tmp.url).fileURL(day: records[0].day))))
     }
 
+    /// A reader of the whole archive (export over years of day files) keeps a few files open, not one per day.
+    @Test func aReaderOfManyDaysKeepsFewFilesOpen() throws {
+        let tmp = TempState()
+        let store = try ItemStore(stateDirectory: tmp.url)
+        let days = ArchiveLineReader.openFiles * 3
+        let records = (0..<days).map { sampleRecord($0, fetched: Date(timeIntervalSince1970: 1_753_500_000 + Double($0) * 86_400)) }
+        try store.transaction { for r in records { try store.insertItem(r, language: nil) } }
+        let lines = try ArchiveWriter(stateDirectory: tmp.url).append(records)
+        try store.transaction { try store.markArchived(lines) }
+        let reader = ArchiveLineReader(directory: ArchiveWriter(stateDirectory: tmp.url).directory)
+        for l in lines + lines.reversed() {
+            _ = try reader.line(l.location, id: l.id)
+            #expect(reader.openCount <= ArchiveLineReader.openFiles)
+        }
+        var seen: [ArchiveRecord] = []
+        try store.forEachItem { _, r in seen.append(r) }
+        #expect(seen == records)
+    }
+
+    /// `store rebuild` records where each line is, so a line the store could not read back by its form (keys
+    /// out of order, a CR before the newline) is refused by file and line instead of rebuilt unreadable.
+    @Test func aRebuildRefusesALineNotInTheWritersForm() throws {
+        let tmp = TempState()
+        let r = sampleRecord(1)
+        let archive = ArchiveWriter(stateDirectory: tmp.url)
+        try FileManager.default.createDirectory(at: archive.directory, withIntermediateDirectories: true)
+        for bad in [r.jsonLine() + "\r\n", r.jsonLine().replacingOccurrences(of: ",\"summary\":", with: ", \"summary\":") + "\n"] {
+            try Data(bad.utf8).write(to: archive.fileURL(day: r.day))
+            let error = #expect(throws: ArchiveError.self) { try ArchiveReader(stateDirectory: tmp.url).forEachRecord { _, _ in } }
+            #expect(error?.path.hasSuffix("\(r.day).jsonl:1") == true)
+            #expect(error?.message.contains("form newswired writes") == true)
+        }
+        try Data((r.jsonLine() + "\n").utf8).write(to: archive.fileURL(day: r.day))
+        var n = 0
+        try ArchiveReader(stateDirectory: tmp.url).forEachRecord { _, _ in n += 1 }
+        #expect(n == 1)
+    }
+
     @Test func aLinesDayIsKeptAsANumber() {
         for day in ["2025-07-26", "1999-01-01", "2026-12-31"] {
             let l = ArchiveLineLocation(day: day, offset: 5, length: 9)
