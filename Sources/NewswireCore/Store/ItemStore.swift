@@ -145,8 +145,8 @@ public final class ItemStore {
         m.register(12) { db throws(StoreError) in try ItemStore.moveTextToTheArchive(db) }
         // Story vectors and postings that can be dropped once older than the story window (ItemStore+Dedup.swift).
         m.register(13, sql: ItemStore.storyWindowTables)
-        // Most items are the only one of their story (its id is their own): only the others are indexed by story,
-        // which spares an insert at a random place of an index as large as the store for nearly every item.
+        // An item that is the only one of its story (the story's id is its own) is found by its id, not indexed by
+        // story: that spares it an insert at a random place of an index as large as the store (`inStory`).
         m.register(14, sql: """
             DROP INDEX IF EXISTS items_by_story;
             CREATE INDEX items_by_story ON items(story) WHERE story <> id;
