@@ -48,6 +48,17 @@ import Glibc
         """
     }
 
+    /// A feed server on 127.0.0.1 serving `articles` at /news.rss, and a sandbox whose URL list names it. The
+    /// caller stops the server and keeps the sandbox alive.
+    static func newsFeed(_ articles: [(title: String, body: String)]) throws -> (feeds: HTTPTestServer, sandbox: TestSandbox) {
+        let feeds = try HTTPTestServer()
+        feeds.serve("/news.rss", ConditionalDocument(body: rss(articles), etag: "\"v1\""))
+        try feeds.start()
+        let sandbox = try TestSandbox()
+        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        return (feeds, sandbox)
+    }
+
     /// A receiver that fails (500), stalls past the timeout, answers 429 with Retry-After, then recovers: every
     /// story arrives, each under one key that every retry repeats, every signature verifies, the Retry-After
     /// is waited for, and the log, /metrics and `status` say what happened.
@@ -61,13 +72,8 @@ import Glibc
             }
         }
         defer { receiver.stop() }
-        let feeds = try HTTPTestServer()
-        feeds.serve("/news.rss", ConditionalDocument(body: Self.rss(Self.articles), etag: "\"v1\""))
-        try feeds.start()
-        defer { feeds.stop() }
-        let sandbox = try TestSandbox()
-        defer { withExtendedLifetime(sandbox) {} }
-        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        let (feeds, sandbox) = try Self.newsFeed(Self.articles)
+        defer { feeds.stop(); withExtendedLifetime(sandbox) {} }
         let config = try OperationsTests.writeConfig(sandbox, Self.outputConfig(receiver) + "metrics:\n  listen: 127.0.0.1:0\n")
         let daemon = try OperationsTests.start(sandbox, config: config)
 
@@ -140,13 +146,8 @@ import Glibc
     @Test func aKilledDaemonRedeliversWithTheSameKey() throws {
         let receiver = try WebhookReceiver { _ in .stall(30) }
         defer { receiver.stop() }
-        let feeds = try HTTPTestServer()
-        feeds.serve("/news.rss", ConditionalDocument(body: Self.rss(Self.articles), etag: "\"v1\""))
-        try feeds.start()
-        defer { feeds.stop() }
-        let sandbox = try TestSandbox()
-        defer { withExtendedLifetime(sandbox) {} }
-        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        let (feeds, sandbox) = try Self.newsFeed(Self.articles)
+        defer { feeds.stop(); withExtendedLifetime(sandbox) {} }
         let config = try OperationsTests.writeConfig(sandbox, Self.outputConfig(receiver).replacingOccurrences(of: "timeout: 1s", with: "timeout: 20s"))
         let first = try OperationsTests.start(sandbox, config: config)
         let stalled = try receiver.require(timeout: 20, "a delivery in flight", daemon: first) { !$0.isEmpty }[0]
@@ -175,13 +176,8 @@ import Glibc
     @Test func deadDeliveriesAreShownAndReplayedByOutputsRetry() throws {
         let receiver = try WebhookReceiver { _ in .status(500) }
         defer { receiver.stop() }
-        let feeds = try HTTPTestServer()
-        feeds.serve("/news.rss", ConditionalDocument(body: Self.rss(Array(Self.articles.prefix(3))), etag: "\"v1\""))
-        try feeds.start()
-        defer { feeds.stop() }
-        let sandbox = try TestSandbox()
-        defer { withExtendedLifetime(sandbox) {} }
-        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        let (feeds, sandbox) = try Self.newsFeed(Array(Self.articles.prefix(3)))
+        defer { feeds.stop(); withExtendedLifetime(sandbox) {} }
         try sandbox.writeConfig(Self.outputConfig(receiver, "    max_age: 2s\n"))
         func newswired(_ args: [String]) throws -> FinishedRun {
             let p = try RunningNewswired(arguments: args + ["--config", sandbox.configFile.path, "--state", sandbox.state.path, "--feeds", sandbox.feedsFile.path],
@@ -223,13 +219,8 @@ import Glibc
         let receiver = try WebhookReceiver { _ in .status(200) }
         defer { receiver.stop() }
         receiver.server.route("/moved") { _ in .redirect(to: "/hook", status: 307) }
-        let feeds = try HTTPTestServer()
-        feeds.serve("/news.rss", ConditionalDocument(body: Self.rss(Array(Self.articles.prefix(1))), etag: "\"v1\""))
-        try feeds.start()
-        defer { feeds.stop() }
-        let sandbox = try TestSandbox()
-        defer { withExtendedLifetime(sandbox) {} }
-        try sandbox.writeFeeds([feeds.url("/news.rss")])
+        let (feeds, sandbox) = try Self.newsFeed(Array(Self.articles.prefix(1)))
+        defer { feeds.stop(); withExtendedLifetime(sandbox) {} }
         // This machine's host name, when it resolves to an internal address (as in containers and CI): refused.
         let host = ProcessInfo.processInfo.hostName
         let hostIsInternal = Self.resolvesInternally(host)

@@ -79,12 +79,13 @@ final class ArchiveLineReader {
         return bytes
     }
 
-    /// The summary and content of the item's archive line.
+    /// The summary and content of the item's archive line, found as `encodedText` finds them and decoded.
     func text(_ location: ArchiveLineLocation, id: String) throws(ArchiveError) -> (summary: String?, content: String?) {
-        let bytes = try line(location, id: id)
+        let t = try encodedText(location, id: id)
         do {
-            let t = try JSONDecoder().decode(LineText.self, from: Data(bytes))
-            return (t.summary, t.content)
+            let decoder = JSONDecoder()
+            return (try decoder.decode(String?.self, from: Data(t.line[t.summary])),
+                    try decoder.decode(String?.self, from: Data(t.line[t.content])))
         } catch {
             throw ArchiveError(path: path(location) + ":@\(location.offset)", message: "the line of item \(id) does not decode: \(error)")
         }
@@ -106,11 +107,6 @@ final class ArchiveLineReader {
 
     private func path(_ location: ArchiveLineLocation) -> String {
         directory.appendingPathComponent("\(location.day).jsonl").path
-    }
-
-    private struct LineText: Decodable {
-        var summary: String?
-        var content: String?
     }
 }
 

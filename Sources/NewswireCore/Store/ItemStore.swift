@@ -491,15 +491,11 @@ public final class ItemStore {
         try db.forEachRow("SELECT p.seq, i.id FROM archive_pending p CROSS JOIN items i ON i.seq = p.seq") { row in
             pending[row.withText(1) { String(decoding: $0, as: UTF8.self) }] = row.int64(0)
         }
-        var json: [UInt8] = [UInt8(ascii: "[")]
-        for l in lines {
-            guard let seq = pending.removeValue(forKey: l.id) else { continue }
-            if json.count > 1 { json.append(UInt8(ascii: ",")) }
-            json += Array("[\(seq),\(l.location.dayNumber),\(l.location.offset),\(l.location.length)]".utf8)
+        let rows = lines.compactMap { l in
+            pending.removeValue(forKey: l.id).map { Self.jsonArray([$0, l.location.dayNumber, l.location.offset, Int64(l.location.length)]) }
         }
-        guard json.count > 1 else { return }
-        json.append(UInt8(ascii: "]"))
-        let text = String(decoding: json, as: UTF8.self)
+        guard !rows.isEmpty else { return }
+        let text = "[" + rows.joined(separator: ",") + "]"
         try db.query("""
             INSERT OR REPLACE INTO archive_lines(seq, day, start, bytes)
             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)
