@@ -87,6 +87,8 @@ extension ItemStore {
             DELETE FROM dedup_keys_recent;
             """)
         guard try db.int("SELECT count(*) FROM dedup_keys_middle") ?? 0 >= Int64(middleLimit) else { return }
+        let moved = try db.int("SELECT max(seq) FROM dedup_keys_middle") ?? 0
+        bigPostingsThroughSeq = max(bigPostingsThroughSeq, moved)  // kept should the commit fail: that only costs probes
         try db.execute("""
             INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT key, seq, pos FROM dedup_keys_middle ORDER BY key, seq;
             DELETE FROM dedup_keys_middle;
@@ -130,16 +132,36 @@ extension ItemStore: DedupStorage {
         observers.append(WeakObserver(observer: observer))
     }
 
+    /// The newest postings (?2 of them) of key ?1 in the three tables, newest first: SQLite merges the index
+    /// scans (no sort).
+    static let keyPostings = """
+        SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys_middle WHERE key = ?1
+        UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1 ORDER BY seq DESC LIMIT ?2
+        """
+
     public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int] {
         var seqs: [Int64: Int] = [:]
         for key in keys {
-            // The three tables, newest first: SQLite merges the index scans (no sort).
-            try db.forEachRow("""
-                SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys_middle WHERE key = ?1
-                UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1 ORDER BY seq DESC LIMIT ?2
-                """, [.integer(key), .integer(Int64(perKeyLimit))]) { seqs[$0.int64(0), default: 0] += 1 }
+            try db.forEachRow(Self.keyPostings, [.integer(key), .integer(Int64(perKeyLimit))]) { seqs[$0.int64(0), default: 0] += 1 }
         }
         return seqs
+    }
+
+    /// Only from `dedup_keys_recent` and `dedup_keys_middle`, which stay small and in the page cache, so nil
+    /// when this connection moved postings after `seq` into `dedup_keys` (`mergeRecentDedupKeys`). Another
+    /// process cannot have: the state lock keeps one writer, and a reader's `seq` is from after its commits.
+    public func nearDuplicatePostings(keys: [Int64], perKeyLimit: Int, after seq: Int64) throws(StoreError) -> [Int64: [Int64]]? {
+        guard bigPostingsThroughSeq <= seq else { return nil }
+        var lists: [Int64: [Int64]] = [:]
+        for key in keys {
+            var newest: [Int64] = []
+            try db.forEachRow("""
+                SELECT seq FROM dedup_keys_recent WHERE key = ?1 AND seq > ?3
+                UNION ALL SELECT seq FROM dedup_keys_middle WHERE key = ?1 AND seq > ?3 ORDER BY seq DESC LIMIT ?2
+                """, [.integer(key), .integer(Int64(perKeyLimit)), .integer(seq)]) { newest.append($0.int64(0)) }
+            if !newest.isEmpty { lists[key] = newest }
+        }
+        return lists
     }
 
     public func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry? {

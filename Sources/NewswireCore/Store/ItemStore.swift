@@ -24,6 +24,10 @@ public final class ItemStore {
     private var unindexedFrom: Int64?
     /// What keeps state in step with this connection's write transactions (the dedup caches).
     var observers: [WeakObserver] = []
+    /// No posting in `dedup_keys` is of a registration after this one (the newest registration when the store
+    /// opened, then the newest this connection moved there): later postings are in the two small tables
+    /// (`nearDuplicatePostings(after:)`).
+    var bigPostingsThroughSeq: Int64 = .max
     struct WeakObserver {
         weak var observer: TransactionObserver?
     }
@@ -52,6 +56,8 @@ public final class ItemStore {
                 PRAGMA journal_size_limit=\(Self.walSizeLimit);
                 """)
             try Self.migrator.migrate(db, path: path)
+            // No posting in `dedup_keys` is newer than the newest registration: a bound read in one probe.
+            bigPostingsThroughSeq = try db.int("SELECT max(seq) FROM dedup_items") ?? 0
         }
     }
 
