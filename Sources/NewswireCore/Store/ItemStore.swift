@@ -10,7 +10,7 @@ public final class ItemStore {
     /// SQLite's page cache for the writer (its default is 2 MB): the hash and near-duplicate indexes of a
     /// large store stay in memory instead of being read back page by page. It is the largest part of the
     /// daemon's 64 MiB memory budget, and sized so that a busy pass's peak stays within it.
-    static let pageCacheKiB = 14_336
+    static let pageCacheKiB = 12_288
     /// WAL pages (4 KiB) between automatic checkpoints: up to ~200 MB of WAL on disk during a busy pass.
     static let walCheckpointPages = 50_000
     /// Bytes the WAL file keeps once a checkpoint lets it restart.
