@@ -392,8 +392,8 @@ public final class Pipeline {
         let leads = entries.indices.compactMap { i in
             entries[i].dedup.flatMap { deduper.nearDuplicates.leadKeys($0.fingerprint) }.map { (i, $0.map(\.hash)) }
         }
-        if let stored, !leads.isEmpty,
-           let postings = stored.nearDuplicatePostings(leads: leads.map(\.1), perKeyLimit: deduper.nearDuplicates.postingLimit) {
+        if let stored, !leads.isEmpty {
+            let postings = stored.nearDuplicatePostings(leads: leads.map(\.1), perKeyLimit: deduper.nearDuplicates.postingLimit)
             for ((i, _), p) in zip(leads, postings) { entries[i].dedup?.postings = p }
         }
         return PreparedFetch(feed: feed, outcome: outcome, parsed: parsed, entries: entries)

@@ -25,7 +25,7 @@ public final class DedupIndex {
     func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int,
                                  prefetched: NearDuplicatePostings?) throws(StoreError) -> [Int64: Int] {
         let hashes = keys.map(\.hash)
-        if let prefetched,
+        if let prefetched, prefetched.answers(keys: hashes, perKeyLimit: perKeyLimit),
            let newer = try storage.nearDuplicatePostings(keys: hashes, perKeyLimit: perKeyLimit, after: prefetched.throughSeq) {
             return prefetched.candidates(keys: hashes, adding: newer, perKeyLimit: perKeyLimit)
         }

@@ -8,7 +8,8 @@ import Foundation
 ///   first `NearDuplicateIndex.maxLeadOffset` keys of each lead are indexed (a copy must share one of them:
 ///   see `NearDuplicateIndex.lookup`); the whole fingerprint is `dedup_items.keys`. Since schema 7 new
 ///   postings go to `dedup_keys_recent` (same layout) and move to `dedup_keys` in bulk, since schema 10
-///   through `dedup_keys_middle`: see `mergeRecentDedupKeys`. A lookup reads all three.
+///   through `dedup_keys_middle`: see `mergeRecentDedupKeys`. A lookup reads all three, or only the two small
+///   ones for what was registered after its postings were read ahead (`nearDuplicatePostings(after:)`).
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
 extension ItemStore {
@@ -148,8 +149,8 @@ extension ItemStore: DedupStorage {
     }
 
     /// Only from `dedup_keys_recent` and `dedup_keys_middle`, which stay small and in the page cache, so nil
-    /// when this connection moved postings after `seq` into `dedup_keys` (`mergeRecentDedupKeys`). Another
-    /// process cannot have: the state lock keeps one writer, and a reader's `seq` is from after its commits.
+    /// when postings after `seq` may have moved into `dedup_keys` (`bigPostingsThroughSeq`: raised by this
+    /// connection's moves, and to the newest registration when another connection committed).
     public func nearDuplicatePostings(keys: [Int64], perKeyLimit: Int, after seq: Int64) throws(StoreError) -> [Int64: [Int64]]? {
         guard bigPostingsThroughSeq <= seq else { return nil }
         var lists: [Int64: [Int64]] = [:]

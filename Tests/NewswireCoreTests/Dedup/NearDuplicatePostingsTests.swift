@@ -41,7 +41,7 @@ import Testing
         let reader = try ItemLookupConnection(path: s.path)
         let limits = [2, 5, 64]
         let ahead = try limits.map { limit in
-            try #require(reader.nearDuplicatePostings(leads: [hashes], perKeyLimit: limit)?.first)
+            try #require(reader.nearDuplicatePostings(leads: [hashes], perKeyLimit: limit).first ?? nil)
         }
         #expect(ahead.allSatisfy { $0.throughSeq == 11 })
 
@@ -64,14 +64,77 @@ import Testing
         }
     }
 
+    /// Another connection (the webhook worker's, a command's) may commit too, and its commit may move the later
+    /// postings into `dedup_keys`: the next write transaction then reads them all itself.
+    @Test func anotherConnectionsCommitEndsTheShortcut() throws {
+        let t = TempState()
+        let s = try ItemStore(stateDirectory: t.url)
+        let dedup = DedupIndex(storage: s)
+        let keys = index.fingerprint(body: wireStory)
+        let lead = try #require(index.leadKeys(keys))
+        func register(_ n: Int) throws {
+            try dedup.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)"), vector: [],
+                                    keys: keys, terms: [], fetched: 0)
+        }
+        try s.transaction { for n in 1...3 { try register(n) } }
+        let ahead = try #require(ItemLookupConnection(path: s.path).nearDuplicatePostings(leads: [lead.map(\.hash)], perKeyLimit: 64).first ?? nil)
+        #expect(ahead.throughSeq == 3)
+        try s.transaction { for n in 4...5 { try register(n) } }
+        let fast = try s.transaction { try s.nearDuplicatePostings(keys: lead.map(\.hash), perKeyLimit: 64, after: 3) }
+        #expect(fast != nil, "own commits: the small tables")
+
+        let other = try ItemStore(stateDirectory: t.url)
+        try other.transaction { try other.mergeRecentDedupKeys(limit: 0, middleLimit: 0) }
+        #expect(try s.db.int("SELECT count(*) FROM dedup_keys WHERE seq > 3") ?? 0 > 0, "later postings moved by the other connection")
+        try s.transaction {
+            #expect(try s.nearDuplicatePostings(keys: lead.map(\.hash), perKeyLimit: 64, after: 3) == nil)
+            let own = try dedup.nearDuplicateCandidates(keys: lead, perKeyLimit: 64)
+            #expect(own.keys.sorted() == [1, 2, 3, 4, 5])
+            #expect(try dedup.nearDuplicateCandidates(keys: lead, perKeyLimit: 64, prefetched: ahead) == own)
+        }
+    }
+
+    /// Lists read for other keys or under a smaller limit answer nothing (the store reads all itself), and a feed
+    /// reads ahead no more than `maxSeqs` postings: the leads past that are left to the store's thread.
+    @Test func listsAnswerOnlyWhatTheyWereReadFor() throws {
+        let ahead = NearDuplicatePostings(throughSeq: 10, keys: [1, 2], perKeyLimit: 8, lists: [1: [9]])
+        #expect(ahead.answers(keys: [1, 2], perKeyLimit: 8) && ahead.answers(keys: [1, 2], perKeyLimit: 2))
+        #expect(!ahead.answers(keys: [1, 2], perKeyLimit: 9))
+        #expect(!ahead.answers(keys: [1, 2, 3], perKeyLimit: 8) && !ahead.answers(keys: [1], perKeyLimit: 8))
+
+        let t = TempState()
+        let s = try ItemStore(stateDirectory: t.url)
+        let dedup = DedupIndex(storage: s)
+        let keys = index.fingerprint(body: wireStory)
+        let lead = try #require(index.leadKeys(keys)).map(\.hash)
+        try s.transaction {
+            for n in 1...3 {
+                try dedup.registerDedup(DedupEntry(itemID: "i\(n)", root: "i\(n)", story: "i\(n)"), vector: [],
+                                        keys: keys, terms: [], fetched: 0)
+            }
+        }
+        let reader = try ItemLookupConnection(path: s.path)
+        let all = reader.nearDuplicatePostings(leads: [lead, lead, lead], perKeyLimit: 64)
+        #expect(all.allSatisfy { $0?.lists.values.allSatisfy { $0 == [3, 2, 1] } == true })
+        let capped = reader.nearDuplicatePostings(leads: [lead, lead, lead], perKeyLimit: 64, maxSeqs: lead.count * 3)
+        #expect(capped.map { $0 != nil } == [true, false, false], "the first lead's \(lead.count * 3) postings use the budget up")
+        // A lead read under a smaller limit is not taken for a larger one.
+        let small = try #require(reader.nearDuplicatePostings(leads: [lead], perKeyLimit: 1).first ?? nil)
+        try s.transaction {
+            let leadKeys = try #require(index.leadKeys(keys))
+            #expect(try dedup.nearDuplicateCandidates(keys: leadKeys, perKeyLimit: 64, prefetched: small)
+                    == dedup.nearDuplicateCandidates(keys: leadKeys, perKeyLimit: 64))
+        }
+    }
+
     /// Per key, the newest of the later postings first, then the newest read ahead, `perKeyLimit` in all.
     @Test func laterPostingsComeFirstUnderTheLimit() {
-        let ahead = NearDuplicatePostings(throughSeq: 10, lists: [1: [9, 7, 3], 2: [10, 4]])
+        let ahead = NearDuplicatePostings(throughSeq: 10, keys: [1, 2, 3], perKeyLimit: 3, lists: [1: [9, 7, 3], 2: [10, 4]])
         let newer: [Int64: [Int64]] = [1: [12, 11], 3: [13]]
         #expect(ahead.candidates(keys: [1, 2, 3], adding: newer, perKeyLimit: 3) == [12: 1, 11: 1, 9: 1, 10: 1, 4: 1, 13: 1])
         #expect(ahead.candidates(keys: [1, 2], adding: [:], perKeyLimit: 2) == [9: 1, 7: 1, 10: 1, 4: 1])
         #expect(ahead.candidates(keys: [2], adding: [2: [11]], perKeyLimit: 2) == [11: 1, 10: 1])
-        let shared = NearDuplicatePostings(throughSeq: 10, lists: [1: [5], 2: [5]])
+        let shared = NearDuplicatePostings(throughSeq: 10, keys: [1, 2], perKeyLimit: 64, lists: [1: [5], 2: [5]])
         #expect(shared.candidates(keys: [1, 2], adding: [2: [11]], perKeyLimit: 64) == [5: 2, 11: 1])
     }
 }
