@@ -363,7 +363,7 @@ public final class Pipeline {
         /// Computed when preparing, for every entry the store did not have as of its last commit (nil for the
         /// others: the store's thread only records their sighting, and computes them should one be new after all).
         let classification: Classification?
-        var dedup: Deduper.Input?
+        let dedup: Deduper.Input?
     }
 
     /// Parses a 2xx response, hashes its entries, classifies them and computes their dedup input (fingerprint,
@@ -381,20 +381,12 @@ public final class Pipeline {
         } catch {
             parsed = .failure(error)
         }
-        var entries = ((try? parsed.get())?.entries ?? []).map { entry in
+        let entries = ((try? parsed.get())?.entries ?? []).map { entry in
             let id = ContentHash.of(entry)
             let known = stored?.contains(id: id) == true
             return PreparedEntry(entry: entry, id: id, url: entry.link.flatMap(URLCanonicalizer.canonicalize),
                                  classification: known ? nil : classifier.classify(ClassifierInput(entry)),
                                  dedup: known ? nil : deduper.input(title: entry.title, body: entry.content ?? entry.summary))
-        }
-        // The near-duplicate postings of the new entries' leads, as of one commit (`NearDuplicatePostings`).
-        let leads = entries.indices.compactMap { i in
-            entries[i].dedup.flatMap { deduper.nearDuplicates.leadKeys($0.fingerprint) }.map { (i, $0.map(\.hash)) }
-        }
-        if let stored, !leads.isEmpty {
-            let postings = stored.nearDuplicatePostings(leads: leads.map(\.1), perKeyLimit: deduper.nearDuplicates.postingLimit)
-            for ((i, _), p) in zip(leads, postings) { entries[i].dedup?.postings = p }
         }
         return PreparedFetch(feed: feed, outcome: outcome, parsed: parsed, entries: entries)
     }

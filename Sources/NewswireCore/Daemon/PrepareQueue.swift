@@ -1,5 +1,5 @@
 /// Prepares transfers' outcomes (`Pipeline.prepare`: parse, content hashes, classification and dedup input of the
-/// entries not stored yet with their near-duplicate postings, `ItemLookupConnection`) on a worker thread while the caller's thread stores the ones already
+/// entries not stored yet, `ItemLookupConnection`) on a worker thread while the caller's thread stores the ones already
 /// prepared, in the order they were submitted: on two cores, parsing and classifying one feed overlaps storing
 /// the one before. The caller bounds what is in flight (`Daemon.fetch` waits past `depth`), so memory stays
 /// bounded when storing is the slower side.

@@ -21,17 +21,6 @@ public final class DedupIndex {
         try storage.nearDuplicateCandidates(keys: keys.map(\.hash), perKeyLimit: perKeyLimit)
     }
 
-    /// The same from `prefetched` and the postings registered after it, when the storage can read those alone.
-    func nearDuplicateCandidates(keys: [NearDuplicateKey], perKeyLimit: Int,
-                                 prefetched: NearDuplicatePostings?) throws(StoreError) -> [Int64: Int] {
-        let hashes = keys.map(\.hash)
-        if let prefetched, prefetched.answers(keys: hashes, perKeyLimit: perKeyLimit),
-           let newer = try storage.nearDuplicatePostings(keys: hashes, perKeyLimit: perKeyLimit, after: prefetched.throughSeq) {
-            return prefetched.candidates(keys: hashes, adding: newer, perKeyLimit: perKeyLimit)
-        }
-        return try storage.nearDuplicateCandidates(keys: hashes, perKeyLimit: perKeyLimit)
-    }
-
     func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry? { try storage.dedupEntry(seq: seq) }
     func dedupEntry(itemID: String) throws(StoreError) -> DedupEntry? { try storage.dedupEntry(itemID: itemID) }
 

@@ -34,10 +34,6 @@ public protocol DedupStorage: AnyObject {
     /// The items indexed under any of `keys` (the newest `perKeyLimit` of each key), by registration number,
     /// each with the number of `keys` it was found under.
     func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int]
-    /// The postings of `keys` registered after `seq`, newest first, at most `perKeyLimit` a key (a key without
-    /// any: absent or empty), when the storage can read them without the whole index; nil when it cannot (the
-    /// lookup then asks `nearDuplicateCandidates`). The default: nil.
-    func nearDuplicatePostings(keys: [Int64], perKeyLimit: Int, after seq: Int64) throws(StoreError) -> [Int64: [Int64]]?
     func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry?
     func dedupEntry(itemID: String) throws(StoreError) -> DedupEntry?
     /// The newest registration number (the number of items registered).
@@ -71,8 +67,6 @@ public protocol DedupStorage: AnyObject {
 }
 
 extension DedupStorage {
-    public func nearDuplicatePostings(keys: [Int64], perKeyLimit: Int, after seq: Int64) throws(StoreError) -> [Int64: [Int64]]? { nil }
-
     public func pruneStoryIndex(before fetched: Int, limit: Int) throws(StoreError) -> Int { 0 }
 
     public func storyVectors(seqs: [Int64]) throws(StoreError) -> [Int64: (story: String, vector: StoredStoryVector)] {

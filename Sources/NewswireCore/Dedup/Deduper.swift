@@ -36,8 +36,6 @@ public struct Deduper: Sendable {
     public struct Input: Sendable {
         var fingerprint: [NearDuplicateKey]
         var termCounts: [Int64: Double]
-        /// The fingerprint's lead postings as read ahead, when they were (`NearDuplicatePostings`).
-        var postings: NearDuplicatePostings?
     }
 
     public func input(title: String?, body: String?) -> Input {
@@ -60,7 +58,7 @@ public struct Deduper: Sendable {
             let e = try index.dedupEntry(itemID: earlier)
             links.root = e?.root ?? earlier
             links.story = e?.story ?? earlier
-        } else if let m = try nearDuplicates.lookup(fingerprint, in: index, prefetched: input.postings) {
+        } else if let m = try nearDuplicates.lookup(fingerprint, in: index) {
             links.nearDuplicateOf = m.root
             links.root = m.root
             links.story = m.story

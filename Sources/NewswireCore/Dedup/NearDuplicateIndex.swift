@@ -71,12 +71,6 @@ public struct NearDuplicateIndex: Sendable {
         return keys
     }
 
-    /// The keys a lookup reads postings for: the first `maxLeadOffset` of a fingerprint; nil when the
-    /// fingerprint is too short to match anything.
-    public func leadKeys(_ keys: [NearDuplicateKey]) -> [NearDuplicateKey]? {
-        keys.count >= minShared ? Array(keys.prefix(maxLeadOffset)) : nil
-    }
-
     /// A match: the stored item, its own root (the first archived copy) and story, and the containment.
     public struct Match: Sendable, Equatable {
         public var itemID: String
@@ -92,11 +86,10 @@ public struct NearDuplicateIndex: Sendable {
     /// queried with the first `maxLeadOffset` keys of this one: a copy shares `minLeadHits` keys early in both
     /// leads (a lead with fewer keys than that: all of them). Each candidate's whole fingerprint, stored with it,
     /// gives the shared count.
-    /// `prefetched`: the lead's postings as read ahead (`leadKeys`), to which the store adds only later ones.
-    public func lookup(_ keys: [NearDuplicateKey], in index: DedupIndex,
-                       prefetched: NearDuplicatePostings? = nil) throws(StoreError) -> Match? {
-        guard let lead = leadKeys(keys) else { return nil }
-        let hits = try index.nearDuplicateCandidates(keys: lead, perKeyLimit: postingLimit, prefetched: prefetched)
+    public func lookup(_ keys: [NearDuplicateKey], in index: DedupIndex) throws(StoreError) -> Match? {
+        guard keys.count >= minShared else { return nil }
+        let lead = Array(keys.prefix(maxLeadOffset))
+        let hits = try index.nearDuplicateCandidates(keys: lead, perKeyLimit: postingLimit)
         let needed = min(minLeadHits, lead.count)
         let candidates = hits.filter { $0.value >= needed }.keys.sorted()
         guard !candidates.isEmpty else { return nil }

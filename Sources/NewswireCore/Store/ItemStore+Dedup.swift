@@ -8,8 +8,7 @@ import Foundation
 ///   first `NearDuplicateIndex.maxLeadOffset` keys of each lead are indexed (a copy must share one of them:
 ///   see `NearDuplicateIndex.lookup`); the whole fingerprint is `dedup_items.keys`. Since schema 7 new
 ///   postings go to `dedup_keys_recent` (same layout) and move to `dedup_keys` in bulk, since schema 10
-///   through `dedup_keys_middle`: see `mergeRecentDedupKeys`. A lookup reads all three, or only the two small
-///   ones for what was registered after its postings were read ahead (`nearDuplicatePostings(after:)`).
+///   through `dedup_keys_middle`: see `mergeRecentDedupKeys`. A lookup reads all three.
 /// - `story_terms`: salient term → item, the inverted index of the story clusterer; `story_df` counts items
 ///   per term (its idf).
 extension ItemStore {
@@ -88,8 +87,6 @@ extension ItemStore {
             DELETE FROM dedup_keys_recent;
             """)
         guard try db.int("SELECT count(*) FROM dedup_keys_middle") ?? 0 >= Int64(middleLimit) else { return }
-        let moved = try db.int("SELECT max(seq) FROM dedup_keys_middle") ?? 0
-        bigPostingsThroughSeq = max(bigPostingsThroughSeq, moved)  // kept should the commit fail: that only costs probes
         try db.execute("""
             INSERT OR IGNORE INTO dedup_keys(key, seq, pos) SELECT key, seq, pos FROM dedup_keys_middle ORDER BY key, seq;
             DELETE FROM dedup_keys_middle;
@@ -133,36 +130,16 @@ extension ItemStore: DedupStorage {
         observers.append(WeakObserver(observer: observer))
     }
 
-    /// The newest postings (?2 of them) of key ?1 in the three tables, newest first: SQLite merges the index
-    /// scans (no sort).
-    static let keyPostings = """
-        SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys_middle WHERE key = ?1
-        UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1 ORDER BY seq DESC LIMIT ?2
-        """
-
     public func nearDuplicateCandidates(keys: [Int64], perKeyLimit: Int) throws(StoreError) -> [Int64: Int] {
         var seqs: [Int64: Int] = [:]
         for key in keys {
-            try db.forEachRow(Self.keyPostings, [.integer(key), .integer(Int64(perKeyLimit))]) { seqs[$0.int64(0), default: 0] += 1 }
+            // The three tables, newest first: SQLite merges the index scans (no sort).
+            try db.forEachRow("""
+                SELECT seq FROM dedup_keys_recent WHERE key = ?1 UNION ALL SELECT seq FROM dedup_keys_middle WHERE key = ?1
+                UNION ALL SELECT seq FROM dedup_keys WHERE key = ?1 ORDER BY seq DESC LIMIT ?2
+                """, [.integer(key), .integer(Int64(perKeyLimit))]) { seqs[$0.int64(0), default: 0] += 1 }
         }
         return seqs
-    }
-
-    /// Only from `dedup_keys_recent` and `dedup_keys_middle`, which stay small and in the page cache, so nil
-    /// when postings after `seq` may have moved into `dedup_keys` (`bigPostingsThroughSeq`: raised by this
-    /// connection's moves, and to the newest registration when another connection committed).
-    public func nearDuplicatePostings(keys: [Int64], perKeyLimit: Int, after seq: Int64) throws(StoreError) -> [Int64: [Int64]]? {
-        guard bigPostingsThroughSeq <= seq else { return nil }
-        var lists: [Int64: [Int64]] = [:]
-        for key in keys {
-            var newest: [Int64] = []
-            try db.forEachRow("""
-                SELECT seq FROM dedup_keys_recent WHERE key = ?1 AND seq > ?3
-                UNION ALL SELECT seq FROM dedup_keys_middle WHERE key = ?1 AND seq > ?3 ORDER BY seq DESC LIMIT ?2
-                """, [.integer(key), .integer(Int64(perKeyLimit)), .integer(seq)]) { newest.append($0.int64(0)) }
-            if !newest.isEmpty { lists[key] = newest }
-        }
-        return lists
     }
 
     public func dedupEntry(seq: Int64) throws(StoreError) -> DedupEntry? {

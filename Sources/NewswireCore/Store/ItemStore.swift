@@ -24,13 +24,6 @@ public final class ItemStore {
     private var unindexedFrom: Int64?
     /// What keeps state in step with this connection's write transactions (the dedup caches).
     var observers: [WeakObserver] = []
-    /// No posting in `dedup_keys` is of a registration after this one: the newest registration when a write
-    /// transaction began after another connection's commit (or first), then the newest this connection moved
-    /// there. Later postings are in the two small tables (`nearDuplicatePostings(after:)`); `.max` until the
-    /// first write transaction.
-    var bigPostingsThroughSeq: Int64 = .max
-    /// `PRAGMA data_version` at the last write transaction's start: it changes when another connection commits.
-    private var lastDataVersion: Int64?
     struct WeakObserver {
         weak var observer: TransactionObserver?
     }
@@ -244,12 +237,6 @@ public final class ItemStore {
     /// At the start of a write transaction: the observers learn whether another connection committed since.
     private func beginWrites() throws(StoreError) {
         let version = try db.int("PRAGMA data_version") ?? 0
-        if version != lastDataVersion {
-            // Another connection committed (the webhook worker's, a command's), or this is the first transaction:
-            // postings may have moved into `dedup_keys` meanwhile, none of a registration after the newest now.
-            bigPostingsThroughSeq = try db.int("SELECT max(seq) FROM dedup_items") ?? 0
-            lastDataVersion = version
-        }
         forEachObserver { $0.transactionDidBegin(dataVersion: version) }
     }
 

@@ -92,49 +92,4 @@ import Testing
         #expect(stored.contains(id: entry.id))
         #expect(!stored.contains(id: String(repeating: "0", count: 64)))
     }
-
-    /// The worker reads each new entry's near-duplicate postings as of the last commit, and the store's thread adds
-    /// those registered since: a copy of an item committed before is linked to it, and so is a copy of an item
-    /// stored in the batch still open, which the worker could not see.
-    @Test func nearDuplicatesAreFoundFromPostingsReadAhead() throws {
-        let t = TempState()
-        let pipeline = try Self.pipeline(t)
-        let stored = try ItemLookupConnection(path: pipeline.store.path)
-        let other = """
-            Engineers at the Meridian observatory finished repairs to the main telescope mirror on Friday, three \
-            months after a winter storm cracked the protective dome and let rain into the instrument hall.
-            The director said observing time lost to the repairs would be given back to research groups over the next \
-            two seasons, starting with the survey of nearby galaxies that had to stop in January.
-            """
-        func outcome(_ url: String, _ items: [(title: String, body: String)]) -> (FeedConfig, Result<FetchResponse, FetchError>) {
-            let xml = items.enumerated().map { i, item in
-                "<item><title>\(item.title)</title><link>\(url)/\(i)</link><guid>\(url)/\(i)</guid>"
-                    + "<description>\(item.body)</description></item>"
-            }.joined()
-            let body = Data("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\(xml)</channel></rss>".utf8)
-            return (FeedConfig(url: url), PipelineStoreErrorTests.ok(body, url: url))
-        }
-        let first = outcome("https://a.example/rss", [("Valdoria port traffic falls", wireStory)])
-        #expect(pipeline.handle(feed: first.0, outcome: first.1).newItems == 1)
-        pipeline.commitAndArchive()
-
-        pipeline.commitIntervalNanoseconds = .max
-        let copies = outcome("https://b.example/rss", [("Port traffic down at Valdoria", "VALDORIA (Wire) - " + wireStory),
-                                                     ("Observatory mirror repaired", "MERIDIAN (Wire) - " + other)])
-        let prepared = Pipeline.prepare(feed: copies.0, outcome: copies.1, classifier: pipeline.classifier,
-                                        deduper: pipeline.deduper, stored: stored)
-        let ahead = prepared.entries.map { $0.dedup?.postings }
-        #expect(ahead.allSatisfy { $0?.throughSeq == 1 }, "read as of the first commit")
-        #expect(ahead[0]?.lists.isEmpty == false && ahead[1]?.lists.isEmpty == true)
-
-        let second = outcome("https://c.example/rss", [("Meridian telescope back in service", other)])
-        #expect(pipeline.handle(feed: second.0, outcome: second.1).newItems == 1)  // in the open batch
-        #expect(pipeline.handle(prepared).newItems == 2)
-        pipeline.commitAndArchive()
-        let links = try pipeline.store.db.query("""
-            SELECT c.title, o.title FROM items c JOIN items o ON o.id = c.near_duplicate_of ORDER BY c.seq
-            """).map { [$0[0].text ?? "", $0[1].text ?? ""] }
-        #expect(links == [["Port traffic down at Valdoria", "Valdoria port traffic falls"],
-                          ["Observatory mirror repaired", "Meridian telescope back in service"]])
-    }
 }
