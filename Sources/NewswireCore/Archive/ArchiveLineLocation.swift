@@ -44,6 +44,7 @@ public struct ArchivedLine: Sendable, Equatable {
 final class ArchiveLineReader {
     let directory: URL
     private var files: [String: Int32] = [:]
+    private let decoder = JSONDecoder()
 
     init(directory: URL) {
         self.directory = directory
@@ -83,7 +84,6 @@ final class ArchiveLineReader {
     func text(_ location: ArchiveLineLocation, id: String) throws(ArchiveError) -> (summary: String?, content: String?) {
         let t = try encodedText(location, id: id)
         do {
-            let decoder = JSONDecoder()
             return (try decoder.decode(String?.self, from: Data(t.line[t.summary])),
                     try decoder.decode(String?.self, from: Data(t.line[t.content])))
         } catch {

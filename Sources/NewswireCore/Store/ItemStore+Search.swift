@@ -240,7 +240,7 @@ extension ItemStore {
         var snippets: [Int64: String] = [:]
         for m in ranked {
             guard let r = records[m.seq] else { continue }
-            try snippetIndex.execute("DELETE FROM hit")
+            _ = try snippetIndex.query("DELETE FROM hit")  // prepared once for all hits, as the two below
             try snippetIndex.query("INSERT INTO hit(rowid, title, summary, content) VALUES(1, ?, ?, ?)",
                                    [SQLValue(r.title), SQLValue(r.summary), SQLValue(r.content)])
             snippets[m.seq] = try snippetIndex.query("""
